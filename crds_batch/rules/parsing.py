@@ -1,0 +1,187 @@
+"""Safe reading of CRDS mapping text.
+
+A mapping is Python-literal-like text with up to three assignments::
+
+    header = {...}
+    comment = "..."          # optional
+    selector = Match({...})  # or a plain dict for .pmap/.imap
+
+The text is parsed with :mod:`ast` and walked node by node: only the node
+types a mapping can contain are turned into values, and nothing is ever
+executed, so a mapping with code in it is refused before any of it runs.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ChecksumError, MappingFormatError
+
+#: Selector classes a mapping may call; anything else is refused.
+SELECTOR_NAMES = frozenset(
+    {"Match", "UseAfter", "VersionAfter", "SelectVersion", "ClosestTime", "GeometricallyNearest", "Bracket"}
+)
+
+SECTION_NAMES = ("header", "selector", "comment")
+
+_BINARY_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+_UNARY_OPERATORS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+
+
+@dataclass(frozen=True)
+class SelectorCall:
+    """A selector written in a mapping, e.g. ``Match({...})``, not yet interpreted.
+
+    ``table`` keeps the first dict argument as ``(key, value)`` pairs in text
+    order, duplicates included (a Python dict would silently drop them).
+    Nested selectors in values are :class:`SelectorCall` too.
+    """
+
+    name: str
+    table: tuple[tuple[Any, Any], ...]
+    args: tuple[Any, ...] = ()
+    lineno: int = 0
+
+    def keys(self) -> list:
+        return [key for key, _ in self.table]
+
+    def values(self) -> list:
+        return [value for _, value in self.table]
+
+
+@dataclass(frozen=True)
+class ParsedMapping:
+    """The three sections of a mapping file, as plain values."""
+
+    name: str
+    header: dict
+    selector: Any  # dict (pmap/imap) or SelectorCall (rmap)
+    comment: str | None
+    text: str
+
+
+def mapping_checksum(text: str) -> str:
+    """sha1 of ``text`` without the lines that contain ``sha1sum`` (CRDS's mapping checksum)."""
+    kept = "".join(line for line in text.splitlines(True) if "sha1sum" not in line)
+    return hashlib.sha1(kept.encode("utf-8")).hexdigest()
+
+
+def check_checksum(parsed: ParsedMapping) -> None:
+    """Raise :class:`ChecksumError` unless the header's sha1sum matches the text."""
+    expected = parsed.header.get("sha1sum")
+    if expected is None:
+        raise ChecksumError(f"{parsed.name}: sha1sum is missing")
+    actual = mapping_checksum(parsed.text)
+    if actual != expected:
+        raise ChecksumError(f"{parsed.name}: sha1sum mismatch (header {expected}, text {actual})")
+
+
+def parse_mapping(text: str, name: str = "(noname)") -> ParsedMapping:
+    """Parse mapping ``text`` into a :class:`ParsedMapping`; refuse anything but literals and selectors."""
+    try:
+        module = ast.parse(text, filename=name)
+    except SyntaxError as exc:
+        raise MappingFormatError(f"{name}: syntax error at line {exc.lineno}: {exc.msg}") from None
+    sections: dict[str, Any] = {}
+    for statement in module.body:
+        if not isinstance(statement, ast.Assign):
+            _refuse(name, statement, "illegal statement")
+        if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+            _refuse(name, statement, "invalid 'header' or 'selector' definition")
+        target = statement.targets[0].id
+        if target not in SECTION_NAMES:
+            _refuse(name, statement, f"only 'header', 'selector' and 'comment' may be defined, not {target!r}")
+        if not isinstance(statement.value, (ast.Call, ast.Dict, ast.Constant)):
+            _refuse(name, statement, f"{target!r} must be a selector call, a dict or a string")
+        sections[target] = _LiteralReader(name).read(statement.value)
+    for required in ("header", "selector"):
+        if required not in sections:
+            raise MappingFormatError(f"{name}: no {required!r} section")
+    header = sections["header"]
+    if not isinstance(header, dict):
+        raise MappingFormatError(f"{name}: 'header' must be a dict")
+    selector = sections["selector"]
+    if not isinstance(selector, (dict, SelectorCall)):
+        raise MappingFormatError(f"{name}: 'selector' must be a dict or a selector call")
+    comment = sections.get("comment")
+    return ParsedMapping(name=name, header=header, selector=selector, comment=comment, text=text)
+
+
+def _refuse(name: str, node: ast.AST, why: str) -> None:
+    raise MappingFormatError(f"{name}: {why} at line {getattr(node, 'lineno', '?')}")
+
+
+class _LiteralReader:
+    """Turns the AST of a mapping section into values, refusing any other node."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def read(self, node: ast.AST) -> Any:
+        method = getattr(self, "_read_" + type(node).__name__, None)
+        if method is None:
+            _refuse(self.name, node, f"illegal expression {type(node).__name__}")
+        return method(node)
+
+    def _read_Constant(self, node: ast.Constant) -> Any:
+        if not isinstance(node.value, (str, int, float, bool, type(None))):
+            _refuse(self.name, node, f"illegal constant {node.value!r}")
+        return node.value
+
+    def _read_Tuple(self, node: ast.Tuple) -> tuple:
+        return tuple(self.read(elt) for elt in node.elts)
+
+    def _read_List(self, node: ast.List) -> list:
+        return [self.read(elt) for elt in node.elts]
+
+    def _read_Dict(self, node: ast.Dict) -> dict:
+        result = {}
+        for key_node, value_node in zip(node.keys, node.values):
+            if key_node is None:
+                _refuse(self.name, node, "'**' in a dict")
+            # A repeated key takes the later value, as the text would read in Python
+            # (real HST rmaps repeat header keys).
+            result[self.read(key_node)] = self.read(value_node)
+        return result
+
+    def _read_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        op = _UNARY_OPERATORS.get(type(node.op))
+        operand = self.read(node.operand)
+        if op is None or not isinstance(operand, (int, float, bool)):
+            _refuse(self.name, node, "illegal unary expression")
+        return op(operand)
+
+    def _read_BinOp(self, node: ast.BinOp) -> Any:
+        op = _BINARY_OPERATORS.get(type(node.op))
+        left, right = self.read(node.left), self.read(node.right)
+        if op is None or not all(isinstance(v, (int, float, str)) for v in (left, right)):
+            _refuse(self.name, node, "illegal binary expression")
+        try:
+            return op(left, right)
+        except Exception as exc:
+            _refuse(self.name, node, f"bad expression: {exc}")
+
+    def _read_Call(self, node: ast.Call) -> SelectorCall:
+        if not isinstance(node.func, ast.Name) or node.func.id not in SELECTOR_NAMES:
+            what = node.func.id if isinstance(node.func, ast.Name) else type(node.func).__name__
+            _refuse(self.name, node, f"selector {what!r} is not one of {sorted(SELECTOR_NAMES)}")
+        if node.keywords:
+            _refuse(self.name, node, "keyword arguments to a selector")
+        if not node.args or not isinstance(node.args[0], ast.Dict):
+            _refuse(self.name, node, f"{node.func.id} needs a dict of choices")
+        table_node = node.args[0]
+        table = []
+        for key_node, value_node in zip(table_node.keys, table_node.values):
+            if key_node is None:
+                _refuse(self.name, table_node, "'**' in a selector")
+            table.append((self.read(key_node), self.read(value_node)))
+        rest = tuple(self.read(arg) for arg in node.args[1:])
+        return SelectorCall(node.func.id, tuple(table), rest, node.lineno)

@@ -1,0 +1,42 @@
+"""Shared test fixtures: where ../shared is, and an offline CRDS environment.
+
+The real CRDS cache in ../shared/crds-cache-test is used read-only by both
+crds_batch and the oracle (the `crds` package); the environment is set before
+either is imported so that neither reaches for a network.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CRDS_BATCH_SHARED", REPO.parent / "shared")).resolve()
+CACHE = SHARED / "crds-cache-test"
+TEST_DATA = SHARED / "crds-test-data"
+
+# Offline, read-only use of the real cache for everything the tests run.
+os.environ["CRDS_PATH"] = str(CACHE)
+os.environ["CRDS_READONLY_CACHE"] = "1"
+os.environ.pop("CRDS_SERVER_URL", None)
+for _var in ("CRDS_CONTEXT", "CRDS_MAPPATH", "CRDS_REFPATH", "CRDS_CFGPATH", "CRDS_PATH_SINGLE",
+             "CRDS_IGNORE_MAPPING_CHECKSUM", "CRDS_ALLOW_BAD_RULES", "CRDS_ALLOW_BAD_REFERENCES"):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"../shared is missing (looked in {SHARED}); set CRDS_BATCH_SHARED")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def cache_dir(shared_dir) -> Path:
+    return CACHE
+
+
+@pytest.fixture(scope="session")
+def test_data_dir(shared_dir) -> Path:
+    return TEST_DATA
