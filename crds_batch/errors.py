@@ -28,3 +28,11 @@ class MappingFormatError(MappingError):
 
 class ChecksumError(MappingError):
     """A mapping's sha1sum header does not match its text."""
+
+
+class BadRulesError(CrdsBatchError):
+    """The context (or the instrument's part of it) contains rules marked bad (crds CrdsBadRulesError)."""
+
+
+class BadReferenceError(CrdsBatchError):
+    """A recommended reference is marked bad (crds CrdsBadReferenceError)."""

@@ -1,0 +1,94 @@
+"""Dictionary-encoded, conditioned columns of a parameter table.
+
+Each column becomes ``(codes, values)``: an int32 code per row into a list of
+distinct *conditioned* values (``-1`` = absent).  Conditioning runs once per
+distinct raw value, never per row.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..rules.conditioning import condition_value
+
+_SCALARS = (str, float, int, bool)
+
+
+@dataclass
+class Column:
+    codes: np.ndarray          # int32 per row, -1 = absent
+    values: list[str]          # conditioned distinct values
+
+    def take(self, rows: np.ndarray) -> Column:
+        return Column(self.codes[rows], self.values)
+
+    def with_default(self, default: str) -> Column:
+        """Absent entries replaced by ``default`` (minimization's ``UNDEFINED``)."""
+        if not (self.codes < 0).any():
+            return self
+        values = self.values + [default]
+        codes = np.where(self.codes < 0, len(values) - 1, self.codes).astype(np.int32)
+        return Column(codes, values)
+
+
+def _python_scalar(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def encode_series(series: pd.Series) -> Column:
+    """Factorize and condition one column; values crds would drop (None, NaN, non-scalars) are absent."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    conditioned: list[str] = []
+    remap = np.full(len(uniques) + 1, -1, dtype=np.int32)
+    index_of: dict[str, int] = {}
+    for i, raw in enumerate(uniques):
+        raw = _python_scalar(raw)
+        if not isinstance(raw, _SCALARS):
+            continue
+        value = condition_value(raw)
+        j = index_of.get(value)
+        if j is None:
+            j = index_of[value] = len(conditioned)
+            conditioned.append(value)
+        remap[i] = j
+    return Column(remap[codes].astype(np.int32) if len(codes) else np.zeros(0, np.int32), conditioned)
+
+
+def encode_frame(table: pd.DataFrame, rename: Mapping[str, str] | None = None) -> dict[str, Column]:
+    """Upper-cased (and optionally renamed) column name -> encoded column; later duplicates win, as in a dict."""
+    columns: dict[str, Column] = {}
+    for name in table.columns:
+        key = str(name).upper()
+        if rename:
+            key = rename.get(key, key)
+        columns[key] = encode_series(table[name])
+    return columns
+
+
+def encode_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """A frame from parameter dicts (objects kept as they are)."""
+    return pd.DataFrame.from_records(list(records))
+
+
+def group_ids(columns: list[Column], nrows: int) -> tuple[np.ndarray, np.ndarray]:
+    """(group id per row, first row of each group) over the combination of ``columns``' codes."""
+    if not columns:
+        return np.zeros(nrows, dtype=np.int64), np.zeros(1 if nrows else 0, dtype=np.int64)
+    gid = np.zeros(nrows, dtype=np.int64)
+    ngroups = 1
+    for column in columns:
+        width = len(column.values) + 1
+        combined = gid * width + (column.codes.astype(np.int64) + 1)
+        gid, uniques = pd.factorize(combined)
+        gid = gid.astype(np.int64)
+        ngroups = len(uniques)
+    first = np.full(ngroups, -1, dtype=np.int64)
+    # first occurrence of each group (reverse assignment keeps the smallest row index)
+    first[gid[::-1]] = np.arange(nrows - 1, -1, -1)
+    return gid, first

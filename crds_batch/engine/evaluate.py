@@ -1,0 +1,238 @@
+"""The columnar evaluator: best references for a table of datasets.
+
+``evaluate(context, table)`` gives, for every row and every type of the row's
+instrument, exactly the value ``getrecommendations`` would return.  Rows are
+split by instrument; per rmap, rows are grouped by the distinct tuple of the
+columns the rmap reads (dates excluded when only UseAfter reads them), the
+rules run once per group (:mod:`.compile`), and UseAfter dates are resolved
+for all rows at once with ``numpy.searchsorted`` over string ranks.
+
+Result representation
+---------------------
+Output columns are pandas ``Categorical`` (dictionary-encoded).  A value is a
+file name or ``"NOT FOUND ..."`` text; ``None`` means the type is absent for
+that row (OMIT, rmap_omit, or another instrument).  Tied terminal files (a
+tuple in crds) and dict choices are rendered with ``repr()`` in the frame;
+:func:`evaluate_records` returns the original objects.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..rules.errors import UnknownInstrumentError
+from ..rules.lookup import clean_parameters, fits_to_parkeys
+from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
+from .columns import Column, encode_frame, group_ids
+from .compile import RmapProgram, instrument_programs
+from .dates import resolve_chains
+
+
+class _Values:
+    """Distinct result objects of one type and their codes."""
+
+    def __init__(self) -> None:
+        self.objects: list[Any] = []
+        self._codes: dict[Any, int] = {}
+
+    def code(self, value: Any) -> int:
+        if value is None:
+            return -1
+        key = (type(value).__name__, repr(value)) if not isinstance(value, str) else value
+        found = self._codes.get(key)
+        if found is None:
+            found = self._codes[key] = len(self.objects)
+            self.objects.append(value)
+        return found
+
+
+def evaluate(context: Any, table: pd.DataFrame, reftypes: Sequence[str] | None = None,
+             observatory: str | None = None) -> pd.DataFrame:
+    """Best references of every row of ``table``.
+
+    Parameters
+    ----------
+    context : PipelineContext or InstrumentContext or str
+        A loaded context (:func:`crds_batch.rules.loading.load_context`) or its name.
+    table : pandas.DataFrame
+        One row per dataset; columns are CRDS parameter names (any case); None/NaN = absent.
+    reftypes : sequence of str, optional
+        Only these types (lower case); default every type of each row's instrument.  With
+        few types only those rmaps are compiled and evaluated.
+    observatory : str, optional
+        Default: the context's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; one Categorical column per type; None where a type is absent for a row.
+        Rows whose instrument is missing or unknown to the context are None everywhere.
+    """
+    context = _as_context(context)
+    per_type = _evaluate(context, table, reftypes, observatory)
+    data = {}
+    for filekind, (codes, values) in per_type.items():
+        labels = [value if isinstance(value, str) else repr(value) for value in values.objects]
+        unique_labels, remap = _dedupe(labels)
+        mapped = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1) if len(remap) else codes
+        data[filekind] = pd.Categorical.from_codes(mapped, categories=unique_labels)
+    return pd.DataFrame(data, index=table.index)
+
+
+def evaluate_records(context: Any, records: Sequence[Mapping[str, Any]], reftypes: Sequence[str] | None = None,
+                     observatory: str | None = None, prepared: bool = False) -> list[dict[str, Any]]:
+    """Like :func:`evaluate` for a few parameter dicts; returns crds-style dicts (tuples kept as tuples).
+
+    Raises the instrument errors crds raises (missing instrument keyword, unknown instrument).
+    """
+    context = _as_context(context)
+    observatory = observatory or context.observatory
+    if not prepared:
+        records = [clean_parameters(record, observatory) for record in records]
+    frame = pd.DataFrame.from_records([dict(r) for r in records]) if records else pd.DataFrame()
+    per_type = _evaluate(context, frame, reftypes, observatory, strict=True, cleaned=True)
+    results: list[dict[str, Any]] = [{} for _ in records]
+    for filekind, (codes, values) in per_type.items():
+        for row, code in enumerate(codes.tolist()):
+            if code >= 0:
+                results[row][filekind] = values.objects[code]
+    return results
+
+
+def _as_context(context: Any) -> Any:
+    if isinstance(context, str):
+        from ..rules.loading import load_context
+
+        return load_context(context)
+    return context
+
+
+def _dedupe(labels: list[str]) -> tuple[list[str], np.ndarray]:
+    index: dict[str, int] = {}
+    remap = np.empty(len(labels), dtype=np.int32)
+    for i, label in enumerate(labels):
+        remap[i] = index.setdefault(label, len(index))
+    return list(index), remap
+
+
+def _evaluate(context: Any, table: pd.DataFrame, reftypes: Sequence[str] | None, observatory: str | None,
+              strict: bool = False, cleaned: bool = False) -> dict[str, tuple[np.ndarray, _Values]]:
+    observatory = (observatory or context.observatory or "").lower()
+    nrows = len(table)
+    rename = None
+    if observatory == "roman" and not cleaned:
+        rename = {c: "ROMAN." + c for c in map(str.upper, map(str, table.columns)) if c.split(".")[0] == "META"}
+    columns = encode_frame(table, rename)
+    results: dict[str, tuple[np.ndarray, _Values]] = {}
+    wanted = [t.lower() for t in reftypes] if reftypes else None
+    if isinstance(context, PipelineContext):
+        instruments = _instruments(context, columns, nrows, strict)
+    else:
+        instruments = {context.instrument.upper(): np.arange(nrows)}
+    for instrument, rows in instruments.items():
+        if isinstance(context, PipelineContext):
+            try:
+                imap = context.get_imap(instrument)
+            except UnknownInstrumentError:
+                if strict:
+                    raise
+                continue
+            keys = imap.required_parkeys() + [context.instrument_key]
+        else:
+            imap, keys = context, context.required_parkeys()
+        _evaluate_instrument(imap, keys, columns, rows, nrows, wanted, results, observatory)
+    return results
+
+
+def _instruments(context: PipelineContext, columns: dict[str, Column], nrows: int,
+                 strict: bool) -> dict[str, np.ndarray]:
+    """Rows per instrument, found as crds finds a header's instrument."""
+    instrument = np.full(nrows, None, dtype=object)
+    unresolved = np.ones(nrows, dtype=bool)
+    for key in (context.instrument_key.upper(),) + INSTRUMENT_KEYWORDS:
+        column = columns.get(key)
+        if column is None:
+            continue
+        values = np.array([v.upper() for v in column.values] + [None], dtype=object)
+        candidate = values[column.codes]  # code -1 -> None
+        usable = unresolved & (column.codes >= 0) & (candidate != "UNDEFINED")
+        instrument[usable] = candidate[usable]
+        unresolved &= ~usable
+    if strict and unresolved.any():
+        raise UnknownInstrumentError(
+            f"Missing {context.instrument_key!r} keyword in header for determining instrument.")
+    groups: dict[str, np.ndarray] = {}
+    if (~unresolved).any():
+        codes, uniques = pd.factorize(instrument[~unresolved])
+        positions = np.flatnonzero(~unresolved)
+        for i, name in enumerate(uniques):
+            groups[name] = positions[codes == i]
+    return groups
+
+
+def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: dict[str, Column], rows: np.ndarray,
+                         nrows: int, wanted: list[str] | None, results: dict, observatory: str) -> None:
+    translated = _translate_columns(observatory, columns)
+    minimized = {}
+    for key in keys:
+        column = translated.get(key.upper())
+        minimized[key] = (column.take(rows) if column is not None else
+                          Column(np.full(len(rows), -1, np.int32), [])).with_default("UNDEFINED")
+    programs = instrument_programs(imap, list(dict.fromkeys(keys)))
+    for filekind in (wanted if wanted is not None else imap.filekinds):
+        codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
+        codes[rows] = _evaluate_type(imap, filekind, programs.get(filekind), minimized, len(rows), values)
+
+
+def _translate_columns(observatory: str, columns: dict[str, Column]) -> dict[str, Column]:
+    if observatory != "jwst":
+        return columns
+    names = fits_to_parkeys(observatory, {name: name for name in columns})
+    return {new: columns[old] for new, old in names.items()}
+
+
+def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram | None,
+                   minimized: dict[str, Column], n: int, values: _Values) -> np.ndarray:
+    entry = imap.selections.get(filekind)
+    if entry is None:
+        constant: Any = "NOT FOUND Unknown reference type " + repr(filekind)
+    elif is_special(entry):
+        constant = "NOT FOUND n/a" if entry in NA_VALUES else None
+    elif program is None:
+        constant = "NOT FOUND unloadable rmap " + repr(entry)
+    else:
+        return _run_program(program, minimized, n, values)
+    return np.full(n, values.code(constant), dtype=np.int32)
+
+
+def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, values: _Values) -> np.ndarray:
+    key_columns = [minimized[key] for key in program.key_columns]
+    gid, first = group_ids(key_columns, n)
+    out = np.full(n, -1, dtype=np.int32)
+    group_const = np.full(len(first), -2, dtype=np.int64)   # -2: resolved by chain
+    chains: list = []
+    chain_of_group = np.full(len(first), -1, dtype=np.int64)
+    chain_index: dict[int, int] = {}
+    for g, row in enumerate(first.tolist()):
+        key = tuple(column.values[column.codes[row]] for column in key_columns)
+        plan = program.plan(key)
+        if hasattr(plan, "value"):
+            group_const[g] = values.code(plan.value)
+        else:
+            c = chain_index.get(id(plan))
+            if c is None:
+                c = chain_index[id(plan)] = len(chains)
+                chains.append(plan)
+            chain_of_group[g] = c
+    const_rows = group_const[gid]
+    is_const = const_rows != -2
+    out[is_const] = const_rows[is_const]
+    if chains and (~is_const).any():
+        chain_rows = np.flatnonzero(~is_const)
+        date_columns = [minimized[d].take(chain_rows) for d in program.date_columns]
+        out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], date_columns,
+                                         program.date_columns, values)
+    return out

@@ -1,0 +1,115 @@
+"""HST header hooks: rmap-named functions that rewrite the dataset header.
+
+An rmap's ``hooks`` header names them (``{'precondition_header':
+'precondition_header_acs_biasfile_v2', ...}``); without it crds looks for
+``<hook>_<instrument>_<filekind>_v1``.  A name that the instrument does not
+define means "no hook" (identity precondition, no fallback), as in crds.
+The registry below is the one source of which names exist per instrument.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Optional
+
+from .conditioning import condition_value
+from .dates import reformat_date
+
+Header = dict[str, str]
+Hook = Callable[[Header], Optional[Header]]
+
+_SM4 = "2009-05-14 00:00:00"              # servicing mission 4: ACS configuration change
+_PRE_SM4_SUBARRAY = "2002-03-30 00:00:00"  # subarray biases exist in the rmap after this
+_HALF_CHIP_COLUMNS = 2048
+
+
+def _acs_bias_precondition(header_in: Header, cols: str, rows: str, only_when_required: bool) -> Header:
+    header = dict(header_in)
+    exptime = reformat_date(header["DATE-OBS"] + " " + header["TIME-OBS"])
+    if only_when_required and not _acs_v3_required(header, exptime):
+        return header
+    if exptime < _SM4:
+        header["APERTURE"] = "N/A"
+    try:
+        ncols = int(float(header[cols]))
+    except ValueError:
+        pass
+    else:
+        header[cols] = condition_value(str(ncols))
+        if exptime < _SM4 and ncols > _HALF_CHIP_COLUMNS:
+            if header["CCDAMP"] in ("A", "D"):
+                header["CCDAMP"] = "AD"
+            elif header["CCDAMP"] in ("B", "C"):
+                header["CCDAMP"] = "BC"
+    if header["DETECTOR"] == "WFC" and header["XCORNER"] == "0.0" and header["YCORNER"] == "0.0":
+        try:
+            nrows = int(float(header[rows])) / 2  # true division, as crds (gives e.g. '1034.0')
+        except ValueError:
+            pass
+        else:
+            header[rows] = condition_value(str(nrows))
+    return header
+
+
+def _acs_v3_required(header: Header, exptime: str) -> bool:
+    return (
+        header["DETECTOR"] != "WFC"
+        or exptime < _PRE_SM4_SUBARRAY
+        or "APERTURE" not in header
+        or header["APERTURE"] == "UNDEFINED"
+        or float(header["CCDGAIN"]) in (4.0, 8.0)
+        or header["CCDAMP"] in ("AD", "BC")
+    )
+
+
+def _acs_bias_fallback(header: Header, ltv: str) -> Header:
+    if header["DETECTOR"] == "WFC":
+        header.update({"NAXIS1": "4144.0", "NAXIS2": "2068.0", ltv + "1": "24.0", ltv + "2": "0.0"})
+    else:
+        header.update({"NAXIS1": "1062.0", "NAXIS2": "1044.0", ltv + "1": "19.0"})
+        header[ltv + "2"] = "0.0" if header["CCDAMP"] in ("C", "D") else "20.0"
+    return header
+
+
+def _wfc3_bias_precondition(header_in: Header) -> Header:
+    header = dict(header_in)
+    if header["SUBARRAY"] == "T" and "SUB" not in header["APERTURE"]:
+        header["APERTURE"] = "N/A"
+    return header
+
+
+def _wfpc2_flat_fallback(header: Header) -> Header:
+    # crds swaps in the header it was given (a copy of the minimized header).
+    header["FILTER1"], header["FILTER2"] = header["FILTER2"], header["FILTER1"]
+    return header
+
+
+#: (observatory, instrument) -> hook name -> function(header) -> header (None: no fallback).
+HOOKS: dict[tuple[str, str], dict[str, Hook]] = {
+    ("hst", "acs"): {
+        "precondition_header_acs_biasfile_v1": lambda h: _acs_bias_precondition(h, "NUMCOLS", "NUMROWS", False),
+        "precondition_header_acs_biasfile_v2": lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False),
+        "fallback_header_acs_biasfile_v2": lambda h: _acs_bias_fallback(
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), "LTV"),
+        "precondition_header_acs_biasfile_v3": lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True),
+        "fallback_header_acs_biasfile_v3": lambda h: _acs_bias_fallback(
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), "RAW_LTV"),
+    },
+    ("hst", "wfc3"): {"precondition_header_wfc3_biasfile_v1": _wfc3_bias_precondition},
+    ("hst", "wfpc2"): {"fallback_header_wfpc2_flatfile_v1": _wfpc2_flat_fallback},
+}
+
+
+def find_hook(observatory: str, instrument: str, filekind: str, hook: str, named: dict | None) -> Hook | None:
+    """The function for ``hook`` (``precondition_header``/``fallback_header``) of an rmap, or None."""
+    name = named.get(hook, hook) if named else f"{hook}_{instrument}_{filekind}_v1"
+    return HOOKS.get((observatory.lower(), instrument.lower()), {}).get(name)
+
+
+def dnr_check(observatory: str, header: Header) -> bool:
+    """HST "do not reprocess": a failed lookup for these WFC gains means N/A."""
+    if observatory != "hst":
+        return False
+    try:
+        return header["DETECTOR"] == "WFC" and float(header["CCDGAIN"]) in (0.5, 1.4)
+    except Exception:
+        return False

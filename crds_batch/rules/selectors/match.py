@@ -1,0 +1,84 @@
+"""Match: choose by matching dataset parameters against rmap key tuples.
+
+Every key field has a matcher; a key survives when no field scores -1; its
+weight is minus the number of fields that scored 1.  Candidates are tried best
+weight first; equal-weight keys are merged (nested UseAfters union their
+dates, terminal files become a tuple).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..conditioning import condition_match_key
+from ..errors import AmbiguousMatchError, MatchingError, SelectorStructureError
+from .base import Selector
+from .matchers import make_matcher
+
+
+class MatchSelector(Selector):
+    """``Match({(v1, v2, ...): choice, ...})``."""
+
+    short_name = "Match"
+
+    def __init__(self, parameters, selections, settings, merged=None):
+        super().__init__(parameters, selections, settings, merged)
+        try:
+            self.matchers = [tuple(make_matcher(field) for field in key) for key, _ in self.selections]
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise SelectorStructureError(f"{settings.name}: bad Match key: {exc}") from None
+        self._merge_cache: dict[tuple[int, ...], Any] = {}
+
+    @classmethod
+    def condition_key(cls, key: Any) -> tuple[str, ...]:
+        return condition_match_key(key)
+
+    def weights(self, header: Mapping[str, str]) -> list[tuple[int, int]]:
+        """(weight, index) of every surviving key, in key order."""
+        values = [header.get(par, "UNDEFINED") for par in self.parameters]
+        result = []
+        for index, matchers in enumerate(self.matchers):
+            weight = 0
+            for matcher, value in zip(matchers, values):
+                status = matcher.match(value)
+                if status == -1:
+                    break
+                weight -= status
+            else:
+                result.append((weight, index))
+        return result
+
+    def groups(self, header: Mapping[str, str]) -> list[tuple[tuple[int, ...], Any]]:
+        """Candidate groups best first: (key indices, merged choice)."""
+        by_weight: dict[int, list[int]] = {}
+        for weight, index in self.weights(header):
+            by_weight.setdefault(weight, []).append(index)
+        return [(tuple(indices), self.merged_choice(tuple(indices))) for _, indices in sorted(by_weight.items())]
+
+    def merged_choice(self, indices: tuple[int, ...]) -> Any:
+        """The choice of one equal-weight group; merging is cached per group."""
+        if len(indices) == 1:
+            return self.selections[indices[0]][1]
+        cached = self._merge_cache.get(indices)
+        if cached is not None:
+            return cached
+        if not self.settings.merge_overlaps:
+            raise AmbiguousMatchError("More than one match clause matched.")
+        choices = [self.selections[i][1] for i in indices]
+        if isinstance(choices[0], Selector):
+            combined = choices[0]
+            for other in choices[1:]:
+                combined = combined.merge(other)
+        else:
+            combined = tuple(choices)
+        self._merge_cache[indices] = combined
+        return combined
+
+    def candidates(self, header: Mapping[str, str]) -> Iterator[Any]:
+        # Lazy like crds: a merge error only matters if the group is reached.
+        by_weight: dict[int, list[int]] = {}
+        for weight, index in self.weights(header):
+            by_weight.setdefault(weight, []).append(index)
+        for _, indices in sorted(by_weight.items()):
+            yield (tuple(indices), self.merged_choice(tuple(indices)))
+        raise MatchingError("No match found.")
