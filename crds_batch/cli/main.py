@@ -22,6 +22,7 @@ EXIT_INTERRUPTED = 130
 
 #: Modules under crds_batch.cli that each define one click command named `command`.
 COMMAND_MODULES: list[str] = [
+    "synth",
 ]
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
