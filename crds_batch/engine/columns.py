@@ -71,15 +71,39 @@ def encode_frame(table: pd.DataFrame, rename: Mapping[str, str] | None = None) -
     return columns
 
 
-def encode_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """A frame from parameter dicts (objects kept as they are)."""
-    return pd.DataFrame.from_records(list(records))
+def encode_records(records: list[Mapping[str, Any]], rename: Mapping[str, str] | None = None) -> dict[str, Column]:
+    """Like :func:`encode_frame` for a few parameter dicts, without pandas overhead (single-call latency)."""
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record))
+    columns: dict[str, Column] = {}
+    for name in names:
+        key = str(name).upper()
+        if rename:
+            key = rename.get(key, key)
+        values: list[str] = []
+        index_of: dict[str, int] = {}
+        codes = np.full(len(records), -1, dtype=np.int32)
+        for row, record in enumerate(records):
+            raw = _python_scalar(record.get(name))
+            if raw is None or not isinstance(raw, _SCALARS):
+                continue
+            value = condition_value(raw)
+            j = index_of.get(value)
+            if j is None:
+                j = index_of[value] = len(values)
+                values.append(value)
+            codes[row] = j
+        columns[key] = Column(codes, values)
+    return columns
 
 
 def group_ids(columns: list[Column], nrows: int) -> tuple[np.ndarray, np.ndarray]:
     """(group id per row, first row of each group) over the combination of ``columns``' codes."""
     if not columns:
         return np.zeros(nrows, dtype=np.int64), np.zeros(1 if nrows else 0, dtype=np.int64)
+    if nrows <= _SMALL:
+        return _small_group_ids(columns, nrows)
     gid = np.zeros(nrows, dtype=np.int64)
     ngroups = 1
     for column in columns:
@@ -92,3 +116,21 @@ def group_ids(columns: list[Column], nrows: int) -> tuple[np.ndarray, np.ndarray
     # first occurrence of each group (reverse assignment keeps the smallest row index)
     first[gid[::-1]] = np.arange(nrows - 1, -1, -1)
     return gid, first
+
+
+_SMALL = 32  # below this many rows, plain Python grouping beats pandas' per-call overhead
+
+
+def _small_group_ids(columns: list[Column], nrows: int) -> tuple[np.ndarray, np.ndarray]:
+    index: dict[tuple, int] = {}
+    gid = np.empty(nrows, dtype=np.int64)
+    first: list[int] = []
+    code_lists = [column.codes.tolist() for column in columns]
+    for row in range(nrows):
+        key = tuple(codes[row] for codes in code_lists)
+        g = index.get(key)
+        if g is None:
+            g = index[key] = len(first)
+            first.append(row)
+        gid[row] = g
+    return gid, np.array(first, dtype=np.int64)

@@ -26,7 +26,7 @@ import pandas as pd
 from ..rules.errors import UnknownInstrumentError
 from ..rules.lookup import clean_parameters, fits_to_parkeys
 from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
-from .columns import Column, encode_frame, group_ids
+from .columns import Column, encode_frame, encode_records, group_ids
 from .compile import RmapProgram, instrument_programs
 from .dates import resolve_chains
 
@@ -92,8 +92,8 @@ def evaluate_records(context: Any, records: Sequence[Mapping[str, Any]], reftype
     observatory = observatory or context.observatory
     if not prepared:
         records = [clean_parameters(record, observatory) for record in records]
-    frame = pd.DataFrame.from_records([dict(r) for r in records]) if records else pd.DataFrame()
-    per_type = _evaluate(context, frame, reftypes, observatory, strict=True, cleaned=True)
+    columns = encode_records(list(records))
+    per_type = _evaluate(context, columns, reftypes, observatory, strict=True, nrows=len(records))
     results: list[dict[str, Any]] = [{} for _ in records]
     for filekind, (codes, values) in per_type.items():
         for row, code in enumerate(codes.tolist()):
@@ -118,14 +118,18 @@ def _dedupe(labels: list[str]) -> tuple[list[str], np.ndarray]:
     return list(index), remap
 
 
-def _evaluate(context: Any, table: pd.DataFrame, reftypes: Sequence[str] | None, observatory: str | None,
-              strict: bool = False, cleaned: bool = False) -> dict[str, tuple[np.ndarray, _Values]]:
+def _evaluate(context: Any, table: pd.DataFrame | dict[str, Column], reftypes: Sequence[str] | None,
+              observatory: str | None, strict: bool = False,
+              nrows: int | None = None) -> dict[str, tuple[np.ndarray, _Values]]:
     observatory = (observatory or context.observatory or "").lower()
-    nrows = len(table)
-    rename = None
-    if observatory == "roman" and not cleaned:
-        rename = {c: "ROMAN." + c for c in map(str.upper, map(str, table.columns)) if c.split(".")[0] == "META"}
-    columns = encode_frame(table, rename)
+    if isinstance(table, pd.DataFrame):
+        nrows = len(table)
+        rename = None
+        if observatory == "roman":  # crds renames META.* parameters to ROMAN.META.* for Roman
+            rename = {c: "ROMAN." + c for c in map(str.upper, map(str, table.columns)) if c.split(".")[0] == "META"}
+        columns = encode_frame(table, rename)
+    else:
+        columns = table
     results: dict[str, tuple[np.ndarray, _Values]] = {}
     wanted = [t.lower() for t in reftypes] if reftypes else None
     if isinstance(context, PipelineContext):

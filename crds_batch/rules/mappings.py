@@ -107,11 +107,14 @@ class ContextMapping(Mapping_):
         return [self.child(key) for key, value in self.selections.items() if not is_special(value)]
 
     def mapping_names(self) -> list[str]:
-        """This mapping and every mapping below it (loads them all)."""
-        names = [self.basename]
-        for child in self.normal_children():
-            names.extend(child.mapping_names())
-        return sorted(names)
+        """This mapping and every mapping below it (loads them all; computed once)."""
+        names = self.__dict__.get("_mapping_names")
+        if names is None:
+            names = [self.basename]
+            for child in self.normal_children():
+                names.extend(child.mapping_names())
+            names = self.__dict__["_mapping_names"] = sorted(names)
+        return list(names)
 
     def reference_names(self) -> list[str]:
         names: set[str] = set()

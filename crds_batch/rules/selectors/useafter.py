@@ -58,6 +58,9 @@ class UseAfterSelector(Selector):
 
     def merge(self, other: Selector) -> Selector:
         """Union of both date tables; on equal dates the greater choice wins."""
+        if not isinstance(other, UseAfterSelector):
+            # crds reads other._selections; a tied plain value fails the same way.
+            raise AttributeError(f"{type(other).__name__!r} object has no attribute '_selections'")
         merged: dict[Any, Any] = {}
         for key, choice in list(self.selections) + list(other.selections):
             if key in merged:
