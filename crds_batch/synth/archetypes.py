@@ -77,6 +77,20 @@ class _RmapIndex:
         self.min_dates = np.array([_to_datetime(row.dates[0]) if row.dates else np.datetime64("NaT", "s")
                                    for row in rmap.rows], dtype="datetime64[s]")
         self._masks: dict[tuple[int, str], np.ndarray] = {}
+        # Most patterns are free or plain alternatives: index those, test only the rest one by one.
+        count = len(self.rows)
+        self._free = [np.zeros(count, dtype=bool) for _ in rmap.match_keys]
+        self._literal: list[dict[str, list[int]]] = [defaultdict(list) for _ in rmap.match_keys]
+        self._esoteric: list[list[int]] = [[] for _ in rmap.match_keys]
+        for number, row in enumerate(self.rows):
+            for field, pattern in enumerate(row):
+                if patterns.is_free(pattern):
+                    self._free[field][number] = True
+                elif patterns.is_literal(pattern):
+                    for value in patterns.examples(pattern):
+                        self._literal[field][value].append(number)
+                else:
+                    self._esoteric[field].append(number)
         self._examples: dict[tuple[int, int], list[str]] = {}
 
     def examples(self, row: int, field: int, known: list[str] | tuple[str, ...]) -> list[str]:
@@ -90,7 +104,13 @@ class _RmapIndex:
         key = (field, value)
         mask = self._masks.get(key)
         if mask is None:
-            mask = np.fromiter((patterns.accepts(row[field], value) for row in self.rows), bool, len(self.rows))
+            if value in ("*", "N/A"):
+                mask = np.ones(len(self.rows), dtype=bool)
+            else:
+                mask = self._free[field].copy()
+                mask[self._literal[field].get(value, [])] = True
+                for number in self._esoteric[field]:
+                    mask[number] = patterns.accepts(self.rows[number][field], value)
             self._masks[key] = mask
         return mask
 

@@ -142,7 +142,8 @@ class _InstrumentMaker:
         frame[self.observatory.instrument_keyword] = columns.pop(self.observatory.instrument_keyword)
         for key in sorted(columns):
             frame[key] = columns[key]
-        return pd.DataFrame(frame)
+        # object dtype keeps values plain str and absent ones None (pandas would infer its string dtype).
+        return pd.DataFrame(frame, dtype=object)
 
     def _ids(self, serials: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
         name = self.observatory.name

@@ -96,6 +96,15 @@ def accepts(pattern: str, value: str) -> bool:
     return condition(text) == value
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def is_literal(pattern: str) -> bool:
+    """True for a plain value or ``A|B`` alternatives (no regex, glob, range or negation)."""
+    text = pattern.strip()
+    upper = text.upper()
+    return not (text.startswith(("(", "{", "#")) or upper.startswith(("BETWEEN ", "NOT "))
+                or _COMPARISON.match(upper) or "*" in text)
+
+
 def examples(pattern: str, known: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Concrete conditioned values satisfying ``pattern``; ``[]`` when the pattern is free.
 
@@ -106,10 +115,7 @@ def examples(pattern: str, known: list[str] | tuple[str, ...] = ()) -> list[str]
     text = pattern.strip()
     if is_free(text):
         return []
-    upper = text.upper()
-    literal = not (text.startswith(("(", "{", "#")) or upper.startswith(("BETWEEN ", "NOT "))
-                   or _COMPARISON.match(upper) or "*" in text)
-    if literal:
+    if is_literal(text):
         return sorted({condition(alt) for alt in text.split("|") if not is_free(alt)})
     if text.startswith("{") and text.endswith("}"):
         return [text[1:-1]]
