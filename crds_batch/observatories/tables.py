@@ -27,6 +27,10 @@ class Observatory:
     extra_header_keys: tuple[str, ...] = ()
     #: Dataset ids are PRODUCT:EXPOSURE compound ids.
     compound_ids: bool = False
+    #: Instrument names (lower case) whose datasets belong to this observatory.
+    instruments: tuple[str, ...] = ()
+    #: Top of the ASDF tree holding dataset metadata, and the parameter-name prefix it flattens to.
+    asdf_meta_path: tuple[str, ...] = ("meta",)
 
 
 OBSERVATORIES: dict[str, Observatory] = {
@@ -46,22 +50,27 @@ OBSERVATORIES: dict[str, Observatory] = {
             "SYNPHOT": "ttab$",
         },
         compound_ids=True,
+        instruments=("acs", "cos", "nicmos", "stis", "synphot", "wfc3", "wfpc2"),
     ),
     "jwst": Observatory(
         name="jwst",
         instrument_keyword="META.INSTRUMENT.NAME",
         date_keywords=("META.OBSERVATION.DATE", "META.OBSERVATION.TIME"),
         extra_header_keys=("META.VISIT.TSOVISIT", "META.INSTRUMENT.LAMP_STATE"),
+        instruments=("fgs", "miri", "nircam", "niriss", "nirspec", "system"),
     ),
     "roman": Observatory(
         name="roman",
         instrument_keyword="ROMAN.META.INSTRUMENT.NAME",
         date_keywords=("ROMAN.META.EXPOSURE.START_TIME",),
+        instruments=("wfi",),
+        asdf_meta_path=("roman", "meta"),
     ),
     "tobs": Observatory(
         name="tobs",
         instrument_keyword="INSTRUME",
         date_keywords=("META.OBSERVATION.DATE", "META.OBSERVATION.TIME"),
+        instruments=("tinstr",),
     ),
 }
 
@@ -83,3 +92,31 @@ def observatory_of_name(filename: str) -> Observatory:
         if base == name or base.startswith((name + "_", name + "-", name + ".")):
             return OBSERVATORIES[name]
     raise UnknownContextError(f"Cannot tell the observatory of {filename!r}")
+
+
+def observatory_of_instrument(instrument: str) -> Observatory | None:
+    """Return the observatory owning ``instrument`` (any case, fixers applied), or None."""
+    name = instrument.strip().lower()
+    for obs in OBSERVATORIES.values():
+        fixed = {k.lower(): v.lower() for k, v in obs.instrument_fixers.items()}.get(name, name)
+        if fixed in obs.instruments:
+            return obs
+    return None
+
+
+def fix_instrument(instrument: str) -> str:
+    """Return the standard lower-case name of ``instrument`` (``WFII`` -> ``wfpc2``)."""
+    name = instrument.strip().lower()
+    for obs in OBSERVATORIES.values():
+        for old, new in obs.instrument_fixers.items():
+            if name == old.lower():
+                return new.lower()
+    return name
+
+
+#: Keywords naming a dataset's instrument, tried in this order (the first defined,
+#: not UNDEFINED, wins), whatever the observatory: saves may mix naming styles.
+INSTRUMENT_KEYWORDS: tuple[str, ...] = (
+    "INSTRUME", "META.INSTRUMENT.NAME", "META_INSTRUMENT_NAME", "INSTRUMENT",
+    "ROMAN.META.INSTRUMENT.NAME", "META.INSTRUMENT.TYPE", "META_INSTRUMENT_TYPE",
+)

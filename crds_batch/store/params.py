@@ -1,0 +1,46 @@
+"""``--params``: a store directory, or save/dataset files ingested on the fly."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+
+from .ingest import IngestReport, ingest
+from .layout import StoreError, is_store
+from .store import Store
+
+
+def open_params(params: Sequence[str], *, workdir: str | None = None, trust_pickles: bool = False,
+                progress=None) -> Store:
+    """Open the parameters named by ``--params`` as a :class:`Store`.
+
+    Parameters
+    ----------
+    params : sequence of str
+        One store directory, or save files (``.json``/``.pkl``) and FITS/ASDF
+        dataset files, which are ingested into a temporary store (under
+        ``workdir``, else the system temp directory; removed with the process's
+        temp files, see :attr:`Store.ingest_report`).
+    trust_pickles : bool
+        Allow ``.pkl`` saves.
+
+    Raises
+    ------
+    StoreError
+        Nothing given, or a directory that is not a store mixed with files.
+    """
+    params = list(params)
+    if not params:
+        raise StoreError("--params: give a store directory or save/dataset files")
+    if len(params) == 1 and os.path.isdir(params[0]):
+        if not is_store(params[0]):
+            raise StoreError(f"{params[0]}: not a parameter store (no manifest.json); ingest it first")
+        return Store(params[0])
+    directories = [p for p in params if os.path.isdir(p)]
+    if directories:
+        raise StoreError(f"--params: a store directory must be given alone ({directories[0]})")
+    tmp = tempfile.mkdtemp(prefix="crds-batch-params-", dir=workdir)
+    report: IngestReport = ingest(params, tmp, trust_pickles=trust_pickles, progress=progress)
+    store = Store(tmp)
+    store.ingest_report = report  # the caller decides how to show skipped inputs
+    return store

@@ -1,0 +1,53 @@
+"""The store's columns, layout names and version.
+
+A row is one dataset. Fixed columns (lower case) come first; every other
+column is a parameter exactly as named in its source (upper case: ``DETECTOR``,
+``DATE-OBS``, ``META.INSTRUMENT.NAME``, prior assignments like ``DARKFILE``),
+all strings, null when a dataset does not have the parameter.
+``observatory`` and ``instrument`` are hive partition keys (directory names),
+lower case.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+#: Bumped when the layout or the meaning of a column changes.
+SCHEMA_VERSION = 1
+FORMAT_NAME = "crds-batch-params"
+
+DATASET_ID = "dataset_id"  #: the id as the source wrote it (HST ``PRODUCT:EXPOSURE``)
+PRODUCT_ID = "product_id"  #: the id before the first ``:`` (the id itself if none)
+EXPOSURE_ID = "exposure_id"  #: the id after the first ``:`` (the id itself if none)
+TIMESTAMP = "timestamp"  #: the observatory's date keywords joined by a space, as crds compares them
+OBSERVATORY = "observatory"
+INSTRUMENT = "instrument"
+
+#: Columns stored in every file, before the parameters.
+FILE_COLUMNS = (DATASET_ID, PRODUCT_ID, EXPOSURE_ID, TIMESTAMP)
+#: Columns read from the partition directories.
+PARTITION_COLUMNS = (OBSERVATORY, INSTRUMENT)
+FIXED_COLUMNS = FILE_COLUMNS + PARTITION_COLUMNS
+
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = ".ingest.lock"
+GENERATION_PREFIX = "gen-"
+STAGING_PREFIX = ".staging-"
+
+#: Partition value of datasets whose instrument is not known (yet): a later
+#: source may supply it; those still unknown at the end are reported.
+UNKNOWN = "_unknown"
+
+
+def partition_dir(observatory: str, instrument: str) -> str:
+    """Relative hive directory of one partition."""
+    return f"{OBSERVATORY}={observatory}/{INSTRUMENT}={instrument}"
+
+
+def file_schema(parameters: list[str]) -> pa.Schema:
+    """Schema of a data file holding ``parameters`` (fixed file columns first)."""
+    return pa.schema([pa.field(name, pa.string()) for name in (*FILE_COLUMNS, *parameters)])
+
+
+def is_parameter(name: str) -> bool:
+    """True for parameter columns (anything not fixed or internal)."""
+    return name not in FIXED_COLUMNS and not name.startswith("_")

@@ -1,0 +1,170 @@
+"""Reading a parameter store: one manifest, then only the files it lists."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from . import layout
+from . import schema as S
+from .selection import Selection
+
+
+class Store:
+    """A parameter store directory, read as of the manifest at opening.
+
+    Parameters
+    ----------
+    path : str
+        The store directory (made by :func:`crds_batch.store.ingest`).
+    """
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        self.manifest: dict[str, Any] = layout.read_manifest(self.path)
+        self._gen_dir = os.path.join(self.path, self.manifest["generation"])
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r}, datasets={len(self)})"
+
+    def __len__(self) -> int:
+        return int(self.manifest["counts"]["datasets"])
+
+    def instruments(self) -> list[tuple[str, str]]:
+        """``(observatory, instrument)`` pairs present, lower case, sorted."""
+        return [(p["observatory"], p["instrument"]) for p in self.manifest["partitions"].values()]
+
+    def parameters(self, instruments: Sequence[str] | None = None) -> list[str]:
+        """The union of parameter names of the (selected) instruments."""
+        names: dict[str, None] = {}
+        for part in self._partitions(instruments):
+            names.update(dict.fromkeys(part["parameters"]))
+        return list(names)
+
+    def schema(self, instruments: Sequence[str] | None = None) -> pa.Schema:
+        """Schema of a scan: fixed columns, then every parameter of the selected instruments."""
+        return pa.schema(
+            [pa.field(name, pa.string()) for name in S.FILE_COLUMNS]
+            + [pa.field(name, pa.string()) for name in S.PARTITION_COLUMNS]
+            + [pa.field(name, pa.string()) for name in self.parameters(instruments)]
+        )
+
+    def _partitions(self, instruments: Sequence[str] | None) -> list[dict]:
+        parts = list(self.manifest["partitions"].values())
+        if instruments:
+            wanted = {i.lower() for i in instruments}
+            parts = [p for p in parts if p["instrument"] in wanted or p["observatory"] in wanted]
+        return parts
+
+    def files(self, instruments: Sequence[str] | None = None) -> list[str]:
+        """Absolute paths of the data files of the (selected) instruments."""
+        return [os.path.join(self._gen_dir, f) for p in self._partitions(instruments) for f in p["files"]]
+
+    def dataset(self, instruments: Sequence[str] | None = None) -> ds.Dataset:
+        """A ``pyarrow.dataset`` over the (selected) instruments' files, schemas unified."""
+        partitioning = ds.partitioning(pa.schema([(S.OBSERVATORY, pa.string()), (S.INSTRUMENT, pa.string())]),
+                                       flavor="hive")
+        return ds.dataset(self.files(instruments), schema=self.schema(instruments), format="parquet",
+                          partitioning=partitioning, partition_base_dir=self._gen_dir)
+
+    def scan(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,
+             drop_ids: Sequence[str] | None = None, datasets_since: str | None = None,
+             columns: Sequence[str] | None = None, *, as_pandas: bool = False) -> pa.Table | Any:
+        """Read the selected datasets (see :class:`Selection`) as a pyarrow Table (or pandas)."""
+        selection = Selection.of(instruments, only_ids, drop_ids, datasets_since)
+        table = self.dataset(selection.instruments).to_table(
+            columns=list(columns) if columns is not None else None, filter=selection.row_filter())
+        return table.to_pandas() if as_pandas else table
+
+    def iter_batches(self, selection: Selection | None = None, columns: Sequence[str] | None = None,
+                     batch_size: int = 65536) -> Iterator[pa.RecordBatch]:
+        """Stream the selected datasets in record batches (bounded memory)."""
+        selection = selection or Selection()
+        dataset = self.dataset(selection.instruments)
+        yield from dataset.to_batches(columns=list(columns) if columns is not None else None,
+                                      filter=selection.row_filter(), batch_size=batch_size)
+
+    def row_groups(self, instruments: Sequence[str] | None = None, partition_rows: int | None = None
+                   ) -> list[list[tuple[str, int]]]:
+        """Row groups of the selected files, packed into chunks of about ``partition_rows`` rows.
+
+        Each chunk is a list of ``(file path, row group index)`` pairs of one file.
+        """
+        from .. import settings
+        limit = int(partition_rows or settings.get("partition-rows", 250000))
+        chunks: list[list[tuple[str, int]]] = []
+        for path in self.files(instruments):
+            metadata = pq.read_metadata(path)
+            current: list[tuple[str, int]] = []
+            rows = 0
+            for index in range(metadata.num_row_groups):
+                group_rows = metadata.row_group(index).num_rows
+                if current and rows + group_rows > limit:
+                    chunks.append(current)
+                    current, rows = [], 0
+                current.append((path, index))
+                rows += group_rows
+            if current:
+                chunks.append(current)
+        return chunks
+
+    def to_dask(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,
+                drop_ids: Sequence[str] | None = None, datasets_since: str | None = None,
+                columns: Sequence[str] | None = None, partition_rows: int | None = None):
+        """A dask DataFrame of the selected datasets: one partition per chunk of row groups.
+
+        Only the ``columns`` asked for (all by default) and the selected
+        instruments' files are read; string columns are pandas string dtype.
+        """
+        import dask.dataframe as dd
+
+        selection = Selection.of(instruments, only_ids, drop_ids, datasets_since)
+        schema = self.schema(selection.instruments)
+        names = list(columns) if columns is not None else schema.names
+        target = pa.schema([schema.field(n) for n in names])
+        chunks = self.row_groups(selection.instruments, partition_rows)
+        meta = target.empty_table().to_pandas()
+        if not chunks:
+            return dd.from_pandas(meta, npartitions=1)
+        reader = _ChunkReader(self._gen_dir, target, selection)
+        return dd.from_map(reader, chunks, meta=meta, enforce_metadata=False)
+
+
+class _ChunkReader:
+    """Reads one chunk of row groups of one file (a picklable callable for dask.from_map)."""
+
+    def __init__(self, gen_dir: str, target: pa.Schema, selection: Selection):
+        self.gen_dir = gen_dir
+        self.target = target
+        self.selection = selection
+
+    def __call__(self, chunk: list[tuple[str, int]]):
+        path = chunk[0][0]
+        parquet = pq.ParquetFile(path)
+        present = set(parquet.schema_arrow.names)
+        wanted = {n for n in self.target.names if n in present}
+        row_filter = self.selection.row_filter()
+        if row_filter is not None:  # the filter's columns are read too, then dropped
+            wanted |= {S.DATASET_ID, S.TIMESTAMP} & present
+        table = parquet.read_row_groups([index for _, index in chunk], columns=sorted(wanted))
+        parquet.close()
+        relative = os.path.relpath(os.path.dirname(path), self.gen_dir).split(os.sep)
+        keys = dict(part.split("=", 1) for part in relative)
+        columns = []
+        for f in self.target:
+            if f.name in S.PARTITION_COLUMNS:
+                columns.append(pa.array([keys[f.name]] * table.num_rows, pa.string()))
+            elif f.name in table.column_names:
+                columns.append(table.column(f.name))
+            else:
+                columns.append(pa.nulls(table.num_rows, pa.string()))
+        extra = {n: table.column(n) for n in table.column_names if n not in self.target.names}
+        full = pa.Table.from_arrays(columns + list(extra.values()),
+                                    names=self.target.names + list(extra))
+        if row_filter is not None:
+            full = ds.dataset(full).to_table(filter=row_filter)
+        return full.select(self.target.names).to_pandas()
