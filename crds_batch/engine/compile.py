@@ -28,13 +28,20 @@ DNR_READS = ("DETECTOR", "CCDGAIN")
 
 @dataclass
 class Chain:
-    """Candidates in order; each is ('value', result), ('useafter', selector) or ('error', message)."""
+    """Candidates in order; each is ('value', result), ('useafter', selector) or ('error', message).
+
+    Rows for which every candidate fails (lookup failure, bad date, error step)
+    get, in crds's order: ``NOT FOUND n/a`` if ``dnr``; else the ``fallback``
+    chain's result; else ``NOT FOUND n/a`` unless ``required``; else the error.
+    """
 
     steps: list[tuple[str, Any]]
-    #: A failed lookup yields "NOT FOUND n/a" (DNR or reffile_required NO) instead of the error text.
-    failure_is_na: bool
-    #: The rmap's top selector is a UseAfter: running out of dates is its own error text.
+    dnr: bool = False
+    required: bool = True
     top_useafter: bool = False
+    fallback: Chain | None = None
+    #: Set on a fallback chain when the fallback hook itself raised: the final text, whatever reffile_required.
+    abort: str | None = None
 
 
 @dataclass
@@ -43,6 +50,9 @@ class Constant:
 
 
 Plan = Chain | Constant
+
+#: Pseudo column holding what hooks read of the dates (see rules.hooks.Hook.date_feature).
+DATE_FEATURE = "<date feature>"
 
 
 @dataclass
@@ -53,15 +63,24 @@ class RmapProgram:
     key_columns: list[str]
     date_columns: tuple[str, ...] = ()
     vectorized: bool = False
+    date_feature: Any = None
     _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
 
-    def plan(self, key: tuple) -> Plan:
-        """The plan for one distinct key tuple (cached across partitions)."""
+    def plan(self, key: tuple, dates: dict[str, str] | None = None) -> Plan:
+        """The plan for one distinct key tuple (cached across partitions).
+
+        ``dates`` are a representative row's date values, read only by hooks through
+        their date feature (which is part of ``key``).
+        """
         found = self._plans.get(key)
         if found is None:
-            header = dict(zip(self.key_columns, key))
-            found = self._plans[key] = _plan(self, header) if self.vectorized else Constant(
-                lookup.rmap_reference(self.rmap, header))
+            header = {k: v for k, v in zip(self.key_columns, key) if k != DATE_FEATURE}
+            if not self.vectorized:
+                found = Constant(lookup.rmap_reference(self.rmap, header))
+            else:
+                header.update(dates or {})
+                found = _plan(self, header)
+            self._plans[key] = found
         return found
 
 
@@ -69,25 +88,39 @@ def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProg
     """Choose the key columns and the evaluation strategy of ``rmap`` for an instrument's header keys."""
     available = set(instrument_keys)
     aliases = {key.replace(".", "_"): key for key in instrument_keys}
-    read = set(rmap.required_parkeys)
     expression_names: set[str] = set(rmap.rmap_relevance.names) | set(rmap.rmap_omit.names)
     for expression in rmap.parkey_relevance.values():
         expression_names |= expression.names
     expression_keys = {aliases.get(name, name) for name in expression_names} & available
-    read |= expression_keys
+    hooks = [hook for hook in (rmap.precondition, rmap.fallback) if hook]
+    read = set(rmap.required_parkeys) | expression_keys
     if rmap.observatory == "hst":
         read |= set(DNR_READS) & available
-    hooks = bool(rmap.precondition or rmap.fallback)
     if hooks:
         read |= HOOK_READS & available
     dates = _useafter_dates(rmap.selector)
+    features = {hook.date_feature for hook in hooks if hook.date_feature}
     vectorized = (
-        dates is not None and not hooks
+        dates is not None
         and not (set(dates) & (expression_keys | _match_parameters(rmap.selector)))
         and not any(date.lower() in rmap.parkey_relevance for date in dates)
+        and len(features) <= 1
+        and (not features or tuple(dates) in ((), ("DATE-OBS", "TIME-OBS")))
     )
-    key_columns = sorted(read - set(dates)) if vectorized else sorted(read)
-    return RmapProgram(rmap, key_columns, tuple(dates) if vectorized else (), vectorized)
+    if not vectorized:
+        return RmapProgram(rmap, sorted(read))
+    # Only the Match fields, expressions, hooks and the DNR rule read anything but the UseAfter dates.
+    read = _match_parameters(rmap.selector) | expression_keys
+    if rmap.observatory == "hst":
+        read |= set(DNR_READS) & available
+    if hooks:
+        read |= (HOOK_READS & available) - {"DATE-OBS", "TIME-OBS"}
+    key_columns = sorted(read)
+    feature = features.pop() if features else None
+    date_columns = tuple(dates) if dates else (("DATE-OBS", "TIME-OBS") if feature else ())
+    if feature:
+        key_columns.append(DATE_FEATURE)
+    return RmapProgram(rmap, key_columns, date_columns, True, feature)
 
 
 def _match_parameters(selector: Selector) -> set[str]:
@@ -113,7 +146,7 @@ def _useafter_dates(selector: Selector) -> tuple[str, ...] | None:
 
 
 def _plan(program: RmapProgram, header: dict[str, str]) -> Plan:
-    """Run the scalar rules up to the date choice."""
+    """Run the scalar rules up to the date choice (crds ``_get_best_ref`` without the dates)."""
     rmap = program.rmap
     for date in program.date_columns:
         header.setdefault(date, "UNDEFINED")
@@ -123,25 +156,47 @@ def _plan(program: RmapProgram, header: dict[str, str]) -> Plan:
             return Constant(None)
         if not lookup.rmap_relevant(rmap, expr_header):
             return Constant("NOT FOUND n/a")
-        matched = lookup.apply_parkey_relevance(rmap, header)
-    except IrrelevantType:
-        return Constant("NOT FOUND n/a")
-    except OmitType:
-        return Constant(None)
+        matched = rmap.precondition(dict(header)) if rmap.precondition else dict(header)
+        matched = lookup.apply_parkey_relevance(rmap, matched)
     except Exception as exc:
         return Constant("NOT FOUND " + str(exc))
-    failure_is_na = dnr_check(rmap.observatory, matched) or rmap.reffile_required not in ("YES", "NONE")
-    selector = rmap.selector
-    if isinstance(selector, UseAfterSelector):
-        return Chain([("useafter", selector)], failure_is_na, top_useafter=True)
+    primary = _chain(rmap.selector, matched)
+    primary.dnr = dnr_check(rmap.observatory, matched)
+    primary.required = rmap.reffile_required in ("YES", "NONE")
+    if rmap.fallback and not primary.dnr:
+        primary.fallback = _fallback_chain(rmap, header, primary.required)
+    return primary
+
+
+def _fallback_chain(rmap: ReferenceMapping, header: dict[str, str], required: bool) -> Chain | None:
     try:
-        selector.check_defined(matched)
-        selector.validate_header(matched)
+        fallback = rmap.fallback(dict(header))
+    except Exception as exc:  # the hook itself failed: crds lets this escape the reffile_required logic
+        return Chain([], abort="NOT FOUND " + str(exc))
+    if not fallback:
+        return None
+    try:
+        fallback = lookup.minimize(lookup.fits_to_parkeys(rmap.observatory, fallback), rmap.required_parkeys)
+        fallback = lookup.apply_parkey_relevance(rmap, fallback)
+    except Exception as exc:
+        return Chain([("error", str(exc))], required=required)
+    chain = _chain(rmap.selector, fallback)
+    chain.required = required
+    return chain
+
+
+def _chain(selector: Selector, header: dict[str, str]) -> Chain:
+    """Candidates of ``selector`` for ``header`` (best weight group first)."""
+    if isinstance(selector, UseAfterSelector):
+        return Chain([("useafter", selector)], top_useafter=True)
+    try:
+        selector.check_defined(header)
+        selector.validate_header(header)
         weights: dict[int, list[int]] = {}
-        for weight, index in selector.weights(matched):
+        for weight, index in selector.weights(header):
             weights.setdefault(weight, []).append(index)
     except Exception as exc:
-        return Constant("NOT FOUND n/a" if failure_is_na else "NOT FOUND " + str(exc))
+        return Chain([("error", str(exc))])
     steps: list[tuple[str, Any]] = []
     for _, indices in sorted(weights.items()):
         try:
@@ -154,7 +209,7 @@ def _plan(program: RmapProgram, header: dict[str, str]) -> Plan:
         else:
             steps.append(("value", terminal_result(choice)))
             break  # a terminal candidate always succeeds
-    return Chain(steps, failure_is_na)
+    return Chain(steps)
 
 
 def terminal_result(choice: Any) -> Any:

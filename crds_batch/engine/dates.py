@@ -42,14 +42,56 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
     return did, normalized, errors
 
 
-def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, date_columns: list[Column],
-                   date_names: tuple[str, ...], values: Any) -> np.ndarray:
-    """Result code per row for rows whose plan is a chain (``values.code`` encodes results)."""
+class DateTable:
+    """The normalized dates of a set of rows, computed once and shared by every type."""
+
+    def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
+        self.did, self.normalized, self.errors = _normalized_dates(columns, names, n)
+
+
+def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,
+                   values: Any) -> np.ndarray:
+    """Result code per row (``rows`` index ``dates``) for rows whose plan is a chain."""
+    did = dates.did[rows] if len(dates.did) else np.zeros(len(rows), dtype=np.int64)
+    if len(chain_ids) <= _SMALL:
+        return np.array([values.code(_walk(chains[c], dates, d)) for c, d in zip(chain_ids.tolist(), did.tolist())],
+                        dtype=np.int32)
+    out, failed, message = _run_steps(chains, chain_ids, did, dates, values)
+    if not failed.any():
+        return out
+    na_code = values.code("NOT FOUND n/a")
+    rows_failed = np.flatnonzero(failed)
+    dnr = np.array([c.dnr for c in chains], dtype=bool)[chain_ids[rows_failed]]
+    required = np.array([c.required for c in chains], dtype=bool)[chain_ids[rows_failed]]
+    out[rows_failed] = np.where(dnr | ~required, na_code, message[rows_failed])
+    fallback_index: dict[int, int] = {}
+    fallbacks: list[Chain] = []
+    of_chain = np.full(len(chains), -1, dtype=np.int64)
+    for c, chain in enumerate(chains):
+        if chain.fallback is not None and not chain.dnr:
+            of_chain[c] = fallback_index.setdefault(id(chain.fallback), len(fallbacks))
+            if of_chain[c] == len(fallbacks):
+                fallbacks.append(chain.fallback)
+    fb_ids = of_chain[chain_ids[rows_failed]]
+    retry = rows_failed[fb_ids >= 0]
+    if len(retry):
+        ids = fb_ids[fb_ids >= 0]
+        out2, failed2, message2 = _run_steps(fallbacks, ids, did[retry], dates, values)
+        abort = np.array([values.code(f.abort) if f.abort else -1 for f in fallbacks], dtype=np.int64)[ids]
+        need = np.array([f.required for f in fallbacks], dtype=bool)[ids]
+        final = np.where(abort >= 0, abort, np.where(need, message2, na_code))
+        out[retry] = np.where(failed2, final, out2)
+    return out
+
+
+def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, dates: DateTable,
+               values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walk every row's chain at once: (result codes, failed mask, failure text codes)."""
     n = len(chain_ids)
-    did, normalized, date_errors = _normalized_dates(date_columns, date_names, n)
-    if n <= _SMALL:
-        return _resolve_rows(chains, chain_ids, did, normalized, date_errors, values)
     out = np.full(n, -1, dtype=np.int32)
+    message = np.full(n, -1, dtype=np.int64)
+    failed = np.zeros(n, dtype=bool)
+    normalized, date_errors = dates.normalized, dates.errors
 
     tables: dict[int, int] = {}
     table_keys: list[list[Any]] = []
@@ -57,15 +99,12 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, date_columns: lis
     maxlen = max((len(chain.steps) for chain in chains), default=0)
     kind = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int8)
     arg = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int64)
-    na_code = values.code("NOT FOUND n/a")
-    failure_na = np.array([chain.failure_is_na for chain in chains], dtype=bool)
     for c, chain in enumerate(chains):
         for k, (what, item) in enumerate(chain.steps):
             if what == "value":
                 kind[c, k], arg[c, k] = _VALUE, values.code(item)
             elif what == "error":
-                kind[c, k] = _ERROR
-                arg[c, k] = na_code if chain.failure_is_na else values.code("NOT FOUND " + item)
+                kind[c, k], arg[c, k] = _ERROR, values.code("NOT FOUND " + item)
             else:
                 t = tables.get(id(item))
                 if t is None:
@@ -76,7 +115,7 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, date_columns: lis
 
     # Rank keys and dates together in string order.
     strings = sorted({key for keys in table_keys for key in keys} | {d for d in normalized if d is not None})
-    rank = {s: i for i, s in enumerate(strings)}
+    rank = {text: i for i, text in enumerate(strings)}
     width = len(strings) + 1
     combined = np.array([t * width + rank[key] for t, keys in enumerate(table_keys) for key in keys], dtype=np.int64)
     starts = np.cumsum([0] + [len(keys) for keys in table_keys])
@@ -84,8 +123,8 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, date_columns: lis
     date_rank = np.array([rank[d] if d is not None else -1 for d in normalized], dtype=np.int64)
     date_error_code = np.array([values.code("NOT FOUND " + e) if e is not None else -1 for e in date_errors],
                                dtype=np.int64)
+    row_rank = date_rank[did] if len(date_rank) else np.full(n, -1, dtype=np.int64)
 
-    row_rank = date_rank[did] if len(did) else np.zeros(0, np.int64)
     unresolved = np.ones(n, dtype=bool)
     for k in range(kind.shape[1]):
         step_kind = kind[chain_ids, k]
@@ -93,58 +132,66 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, date_columns: lis
         active = unresolved & (step_kind != _NONE)
         if not active.any():
             break
-        direct = active & ((step_kind == _VALUE) | (step_kind == _ERROR))
-        out[direct] = step_arg[direct]
-        unresolved &= ~direct
+        hit = active & (step_kind == _VALUE)
+        out[hit] = step_arg[hit]
+        error = active & (step_kind == _ERROR)
+        message[error] = step_arg[error]
+        failed |= error
+        unresolved &= ~(hit | error)
         dated = active & (step_kind == _USEAFTER)
         bad_date = dated & (row_rank < 0)
-        if bad_date.any():
-            rows = np.flatnonzero(bad_date)
-            out[rows] = np.where(failure_na[chain_ids[rows]], na_code, date_error_code[did[rows]])
-            unresolved[rows] = False
+        message[bad_date] = date_error_code[did[bad_date]]
+        failed |= bad_date
+        unresolved &= ~bad_date
         good = np.flatnonzero(dated & (row_rank >= 0))
         if len(good):
             tables_of = step_arg[good]
             pos = np.searchsorted(combined, tables_of * width + row_rank[good], side="right") - 1
             found = pos >= starts[tables_of]
-            hit = good[found]
-            out[hit] = choices[pos[found]]
-            unresolved[hit] = False
+            out[good[found]] = choices[pos[found]]
+            unresolved[good[found]] = False
     if unresolved.any():
         rows = np.flatnonzero(unresolved)
         for row, c in zip(rows.tolist(), chain_ids[rows].tolist()):
-            chain = chains[c]
-            if chain.failure_is_na:
-                out[row] = na_code
-            elif chain.top_useafter:
-                out[row] = values.code("NOT FOUND No selection <= " + repr(normalized[did[row]]))
-            else:
-                out[row] = values.code("NOT FOUND No match found.")
-    return out
+            message[row] = values.code(_exhausted(chains[c], normalized[did[row]] if len(did) else None))
+        failed[rows] = True
+    return out, failed, message
 
 
-def _resolve_rows(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, normalized: list, date_errors: list,
-                  values: Any) -> np.ndarray:
-    """Row-by-row walk of the same chains (single-dataset latency); identical results."""
-    out = np.empty(len(chain_ids), dtype=np.int32)
-    for row, (c, d) in enumerate(zip(chain_ids.tolist(), did.tolist())):
-        out[row] = values.code(_walk(chains[c], normalized[d], date_errors[d]))
-    return out
-
-
-def _walk(chain: Chain, date: str | None, error: str | None) -> Any:
-    for what, item in chain.steps:
-        if what == "value":
-            return item
-        if what == "error":
-            return "NOT FOUND n/a" if chain.failure_is_na else "NOT FOUND " + item
-        if date is None:
-            return "NOT FOUND n/a" if chain.failure_is_na else "NOT FOUND " + error
-        index = bisect.bisect_right(item.keys, date) - 1
-        if index >= 0:
-            return terminal_result(item.selections[index][1])
-    if chain.failure_is_na:
-        return "NOT FOUND n/a"
+def _exhausted(chain: Chain, date: str | None) -> str:
     if chain.top_useafter:
         return "NOT FOUND No selection <= " + repr(date)
     return "NOT FOUND No match found."
+
+
+def _steps_one(chain: Chain, date: str | None, error: str | None) -> tuple[bool, Any]:
+    """(succeeded, result or failure text) of one row's chain."""
+    for what, item in chain.steps:
+        if what == "value":
+            return True, item
+        if what == "error":
+            return False, "NOT FOUND " + item
+        if date is None:
+            return False, "NOT FOUND " + str(error)
+        index = bisect.bisect_right(item.keys, date) - 1
+        if index >= 0:
+            return True, terminal_result(item.selections[index][1])
+    return False, _exhausted(chain, date)
+
+
+def _walk(chain: Chain, dates: DateTable, d: int) -> Any:
+    """One row, crds's order: chain, DNR, fallback chain, reffile_required."""
+    date, error = (dates.normalized[d], dates.errors[d]) if dates.normalized else (None, None)
+    ok, result = _steps_one(chain, date, error)
+    if ok:
+        return result
+    if chain.dnr:
+        return "NOT FOUND n/a"
+    if chain.fallback is not None:
+        ok, fallback_result = _steps_one(chain.fallback, date, error)
+        if ok:
+            return fallback_result
+        if chain.fallback.abort:
+            return chain.fallback.abort
+        result = fallback_result
+    return result if chain.required else "NOT FOUND n/a"

@@ -27,8 +27,8 @@ from ..rules.errors import UnknownInstrumentError
 from ..rules.lookup import clean_parameters, fits_to_parkeys
 from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
 from .columns import Column, encode_frame, encode_records, group_ids
-from .compile import RmapProgram, instrument_programs
-from .dates import resolve_chains
+from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
+from .dates import DateTable, resolve_chains
 
 
 class _Values:
@@ -186,9 +186,11 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: dict
         minimized[key] = (column.take(rows) if column is not None else
                           Column(np.full(len(rows), -1, np.int32), [])).with_default("UNDEFINED")
     programs = instrument_programs(imap, list(dict.fromkeys(keys)))
+    date_tables: dict[tuple[str, ...], DateTable] = {}  # dates normalized once for all types
     for filekind in (wanted if wanted is not None else imap.filekinds):
         codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
-        codes[rows] = _evaluate_type(imap, filekind, programs.get(filekind), minimized, len(rows), values)
+        codes[rows] = _evaluate_type(imap, filekind, programs.get(filekind), minimized, len(rows), values,
+                                     date_tables)
 
 
 def _translate_columns(observatory: str, columns: dict[str, Column]) -> dict[str, Column]:
@@ -199,7 +201,8 @@ def _translate_columns(observatory: str, columns: dict[str, Column]) -> dict[str
 
 
 def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram | None,
-                   minimized: dict[str, Column], n: int, values: _Values) -> np.ndarray:
+                   minimized: dict[str, Column], n: int, values: _Values,
+                   date_tables: dict[tuple[str, ...], DateTable]) -> np.ndarray:
     entry = imap.selections.get(filekind)
     if entry is None:
         constant: Any = "NOT FOUND Unknown reference type " + repr(filekind)
@@ -208,11 +211,15 @@ def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram 
     elif program is None:
         constant = "NOT FOUND unloadable rmap " + repr(entry)
     else:
-        return _run_program(program, minimized, n, values)
+        return _run_program(program, minimized, n, values, date_tables)
     return np.full(n, values.code(constant), dtype=np.int32)
 
 
-def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, values: _Values) -> np.ndarray:
+def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, values: _Values,
+                 date_tables: dict[Any, Any]) -> np.ndarray:
+    if program.date_feature is not None:
+        minimized = dict(minimized)
+        minimized[DATE_FEATURE] = _feature_column(program, minimized, n, date_tables)
     key_columns = [minimized[key] for key in program.key_columns]
     gid, first = group_ids(key_columns, n)
     out = np.full(n, -1, dtype=np.int32)
@@ -220,10 +227,12 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     chains: list = []
     chain_of_group = np.full(len(first), -1, dtype=np.int64)
     chain_index: dict[int, int] = {}
+    hook_dates = program.date_feature is not None
     for g, row in enumerate(first.tolist()):
         key = tuple(column.values[column.codes[row]] for column in key_columns)
-        plan = program.plan(key)
-        if hasattr(plan, "value"):
+        dates = {d: minimized[d].values[minimized[d].codes[row]] for d in program.date_columns} if hook_dates else None
+        plan = program.plan(key, dates)
+        if isinstance(plan, Constant):
             group_const[g] = values.code(plan.value)
         else:
             c = chain_index.get(id(plan))
@@ -236,7 +245,27 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     out[is_const] = const_rows[is_const]
     if chains and (~is_const).any():
         chain_rows = np.flatnonzero(~is_const)
-        date_columns = [minimized[d].take(chain_rows) for d in program.date_columns]
-        out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], date_columns,
-                                         program.date_columns, values)
+        dates = date_tables.get(program.date_columns)
+        if dates is None:
+            dates = date_tables[program.date_columns] = DateTable(
+                [minimized[d] for d in program.date_columns], program.date_columns, n)
+        out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values)
     return out
+
+
+def _feature_column(program: RmapProgram, minimized: dict[str, Column], n: int,
+                    date_tables: dict[Any, Any]) -> Column:
+    """What the rmap's hooks read of each row's dates, as a column (computed once per distinct date)."""
+    key = ("feature", program.date_feature, program.date_columns)
+    found = date_tables.get(key)
+    if found is None:
+        columns = [minimized[d] for d in program.date_columns]
+        did, first = group_ids(columns, n)
+        labels: dict[Any, int] = {}
+        per_date = np.empty(len(first), dtype=np.int32)
+        for i, row in enumerate(first.tolist()):
+            text = " ".join(column.values[column.codes[row]] for column in columns)
+            per_date[i] = labels.setdefault(program.date_feature(text), len(labels))
+        found = date_tables[key] = Column(per_date[did] if len(did) else np.zeros(0, np.int32),
+                                          [repr(label) for label in labels])
+    return found

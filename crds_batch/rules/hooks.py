@@ -8,14 +8,32 @@ The registry below is the one source of which names exist per instrument.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Optional
 
 from .conditioning import condition_value
 from .dates import reformat_date
 
 Header = dict[str, str]
-Hook = Callable[[Header], Optional[Header]]
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A named header hook.
+
+    ``date_feature`` says what the hook reads of ``DATE-OBS + " " + TIME-OBS``:
+    None if it reads no date, else a function of that string whose value fully
+    determines the hook's behaviour (so the engine can group rows by it instead
+    of by date).  No hook writes the date keywords.
+    """
+
+    name: str
+    apply: Callable[[Header], Optional[Header]]
+    date_feature: Optional[Callable[[str], Hashable]] = None
+
+    def __call__(self, header: Header) -> Optional[Header]:
+        return self.apply(header)
 
 _SM4 = "2009-05-14 00:00:00"              # servicing mission 4: ACS configuration change
 _PRE_SM4_SUBARRAY = "2002-03-30 00:00:00"  # subarray biases exist in the rmap after this
@@ -83,19 +101,35 @@ def _wfpc2_flat_fallback(header: Header) -> Header:
     return header
 
 
-#: (observatory, instrument) -> hook name -> function(header) -> header (None: no fallback).
+def _acs_date_feature(date: str) -> Hashable:
+    """All the ACS bias hooks learn from the date: SM4 / subarray-era comparisons, or the parse error."""
+    try:
+        exptime = reformat_date(date)
+    except Exception as exc:
+        return ("error", type(exc).__name__, str(exc))
+    return ("ok", exptime < _SM4, exptime < _PRE_SM4_SUBARRAY)
+
+
+def _hooks(*hooks: Hook) -> dict[str, Hook]:
+    return {hook.name: hook for hook in hooks}
+
+
+#: (observatory, instrument) -> hook name -> hook.  The fallback returns None for "no fallback".
 HOOKS: dict[tuple[str, str], dict[str, Hook]] = {
-    ("hst", "acs"): {
-        "precondition_header_acs_biasfile_v1": lambda h: _acs_bias_precondition(h, "NUMCOLS", "NUMROWS", False),
-        "precondition_header_acs_biasfile_v2": lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False),
-        "fallback_header_acs_biasfile_v2": lambda h: _acs_bias_fallback(
-            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), "LTV"),
-        "precondition_header_acs_biasfile_v3": lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True),
-        "fallback_header_acs_biasfile_v3": lambda h: _acs_bias_fallback(
-            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), "RAW_LTV"),
-    },
-    ("hst", "wfc3"): {"precondition_header_wfc3_biasfile_v1": _wfc3_bias_precondition},
-    ("hst", "wfpc2"): {"fallback_header_wfpc2_flatfile_v1": _wfpc2_flat_fallback},
+    ("hst", "acs"): _hooks(
+        Hook("precondition_header_acs_biasfile_v1",
+             lambda h: _acs_bias_precondition(h, "NUMCOLS", "NUMROWS", False), _acs_date_feature),
+        Hook("precondition_header_acs_biasfile_v2",
+             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), _acs_date_feature),
+        Hook("fallback_header_acs_biasfile_v2", lambda h: _acs_bias_fallback(
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), "LTV"), _acs_date_feature),
+        Hook("precondition_header_acs_biasfile_v3",
+             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), _acs_date_feature),
+        Hook("fallback_header_acs_biasfile_v3", lambda h: _acs_bias_fallback(
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), "RAW_LTV"), _acs_date_feature),
+    ),
+    ("hst", "wfc3"): _hooks(Hook("precondition_header_wfc3_biasfile_v1", _wfc3_bias_precondition)),
+    ("hst", "wfpc2"): _hooks(Hook("fallback_header_wfpc2_flatfile_v1", _wfpc2_flat_fallback)),
 }
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from ..conditioning import condition_match_key
 from ..errors import AmbiguousMatchError, MatchingError, SelectorStructureError
 from .base import Selector
@@ -28,6 +30,7 @@ class MatchSelector(Selector):
         except (ValueError, AttributeError, TypeError) as exc:
             raise SelectorStructureError(f"{settings.name}: bad Match key: {exc}") from None
         self._merge_cache: dict[tuple[int, ...], Any] = {}
+        self._status_cache: list[dict[str, np.ndarray]] = [{} for _ in self.parameters]
 
     @classmethod
     def condition_key(cls, key: Any) -> tuple[str, ...]:
@@ -35,18 +38,24 @@ class MatchSelector(Selector):
 
     def weights(self, header: Mapping[str, str]) -> list[tuple[int, int]]:
         """(weight, index) of every surviving key, in key order."""
-        values = [header.get(par, "UNDEFINED") for par in self.parameters]
-        result = []
-        for index, matchers in enumerate(self.matchers):
-            weight = 0
-            for matcher, value in zip(matchers, values):
-                status = matcher.match(value)
-                if status == -1:
-                    break
-                weight -= status
-            else:
-                result.append((weight, index))
-        return result
+        if not self.matchers:
+            return []
+        statuses = [self._statuses(i, header.get(par, "UNDEFINED")) for i, par in enumerate(self.parameters)]
+        if not statuses:
+            return [(0, index) for index in range(len(self.matchers))]
+        table = np.vstack(statuses)
+        alive = np.flatnonzero((table != -1).all(axis=0))
+        weights = -table[:, alive].sum(axis=0)
+        return list(zip(weights.tolist(), alive.tolist()))
+
+    def _statuses(self, field: int, value: str) -> np.ndarray:
+        """Scores (1/0/-1) of ``value`` against every key's ``field``; cached per distinct value."""
+        cache = self._status_cache[field]
+        found = cache.get(value)
+        if found is None:
+            found = cache[value] = np.array([matchers[field].match(value) for matchers in self.matchers],
+                                            dtype=np.int8)
+        return found
 
     def groups(self, header: Mapping[str, str]) -> list[tuple[tuple[int, ...], Any]]:
         """Candidate groups best first: (key indices, merged choice)."""
