@@ -22,6 +22,8 @@ EXIT_INTERRUPTED = 130
 
 #: Modules under crds_batch.cli that each define one click command named `command`.
 COMMAND_MODULES: list[str] = [
+    "ingest",
+    "export",
     "list_cmd",
     "diff_cmd",
     "synth",

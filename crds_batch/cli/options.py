@@ -31,3 +31,54 @@ allow_bad_references_option = click.option(
 def split_words(values) -> list[str]:
     """Flatten repeatable options that may also hold space-separated words."""
     return [word for value in values for word in value.split()]
+
+
+# -- parameter stores: --params and dataset selection (see crds_batch.store) ----------------
+
+def params_option(func):
+    """``--params PATH`` (repeatable) and ``--trust-pickles``: a store directory or save/dataset files.
+
+    Open them with ``crds_batch.store.open_params(params, trust_pickles=trust_pickles)``.
+    """
+    func = click.option(
+        "--trust-pickles", is_flag=True,
+        help="Allow .pkl saves. Unpickling runs code from the file: only for pickles you made.",
+    )(func)
+    return click.option(
+        "--params", "params", multiple=True, metavar="PATH", required=True,
+        help="A parameter store directory, or .json/.pkl saves and FITS/ASDF files "
+             "(repeatable; files are ingested into a temporary store, later ones winning).",
+    )(func)
+
+
+def selection_options(func):
+    """``--instruments``, ``--only-ids``, ``--drop-ids`` (with ``@file``), ``--datasets-since``.
+
+    Turn the values into a ``crds_batch.store.Selection`` with :func:`selection_from_options`.
+    """
+    options = [
+        click.option("--instruments", "instruments", multiple=True, metavar="NAME",
+                     help="Only these instruments (repeatable, or space/comma separated)."),
+        click.option("--only-ids", "only_ids", multiple=True, metavar="IDS",
+                     help="Only these dataset ids; @FILE reads one id a line. A bare X means X:X (as crds)."),
+        click.option("--drop-ids", "drop_ids", multiple=True, metavar="IDS",
+                     help="Skip these dataset ids; @FILE reads one id a line. A bare X means X:X (as crds)."),
+        click.option("--datasets-since", "datasets_since", metavar="DATE",
+                     help="Only datasets observed at or after DATE (YYYY-MM-DD[ HH:MM:SS])."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def selection_from_options(instruments=(), only_ids=(), drop_ids=(), datasets_since=None):
+    """The ``Selection`` the :func:`selection_options` values ask for."""
+    from ..store.selection import Selection, parse_ids
+
+    names = [name for value in instruments or () for name in value.replace(",", " ").split()]
+    return Selection(
+        instruments=tuple(n.lower() for n in names) or None,
+        only_ids=tuple(parse_ids(only_ids)) if only_ids else None,
+        drop_ids=tuple(parse_ids(drop_ids) or ()) if drop_ids else (),
+        datasets_since=Selection.of(datasets_since=datasets_since).datasets_since,
+    )

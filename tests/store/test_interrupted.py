@@ -1,0 +1,48 @@
+"""An ingest killed mid-write (SIGKILL) leaves the previous store readable and whole."""
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from crds_batch.store import Store, ingest
+
+from .conftest import acs, write_lines
+
+SCRIPT = """
+import sys
+from crds_batch.store import ingest
+ingest([sys.argv[1]], sys.argv[2], row_group_size=1000, batch_bytes=1 << 16)
+"""
+
+
+def test_sigkill_mid_ingest_keeps_previous_store(tmp_path):
+    store = str(tmp_path / "store")
+    ingest([write_lines(tmp_path / "first.json", [acs(i) for i in range(100)])], store)
+    before = Store(store)
+    expected = before.scan().sort_by("dataset_id").to_pylist()
+    big = write_lines(tmp_path / "big.json", [acs(i, CCDAMP="C") for i in range(60_000)])
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, big, store])
+    try:
+        deadline = time.monotonic() + 120
+        # Kill as soon as the new data files are being written.
+        while not glob.glob(os.path.join(store, ".staging-*", "*", "*", "*.parquet")):
+            assert proc.poll() is None, "ingest finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    after = Store(store)
+    assert after.manifest == before.manifest
+    assert after.scan().sort_by("dataset_id").to_pylist() == expected
+    # The next ingest cleans the leftovers and succeeds.
+    report = ingest([write_lines(tmp_path / "more.json", [acs(500)])], store)
+    assert report.datasets == 101
+    assert not glob.glob(os.path.join(store, ".staging-*"))
