@@ -39,11 +39,16 @@ def headers_to_table(ids: list[str], headers: list[dict]) -> pa.Table:
         chosen = headers if rows is None else [headers[i] for i in rows]
         pieces.append(_group_table(keys, chosen, rows))
     table = pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces, promote_options="default")
-    if len(pieces) > 1:  # back to input order: order decides which duplicate wins
-        order = pc.sort_indices(table.column("_row"))
-        table = table.take(order)
+    id_array = _strings(ids)
+    if len(pieces) > 1:
+        # Row order only decides which of two rows of one dataset wins: restore
+        # it only when this batch has such a pair (sorting costs).
+        id_array = id_array.take(table.column("_row"))
+        if len(set(ids)) < len(ids):
+            order = pc.sort_indices(table.column("_row"))
+            table, id_array = table.take(order), id_array.take(order)
     table = table.drop_columns(["_row"])
-    return table.add_column(0, S.DATASET_ID, _strings(ids))
+    return table.add_column(0, S.DATASET_ID, id_array)
 
 
 def _group_table(keys: tuple, headers: list[dict], rows: list[int] | None) -> pa.Table:
@@ -52,9 +57,11 @@ def _group_table(keys: tuple, headers: list[dict], rows: list[int] | None) -> pa
     columns: dict[str, pa.Array] = {}
     if k:
         flat = _strings(list(chain.from_iterable(map(dict.values, headers))))
+        # One take turns the row-major values column-major; columns are then zero-copy slices.
+        by_column = flat.take(pa.array(np.arange(n * k).reshape(n, k).T.ravel()))
         for j, name in enumerate(upper):
             # A later key wins when two keys differ only by case.
-            columns[name] = flat.take(pa.array(np.arange(j, n * k, k)))
+            columns[name] = by_column.slice(j * n, n)
     rows_array = pa.array(np.arange(n) if rows is None else np.asarray(rows), pa.int64())
     return pa.table({**columns, "_row": rows_array})
 

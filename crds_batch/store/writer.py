@@ -117,7 +117,7 @@ class PartitionedWriter:
             directory = os.path.join(self.root, S.partition_dir(part.observatory, part.instrument))
             os.makedirs(directory, exist_ok=True)
             part.path = os.path.join(directory, f"{self.prefix}-{uuid.uuid4().hex[:12]}.parquet")
-            part.writer = pq.ParquetWriter(part.path, part.schema, compression="zstd")
+            part.writer = pq.ParquetWriter(part.path, part.schema, compression="snappy")
             part.rows = 0
         return part.writer
 
