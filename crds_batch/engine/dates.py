@@ -8,6 +8,8 @@ concatenated rank tables of every UseAfter in every chain.
 from __future__ import annotations
 
 import bisect
+import calendar
+import re
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,23 @@ _NONE, _VALUE, _USEAFTER, _ERROR = 0, 1, 2, 3
 _SMALL = 8  # below this many rows, walking chains row by row beats building rank tables
 
 
+_FAST_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_FAST_TIME = re.compile(r"^(\d{2}):(\d{2}):(\d{2})$")
+
+
+def _fast_normalize(date: str, time: str) -> str | None:
+    """``YYYY-MM-DD`` + ``HH:MM:SS`` that are valid are already normalized; None means use the full parser."""
+    d, t = _FAST_DATE.match(date), _FAST_TIME.match(time)
+    if not (d and t):
+        return None
+    year, month, day = int(d.group(1)), int(d.group(2)), int(d.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1] and year >= 1):
+        return None
+    if int(t.group(1)) > 23 or int(t.group(2)) > 59 or int(t.group(3)) > 59:
+        return None
+    return date + " " + time
+
+
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
     """Per row: distinct-date id; per id: normalized date or None, and error text or None."""
     did, first = group_ids(columns, n)
@@ -32,6 +51,11 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         if undefined is not None:
             normalized.append(None)
             errors.append(str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED.")))
+            continue
+        fast = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 else None
+        if fast is not None:
+            normalized.append(fast)
+            errors.append(None)
             continue
         try:
             normalized.append(normalize_date(names, " ".join(parts)))
@@ -47,6 +71,17 @@ class DateTable:
 
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
         self.did, self.normalized, self.errors = _normalized_dates(columns, names, n)
+        # numpy compares unicode strings by code point, exactly as Python compares str.
+        self.as_array = np.array([d if d is not None else "" for d in self.normalized], dtype=str)
+        self.valid = np.array([d is not None for d in self.normalized], dtype=bool)
+        self._error_codes: dict[int, np.ndarray] = {}
+
+    def error_codes(self, values: Any) -> np.ndarray:
+        found = self._error_codes.get(id(values))
+        if found is None:
+            found = self._error_codes[id(values)] = np.array(
+                [values.code("NOT FOUND " + e) if e is not None else -1 for e in self.errors], dtype=np.int64)
+        return found
 
 
 def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,
@@ -113,17 +148,22 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
                     table_choices.append([values.code(terminal_result(choice)) for choice in item.choices()])
                 kind[c, k], arg[c, k] = _USEAFTER, t
 
-    # Rank keys and dates together in string order.
-    strings = sorted({key for keys in table_keys for key in keys} | {d for d in normalized if d is not None})
-    rank = {text: i for i, text in enumerate(strings)}
-    width = len(strings) + 1
-    combined = np.array([t * width + rank[key] for t, keys in enumerate(table_keys) for key in keys], dtype=np.int64)
+    # Ranks in string order: key i of the sorted distinct keys -> 2i; a date -> 2r-1 where r keys are <= it,
+    # so "key <= date" is "key rank < date rank" and one searchsorted serves every table.
+    distinct_keys = sorted({key for keys in table_keys for key in keys})
+    key_rank = {key: 2 * i for i, key in enumerate(distinct_keys)}
+    width = 2 * len(distinct_keys) + 2
+    combined = np.array([t * width + key_rank[key] for t, keys in enumerate(table_keys) for key in keys],
+                        dtype=np.int64)
     starts = np.cumsum([0] + [len(keys) for keys in table_keys])
     choices = np.array([code for codes in table_choices for code in codes], dtype=np.int64)
-    date_rank = np.array([rank[d] if d is not None else -1 for d in normalized], dtype=np.int64)
-    date_error_code = np.array([values.code("NOT FOUND " + e) if e is not None else -1 for e in date_errors],
-                               dtype=np.int64)
-    row_rank = date_rank[did] if len(date_rank) else np.full(n, -1, dtype=np.int64)
+    if distinct_keys and len(dates.as_array):
+        date_rank = 2 * np.searchsorted(np.array(distinct_keys, dtype=str), dates.as_array, side="right") - 1
+    else:
+        date_rank = np.full(len(dates.as_array), -1, dtype=np.int64)
+    date_rank = np.where(dates.valid, date_rank, -2)
+    date_error_code = dates.error_codes(values)
+    row_rank = date_rank[did] if len(date_rank) else np.full(n, -2, dtype=np.int64)
 
     unresolved = np.ones(n, dtype=bool)
     for k in range(kind.shape[1]):
@@ -139,11 +179,11 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
         failed |= error
         unresolved &= ~(hit | error)
         dated = active & (step_kind == _USEAFTER)
-        bad_date = dated & (row_rank < 0)
+        bad_date = dated & (row_rank == -2)
         message[bad_date] = date_error_code[did[bad_date]]
         failed |= bad_date
         unresolved &= ~bad_date
-        good = np.flatnonzero(dated & (row_rank >= 0))
+        good = np.flatnonzero(dated & (row_rank != -2))
         if len(good):
             tables_of = step_arg[good]
             pos = np.searchsorted(combined, tables_of * width + row_rank[good], side="right") - 1
