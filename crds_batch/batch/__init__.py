@@ -1,1 +1,1 @@
-"""batch."""
+"""Archive-scale jobs as Dask graphs: affected datasets, context checks."""

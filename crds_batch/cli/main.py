@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "export",
     "list_cmd",
     "diff_cmd",
+    "affected",
     "synth",
 ]
 

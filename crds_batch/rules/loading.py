@@ -95,7 +95,7 @@ def _read(path: str, ignore_checksum: bool) -> AnyMapping:
         if cls is ReferenceMapping:
             mapping = cls(parsed, path)
         else:
-            mapping = cls(parsed, path, load_mapping)
+            mapping = cls(parsed, path, _sibling_loader(path))
     except MappingError:
         raise
     except KeyError as exc:
@@ -105,6 +105,20 @@ def _read(path: str, ignore_checksum: bool) -> AnyMapping:
     if not ignore_checksum:
         check_checksum(parsed)
     return mapping
+
+
+def _sibling_loader(parent_path: str):
+    """Children of a mapping load from its own directory (the cache's mappings are flat).
+
+    This lets a worker load a context from a private copy of the rules (see
+    crds_batch.batch.rules_bundle) without a CRDS cache of its own.
+    """
+    directory = os.path.dirname(parent_path)
+
+    def load_child(name: str) -> AnyMapping:
+        return load_mapping(os.path.join(directory, os.path.basename(name)))
+
+    return load_child
 
 
 def instrument_closure(context: AnyMapping, instrument: str | None) -> list[str]:

@@ -114,8 +114,9 @@ def _mapping_differences(old: ParsedMapping, new: ParsedMapping, path) -> list[D
     affects = _properties(new) if isinstance(new.selector, SelectorCall) else None
     diffs = [Difference(here, message, affects) for message in _header_messages(old.header, new.header)]
     if isinstance(old.selector, SelectorCall) or isinstance(new.selector, SelectorCall):
+        parkey = tuple(new.header.get("parkey", ()))
         diffs += [Difference(here, message, affects)
-                  for message in _selector_messages(old.selector, new.selector, top=True)]
+                  for message in _selector_messages(old.selector, new.selector, top=True, parkey=parkey)]
         return diffs
     old_sel, new_sel = old.selector, new.selector
     for key, old_value in old_sel.items():
@@ -163,7 +164,7 @@ def _header_value(value):
     return value
 
 
-def _selector_messages(old, new, top: bool) -> list[str]:
+def _selector_messages(old, new, top: bool, parkey: tuple = (), level: int = 0) -> list[str]:
     if not isinstance(old, SelectorCall) or not isinstance(new, SelectorCall) or old.name != new.name:
         return [f"different classes {_short(old)} : {'N/A' if new == 'N/A' else _short(new)}"]
     if old.args != new.args:
@@ -176,9 +177,10 @@ def _selector_messages(old, new, top: bool) -> list[str]:
             messages += _flat(choice, f"deleted {old.name} rule for" if top or isinstance(choice, SelectorCall)
                               else "deleted terminal")
         elif isinstance(choice, SelectorCall):
-            messages += _selector_messages(choice, new_table[key], top=False)
+            messages += _selector_messages(choice, new_table[key], top=False, parkey=parkey, level=level + 1)
         elif choice != new_table[key]:
-            messages.append(f"replaced {choice!r} with {new_table[key]!r}")
+            replacement = _choice_repr(new_table[key], parkey, level + 1)
+            messages.append(f"replaced {choice!r} with {replacement}")
     for key, choice in new.table:
         if key not in old_keys:
             messages += _flat(choice, f"added {old.name} rule for" if top or isinstance(choice, SelectorCall)
@@ -190,6 +192,14 @@ def _flat(choice, change: str) -> list[str]:
     if isinstance(choice, SelectorCall):
         return [message for value in choice.values() for message in _flat(value, change)]
     return [f"{change} {choice!r}"]
+
+
+def _choice_repr(choice, parkey: tuple, level: int) -> str:
+    """A choice as crds prints it: a nested selector shows its class, parameters and size."""
+    if isinstance(choice, SelectorCall):
+        parameters = tuple(parkey[level]) if level < len(parkey) else ()
+        return f"{choice.name}Selector({parameters!r}, nselections={len(choice.table)})"
+    return repr(choice)
 
 
 def _short(value) -> str:

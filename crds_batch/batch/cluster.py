@@ -1,0 +1,78 @@
+"""Connecting to Dask: a LocalCluster by default, or an existing scheduler.
+
+Order, as distributed's own ``Client()``: an explicit ``--scheduler-address``,
+then ``--scheduler-file`` (the HPC way), then ``DASK_SCHEDULER_ADDRESS``;
+otherwise a LocalCluster of worker processes (one per core, one thread each)
+is started for the job and closed after it.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..errors import CrdsBatchError
+
+
+class ClusterError(CrdsBatchError):
+    """The Dask scheduler could not be reached or started."""
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    scheduler_address: str | None = None
+    scheduler_file: str | None = None
+    n_workers: int | None = None
+    threads_per_worker: int = 1
+    memory_limit: str | None = None
+    connect_timeout: float = 10.0
+    #: True: run in this process with the synchronous scheduler (tests, tiny inputs).
+    synchronous: bool = False
+
+
+@contextlib.contextmanager
+def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda message: None) -> Iterator:
+    """Yield a ``distributed.Client`` (or None in synchronous mode), closed afterwards."""
+    if options.synchronous:
+        import dask
+
+        with dask.config.set(scheduler="synchronous"):
+            yield None
+        return
+    from distributed import Client, LocalCluster
+
+    address = options.scheduler_address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if options.scheduler_address is None and options.scheduler_file:
+        address = None
+    if address or options.scheduler_file:
+        where = address or f"scheduler file {options.scheduler_file}"
+        try:
+            client = Client(address, scheduler_file=options.scheduler_file if not address else None,
+                            timeout=options.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(f"Cannot reach the Dask scheduler at {where}: {exc}") from None
+        log(f"Connected to Dask scheduler {client.scheduler.address}; dashboard: {client.dashboard_link}")
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n_workers = options.n_workers or os.cpu_count() or 1
+    try:
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=options.threads_per_worker,
+            processes=True,
+            memory_limit=options.memory_limit or "auto",
+            dashboard_address=":0",
+        )
+    except Exception as exc:  # a LocalCluster that cannot start is an environment fault, one line
+        raise ClusterError(f"Cannot start a local Dask cluster: {exc}") from None
+    client = Client(cluster, set_as_default=False)
+    log(f"Started LocalCluster with {n_workers} worker processes; dashboard: {client.dashboard_link}")
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

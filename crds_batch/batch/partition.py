@@ -1,0 +1,229 @@
+"""One partition of the affected-datasets job: pandas in, small result frames out.
+
+Runs on a Dask worker. The rules arrive as a :class:`~.rules_bundle.RulesBundle`
+(shipped to each worker once); the partition holds one row per dataset with
+CRDS parameter columns and a ``dataset_id`` column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..observatories import get_observatory
+from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
+from .compare import CompareOptions, compare_type
+
+CHANGE_COLUMNS = ["dataset_id", "instrument", "filekind", "old", "new", "status"]
+ERROR_COLUMNS = ["dataset_id", "instrument", "filekind", "message", "level"]
+BAD_RULES_MESSAGE = ("{which}-context = {context!r} is bad or contains bad rules.  "
+                     "Use is not recommended,  results may not be scientifically valid.")
+BAD_REFERENCE_MESSAGE = "File {reference!r} is bad. Use is not recommended,  results may not be scientifically valid."
+
+
+@dataclass(frozen=True)
+class AffectedPlan:
+    """Everything a partition task needs to know besides the rules and the data."""
+
+    old_context: str
+    new_context: str
+    observatory: str
+    #: instrument (lower) -> types to compare; None = every type of the instrument's imap.
+    types: dict[str, tuple[str, ...] | None]
+    #: instrument (lower) -> earliest 'DATE TIME' to process (missing -> all); or one date for all.
+    since: dict[str, str] | str | None = None
+    skip_types: frozenset[str] = frozenset()
+    only_ids: frozenset[str] | None = None
+    drop_ids: frozenset[str] = frozenset()
+    options: CompareOptions = field(default_factory=CompareOptions)
+    #: instrument (lower) -> bad mappings in the (old, new) context closure.
+    bad_rules: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    bad_references: frozenset[str] = frozenset()
+    allow_bad_rules: bool = False
+    allow_bad_references: bool = False
+
+
+def exposure_times(frame: pd.DataFrame) -> np.ndarray:
+    """crds's EXPTIME of each row: the first date/time keyword pair present, joined; else 1900-01-01."""
+    result = np.full(len(frame), MIN_DATE, dtype=object)
+    unresolved = np.ones(len(frame), dtype=bool)
+    for pair in DATE_TIME_PAIRS:
+        if not all(name in frame.columns for name in pair):
+            continue
+        have = unresolved.copy()
+        for name in pair:
+            have &= frame[name].notna().to_numpy()
+        if have.any():
+            parts = [frame[name].to_numpy(dtype=object)[have].astype(str) for name in pair]
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = np.char.add(np.char.add(joined.astype(str), " "), part.astype(str))
+            result[have] = joined
+            unresolved &= ~have
+    return result
+
+
+def row_instruments(frame: pd.DataFrame, observatory: str) -> np.ndarray:
+    """Upper-case instrument of each row (fixers applied), '' when absent."""
+    obs = get_observatory(observatory)
+    keyword = obs.instrument_keyword
+    for candidate in (keyword, "INSTRUME", "META.INSTRUMENT.NAME", "INSTRUMENT"):
+        if candidate in frame.columns:
+            values = frame[candidate].astype(object).where(frame[candidate].notna(), "")
+            upper = values.astype(str).str.strip().str.upper()
+            return upper.replace(obs.instrument_fixers).to_numpy(dtype=object)
+    return np.full(len(frame), "", dtype=object)
+
+
+def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> np.ndarray:
+    """Boolean mask of rows to process: id filters and --datasets-since, as crds applies them."""
+    ids = frame["dataset_id"].astype(str).str.upper()
+    keep = np.ones(len(frame), dtype=bool)
+    if plan.drop_ids:
+        keep &= ~ids.isin(plan.drop_ids).to_numpy()
+    if plan.only_ids is not None:
+        keep &= ids.isin(plan.only_ids).to_numpy()
+    if plan.since:
+        exptimes = exposure_times(frame)
+        if isinstance(plan.since, str):
+            since = np.full(len(frame), plan.since, dtype=object)
+        else:
+            instruments = np.char.lower(row_instruments(frame, plan.observatory).astype(str))
+            since = np.array([plan.since.get(instr, MIN_DATE) for instr in instruments], dtype=object)
+        keep &= exptimes >= since
+    return keep
+
+
+@dataclass
+class PartitionResult:
+    """What one partition contributes: small frames, gathered by the client."""
+
+    changes: pd.DataFrame
+    errors: pd.DataFrame
+    affected_ids: list[str]
+    datasets: int
+
+    @classmethod
+    def empty(cls) -> PartitionResult:
+        return cls(pd.DataFrame(columns=CHANGE_COLUMNS), pd.DataFrame(columns=ERROR_COLUMNS), [], 0)
+
+
+def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new_context) -> PartitionResult:
+    """Compare old and new best references for the datasets of one partition."""
+    from ..engine.evaluate import evaluate  # heavy import, only on workers
+
+    frame = frame.loc[select_rows(frame, plan)]
+    if frame.empty:
+        return PartitionResult.empty()
+    instruments = row_instruments(frame, plan.observatory)
+    changes, errors, affected = [], [], []
+    for instrument in sorted(set(instruments)):
+        rows = frame.loc[instruments == instrument]
+        ids = rows["dataset_id"].to_numpy(dtype=object)
+        key = instrument.lower()
+        if key not in plan.types:
+            errors.append(_dataset_errors(ids, instrument, f"Unknown instrument {instrument!r} for {plan.new_context!r}"
+                                          if instrument else "Missing instrument keyword"))
+            continue
+        problem = _instrument_problem(instrument, old_context, new_context)
+        if problem:
+            errors.append(_dataset_errors(ids, instrument, problem))
+            continue
+        errors.extend(_bad_rules_errors(ids, instrument, plan))
+        reftypes = plan.types[key]
+        old = evaluate(old_context, rows, reftypes=reftypes)
+        new = evaluate(new_context, rows, reftypes=reftypes)
+        killed = np.zeros(len(rows), dtype=bool)
+        updated = np.zeros(len(rows), dtype=bool)
+        for filekind in sorted(set(old.columns) | set(new.columns)):
+            if filekind in plan.skip_types:
+                continue
+            result = compare_type(old.get(filekind), new.get(filekind), plan.options)
+            killed |= result["killed"]
+            updated |= result["update"]
+            changes.append(_changes(ids, instrument, filekind, result))
+            errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
+        affected.extend(ids[updated & ~killed].tolist())
+    return PartitionResult(
+        changes=_concat(changes, CHANGE_COLUMNS),
+        errors=_concat(errors, ERROR_COLUMNS),
+        affected_ids=affected,
+        datasets=len(frame),
+    )
+
+
+def _instrument_problem(instrument: str, old_context, new_context) -> str | None:
+    """crds fails the whole dataset when either context lacks its instrument."""
+    for context in (new_context, old_context):
+        try:
+            context.get_imap(instrument)
+        except Exception as exc:  # the rules' own one-line reason
+            return f"Failed processing: {exc}"
+    return None
+
+
+def _changes(ids, instrument: str, filekind: str, result: dict) -> pd.DataFrame:
+    mask = result["update"] | result["killed"]
+    status = np.where(result["killed"][mask], "failed", "update")
+    return pd.DataFrame({
+        "dataset_id": ids[mask],
+        "instrument": instrument.lower(),
+        "filekind": filekind,
+        "old": result["old"][mask],
+        "new": result["new"][mask],
+        "status": status,
+    })
+
+
+def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: AffectedPlan) -> list[pd.DataFrame]:
+    frames = []
+    for name in ("old_error", "new_error"):
+        messages = result[name]
+        mask = pd.notna(messages)
+        if mask.any():
+            frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages[mask], "error"))
+    if result["difference_error"].any():
+        mask = result["difference_error"]
+        messages = [f"Comparison difference: {repr(str(old)).lower()} --> {repr(str(new)).lower()} :: Would update."
+                    for old, new in zip(result["old"][mask], result["new"][mask])]
+        frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages, "error"))
+    if plan.bad_references:
+        mask = result["update"] & np.isin(np.char.lower(result["new"].astype(str)), list(plan.bad_references))
+        if mask.any():
+            level = "warning" if plan.allow_bad_references else "error"
+            messages = [BAD_REFERENCE_MESSAGE.format(reference=ref) for ref in result["new"][mask]]
+            frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages, level))
+    return frames
+
+
+def _bad_rules_errors(ids, instrument: str, plan: AffectedPlan) -> list[pd.DataFrame]:
+    old_bad, new_bad = plan.bad_rules.get(instrument.lower(), ((), ()))
+    level = "warning" if plan.allow_bad_rules else "error"
+    frames = []
+    for which, context, bad in (("New", plan.new_context, new_bad), ("Old", plan.old_context, old_bad)):
+        if bad:
+            message = BAD_RULES_MESSAGE.format(which=which, context=context)
+            frames.append(_error_frame(ids, "ALL", "ALL", [message] * len(ids), level))
+    return frames
+
+
+def _dataset_errors(ids, instrument: str, message: str) -> pd.DataFrame:
+    return _error_frame(ids, instrument.lower() or "unknown", "", [message] * len(ids), "error")
+
+
+def _error_frame(ids, instrument, filekind, messages, level) -> pd.DataFrame:
+    return pd.DataFrame({
+        "dataset_id": ids,
+        "instrument": instrument,
+        "filekind": filekind,
+        "message": list(messages),
+        "level": level,
+    })
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

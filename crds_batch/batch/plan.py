@@ -1,0 +1,110 @@
+"""Planning an affected-datasets run: which instruments, types, dates and columns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..cache import load_server_config, resolve_context
+from ..observatories import get_observatory
+from ..store.selection import normalize_id, parse_since
+from ..tools.diff import ContextDiff, datasets_since_auto, diff_contexts
+from .compare import CompareOptions
+from .partition import AffectedPlan
+
+
+@dataclass(frozen=True)
+class AffectedRequest:
+    """What the user asked for, with crds bestrefs's switches."""
+
+    old_context: str
+    new_context: str
+    diffs_only: bool = True
+    #: "auto", a date ("2020-01-01" or "2020-01-01 00:00:00"), or None for no cut-off.
+    datasets_since: str | None = "auto"
+    types: tuple[str, ...] = ()
+    #: Only these instruments (lower case); None = every instrument in scope.
+    instruments: tuple[str, ...] | None = None
+    skip_types: tuple[str, ...] = ()
+    only_ids: tuple[str, ...] | None = None
+    drop_ids: tuple[str, ...] = ()
+    compare: CompareOptions = field(default_factory=CompareOptions)
+    allow_bad_rules: bool = False
+    allow_bad_references: bool = False
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: AffectedPlan
+    diff: ContextDiff
+    #: instrument (lower) -> parameter columns to read.
+    columns: dict[str, list[str]]
+    mapping_names: tuple[str, ...]
+
+
+def plan_affected(request: AffectedRequest) -> Planned:
+    """Resolve contexts, diff them, and decide the work (client side, before any task runs)."""
+    from ..rules.loading import instrument_closure, load_context
+
+    old_name, new_name = resolve_context(request.old_context), resolve_context(request.new_context)
+    old_ctx, new_ctx = load_context(old_name), load_context(new_name)
+    observatory = new_ctx.observatory.lower()
+    diff = diff_contexts(old_name, new_name)
+    skip = frozenset(kind.lower() for kind in request.skip_types)
+    if request.diffs_only:
+        types = {instr: tuple(sorted(kinds - skip)) for instr, kinds in diff.affected.items()}
+        types = {instr: kinds for instr, kinds in types.items() if kinds}
+    elif request.types:
+        wanted = tuple(sorted({kind.lower() for kind in request.types} - skip))
+        types = {instr: wanted for instr in new_ctx.instruments}
+    else:
+        types = {instr: None for instr in new_ctx.instruments}
+    if request.instruments is not None:
+        types = {instr: kinds for instr, kinds in types.items() if instr in request.instruments}
+    since = _since(request.datasets_since, diff)
+    bad_files = load_server_config(observatory).bad_files
+    bad_rules, columns, names = {}, {}, {old_name, new_name}
+    obs = get_observatory(observatory)
+    for instrument in types:
+        closures = []
+        for ctx in (old_ctx, new_ctx):
+            try:
+                closure = instrument_closure(ctx, instrument)
+            except Exception:  # instrument absent from this context: its datasets fail, per dataset
+                closure = [ctx.basename]
+            closures.append(closure)
+            names.update(closure)
+        bad_rules[instrument] = tuple(tuple(sorted(set(c) & bad_files)) for c in closures)
+        columns[instrument] = _needed_columns(old_ctx, new_ctx, instrument, obs)
+    plan = AffectedPlan(
+        old_context=old_name,
+        new_context=new_name,
+        observatory=observatory,
+        types=types,
+        since=since,
+        skip_types=skip,
+        only_ids=None if request.only_ids is None else frozenset(normalize_id(i) for i in request.only_ids),
+        drop_ids=frozenset(normalize_id(i) for i in request.drop_ids),
+        options=request.compare,
+        bad_rules={k: v for k, v in bad_rules.items() if any(v)},
+        bad_references=frozenset(name.lower() for name in bad_files),
+        allow_bad_rules=request.allow_bad_rules,
+        allow_bad_references=request.allow_bad_references,
+    )
+    return Planned(plan, diff, columns, tuple(sorted(names)))
+
+
+def _since(spec: str | None, diff: ContextDiff):
+    if spec is None or spec.lower() == "none":
+        return None
+    if spec.lower() == "auto":
+        return datasets_since_auto(diff)
+    return parse_since(spec)
+
+
+def _needed_columns(old_ctx, new_ctx, instrument: str, obs) -> list[str]:
+    keys = {obs.instrument_keyword, *obs.date_keywords}
+    for ctx in (old_ctx, new_ctx):
+        try:
+            keys.update(ctx.get_imap(instrument).required_parkeys())
+        except Exception:
+            continue
+    return sorted(keys)

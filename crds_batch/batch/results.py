@@ -1,0 +1,95 @@
+"""The outcome of an affected-datasets run, and the ways crds prints it."""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .partition import AffectedPlan
+
+
+@dataclass
+class AffectedResult:
+    """Every (dataset, type) change, the errors, and the affected datasets of one run."""
+
+    plan: AffectedPlan
+    changes: pd.DataFrame  # CHANGE_COLUMNS; status "update" or "failed"
+    errors: pd.DataFrame  # ERROR_COLUMNS; level "error" or "warning"
+    affected_ids: list[str]
+    datasets: int
+    affected_types: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def updates(self) -> pd.DataFrame:
+        return self.changes[self.changes["status"] == "update"]
+
+    @property
+    def error_count(self) -> int:
+        return int((self.errors["level"] == "error").sum())
+
+    def affected_products(self) -> list[str]:
+        """Sorted unique lower-case products (first ``:`` field) of affected datasets (crds --print-affected)."""
+        return sorted({dataset_id.split(":")[0].lower() for dataset_id in self.affected_ids})
+
+    def new_reference_lines(self) -> list[str]:
+        """``id instrument filekind old new`` lines, lower case, in crds's order (--print-new-references)."""
+        updates = self.updates.assign(_kind=self.updates["filekind"].str.upper())
+        updates = updates.sort_values(["dataset_id", "_kind"], kind="stable")
+        return [
+            " ".join(str(value).lower() for value in row)
+            for row in updates[["dataset_id", "instrument", "filekind", "old", "new"]].itertuples(index=False)
+        ]
+
+    def affected_detail_lines(self) -> list[str]:
+        """``id instrument type type...`` per dataset with updates (--print-affected-details)."""
+        lines = []
+        for dataset_id, group in self.updates.groupby("dataset_id", sort=True):
+            lines.append(f"{dataset_id.lower()} {group['instrument'].iloc[0]} {' '.join(sorted(group['filekind']))}")
+        return lines
+
+    def update_counts(self) -> dict[str, dict[str, int]]:
+        """{instrument: {filekind: exposures updated}} (--print-update-counts)."""
+        counts: dict[str, dict[str, int]] = {}
+        for (instrument, filekind), n in Counter(zip(self.updates["instrument"], self.updates["filekind"])).items():
+            counts.setdefault(instrument, {})[filekind] = n
+        return {instr: dict(sorted(kinds.items())) for instr, kinds in sorted(counts.items())}
+
+    def summary(self) -> dict:
+        return {
+            "old_context": self.plan.old_context,
+            "new_context": self.plan.new_context,
+            "affected_types": [f"{instr} {kind}" for instr, kind in self.affected_types],
+            "datasets_processed": self.datasets,
+            "datasets_affected": len(self.affected_ids),
+            "products_affected": len(self.affected_products()),
+            "updates": int(len(self.updates)),
+            "errors": self.error_count,
+            "warnings": int((self.errors["level"] == "warning").sum()),
+        }
+
+    def write(self, directory: str) -> list[str]:
+        """Write changes.parquet, errors.parquet, update_counts.json, summary.json, affected.txt."""
+        os.makedirs(directory, exist_ok=True)
+        written = []
+
+        def _atomic(name: str, writer) -> None:
+            path = os.path.join(directory, name)
+            temp = path + ".tmp"
+            writer(temp)
+            os.replace(temp, path)
+            written.append(path)
+
+        _atomic("changes.parquet", lambda p: self.changes.astype(str).to_parquet(p, index=False))
+        _atomic("errors.parquet", lambda p: self.errors.astype(str).to_parquet(p, index=False))
+        _atomic("update_counts.json", lambda p: _write_text(p, json.dumps(self.update_counts(), indent=2)))
+        _atomic("summary.json", lambda p: _write_text(p, json.dumps(self.summary(), indent=2)))
+        _atomic("affected.txt", lambda p: _write_text(p, "".join(f"{i}\n" for i in self.affected_products())))
+        return written
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -1,0 +1,67 @@
+"""Rules that travel to each Dask worker once.
+
+The client reads the text of every mapping the job needs (the closures of
+both contexts) into a :class:`RulesBundle`, scatters it to every worker with
+``broadcast=True``, and each worker process writes the files once into a
+private mapping directory and loads the contexts from there. Workers thus
+need no CRDS cache of their own, and no task carries rules.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+
+from ..cache import locate_mapping
+
+
+@dataclass(frozen=True)
+class RulesBundle:
+    """Mapping texts by file name, with a digest naming the bundle."""
+
+    files: tuple[tuple[str, str], ...]
+    digest: str
+
+    @classmethod
+    def from_names(cls, names) -> RulesBundle:
+        files = []
+        for name in sorted(set(names)):
+            with open(locate_mapping(name), encoding="utf-8") as handle:
+                files.append((name, handle.read()))
+        digest = hashlib.sha1("\0".join(f"{n}\0{t}" for n, t in files).encode("utf-8")).hexdigest()
+        return cls(tuple(files), digest)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+_installed: dict[str, str] = {}
+_install_lock = threading.Lock()
+
+
+def install(bundle: RulesBundle) -> str:
+    """Write the bundle's files into this process's rules directory (once); return the directory."""
+    found = _installed.get(bundle.digest)
+    if found:
+        return found
+    with _install_lock:
+        found = _installed.get(bundle.digest)
+        if found:
+            return found
+        directory = tempfile.mkdtemp(prefix=f"crds-batch-rules-{bundle.digest[:12]}-")
+        for name, text in bundle.files:
+            temp = os.path.join(directory, f".{name}.tmp")
+            with open(temp, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temp, os.path.join(directory, name))
+        _installed[bundle.digest] = directory
+        return directory
+
+
+def load_from_bundle(bundle: RulesBundle, context: str):
+    """Load ``context`` from the bundle's files on this worker (parsed once per process)."""
+    from ..rules.loading import load_mapping
+
+    return load_mapping(os.path.join(install(bundle), context))

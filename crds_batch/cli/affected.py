@@ -1,0 +1,111 @@
+"""``crds-batch affected``: datasets whose best references change between two contexts."""
+from __future__ import annotations
+
+import time
+
+import click
+
+from ..batch.affected import run_affected
+from ..batch.compare import CompareOptions
+from ..batch.plan import AffectedRequest
+from ..store import open_params
+from .cluster_options import cluster_from_options, cluster_options
+from .main import EXIT_ERRORS, EXIT_OK
+from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
+                      split_words, types_option)
+from .progress import partition_progress, stderr_log
+from .summary import render_summary
+
+
+@click.command("affected")
+@click.option("--old-context", required=True, help="The context in use now (.pmap name or symbolic).")
+@click.option("--new-context", required=True, envvar="CRDS_CONTEXT", show_envvar=True,
+              help="The context being delivered (.pmap name or symbolic).")
+@params_option
+@click.option("--diffs-only/--all-types", default=True, show_default=True,
+              help="Compare only the (instrument, type) pairs the context diff changes, as crds --diffs-only; "
+                   "--all-types compares every type of every dataset, as plain crds bestrefs.")
+@click.option("--datasets-since", default=None, metavar="auto|DATE|none",
+              help="Skip datasets observed before DATE; auto (default with --diffs-only) derives per-instrument "
+                   "dates from the references the new context adds or drops; none keeps all.")
+@click.option("--instruments", multiple=True, metavar="NAME", help="Only these instruments.")
+@click.option("--only-ids", multiple=True, metavar="IDS", help="Only these dataset ids (@FILE: one a line).")
+@click.option("--drop-ids", multiple=True, metavar="IDS", help="Skip these dataset ids (@FILE: one a line).")
+@types_option
+@skip_types_option
+@click.option("--undefined-differences-matter", is_flag=True,
+              help="A lookup that finds no match is an error, not N/A.")
+@click.option("--na-differences-matter", is_flag=True,
+              help="With --differences-are-errors, changes to or from N/A count too.")
+@click.option("--differences-are-errors", is_flag=True, help="Every change is an error (regression testing).")
+@click.option("--affected-datasets", "affected_bundle", is_flag=True,
+              help="crds's bundle: --diffs-only --datasets-since=auto --undefined-differences-matter "
+                   "--na-differences-matter --print-update-counts --print-affected.")
+@click.option("--print-affected", is_flag=True, help="Print affected product ids, one a line (the default output).")
+@click.option("--print-affected-details", is_flag=True, help="Print 'id instrument types...' per affected dataset.")
+@click.option("--print-new-references", is_flag=True, help="Print 'id instrument type old new' per update.")
+@click.option("--print-update-counts", is_flag=True, help="Print updated exposure counts per instrument and type.")
+@allow_bad_rules_option
+@allow_bad_references_option
+@click.option("--output", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write changes.parquet, errors.parquet, update_counts.json, summary.json, affected.txt.")
+@click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
+@cluster_options
+def command(old_context, new_context, params, trust_pickles, diffs_only, datasets_since, instruments, only_ids,
+            drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
+            affected_bundle, print_affected, print_affected_details, print_new_references, print_update_counts,
+            allow_bad_rules, allow_bad_references, output, quiet, **cluster):
+    """Find the datasets whose best references change from OLD to NEW context.
+
+    Prints the affected product ids on stdout exactly as `crds bestrefs
+    --print-affected` does; a summary, the dashboard link and progress go to
+    stderr. Exit status 1 when lookups failed (as crds), 0 otherwise.
+    """
+    from ..store.selection import parse_ids
+
+    if affected_bundle:
+        diffs_only = True
+        undefined_differences_matter = na_differences_matter = True
+        print_update_counts = print_affected = True
+    if datasets_since is None:
+        datasets_since = "auto" if diffs_only else "none"
+    if not (print_affected or print_affected_details or print_new_references or print_update_counts):
+        print_affected = True
+    log = (lambda message: None) if quiet else stderr_log
+    started = time.monotonic()
+    source = open_params(params, trust_pickles=trust_pickles)
+    instrument_names = [n.lower() for value in instruments for n in value.replace(",", " ").split()]
+    request = AffectedRequest(
+        old_context=old_context,
+        new_context=new_context,
+        diffs_only=diffs_only,
+        datasets_since=datasets_since,
+        types=tuple(split_words(types)),
+        instruments=tuple(instrument_names) or None,
+        skip_types=tuple(split_words(skip_types)),
+        only_ids=tuple(parse_ids(only_ids)) if only_ids else None,
+        drop_ids=tuple(parse_ids(drop_ids) or ()),
+        compare=CompareOptions(undefined_differences_matter, na_differences_matter, differences_are_errors),
+        allow_bad_rules=allow_bad_rules,
+        allow_bad_references=allow_bad_references,
+    )
+    with partition_progress("affected", enabled=not quiet) as progress:
+        result = run_affected(request, source, cluster_from_options(**cluster), log=log, progress=progress)
+    if print_new_references:
+        for line in result.new_reference_lines():
+            click.echo(line)
+    if print_affected_details:
+        for line in result.affected_detail_lines():
+            click.echo(line)
+    if print_update_counts:
+        for instrument, kinds in result.update_counts().items():
+            for filekind, count in kinds.items():
+                click.echo(f"updated {instrument} {filekind} {count}", err=True)  # crds logs these
+    if print_affected:
+        for product in result.affected_products():
+            click.echo(product)
+    if output:
+        result.write(output)
+    if not quiet:
+        render_summary(result, time.monotonic() - started, output)
+    return EXIT_ERRORS if result.error_count else EXIT_OK

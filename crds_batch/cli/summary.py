@@ -1,0 +1,30 @@
+"""A one-screen summary of a batch run, on stderr."""
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+
+
+def render_summary(result, seconds: float, output: str | None = None) -> None:
+    summary = result.summary()
+    lines = [
+        f"{summary['old_context']} -> {summary['new_context']}",
+        f"  affected types     {len(summary['affected_types'])}: " + ", ".join(summary["affected_types"][:12])
+        + (" ..." if len(summary["affected_types"]) > 12 else ""),
+        f"  datasets processed {summary['datasets_processed']:,}",
+        f"  datasets affected  {summary['datasets_affected']:,} ({summary['products_affected']:,} products)",
+        f"  updates            {summary['updates']:,}",
+        f"  errors             {summary['errors']:,}   warnings {summary['warnings']:,}",
+        f"  time               {seconds:.1f} s"
+        + (f"  ({summary['datasets_processed'] / seconds:,.0f} datasets/s)" if seconds > 0 else ""),
+    ]
+    errors = result.errors[result.errors["level"] == "error"]
+    if len(errors):
+        lines.append("  most common errors:")
+        for (instrument, filekind, message), count in Counter(
+                zip(errors["instrument"], errors["filekind"], errors["message"])).most_common(5):
+            lines.append(f"    {count:6d}  {instrument} {filekind}: {message[:90]}")
+    if output:
+        lines.append(f"  results in         {output}")
+    click.echo("\n".join(lines), err=True)
