@@ -41,6 +41,20 @@ def _python_scalar(value: Any) -> Any:
     return value
 
 
+_CONDITIONED: dict[tuple[type, Any], str] = {}
+_CONDITIONED_MAX = 2_000_000  # distinct raw values remembered per process (dates and times repeat across chunks)
+
+
+def _conditioned(raw: Any) -> str:
+    key = (type(raw), raw)
+    found = _CONDITIONED.get(key)
+    if found is None:
+        found = condition_value(raw)
+        if len(_CONDITIONED) < _CONDITIONED_MAX:
+            _CONDITIONED[key] = found
+    return found
+
+
 def encode_series(series: pd.Series) -> Column:
     """Factorize and condition one column; values crds would drop (None, NaN, non-scalars) are absent."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -51,7 +65,7 @@ def encode_series(series: pd.Series) -> Column:
         raw = _python_scalar(raw)
         if not isinstance(raw, _SCALARS):
             continue
-        value = condition_value(raw)
+        value = _conditioned(raw)
         j = index_of.get(value)
         if j is None:
             j = index_of[value] = len(conditioned)
