@@ -27,6 +27,9 @@ MIRI = {"META.INSTRUMENT.NAME": "MIRI", "META.INSTRUMENT.DETECTOR": "MIRIMAGE", 
     (dict(ACS, CCDGAIN=2, NAXIS1=4144.0, OBSTYPE=None), "hst_0729.pmap", "hst"),  # non-string values
     (MIRI, "jwst_0541.pmap", "jwst"),
     (dict(MIRI, **{"META.SUBARRAY.NAME": "GENERIC"}), "jwst_0541.pmap", "jwst"),
+    # bare FITS keywords (translated with crds_batch.observatories.keywords)
+    ({"INSTRUME": "NIRCAM", "DETECTOR": "NRCA1", "FILTER": "F200W", "PUPIL": "CLEAR", "DATE-OBS": "2023-01-01",
+      "TIME-OBS": "00:00:00", "EXP_TYPE": "NRC_IMAGE", "CHANNEL": "SHORT"}, "jwst_0541.pmap", "jwst"),
 ])
 def test_parity(header, context, observatory):
     check_api(header, context, observatory)

@@ -181,8 +181,8 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
                 t = tables.get(id(item))
                 if t is None:
                     t = tables[id(item)] = len(table_keys)
-                    table_keys.append(list(item.keys))
-                    table_choices.append([values.code(terminal_result(choice)) for choice in item.choices()])
+                    table_keys.append(item.keys)
+                    table_choices.append(_choice_codes(item, values))
                 kind[c, k], arg[c, k] = _USEAFTER, t
 
     # Ranks in string order: key i of the sorted distinct keys -> 2i; a date -> 2r-1 where r keys are <= it,
@@ -233,6 +233,15 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
             message[row] = values.code(_exhausted(chains[c], normalized[did[row]] if len(did) else None))
         failed[rows] = True
     return out, failed, message
+
+
+def _choice_codes(selector: Any, values: Any) -> list[int]:
+    """Result codes of a UseAfter's choices, remembered per result table (one per type and call)."""
+    cache = values.__dict__.setdefault("_table_codes", {})
+    found = cache.get(id(selector))
+    if found is None:
+        found = cache[id(selector)] = [values.code(terminal_result(choice)) for choice in selector.choices()]
+    return found
 
 
 def _exhausted(chain: Chain, date: str | None) -> str:
