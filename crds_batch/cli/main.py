@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "list_cmd",
     "diff_cmd",
     "affected",
+    "demo",
     "synth",
 ]
 

@@ -72,6 +72,14 @@ OBSERVATORIES: dict[str, Observatory] = {
         date_keywords=("META.OBSERVATION.DATE", "META.OBSERVATION.TIME"),
         instruments=("tinstr",),
     ),
+    # The embedded offline demo (crds-batch demo): a pretend instrument with rules of the real shape.
+    "demo": Observatory(
+        name="demo",
+        instrument_keyword="INSTRUME",
+        date_keywords=("DATE-OBS", "TIME-OBS"),
+        compound_ids=True,
+        instruments=("camera",),
+    ),
 }
 
 

@@ -35,12 +35,14 @@ class DateStyle:
 
 
 #: Date styles per observatory, keyed by observatory name.
-DATE_STYLES = {
-    "hst": DateStyle(("DATE-OBS", "TIME-OBS")),
-    "jwst": DateStyle(("META.OBSERVATION.DATE", "META.OBSERVATION.TIME"), fraction_digits=3),
-    "roman": DateStyle(("ROMAN.META.EXPOSURE.START_TIME",), fraction_digits=3, joined=True),
-    "tobs": DateStyle(("META.OBSERVATION.DATE", "META.OBSERVATION.TIME")),
-}
+#: Precision of the normal date format per observatory (the keys come from the observatory table).
+_FRACTION_DIGITS = {"jwst": 3, "roman": 3}
+
+
+def date_style(observatory) -> DateStyle:
+    """How ``observatory`` (an :class:`~crds_batch.observatories.Observatory`) writes dataset dates."""
+    keys = tuple(observatory.date_keywords)
+    return DateStyle(keys, fraction_digits=_FRACTION_DIGITS.get(observatory.name, 0), joined=len(keys) == 1)
 
 
 def to_datetime64(text: str) -> np.datetime64:

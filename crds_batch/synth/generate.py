@@ -105,7 +105,7 @@ class _InstrumentMaker:
         self.rng = rng
         self.options = options
         self.observatory = facts.observatory
-        self.style = dates_mod.DATE_STYLES[self.observatory.name]
+        self.style = dates_mod.date_style(self.observatory)
         self.switches = variation.switch_keys(facts)
         skip = frozenset(self.style.keys) | {self.observatory.instrument_keyword} | NEVER_SET | set(self.switches)
         size = pool_size or min(MAX_POOL, max(32, total // 4))
@@ -147,7 +147,7 @@ class _InstrumentMaker:
 
     def _ids(self, serials: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
         name = self.observatory.name
-        if name == "hst":
+        if self.observatory.compound_ids:  # PRODUCT:EXPOSURE rootnames, HST style
             return ids.hst_ids(self.facts.instrument, serials)
         detector_key = {"jwst": "META.INSTRUMENT.DETECTOR", "roman": "ROMAN.META.INSTRUMENT.DETECTOR"}.get(name)
         detectors = columns.get(detector_key)

@@ -1,0 +1,54 @@
+"""Build the demo cache and archive, then run affected datasets on it."""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+
+from ..batch.affected import run_affected
+from ..batch.cluster import ClusterOptions
+from ..batch.plan import AffectedRequest
+from ..batch.results import AffectedResult
+from .rules import DEMO_NEW_CONTEXT, DEMO_OLD_CONTEXT, write_demo_cache
+
+
+@contextlib.contextmanager
+def demo_environment(cache: str) -> Iterator[None]:
+    """Point CRDS_PATH at the demo cache for the run (workers started inside inherit it)."""
+    saved = {name: os.environ.get(name) for name in ("CRDS_PATH", "CRDS_CONTEXT")}
+    os.environ["CRDS_PATH"] = cache
+    os.environ.pop("CRDS_CONTEXT", None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_demo(workdir: str, datasets: int = 200_000, cluster: ClusterOptions | None = None, *, seed: int = 0,
+             log: Callable[[str], None] = lambda message: None,
+             progress: Callable[[int, int], None] | None = None) -> AffectedResult:
+    """Write the demo rules and a generated archive under ``workdir``, then find the affected datasets.
+
+    Results (Parquet changes, counts, summary) are written to ``workdir/results``.
+    """
+    from ..store import ingest
+    from ..synth import generate, write_save
+
+    cache = write_demo_cache(os.path.join(workdir, "cache"))
+    with demo_environment(cache):
+        save = os.path.join(workdir, "demo_archive.json")
+        count = write_save(generate(DEMO_OLD_CONTEXT, datasets, seed=seed, invalid_fraction=0.01), save)
+        log(f"Generated {count:,} CAMERA datasets from {DEMO_OLD_CONTEXT} into {save}")
+        store_dir = os.path.join(workdir, "store")
+        report = ingest([save], store_dir, replace=True)
+        log(f"Ingested {report.datasets if hasattr(report, 'datasets') else count:,} datasets into the store {store_dir}")
+        from ..store import Store
+
+        request = AffectedRequest(DEMO_OLD_CONTEXT, DEMO_NEW_CONTEXT)
+        result = run_affected(request, Store(store_dir), cluster, log=log, progress=progress)
+    result.write(os.path.join(workdir, "results"))
+    return result
