@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
+
+from crds_batch.observatories import get_observatory
 import pytest
 
 from crds_batch.synth import dates
@@ -35,7 +37,7 @@ def test_every_format_parses_to_the_moment(observatory):
     from crds.core import timestamp
 
     moments = _moments()
-    style = dates.DATE_STYLES[observatory]
+    style = dates.date_style(get_observatory(observatory))
     rendered = dates.format_dates(np.random.default_rng(2), moments, style, odd_fraction=0.5)
     texts = [" ".join(str(rendered[key][i]) for key in style.keys) for i in range(len(moments))]
     for moment, text in zip(moments, texts):
