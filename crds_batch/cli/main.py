@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "affected",
     "demo",
     "synth",
+    "bestrefs",
 ]
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

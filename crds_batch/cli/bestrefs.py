@@ -1,0 +1,93 @@
+"""``crds-batch bestrefs``: best references of dataset files or of CRDS save files.
+
+- ``--files F...``: the astronomer's path, ``crds bestrefs --files`` with
+  ``--update-bestrefs`` writing headers (atomically; see crds_batch.files).
+- ``--load-pickles X.json...``: the datasets of CRDS saves.
+
+stdout holds what crds prints (``--print-new-references`` lines); errors are
+one line each on stderr; exit status 1 when any file or lookup failed.
+"""
+from __future__ import annotations
+
+import click
+
+from .main import EXIT_ERRORS, EXIT_OK
+from .options import (allow_bad_references_option, allow_bad_rules_option, skip_types_option, split_words,
+                      types_option)
+from .progress import partition_progress, stderr_log
+
+
+@click.command("bestrefs")
+@click.argument("sources", nargs=-1, metavar="FILE...")
+@click.option("--files", "files_mode", is_flag=True, help="The FILEs are FITS/ASDF datasets (crds --files).")
+@click.option("--load-pickles", "pickles_mode", is_flag=True,
+              help="The FILEs are CRDS .json/.pkl saves of dataset parameters (crds --load-pickles).")
+@click.option("--new-context", envvar="CRDS_CONTEXT", show_envvar=True,
+              help="Context to assign from (.pmap or symbolic; default: the observatory's operational context).")
+@click.option("--old-context", help="Compare with this context: only changed assignments are updates.")
+@click.option("--compare-source-bestrefs", is_flag=True,
+              help="Compare with the assignments recorded in the headers/saves.")
+@click.option("--update-bestrefs", is_flag=True, help="Write the new references into the FITS headers (--files).")
+@click.option("--print-new-references", is_flag=True, help="Print 'id instrument type old new' per update.")
+@types_option
+@skip_types_option
+@allow_bad_rules_option
+@allow_bad_references_option
+@click.option("--trust-pickles", is_flag=True, help="Allow .pkl saves (unpickling runs code from the file).")
+@click.option("--workers", type=int, default=None, help="Worker processes for reading/writing files (default: CPUs).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr (errors still).")
+def command(sources, files_mode, pickles_mode, new_context, old_context, compare_source_bestrefs, update_bestrefs,
+            print_new_references, types, skip_types, allow_bad_rules, allow_bad_references, trust_pickles, workers,
+            quiet):
+    """Best references for dataset FILEs (--files) or for the datasets of saves (--load-pickles).
+
+    \b
+    crds-batch bestrefs --files *_raw.fits --update-bestrefs
+    crds-batch bestrefs --new-context hst_0729.pmap --load-pickles saves.json --print-new-references
+    """
+    from ..files.bestrefs import FilesRequest, run_files
+
+    if files_mode == pickles_mode:
+        raise click.UsageError("give exactly one of --files or --load-pickles, followed by the files")
+    if not sources:
+        raise click.UsageError("no files given")
+    if old_context and compare_source_bestrefs:
+        raise click.UsageError("--old-context and --compare-source-bestrefs exclude each other")
+    if update_bestrefs and pickles_mode:
+        raise click.UsageError("--update-bestrefs writes dataset files: use it with --files")
+    request = FilesRequest(
+        files=tuple(sources), new_context=new_context, old_context=old_context,
+        compare_source=compare_source_bestrefs, types=tuple(split_words(types)),
+        skip_types=tuple(split_words(skip_types)), update=update_bestrefs, allow_bad_rules=allow_bad_rules,
+        allow_bad_references=allow_bad_references, workers=workers,
+    )
+    if pickles_mode:
+        from ..files.saves_bestrefs import run_saves
+
+        result = run_saves(sources, request, trust_pickles=trust_pickles)
+    else:
+        with partition_progress("bestrefs", enabled=not quiet) as progress:
+            result = run_files(request, progress=progress)
+    if print_new_references:
+        for line in result.new_reference_lines():
+            click.echo(line)
+    for outcome in result.outcomes:
+        for message in outcome.warnings:
+            stderr_log(f"WARNING: {message}")
+        for message in outcome.errors:
+            stderr_log(f"ERROR: {message}")
+    if not quiet:
+        _summary(result, files_mode, update_bestrefs)
+    return EXIT_ERRORS if result.error_count else EXIT_OK
+
+
+def _summary(result, files_mode: bool, update: bool) -> None:
+    what = "files" if files_mode else "datasets"
+    failed = sum(1 for o in result.outcomes if o.errors)
+    updates = sum(len(o.updates) for o in result.outcomes)
+    text = f"{len(result.outcomes)} {what}, {updates} new references from {result.context}, {failed} with errors"
+    if files_mode:
+        written = sum(1 for o in result.outcomes if o.written)
+        text += f", {written} files updated" if update else " (dry run: --update-bestrefs writes headers)"
+    stderr_log(text)
+
