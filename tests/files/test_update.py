@@ -110,3 +110,12 @@ def test_killed_mid_write_leaves_original(raw, tmp_path):
     update_fits_keywords(raw, [("CRDS_CTX", "hst_0729.pmap")])
     assert fits.getval(raw, "CRDS_CTX") == "hst_0729.pmap"
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def test_parallel_runner_updates_every_file(raw, tmp_path):
+    from crds_batch.files.bestrefs import PARALLEL_MIN_FILES, FilesRequest, run_files
+
+    files = [str(shutil.copy(raw, tmp_path / f"d{i:03d}_raw.fits")) for i in range(PARALLEL_MIN_FILES)]
+    result = run_files(FilesRequest(tuple(files), new_context="hst_0729.pmap", update=True, workers=2))
+    assert result.error_count == 0 and all(o.written for o in result.outcomes)
+    assert {fits.getval(f, "DARKFILE") for f in files} == {fits.getval(files[0], "DARKFILE")}
