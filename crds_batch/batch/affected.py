@@ -12,26 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import dask
 import pandas as pd
 
-from .cluster import ClusterOptions, dask_client
-from .partition import CHANGE_COLUMNS, ERROR_COLUMNS, AffectedPlan, PartitionResult, affected_partition
+from .cluster import ClusterOptions
+from .graph import ProgressCallback, concat_frames, partition_frames, run_partitions
+from .partition import CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult
-from .rules_bundle import RulesBundle, load_from_bundle
-
-ProgressCallback = Callable[[int, int], None]
 
 
-def _run_partition(frame: pd.DataFrame, plan: AffectedPlan, bundle: RulesBundle | None) -> PartitionResult:
-    if bundle is None:
-        from ..rules.loading import load_mapping
-
-        old, new = load_mapping(plan.old_context), load_mapping(plan.new_context)
-    else:
-        old, new = load_from_bundle(bundle, plan.old_context), load_from_bundle(bundle, plan.new_context)
-    return affected_partition(frame, plan, old, new)
+def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str], Any]) -> PartitionResult:
+    """The affected job's per-partition work (runs on a Dask worker)."""
+    return affected_partition(frame, plan, load(plan.old_context), load(plan.new_context))
 
 
 def run_affected(
@@ -60,57 +52,19 @@ def run_affected(
     cluster = cluster or ClusterOptions()
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
-    tasks = _partition_frames(planned, source)
-    if not tasks:
-        return _gather(planned, [])
-    with dask_client(cluster, log) as client:
-        if client is None:
-            # One partition in memory at a time.
-            results = [_run_partition(task.compute(), planned.plan, None) for task in tasks]
-        else:
-            bundle = RulesBundle.from_names(planned.mapping_names)
-            [bundle_future] = client.scatter([bundle], broadcast=True)
-            delayed_run = dask.delayed(_run_partition, pure=False)
-            graph = [delayed_run(frame, planned.plan, bundle_future) for frame in tasks]
-            futures = client.compute(graph)
-            results = _collect(client, futures, progress)
+    tasks = partition_frames(source, planned.columns)
+    results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
+                             log=log, progress=progress)
     return _gather(planned, results)
 
 
-def _partition_frames(planned: Planned, source: Any) -> list:
-    """Delayed pandas partitions of the instruments in scope, reading only the needed columns."""
-    available = {instrument.lower() for _observatory, instrument in source.instruments()}
-    tasks = []
-    for instrument, columns in sorted(planned.columns.items()):
-        if instrument not in available:
-            continue
-        stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
-        frame = source.to_dask(instruments=[instrument],
-                               columns=["dataset_id", *[name for name in columns if name in stored]])
-        tasks.extend(frame.to_delayed())
-    return tasks
-
-
-def _collect(client, futures: list, progress: ProgressCallback | None) -> list[PartitionResult]:
-    from distributed import as_completed
-
-    total = len(futures)
-    if progress:
-        progress(0, total)
-    for done, _future in enumerate(as_completed(futures, loop=client.loop), start=1):
-        if progress:
-            progress(done, total)
-    return client.gather(futures)
-
-
 def _gather(planned: Planned, results: list[PartitionResult]) -> AffectedResult:
-    changes = [r.changes for r in results if len(r.changes)]
-    errors = [r.errors for r in results if len(r.errors)]
     return AffectedResult(
         plan=planned.plan,
-        changes=pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(columns=CHANGE_COLUMNS),
-        errors=pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS),
+        changes=concat_frames([r.changes for r in results], CHANGE_COLUMNS),
+        errors=concat_frames([r.errors for r in results], ERROR_COLUMNS),
         affected_ids=sorted(i for r in results for i in r.affected_ids),
         datasets=sum(r.datasets for r in results),
         affected_types=planned.diff.affected_pairs(),
+        tally=concat_frames([r.tally for r in results], TALLY_COLUMNS),
     )

@@ -17,6 +17,8 @@ from .compare import CompareOptions, compare_type
 
 CHANGE_COLUMNS = ["dataset_id", "instrument", "filekind", "old", "new", "status"]
 ERROR_COLUMNS = ["dataset_id", "instrument", "filekind", "message", "level"]
+#: Datasets processed per (instrument, observation year, outcome); outcome is "ok", "affected" or "failed".
+TALLY_COLUMNS = ["instrument", "year", "outcome", "datasets"]
 BAD_RULES_MESSAGE = ("{which}-context = {context!r} is bad or contains bad rules.  "
                      "Use is not recommended,  results may not be scientifically valid.")
 BAD_REFERENCE_MESSAGE = "File {reference!r} is bad. Use is not recommended,  results may not be scientifically valid."
@@ -42,6 +44,9 @@ class AffectedPlan:
     bad_references: frozenset[str] = frozenset()
     allow_bad_rules: bool = False
     allow_bad_references: bool = False
+    #: Where old results come from: "context" (old_context), "recorded" (the assignments
+    #: recorded in the parameters, crds --compare-source-bestrefs) or "none" (new results only).
+    old_source: str = "context"
 
 
 def exposure_times(frame: pd.DataFrame) -> np.ndarray:
@@ -103,10 +108,26 @@ class PartitionResult:
     errors: pd.DataFrame
     affected_ids: list[str]
     datasets: int
+    tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
+    #: Optional per-job extras (e.g. the new results of every type, for --update-pickle).
+    extra: dict = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> PartitionResult:
         return cls(pd.DataFrame(columns=CHANGE_COLUMNS), pd.DataFrame(columns=ERROR_COLUMNS), [], 0)
+
+
+def tally(frame: pd.DataFrame, instruments: np.ndarray, affected: set, failed: set) -> pd.DataFrame:
+    """Count the partition's datasets per (instrument, observation year, outcome) for reports."""
+    if frame.empty:
+        return pd.DataFrame(columns=TALLY_COLUMNS)
+    ids = frame["dataset_id"].to_numpy(dtype=object)
+    years = pd.Series(exposure_times(frame)).astype(str).str[:4].to_numpy(dtype=object)
+    outcome = np.where(pd.Series(ids).isin(failed), "failed",
+                       np.where(pd.Series(ids).isin(affected), "affected", "ok"))
+    counted = pd.DataFrame({"instrument": np.char.lower(instruments.astype(str)), "year": years, "outcome": outcome})
+    counted = counted.groupby(["instrument", "year", "outcome"], sort=True).size().reset_index(name="datasets")
+    return counted[TALLY_COLUMNS]
 
 
 def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new_context) -> PartitionResult:
@@ -145,11 +166,14 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             changes.append(_changes(ids, instrument, filekind, result))
             errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
         affected.extend(ids[updated & ~killed].tolist())
+    errors_frame = _concat(errors, ERROR_COLUMNS)
+    failed = set(errors_frame.loc[errors_frame["level"] == "error", "dataset_id"])
     return PartitionResult(
         changes=_concat(changes, CHANGE_COLUMNS),
-        errors=_concat(errors, ERROR_COLUMNS),
+        errors=errors_frame,
         affected_ids=affected,
         datasets=len(frame),
+        tally=tally(frame, instruments, set(affected), failed),
     )
 
 
@@ -197,14 +221,22 @@ def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: Affe
     return frames
 
 
-def _bad_rules_errors(ids, instrument: str, plan: AffectedPlan) -> list[pd.DataFrame]:
-    old_bad, new_bad = plan.bad_rules.get(instrument.lower(), ((), ()))
+def _bad_rules_errors(ids, instrument: str, plan: AffectedPlan, rules_key: str | None = None) -> list[pd.DataFrame]:
+    """crds reports a bad context once per instrument, not per dataset: dataset id "ALL", type "ALL".
+
+    The instrument column keeps the instrument so that partitions' reports can be
+    merged to one per instrument (see :mod:`.unique_errors`).
+    """
+    old_bad, new_bad = plan.bad_rules.get(rules_key or instrument.lower(), ((), ()))
     level = "warning" if plan.allow_bad_rules else "error"
     frames = []
-    for which, context, bad in (("New", plan.new_context, new_bad), ("Old", plan.old_context, old_bad)):
-        if bad:
+    contexts = [("New", plan.new_context, new_bad)]
+    if plan.old_source == "context":
+        contexts.append(("Old", plan.old_context, old_bad))
+    for which, context, bad in contexts:
+        if bad and len(ids):
             message = BAD_RULES_MESSAGE.format(which=which, context=context)
-            frames.append(_error_frame(ids, "ALL", "ALL", [message] * len(ids), level))
+            frames.append(_error_frame(["ALL"], instrument.lower(), "ALL", [message], level))
     return frames
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .partition import AffectedPlan
+from .partition import TALLY_COLUMNS, AffectedPlan
+from .unique_errors import UniqueErrors, classify
 
 
 @dataclass
@@ -21,6 +22,8 @@ class AffectedResult:
     affected_ids: list[str]
     datasets: int
     affected_types: list[tuple[str, str]] = field(default_factory=list)
+    #: Datasets per (instrument, observation year, outcome), for reports.
+    tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
 
     @property
     def updates(self) -> pd.DataFrame:
@@ -28,7 +31,20 @@ class AffectedResult:
 
     @property
     def error_count(self) -> int:
-        return int((self.errors["level"] == "error").sum())
+        """Errors as crds counts them (a bad context once per instrument, not per dataset)."""
+        return self.unique_errors().total
+
+    def unique_errors(self) -> UniqueErrors:
+        """The errors grouped into crds's unique error classes (--dump-unique-errors)."""
+        cached = self.__dict__.get("_unique_errors")
+        if cached is None:
+            cached = self.__dict__["_unique_errors"] = classify(self.errors)
+        return cached
+
+    def failed_datasets(self) -> int:
+        """Datasets with at least one error (excluding the per-instrument bad-context reports)."""
+        errors = self.errors[(self.errors["level"] == "error") & (self.errors["dataset_id"] != "ALL")]
+        return int(errors["dataset_id"].nunique())
 
     def affected_products(self) -> list[str]:
         """Sorted unique lower-case products (first ``:`` field) of affected datasets (crds --print-affected)."""

@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "affected",
     "demo",
     "synth",
+    "check_context",
     "bestrefs",
 ]
 

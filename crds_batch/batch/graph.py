@@ -1,0 +1,109 @@
+"""The one mechanism every batch job runs on: per-partition work over the store, as a Dask graph.
+
+A job supplies the delayed partitions to read and a *worker*: a top-level
+function ``worker(frame, plan, load)`` turning one pandas partition into a
+small :class:`~.partition.PartitionResult`, where ``load(name)`` returns a
+loaded context. The rules the worker needs travel to each Dask worker once
+(a scattered :class:`~.rules_bundle.RulesBundle`), never per task.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dask
+import pandas as pd
+
+from .cluster import ClusterOptions, dask_client
+from .partition import PartitionResult
+from .rules_bundle import RulesBundle, load_from_bundle
+
+ProgressCallback = Callable[[int, int], None]
+Worker = Callable[[pd.DataFrame, Any, Callable[[str], Any]], PartitionResult]
+
+
+def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, worker: Worker) -> PartitionResult:
+    if bundle is None:
+        from ..rules.loading import load_mapping
+
+        return worker(frame, plan, load_mapping)
+    return worker(frame, plan, lambda name: load_from_bundle(bundle, name))
+
+
+def run_partitions(
+    tasks: Sequence[Any],
+    plan: Any,
+    worker: Worker,
+    mapping_names: Sequence[str],
+    cluster: ClusterOptions,
+    *,
+    log: Callable[[str], None] = lambda message: None,
+    progress: ProgressCallback | None = None,
+) -> list[PartitionResult]:
+    """Run ``worker`` over every delayed partition in ``tasks`` on ``cluster``.
+
+    Parameters
+    ----------
+    tasks : sequence of dask.delayed
+        Delayed pandas partitions (``dask_frame.to_delayed()``).
+    plan : picklable
+        What the worker needs besides the data and the rules.
+    worker : callable
+        Top-level (picklable) ``worker(frame, plan, load) -> PartitionResult``.
+    mapping_names : sequence of str
+        Every mapping the worker may load (shipped once to each Dask worker).
+    cluster : ClusterOptions
+        Where to run.
+    log, progress : callables
+        Messages (the dashboard link...) and ``progress(done, total)`` over partitions.
+
+    Returns
+    -------
+    list of PartitionResult
+    """
+    if not tasks:
+        return []
+    with dask_client(cluster, log) as client:
+        if client is None:
+            # One partition in memory at a time.
+            return [_run_partition(task.compute(), plan, None, worker) for task in tasks]
+        bundle = RulesBundle.from_names(mapping_names)
+        [bundle_future] = client.scatter([bundle], broadcast=True)
+        delayed_run = dask.delayed(_run_partition, pure=False)
+        graph = [delayed_run(frame, plan, bundle_future, worker) for frame in tasks]
+        futures = client.compute(graph)
+        return _collect(client, futures, progress)
+
+
+def partition_frames(source: Any, columns: dict[str, list[str]]) -> list:
+    """Delayed pandas partitions of the instruments in ``columns`` (lower case), reading only those columns."""
+    available = {instrument.lower() for _observatory, instrument in source.instruments()}
+    tasks = []
+    for instrument, names in sorted(columns.items()):
+        if instrument not in available:
+            continue
+        stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
+        frame = source.to_dask(instruments=[instrument],
+                               columns=["dataset_id", *[name for name in names if name in stored]])
+        tasks.extend(frame.to_delayed())
+    return tasks
+
+
+def _collect(client, futures: list, progress: ProgressCallback | None) -> list[PartitionResult]:
+    from distributed import as_completed
+
+    total = len(futures)
+    if progress:
+        progress(0, total)
+    for done, _future in enumerate(as_completed(futures, loop=client.loop), start=1):
+        if progress:
+            progress(done, total)
+    return client.gather(futures)
+
+
+def concat_frames(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Concatenate the non-empty ``frames``; an empty frame with ``columns`` when there are none."""
+    frames = [frame for frame in frames if frame is not None and len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)

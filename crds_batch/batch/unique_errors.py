@@ -1,0 +1,205 @@
+"""Errors grouped into classes, exactly as ``crds bestrefs --dump-unique-errors`` groups them.
+
+crds tracks each error with a dataset id, an instrument, a type and a
+message, and files it under the key ``(instrument, TYPE, message)``: the
+dataset id is the dataset-specific value factored out of the message (the
+message text itself carries only rule facts: parameter names, values, the
+valid choices). A class keeps its count and the first dataset that raised
+it, in crds's processing order (sorted dataset ids). The dump lists the
+classes sorted by their key text, one line each::
+
+    000003 errors like:: instrument='ACS' type='BIASFILE' data='J8BT05NJQ' ::  New: Bestref FAILED: ...
+
+Details reproduced from crds:
+
+- ``data`` is the dataset id with ``X:X`` shortened to ``X``;
+- a bad context is reported once per instrument under data, instrument
+  and type ``ALL``;
+- errors that concern a whole dataset ("Failed processing": no instrument,
+  an instrument the context lacks) are logged, not tracked: they count in
+  ``Untracked errors`` and in the total, but form no class.
+
+This module works on the error frames the batch jobs gather (columns
+``dataset_id, instrument, filekind, message, level``); dataset-level errors
+have an empty ``filekind``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..observatories.keywords import meta_to_fits
+
+#: crds's banner around the dump.
+BANNER = "=" * 20
+
+#: Rows with this dataset id are per-instrument reports (a bad context), not per dataset.
+ALL = "ALL"
+
+
+#: A JWST data-model path (META.X.Y) in a message.
+_MODEL_PATH = re.compile(r"(META(\.[A-Z][A-Z0-9_]*)+)")
+#: P_ pattern keywords (META.X.P_KEY): their FITS name is the key's first 8 characters.
+_PATTERN_PATH = re.compile(r"META(\.[A-Z][A-Z0-9_]*)*\.(P_[A-Z0-9_]+)")
+#: Model paths outside the core schema that crds still knows a FITS keyword for.
+_EXTRA_FITS = {
+    "META.INSTRUMENT.NAME": "INSTRUME", "META.TELESCOPE": "TELESCOP", "META.DESCRIPTION": "DESCRIP",
+    "META.REFTYPE": "REFTYPE", "META.AUTHOR": "AUTHOR", "META.PEDIGREE": "PEDIGREE", "META.USEAFTER": "USEAFTER",
+    "META.HISTORY": "HISTORY", "META.CALIBRATION_SOFTWARE_VERSION": "CAL_VER",
+    "META.OBSERVATION.DATE": "DATE-OBS", "META.OBSERVATION.TIME": "TIME-OBS",
+}
+
+
+def annotate_fits_keywords(message: str) -> str:
+    """``META.INSTRUMENT.DETECTOR`` -> ``META.INSTRUMENT.DETECTOR [DETECTOR]``, as crds's log does.
+
+    crds filters every log line of a process that loaded its JWST support
+    through this annotation, so its error classes are keyed on the annotated
+    text; messages without model paths (HST, Roman) are unchanged.
+    """
+    if "META." not in message:
+        return message
+    for found in _MODEL_PATH.finditer(message):
+        path = found.group(0)
+        fits = _EXTRA_FITS.get(path) or meta_to_fits(path)
+        if fits is None:
+            pattern = _PATTERN_PATH.match(path)
+            fits = pattern.group(2)[:8] if pattern else "FITS unknown"
+        annotation = f" [{fits}]"
+        if annotation not in message:
+            message = message.replace(path, path + annotation)
+    return message
+
+
+def short_id(dataset_id: str) -> str:
+    """crds's id in error lines: ``X:X`` -> ``X``; other compound ids unchanged."""
+    parts = str(dataset_id).split(":")
+    return parts[0] if parts[0] == parts[-1] else str(dataset_id)
+
+
+@dataclass(frozen=True)
+class ErrorClass:
+    """One class of errors: its key, how many, and example datasets (first one as crds shows)."""
+
+    instrument: str
+    filekind: str
+    message: str
+    count: int
+    examples: tuple[str, ...]
+
+    @property
+    def example(self) -> str:
+        return self.examples[0] if self.examples else ""
+
+    @property
+    def sort_key(self) -> str:
+        # crds sorts the classes by the text of its key: "INSTRUMENT TYPE message\n".
+        return f"{self.instrument} {self.filekind} {self.message}\n"
+
+    def crds_line(self) -> str:
+        """``000003 errors like:: instrument='X' type='Y' data='Z' ::  message`` (crds's log text)."""
+        return (f"{self.count:06d} errors like:: instrument={self.instrument.upper()!r} "
+                f"type={self.filekind.upper()!r} data={self.example!r} ::  {self.message}")
+
+
+@dataclass(frozen=True)
+class UniqueErrors:
+    """Every error class of a run, with the totals crds prints under the dump."""
+
+    classes: tuple[ErrorClass, ...]
+    tracked: int
+    untracked: int
+    #: Dataset-level ("Failed processing") errors: dataset id -> message.
+    dataset_failures: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def total(self) -> int:
+        """All errors, as crds's final ``N errors``."""
+        return self.tracked + self.untracked
+
+    def above(self, threshold: int = 1) -> list[ErrorClass]:
+        """Classes with at least ``threshold`` errors (crds --unique-threshold)."""
+        return [cls for cls in self.classes if cls.count >= threshold]
+
+    def crds_lines(self, threshold: int = 1) -> list[str]:
+        """The dump as crds logs it (without crds's ``CRDS - INFO -`` prefix), line for line."""
+        lines = []
+        if threshold > 1:
+            lines.append(f"Limiting error class reporting to cases with at least {threshold} instances.")
+        lines.append(f"{BANNER} unique error classes {BANNER}")
+        shown = self.above(threshold)
+        lines.extend(cls.crds_line() for cls in shown)
+        lines.append(f"All unique error types: {len(shown)}")
+        lines.append(f"Untracked errors: {self.untracked}")
+        lines.append(f"{BANNER} {'=' * len('unique error classes')} {BANNER}")
+        return lines
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per class: instrument, filekind, message, count, example, examples."""
+        return pd.DataFrame({
+            "instrument": [c.instrument for c in self.classes],
+            "filekind": [c.filekind for c in self.classes],
+            "message": [c.message for c in self.classes],
+            "count": [c.count for c in self.classes],
+            "example": [c.example for c in self.classes],
+            "examples": [" ".join(c.examples) for c in self.classes],
+        })
+
+
+def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
+    """Group an error frame into crds's unique error classes.
+
+    Parameters
+    ----------
+    errors : pandas.DataFrame
+        Columns ``dataset_id, instrument, filekind, message, level``; only
+        ``level == "error"`` rows count (warnings are not tracked by crds).
+    max_examples : int
+        Example ids kept per class (the first is the one crds prints).
+
+    Returns
+    -------
+    UniqueErrors
+    """
+    if errors is None or errors.empty:
+        return UniqueErrors((), 0, 0)
+    frame = errors.loc[errors["level"] == "error", ["dataset_id", "instrument", "filekind", "message"]]
+    frame = frame.astype(str)
+    dataset_level = frame["filekind"] == ""
+    failures = frame.loc[dataset_level].drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
+    tracked = frame.loc[~dataset_level]
+    per_instrument = tracked["dataset_id"] == ALL
+    # A bad context: one error per instrument however many partitions reported it.
+    reports = tracked.loc[per_instrument].drop_duplicates(["instrument", "message"])
+    reports = reports.assign(instrument=ALL)
+    tracked = pd.concat([tracked.loc[~per_instrument], reports], ignore_index=True)
+    if tracked.empty:
+        return UniqueErrors((), 0, len(failures), tuple(zip(failures["dataset_id"], failures["message"])))
+    tracked = tracked.assign(instrument=tracked["instrument"].str.upper(), filekind=tracked["filekind"].str.upper(),
+                             message=tracked["message"].map(
+                                 {m: annotate_fits_keywords(m) for m in tracked["message"].unique()}))
+    # crds meets datasets in sorted-id order: the first one it meets names the class.
+    tracked = tracked.sort_values("dataset_id", kind="stable")
+    classes = []
+    for (instrument, filekind, message), group in tracked.groupby(["instrument", "filekind", "message"], sort=False):
+        ids = group["dataset_id"].drop_duplicates().head(max_examples)
+        classes.append(ErrorClass(instrument, filekind, message, len(group), tuple(short_id(i) for i in ids)))
+    classes.sort(key=lambda c: c.sort_key)
+    return UniqueErrors(tuple(classes), len(tracked), len(failures),
+                        tuple(zip(failures["dataset_id"], failures["message"])))
+
+
+def strip_crds_prefix(lines: Sequence[str]) -> list[str]:
+    """crds log lines -> bare messages (drops ``CRDS - INFO -`` and the like), for comparisons."""
+    out = []
+    for line in lines:
+        for level in ("INFO", "ERROR", "WARNING", "DEBUG"):
+            prefix = f"CRDS - {level} -  "
+            if line.startswith(prefix):
+                line = line[len(prefix):]
+                break
+        out.append(line)
+    return out

@@ -1,0 +1,129 @@
+"""``crds-batch check-context``: which classes of errors a context still gives on known datasets."""
+from __future__ import annotations
+
+import time
+
+import click
+
+from ..batch.check import CheckRequest, run_check
+from ..batch.compare import CompareOptions
+from ..store import open_params
+from .cluster_options import cluster_from_options, cluster_options
+from .main import EXIT_ERRORS, EXIT_OK
+from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
+                      split_words, types_option)
+from .progress import partition_progress, stderr_log
+
+
+@click.command("check-context")
+@click.option("--new-context", required=True, envvar="CRDS_CONTEXT", show_envvar=True,
+              help="The context to check (.pmap name or symbolic).")
+@params_option
+@click.option("--instruments", multiple=True, metavar="NAME", help="Only these instruments.")
+@click.option("--only-ids", multiple=True, metavar="IDS", help="Only these dataset ids (@FILE: one a line).")
+@click.option("--drop-ids", multiple=True, metavar="IDS", help="Skip these dataset ids (@FILE: one a line).")
+@click.option("--datasets-since", default=None, metavar="DATE", help="Skip datasets observed before DATE.")
+@types_option
+@skip_types_option
+@click.option("--compare-source-bestrefs", "-c", "compare_source", is_flag=True,
+              help="Compare the new results with the assignments recorded in the parameters (DARKFILE, R_DARK...).")
+@click.option("--undefined-differences-matter", is_flag=True,
+              help="A lookup that finds no match is an error, not N/A.")
+@click.option("--na-differences-matter", is_flag=True,
+              help="With --differences-are-errors, changes to or from N/A count too.")
+@click.option("--differences-are-errors", is_flag=True,
+              help="With --compare-source-bestrefs, every difference is an error (regression testing).")
+@click.option("--print-new-references", is_flag=True,
+              help="With --compare-source-bestrefs, print 'id instrument type old new' per update (as crds).")
+@click.option("--dump-unique-errors", is_flag=True,
+              help="Print the error classes in crds's own line form ('000003 errors like:: ...').")
+@click.option("--unique-threshold", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Only list error classes with at least this many errors.")
+@click.option("--stats", is_flag=True, help="Print datasets, errors and rate on stderr.")
+@click.option("--update-pickle", is_flag=True,
+              help="With --save-pickle, record the new results (every type, by type name) in the saved parameters.")
+@click.option("--save-pickle", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the processed datasets' parameters to a .json (or .pkl) save.")
+@allow_bad_rules_option
+@allow_bad_references_option
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="FILE.html",
+              help="Write a self-contained HTML report: summary, error classes and plots.")
+@click.option("--output", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write changes.parquet, errors.parquet, error_classes.csv, summary.json.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or messages on stderr.")
+@cluster_options
+def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids, datasets_since, types, skip_types,
+            compare_source, undefined_differences_matter, na_differences_matter, differences_are_errors,
+            print_new_references, dump_unique_errors, unique_threshold, stats, update_pickle, save_pickle,
+            allow_bad_rules, allow_bad_references, report_path, output, quiet, **cluster):
+    """Best references of NEW context for every dataset; errors grouped into classes.
+
+    A class is (instrument, type, message) with the dataset id factored out,
+    as crds bestrefs --dump-unique-errors groups errors; each comes with its
+    count and example ids. Exit status 1 when errors remain, 0 otherwise.
+    """
+    from ..store.selection import parse_ids
+
+    if (differences_are_errors or print_new_references) and not compare_source:
+        raise click.UsageError("--differences-are-errors and --print-new-references need --compare-source-bestrefs.")
+    if update_pickle and not save_pickle:
+        raise click.UsageError("--update-pickle needs --save-pickle FILE.")
+    log = (lambda message: None) if quiet else stderr_log
+    started = time.monotonic()
+    source = open_params(params, trust_pickles=trust_pickles)
+    instrument_names = [n.lower() for value in instruments for n in value.replace(",", " ").split()]
+    request = CheckRequest(
+        new_context=new_context,
+        types=tuple(split_words(types)),
+        skip_types=tuple(split_words(skip_types)),
+        instruments=tuple(instrument_names) or None,
+        only_ids=tuple(parse_ids(only_ids)) if only_ids else None,
+        drop_ids=tuple(parse_ids(drop_ids) or ()),
+        datasets_since=datasets_since,
+        compare_source=compare_source,
+        compare=CompareOptions(undefined_differences_matter, na_differences_matter, differences_are_errors),
+        allow_bad_rules=allow_bad_rules,
+        allow_bad_references=allow_bad_references,
+        update_pickle=update_pickle,
+    )
+    with partition_progress("check-context", enabled=not quiet) as progress:
+        result = run_check(request, source, cluster_from_options(**cluster), log=log, progress=progress)
+    seconds = time.monotonic() - started
+    unique = result.unique_errors()
+    if print_new_references:
+        for line in result.new_reference_lines():
+            click.echo(line)
+    if dump_unique_errors:
+        for line in unique.crds_lines(unique_threshold):
+            click.echo(line)
+    elif not print_new_references:
+        _echo_classes(unique.above(unique_threshold))
+    if save_pickle:
+        from ..batch.saves import save_parameters
+
+        count = save_parameters(result, source, save_pickle, only_ids=request.only_ids, trust_pickles=trust_pickles)
+        log(f"Wrote {count} datasets to {save_pickle!r}")
+    if output:
+        result.write(output)
+    if report_path:
+        from ..report import write_report
+
+        write_report(result, report_path, seconds=seconds)
+        log(f"Report written to {report_path}")
+    if stats or not quiet:
+        summary = result.summary()
+        rate = f"  ({summary['datasets_processed'] / seconds:,.1f} datasets/s)" if seconds > 0 else ""
+        click.echo(f"{summary['new_context']}: {summary['datasets_processed']:,} datasets in {seconds:.1f} s{rate}; "
+                   f"{summary['datasets_failed']:,} failed; {unique.total:,} errors in "
+                   f"{len(unique.classes):,} classes ({unique.untracked:,} untracked)", err=True)
+    return EXIT_ERRORS if unique.total else EXIT_OK
+
+
+def _echo_classes(classes) -> None:
+    """A readable table: count, instrument, type, examples, message."""
+    if not classes:
+        click.echo("No errors.")
+        return
+    for cls in sorted(classes, key=lambda c: (-c.count, c.sort_key)):
+        click.echo(f"{cls.count:8d}  {cls.instrument:<8} {cls.filekind:<10} {cls.message}")
+        click.echo(f"{'':10}examples: {' '.join(cls.examples)}")
