@@ -119,3 +119,23 @@ def test_types_skip_types_and_id_lists(corpora, capsys, tmp_path):
 def test_bad_rules_reported_once_per_instrument(corpora, capsys):
     """jwst_0040.pmap holds rmaps the server marks bad: one tracked error per instrument, as crds."""
     _compare(corpora, capsys, "jwst", "jwst_0040.pmap", [])
+
+
+def _load_save(path) -> dict:
+    from crds_batch.store.saves import iter_save
+
+    return {i: h for batch in iter_save(str(path)) for i, h in zip(batch.ids, batch.headers)}
+
+
+def test_update_pickle_save_equals_crds(corpora, capsys, tmp_path):
+    """--update-pickle --save-pickle writes crds's regression capture: parameters plus new results."""
+    save = corpora["hst"]
+    crds_save, our_save = tmp_path / "crds.json", tmp_path / "ours.json"
+    crds_run(["--hst", "--load-pickles", save, "--new-context", "hst_0729.pmap", "--update-pickle",
+              "--save-pickle", str(crds_save)])
+    _, code = ours(capsys, ["--new-context", "hst_0729.pmap", "--params", save, "--update-pickle",
+                            "--save-pickle", str(our_save)])
+    expected = _load_save(crds_save)
+    assert _load_save(our_save) == expected
+    assert any("DARKFILE" in header for header in expected.values())
+    assert code == 1
