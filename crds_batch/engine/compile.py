@@ -64,7 +64,30 @@ class RmapProgram:
     date_columns: tuple[str, ...] = ()
     vectorized: bool = False
     date_feature: Any = None
+    #: Key columns whose values may be replaced by a representative of their equivalence class
+    #: (see :meth:`value_class`): read only by the Match scoring/validation and the DNR rule.
+    reducible: tuple[str, ...] = ()
+    #: The hooks' ``date_thresholds`` (see rules.hooks.Hook), when they all agree.
+    date_thresholds: tuple[str, ...] | None = None
     _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
+    _classes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
+
+    def value_class(self, column: str, value: str) -> str:
+        """The representative of ``value``'s class in ``column``: values of one class give the same plan.
+
+        For a column only the Match selector and the DNR rule read, a plan depends on a
+        value only through its Match scores against every key, whether it validates (a
+        failing value is its own class: the error text quotes it) and what the DNR rule
+        sees of it.  Grouping by class instead of by value divides the number of plans
+        to compute by the product of the columns' class sizes.
+        """
+        classes = self._classes.setdefault(column, {})
+        found = classes.get(value)
+        if found is None:
+            signature = _signature(self.rmap, column, value)
+            found = classes[value] = self._representatives.setdefault(column, {}).setdefault(signature, value)
+        return found
 
     def plan(self, key: tuple, dates: dict[str, str] | None = None) -> Plan:
         """The plan for one distinct key tuple (cached across partitions).
@@ -120,7 +143,29 @@ def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProg
     date_columns = tuple(dates) if dates else (("DATE-OBS", "TIME-OBS") if feature else ())
     if feature:
         key_columns.append(DATE_FEATURE)
-    return RmapProgram(rmap, key_columns, date_columns, True, feature)
+    reducible: tuple[str, ...] = ()
+    if not hooks:
+        reducible = tuple(sorted((read - expression_keys) - {key.upper() for key in rmap.parkey_relevance}))
+    thresholds = {hook.date_thresholds for hook in hooks if hook.date_feature}
+    return RmapProgram(rmap, key_columns, date_columns, True, feature, reducible,
+                       thresholds.pop() if len(thresholds) == 1 else None)
+
+
+def _signature(rmap: ReferenceMapping, column: str, value: str) -> Any:
+    """What the Match scoring, header validation and DNR rule of ``rmap`` see of ``value`` in ``column``."""
+    selector = rmap.selector
+    parts: list[Any] = []
+    if isinstance(selector, MatchSelector) and column in selector.parameters:
+        field_index = selector.parameters.index(column)
+        try:
+            selector.validate_value(column, value, selector.parkey_map[column])
+        except Exception:
+            return ("invalid", value)
+        parts.append(selector._statuses(field_index, value).tobytes())
+    if rmap.observatory == "hst" and column in DNR_READS:
+        parts.append(dnr_check("hst", {"DETECTOR": value, "CCDGAIN": "0.5"}) if column == "DETECTOR"
+                     else dnr_check("hst", {"DETECTOR": "WFC", "CCDGAIN": value}))
+    return tuple(parts)
 
 
 def _match_parameters(selector: Selector) -> set[str]:

@@ -220,7 +220,8 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     if program.date_feature is not None:
         minimized = dict(minimized)
         minimized[DATE_FEATURE] = _feature_column(program, minimized, n, date_tables)
-    key_columns = [minimized[key] for key in program.key_columns]
+    key_columns = [_reduced(program, key, minimized[key], date_tables) if key in program.reducible
+                   else minimized[key] for key in program.key_columns]
     gid, first = group_ids(key_columns, n)
     out = np.full(n, -1, dtype=np.int32)
     group_const = np.full(len(first), -2, dtype=np.int64)   # -2: resolved by chain
@@ -245,10 +246,7 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     out[is_const] = const_rows[is_const]
     if chains and (~is_const).any():
         chain_rows = np.flatnonzero(~is_const)
-        dates = date_tables.get(program.date_columns)
-        if dates is None:
-            dates = date_tables[program.date_columns] = DateTable(
-                [minimized[d] for d in program.date_columns], program.date_columns, n)
+        dates = _date_table(program, minimized, n, date_tables)
         out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values)
     return out
 
@@ -258,6 +256,8 @@ def _feature_column(program: RmapProgram, minimized: dict[str, Column], n: int,
     """What the rmap's hooks read of each row's dates, as a column (computed once per distinct date)."""
     key = ("feature", program.date_feature, program.date_columns)
     found = date_tables.get(key)
+    if found is None and program.date_thresholds is not None:
+        found = date_tables[key] = _threshold_feature(program, minimized, n, date_tables)
     if found is None:
         columns = [minimized[d] for d in program.date_columns]
         did, first = group_ids(columns, n)
@@ -269,3 +269,51 @@ def _feature_column(program: RmapProgram, minimized: dict[str, Column], n: int,
         found = date_tables[key] = Column(per_date[did] if len(did) else np.zeros(0, np.int32),
                                           [repr(label) for label in labels])
     return found
+
+
+def _reduced(program: RmapProgram, name: str, column: Column, cache: dict[Any, Any]) -> Column:
+    """``column`` with each value replaced by its class representative (see ``RmapProgram.value_class``)."""
+    key = ("reduced", id(program), name)
+    found = cache.get(key)
+    if found is None:
+        representatives = [program.value_class(name, value) for value in column.values]
+        index: dict[str, int] = {}
+        remap = np.array([index.setdefault(value, len(index)) for value in representatives], dtype=np.int32)
+        codes = remap[column.codes] if len(remap) else column.codes
+        found = cache[key] = Column(codes, list(index))
+    return found
+
+
+def _date_table(program: RmapProgram, minimized: dict[str, Column], n: int,
+                date_tables: dict[Any, Any]) -> DateTable:
+    dates = date_tables.get(program.date_columns)
+    if dates is None:
+        dates = date_tables[program.date_columns] = DateTable(
+            [minimized[d] for d in program.date_columns], program.date_columns, n)
+    return dates
+
+
+def _threshold_feature(program: RmapProgram, minimized: dict[str, Column], n: int,
+                       date_tables: dict[Any, Any]) -> Column:
+    """The hooks' date feature from the shared normalized dates: array comparisons, no per-date parsing.
+
+    Dates that do not normalize (rare) get the hook's own feature of their text (its error).
+    """
+    dates = _date_table(program, minimized, n, date_tables)
+    label = np.zeros(len(dates.as_array), dtype=np.int64)
+    for bit, threshold in enumerate(program.date_thresholds or ()):
+        label |= (dates.as_array < threshold).astype(np.int64) << bit
+    labels: dict[Any, int] = {}
+    per_date = np.empty(len(label), dtype=np.int32)
+    valid = dates.valid
+    for value in np.unique(label[valid]).tolist():
+        per_date[valid & (label == value)] = labels.setdefault(("ok", value), len(labels))
+    if not valid.all():
+        columns = [minimized[d] for d in program.date_columns]
+        first_row = np.full(len(label), -1, dtype=np.int64)
+        first_row[dates.did[::-1]] = np.arange(n - 1, -1, -1)
+        for d in np.flatnonzero(~valid).tolist():
+            row = first_row[d]
+            text = " ".join(column.values[column.codes[row]] for column in columns)
+            per_date[d] = labels.setdefault(program.date_feature(text), len(labels))
+    return Column(per_date[dates.did] if len(dates.did) else np.zeros(0, np.int32), [repr(x) for x in labels])

@@ -31,6 +31,9 @@ class Hook:
     name: str
     apply: Callable[[Header], Optional[Header]]
     date_feature: Optional[Callable[[str], Hashable]] = None
+    #: When set, ``date_feature`` of a date that normalizes is decided by ``normalized < t`` for each
+    #: threshold ``t`` alone (lets the engine compute it with array comparisons).
+    date_thresholds: Optional[tuple[str, ...]] = None
 
     def __call__(self, header: Header) -> Optional[Header]:
         return self.apply(header)
@@ -110,6 +113,9 @@ def _acs_date_feature(date: str) -> Hashable:
     return ("ok", exptime < _SM4, exptime < _PRE_SM4_SUBARRAY)
 
 
+_ACS_THRESHOLDS = (_SM4, _PRE_SM4_SUBARRAY)
+
+
 def _hooks(*hooks: Hook) -> dict[str, Hook]:
     return {hook.name: hook for hook in hooks}
 
@@ -118,15 +124,15 @@ def _hooks(*hooks: Hook) -> dict[str, Hook]:
 HOOKS: dict[tuple[str, str], dict[str, Hook]] = {
     ("hst", "acs"): _hooks(
         Hook("precondition_header_acs_biasfile_v1",
-             lambda h: _acs_bias_precondition(h, "NUMCOLS", "NUMROWS", False), _acs_date_feature),
+             lambda h: _acs_bias_precondition(h, "NUMCOLS", "NUMROWS", False), _acs_date_feature, _ACS_THRESHOLDS),
         Hook("precondition_header_acs_biasfile_v2",
-             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), _acs_date_feature),
+             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), _acs_date_feature, _ACS_THRESHOLDS),
         Hook("fallback_header_acs_biasfile_v2", lambda h: _acs_bias_fallback(
-            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), "LTV"), _acs_date_feature),
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), "LTV"), _acs_date_feature, _ACS_THRESHOLDS),
         Hook("precondition_header_acs_biasfile_v3",
-             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), _acs_date_feature),
+             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), _acs_date_feature, _ACS_THRESHOLDS),
         Hook("fallback_header_acs_biasfile_v3", lambda h: _acs_bias_fallback(
-            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), "RAW_LTV"), _acs_date_feature),
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), "RAW_LTV"), _acs_date_feature, _ACS_THRESHOLDS),
     ),
     ("hst", "wfc3"): _hooks(Hook("precondition_header_wfc3_biasfile_v1", _wfc3_bias_precondition)),
     ("hst", "wfpc2"): _hooks(Hook("fallback_header_wfpc2_flatfile_v1", _wfpc2_flat_fallback)),
