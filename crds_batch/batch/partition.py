@@ -122,7 +122,10 @@ def tally(frame: pd.DataFrame, instruments: np.ndarray, affected: set, failed: s
     if frame.empty:
         return pd.DataFrame(columns=TALLY_COLUMNS)
     ids = frame["dataset_id"].to_numpy(dtype=object)
-    years = pd.Series(exposure_times(frame)).astype(str).str[:4].to_numpy(dtype=object)
+    # The observation year wherever the date format puts it; no or unreadable date -> "unknown".
+    times = pd.Series(exposure_times(frame)).astype(str)
+    years = times.str.extract(r"((?:19|20)\d\d)", expand=False).where(times != MIN_DATE).fillna("unknown")
+    years = years.to_numpy(dtype=object)
     outcome = np.where(pd.Series(ids).isin(failed), "failed",
                        np.where(pd.Series(ids).isin(affected), "affected", "ok"))
     counted = pd.DataFrame({"instrument": np.char.lower(instruments.astype(str)), "year": years, "outcome": outcome})

@@ -49,12 +49,14 @@ from .summary import render_summary
 @allow_bad_references_option
 @click.option("--output", type=click.Path(file_okay=False), metavar="DIR",
               help="Write changes.parquet, errors.parquet, update_counts.json, summary.json, affected.txt.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="FILE.html",
+              help="Write a self-contained HTML report: summary, error classes and plots.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
 @cluster_options
 def command(old_context, new_context, params, trust_pickles, diffs_only, datasets_since, instruments, only_ids,
             drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
             affected_bundle, print_affected, print_affected_details, print_new_references, print_update_counts,
-            allow_bad_rules, allow_bad_references, output, quiet, **cluster):
+            allow_bad_rules, allow_bad_references, output, report_path, quiet, **cluster):
     """Find the datasets whose best references change from OLD to NEW context.
 
     Prints the affected product ids on stdout exactly as `crds bestrefs
@@ -106,6 +108,10 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
             click.echo(product)
     if output:
         result.write(output)
+    if report_path:
+        from ..report import write_report
+
+        write_report(result, report_path, seconds=time.monotonic() - started)
     if not quiet:
         render_summary(result, time.monotonic() - started, output)
     return EXIT_ERRORS if result.error_count else EXIT_OK
