@@ -1,11 +1,12 @@
 """Benchmark: ingest a generated 1,000,000-line crds .json save into a store.
 
-    python benchmarks/ingest.py [--lines 1000000] [--workdir DIR] [--keep]
+    python benchmarks/ingest.py [--lines 1000000] [--workdir DIR] [--keep] [--save FILE] [--workers N]
 
 Generates the save (HST-like parameter sets: ACS/WFC3/COS/STIS, ~30 string
 parameters each, prior assignments included, realistic ids and dates), then
 runs the ingest in a child process and prints datasets/s, CPU seconds and
-the child's peak RSS (ru_maxrss), which covers the ingest alone.
+the peak RSS of the ingest process and of its largest worker (ru_maxrss),
+and the load average before and after (the machine may be shared).
 """
 from __future__ import annotations
 
@@ -59,11 +60,12 @@ CHILD = """
 import json, resource, sys, time
 from crds_batch.store import ingest
 t0, c0 = time.perf_counter(), time.process_time()
-report = ingest([sys.argv[1]], sys.argv[2], replace=True)
+report = ingest([sys.argv[1]], sys.argv[2], replace=True, workers=int(sys.argv[3]) or None)
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"datasets": report.datasets, "read": report.datasets_read, "wall": wall, "cpu": cpu,
-                  "peak_rss_mib": peak_kib / 1024, "ok": report.ok}))
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"datasets": report.datasets, "read": report.datasets_read, "wall": wall,
+                  "cpu": cpu + kids.ru_utime + kids.ru_stime, "peak_rss_mib": me.ru_maxrss / 1024,
+                  "worker_peak_rss_mib": kids.ru_maxrss / 1024, "ok": report.ok}))
 """
 
 
@@ -73,23 +75,27 @@ def main() -> int:
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--keep", action="store_true", help="Keep the generated save and store.")
     parser.add_argument("--repeat", type=int, default=1, help="Ingest this many times (report each).")
+    parser.add_argument("--save", default=None, help="Ingest this save (generated there if absent) and keep it.")
+    parser.add_argument("--workers", type=int, default=0, help="Worker processes (default: the setting/CPUs).")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="crds-batch-bench-", dir=args.workdir)
     try:
-        save = os.path.join(workdir, "params.json")
-        t0 = time.perf_counter()
-        generate(save, args.lines)
+        save = args.save or os.path.join(workdir, "params.json")
+        if not os.path.exists(save):
+            t0 = time.perf_counter()
+            generate(save, args.lines)
+            print(f"generated {args.lines} lines in {time.perf_counter() - t0:.1f} s", flush=True)
         size = os.path.getsize(save)
-        print(f"generated {args.lines} lines, {size / 1e6:.0f} MB in {time.perf_counter() - t0:.1f} s", flush=True)
         for _ in range(args.repeat):
-            out = subprocess.run([sys.executable, "-c", CHILD, save, os.path.join(workdir, "store")],
-                                 check=True, capture_output=True, text=True).stdout
+            before = os.getloadavg()[0]
+            out = subprocess.run([sys.executable, "-c", CHILD, save, os.path.join(workdir, "store"),
+                                  str(args.workers)], check=True, capture_output=True, text=True).stdout
             result = json.loads(out.strip().splitlines()[-1])
             rate = result["read"] / result["wall"]
-            print(f"ingest: {result['read']} datasets in {result['wall']:.2f} s wall "
-                  f"({rate:,.0f} datasets/s; {result['read'] / result['cpu']:,.0f} datasets/CPU-s), "
-                  f"{size / result['wall'] / 1e6:.0f} MB/s, peak RSS {result['peak_rss_mib']:.0f} MiB, "
-                  f"stored {result['datasets']}", flush=True)
+            print(f"ingest: {result['read']} datasets ({size / 1e6:.0f} MB) in {result['wall']:.2f} s wall "
+                  f"({rate:,.0f} datasets/s; {result['read'] / result['cpu']:,.0f} datasets/CPU-s, all processes), "
+                  f"peak RSS {result['peak_rss_mib']:.0f} MiB + worker {result['worker_peak_rss_mib']:.0f} MiB, "
+                  f"stored {result['datasets']}, load average {before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

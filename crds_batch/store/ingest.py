@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -22,8 +23,9 @@ from .. import settings
 from ..files.headers import HeaderError, is_dataset_file, read_parameters
 from . import layout
 from . import schema as S
+from .blocks import BlockResult, from_ipc, id_hashes, iter_blocks, partition, whole_file_batch
 from .merge import find_duplicates, merge_duplicates
-from .rows import add_derived, headers_to_table
+from .rows import headers_to_table
 from .saves import SaveBatch, SaveFormatError, iter_save, save_kind
 from .writer import PartitionedWriter, WrittenFile
 
@@ -72,6 +74,7 @@ def ingest(
     batch_bytes: int | None = None,
     row_group_size: int | None = None,
     progress: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Ingest ``sources`` (saves and dataset files, in order) into the store at ``store_dir``.
 
@@ -90,6 +93,9 @@ def ingest(
         Defaults from settings ``crds_batch.ingest-batch-bytes`` / ``row-group-size``.
     progress : callable, optional
         Called as ``progress(source, datasets_read_so_far)``.
+    workers : int, optional
+        Processes parsing ``.json`` saves (setting ``crds_batch.ingest-workers``,
+        default the CPU count); 1 parses in this process.
 
     Returns
     -------
@@ -98,6 +104,7 @@ def ingest(
     start = time.monotonic()
     batch_bytes = int(batch_bytes or settings.get("ingest-batch-bytes", 32 << 20))
     row_group_size = int(row_group_size or settings.get("row-group-size", 131072))
+    workers = int(workers or settings.get("ingest-workers", 0) or os.cpu_count() or 1)
     for source in sources:
         if not os.path.exists(source):
             raise SaveFormatError(f"{source}: no such file")
@@ -113,9 +120,11 @@ def ingest(
         gen_dir = os.path.join(store_dir, generation)
         os.makedirs(staging)
         try:
-            staged = _stage_sources(sources, staging, report, batch_bytes, row_group_size, trust_pickles, progress)
+            staged, hashes = _stage_sources(sources, staging, report, batch_bytes, row_group_size, trust_pickles,
+                                            progress, workers)
             previous = _previous_files(store_dir, old)
-            final = _finish(staged, previous, gen_dir, staging, report, row_group_size)
+            check = _may_have_duplicates(previous, hashes)
+            final = _finish(staged, previous, gen_dir, staging, report, row_group_size, check)
             manifest = _manifest(old, generation, final, report, gen_dir)
             _report_missing_dates(final, report)
             layout.write_manifest(store_dir, manifest)
@@ -132,24 +141,51 @@ def ingest(
 # -- staging ------------------------------------------------------------------------------
 
 
-def _stage_sources(sources, staging, report, batch_bytes, row_group_size, trust_pickles, progress):
+def _stage_sources(sources, staging, report, batch_bytes, row_group_size, trust_pickles, progress, workers):
+    """Write every source's datasets to staging files; return them and the hashes of the ids read."""
     staged: list[WrittenFile] = []
+    hashes: list[np.ndarray] = []
     for index, source in enumerate(sources):
-        writer = PartitionedWriter(staging, row_group_size, source=index, prefix=f"src{index:04d}")
+        writer = PartitionedWriter(staging, row_group_size, source=index, prefix=f"src{index:04d}",
+                                   buffer_bytes=4 * batch_bytes)
         read = 0
-        for batch in _batches(source, batch_bytes, trust_pickles):
-            report._add("skipped_lines", batch.bad_lines)
-            report._add("dataset_errors", batch.bad_datasets)
-            if batch.ids:
-                _stage_batch(writer, batch)
-                read += len(batch.ids)
+        for result in _staged_blocks(source, batch_bytes, trust_pickles, workers, staging):
+            report._add("skipped_lines", result.bad_lines)
+            report._add("dataset_errors", result.bad_datasets)
+            for observatory, instrument, data in result.parts:
+                writer.write(observatory, instrument, data if isinstance(data, pa.Table) else from_ipc(data))
+            hashes.append(result.hashes)
+            if result.datasets:
+                read += result.datasets
                 if progress:
                     progress(source, read)
         staged.extend(writer.close())
         report.datasets_read += read
         report.sources.append({"path": os.path.abspath(source), "kind": save_kind(source) or "file",
                                "datasets": read})
-    return staged
+    return staged, hashes
+
+
+def _staged_blocks(source: str, batch_bytes: int, trust_pickles: bool, workers: int,
+                   staging: str) -> Iterator[BlockResult]:
+    """Blocks of one source: ``.json`` saves in worker processes, other sources batch by batch here."""
+    if save_kind(source) == "json":
+        whole = whole_file_batch(source)
+        if whole is None:
+            spool = os.path.join(staging, ".spool")
+            os.makedirs(spool, exist_ok=True)
+            yield from iter_blocks(source, batch_bytes, workers, spool)
+            return
+        batches: Iterator[SaveBatch] = iter([whole])
+    else:
+        batches = _batches(source, batch_bytes, trust_pickles)
+    for batch in batches:
+        result = BlockResult(bad_lines=batch.bad_lines, bad_datasets=batch.bad_datasets, datasets=len(batch.ids))
+        if batch.ids:
+            table = headers_to_table(batch.ids, batch.headers)
+            result.hashes = id_hashes(table.column(S.DATASET_ID))
+            result.parts = partition(table)
+        yield result
 
 
 def _batches(source: str, batch_bytes: int, trust_pickles: bool) -> Iterator[SaveBatch]:
@@ -167,19 +203,17 @@ def _batches(source: str, batch_bytes: int, trust_pickles: bool) -> Iterator[Sav
     yield batch
 
 
-def _stage_batch(writer: PartitionedWriter, batch: SaveBatch) -> None:
-    table, observatories, instruments = add_derived(headers_to_table(batch.ids, batch.headers))
-    # Rows with no known instrument wait in the UNKNOWN partition: a later
-    # source may name it (partial updates carry only a few parameters).
-    known = pc.and_(pc.is_valid(observatories), pc.is_valid(instruments))
-    obs = pc.if_else(known, observatories, S.UNKNOWN)
-    ins = pc.if_else(known, instruments, S.UNKNOWN)
-    keys = pc.binary_join_element_wise(obs, ins, "/")
-    encoded = pc.dictionary_encode(keys)
-    for code, key in enumerate(encoded.dictionary.to_pylist()):
-        mask = pc.equal(encoded.indices, code)
-        observatory, instrument = key.split("/")
-        writer.write(observatory, instrument, table.filter(mask))
+def _may_have_duplicates(previous: list[WrittenFile], hashes: list[np.ndarray]) -> bool:
+    """False when no two ids read (or in the previous store) share a hash: then no id repeats.
+
+    8 bytes per dataset instead of the id column; equal hashes (a repeated id,
+    or rarely a collision) send the ingest to the exact check.
+    """
+    for f in previous:
+        hashes.append(id_hashes(pq.ParquetFile(f.path).read(columns=[S.DATASET_ID]).column(0)))
+    every = np.concatenate(hashes) if hashes else np.empty(0, np.uint64)
+    every.sort()
+    return bool(np.any(every[1:] == every[:-1]))
 
 
 def _previous_files(store_dir: str, old: dict | None) -> list[WrittenFile]:
@@ -197,9 +231,9 @@ def _previous_files(store_dir: str, old: dict | None) -> list[WrittenFile]:
 # -- finishing: duplicates, unknown instruments, the new generation -------------------------
 
 
-def _finish(staged, previous, gen_dir, staging, report, row_group_size) -> list[WrittenFile]:
+def _finish(staged, previous, gen_dir, staging, report, row_group_size, check=True) -> list[WrittenFile]:
     files = previous + staged  # previous store first: the earliest "source"
-    duplicates = find_duplicates([f.path for f in files])
+    duplicates = find_duplicates([f.path for f in files]) if check else None
     final: list[WrittenFile] = []
     os.makedirs(gen_dir, exist_ok=True)
     if duplicates is not None:

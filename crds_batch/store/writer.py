@@ -47,6 +47,7 @@ class _Partition:
     instrument: str
     buffered: list[pa.Table] = field(default_factory=list)
     buffered_rows: int = 0
+    buffered_bytes: int = 0
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
     path: str = ""
@@ -64,13 +65,21 @@ class PartitionedWriter:
         Rows per Parquet row group (a Dask partition reads whole row groups).
     source : int
         Recorded in every :class:`WrittenFile`.
+    prefix : str
+        File name prefix.
+    buffer_bytes : int, optional
+        Most bytes of rows held for all partitions together: past it, the
+        partition holding most is written as a shorter row group (memory stays
+        bounded when many partitions interleave).
     """
 
-    def __init__(self, root: str, row_group_size: int, source: int = -1, prefix: str = "part"):
+    def __init__(self, root: str, row_group_size: int, source: int = -1, prefix: str = "part",
+                 buffer_bytes: int | None = None):
         self.root = root
         self.row_group_size = max(1, int(row_group_size))
         self.source = source
         self.prefix = prefix
+        self.buffer_bytes = buffer_bytes
         self.files: list[WrittenFile] = []
         self._parts: dict[tuple[str, str], _Partition] = {}
 
@@ -81,8 +90,12 @@ class PartitionedWriter:
         part = self._parts.setdefault((observatory, instrument), _Partition(observatory, instrument))
         part.buffered.append(table)
         part.buffered_rows += table.num_rows
+        part.buffered_bytes += table.nbytes
         if part.buffered_rows >= self.row_group_size:
             self._flush(part, final=False)
+        if self.buffer_bytes is not None:
+            while sum(p.buffered_bytes for p in self._parts.values()) > self.buffer_bytes:
+                self._flush(max(self._parts.values(), key=lambda p: p.buffered_bytes), final=True)
 
     def close(self) -> list[WrittenFile]:
         """Write what is buffered, close every file, and return all files written."""
@@ -97,7 +110,7 @@ class PartitionedWriter:
             return
         table = pa.concat_tables(part.buffered, promote_options="default") if len(part.buffered) > 1 \
             else part.buffered[0]
-        part.buffered, part.buffered_rows = [], 0
+        part.buffered, part.buffered_rows, part.buffered_bytes = [], 0, 0
         params = [name for name in table.column_names if S.is_parameter(name)]
         if part.schema is None or not set(params) <= set(part.schema.names):
             old = [name for name in (part.schema.names if part.schema else []) if S.is_parameter(name)]
@@ -110,7 +123,8 @@ class PartitionedWriter:
                                            row_group_size=self.row_group_size)
             part.rows += cut
         if cut < table.num_rows:
-            part.buffered, part.buffered_rows = [table.slice(cut)], table.num_rows - cut
+            rest = table.slice(cut)
+            part.buffered, part.buffered_rows, part.buffered_bytes = [rest], rest.num_rows, rest.nbytes
 
     def _writer(self, part: _Partition) -> pq.ParquetWriter:
         if part.writer is None:

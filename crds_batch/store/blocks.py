@@ -1,0 +1,244 @@
+"""``.json`` saves staged in line-aligned blocks, parsed in worker processes.
+
+The save is cut into blocks of about ``batch_bytes`` that end at a newline;
+each worker reads its own block from the file, parses it (the vectorized
+reader of :mod:`.jsonlines`, else orjson, else line by line), derives the
+partition columns and writes one Arrow IPC file per partition into a spool
+directory: the caller memory-maps it (no copy through a pipe), writes the
+rows to Parquet in file order, so a later line of a dataset still lands
+after an earlier one, and deletes it. At most ``workers + 1`` blocks are in flight: memory is bounded
+by the block size, not the save.
+"""
+from __future__ import annotations
+
+import collections
+import ctypes
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import schema as S
+from .jsonlines import parse_block
+from .rows import add_derived, headers_to_table
+from .saves import SaveBatch, _maybe_whole_file, _parse_lines
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
+
+#: Stand-in for the file name in a worker's messages; the caller puts the name and true line numbers back.
+_WHERE = "\0"
+
+
+@dataclass
+class BlockResult:
+    """One staged block: its partitions (tables, or IPC file paths from a worker), problems, id hashes."""
+
+    lines: int = 0
+    parts: list[tuple[str, str, pa.Table | str]] = field(default_factory=list)
+    datasets: int = 0
+    bad_lines: list[str] = field(default_factory=list)
+    bad_datasets: list[str] = field(default_factory=list)
+    #: 64-bit hashes of the block's dataset ids (see :func:`id_hashes`).
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+
+    def relocate(self, path: str, first_line: int) -> None:
+        """Put ``path`` and absolute line numbers (block starting after ``first_line``) into the messages."""
+        self.bad_lines = [_relocate(m, path, first_line) for m in self.bad_lines]
+        self.bad_datasets = [_relocate(m, path, first_line) for m in self.bad_datasets]
+
+
+def _relocate(message: str, path: str, first_line: int) -> str:
+    number, rest = message[len(_WHERE) + 1:].split(":", 1)
+    return f"{path}:{int(number) + first_line}:{rest}"
+
+
+def plan_blocks(path: str, batch_bytes: int) -> Iterator[tuple[int, int]]:
+    """``(start, length)`` of consecutive blocks of ``path``, each ending after a newline (or at EOF)."""
+    size = os.path.getsize(path)
+    start = 0
+    with open(path, "rb") as handle:
+        while start < size:
+            end = min(start + batch_bytes, size)
+            if end < size:
+                handle.seek(end)
+                while True:  # extend to the end of the line
+                    chunk = handle.read(1 << 16)
+                    if not chunk:
+                        end = size
+                        break
+                    cut = chunk.find(b"\n")
+                    if cut >= 0:
+                        end += cut + 1
+                        break
+                    end += len(chunk)
+            yield start, end - start
+            start = end
+
+
+def whole_file_batch(path: str) -> SaveBatch | None:
+    """The datasets of a save written as one JSON object (not one per line), else None."""
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line.strip():
+                return _maybe_whole_file(path, [line])
+    return None
+
+
+def stage_block(path: str, start: int, length: int, spool: str | None = None) -> BlockResult:
+    """Read, parse and partition one block of save ``path`` (runs in a worker process).
+
+    With ``spool`` (a directory) the partitions are written there as Arrow
+    IPC files and :attr:`BlockResult.parts` holds their paths; else tables.
+    """
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(length)
+    result = BlockResult(lines=data.count(b"\n") + (not data.endswith(b"\n")))
+    table = parse_block(data if data.endswith(b"\n") else data + b"\n")
+    if table is None:
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        batch = _parse_lines(_WHERE, lines, 0)
+        result.bad_lines, result.bad_datasets = batch.bad_lines, batch.bad_datasets
+        table = headers_to_table(batch.ids, batch.headers)
+    result.datasets = table.num_rows
+    if table.num_rows:
+        result.hashes = id_hashes(table.column(S.DATASET_ID))
+        result.parts = [(obs, ins, part if spool is None else to_ipc(part, spool))
+                        for obs, ins, part in partition(table)]
+    return result
+
+
+def partition(table: pa.Table) -> list[tuple[str, str, pa.Table]]:
+    """Split ``dataset_id`` + parameters into ``(observatory, instrument, file table)`` pieces.
+
+    Rows with no known instrument go to the UNKNOWN partition: a later source
+    may name it (partial updates carry only a few parameters). A piece keeps
+    only the parameters some of its rows have, so each partition lists its
+    own instrument's parameters.
+    """
+    table, observatories, instruments = add_derived(table)
+    known = pc.and_(pc.is_valid(observatories), pc.is_valid(instruments))
+    obs = pc.if_else(known, observatories, S.UNKNOWN)
+    ins = pc.if_else(known, instruments, S.UNKNOWN)
+    encoded = pc.dictionary_encode(pc.binary_join_element_wise(obs, ins, "/"))
+    pieces = []
+    for code, key in enumerate(encoded.dictionary.to_pylist()):
+        observatory, instrument = key.split("/")
+        piece = table.filter(pc.equal(encoded.indices, code)) if len(encoded.dictionary) > 1 else table
+        keep = [c for c in piece.column_names
+                if not S.is_parameter(c) or piece.column(c).null_count < piece.num_rows]
+        pieces.append((observatory, instrument, piece.select(keep)))
+    return pieces
+
+
+def to_ipc(table: pa.Table, spool: str) -> str:
+    """Write ``table`` as an Arrow IPC file in directory ``spool``; return its path."""
+    path = os.path.join(spool, f"{uuid.uuid4().hex}.arrow")
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return path
+
+
+def from_ipc(path: str) -> pa.Table:
+    """The table of an IPC file made by :func:`to_ipc`, memory-mapped; the file is unlinked."""
+    with pa.memory_map(path) as source:
+        table = pa.ipc.open_file(source).read_all()
+    os.remove(path)  # the mapping stays valid until the table is freed
+    return table
+
+
+_POWERS = np.cumprod(np.full(4096, 0x100000001B3, np.uint64), dtype=np.uint64)[::-1].copy()
+
+
+def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit polynomial hash of each id (equal ids, equal hashes; rare collisions are possible).
+
+    Used only to prove there are *no* duplicate ids cheaply: equal hashes send
+    the ingest to the exact check.
+    """
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    ids = ids.cast(pa.large_string())
+    offsets = np.frombuffer(ids.buffers()[1], np.int64, len(ids) + 1, ids.offset * 8)
+    lengths = np.diff(offsets)
+    if len(ids) == 0:
+        return np.empty(0, np.uint64)
+    if lengths.max(initial=0) > len(_POWERS):
+        return np.arange(len(ids), dtype=np.uint64)  # never happens for real ids; distinct stand-ins
+    data = np.frombuffer(ids.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].astype(np.uint64)
+    starts = offsets[:-1] - offsets[0]
+    # Position of each byte from the end of its id picks its power, so the hash is a per-id sum.
+    from_end = np.repeat(starts + lengths, lengths) - np.arange(len(data)) - 1
+    terms = (data + np.uint64(1)) * _POWERS[len(_POWERS) - 1 - from_end]
+    nonempty = lengths > 0
+    sums = np.zeros(len(ids), np.uint64)
+    if nonempty.any():
+        sums[nonempty] = np.add.reduceat(terms, starts[nonempty])
+    return sums ^ lengths.astype(np.uint64)
+
+
+def iter_blocks(path: str, batch_bytes: int, workers: int, spool: str) -> Iterator[BlockResult]:
+    """Stage the blocks of ``path`` and yield their results in file order, messages relocated.
+
+    Parts are tables, or (from worker processes) IPC files under ``spool`` to read with :func:`from_ipc`.
+    """
+    blocks = list(plan_blocks(path, batch_bytes))
+    if workers <= 1 or len(blocks) <= 1:
+        yield from _in_order(blocks, path, None, 0, spool)
+        return
+    with ProcessPoolExecutor(min(workers, len(blocks)), initializer=_init_worker) as pool:
+        yield from _in_order(blocks, path, pool, min(workers, len(blocks)) + 1, spool)
+
+
+def _init_worker() -> None:
+    """Keep freed memory in the worker for the next block instead of returning it to the system.
+
+    Each block allocates and frees the same few hundred MB; returned pages
+    come back as page faults, which cost as much as the parsing on a VM.
+    """
+    pa.set_memory_pool(pa.system_memory_pool())  # Arrow then allocates through malloc, tuned below
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: leave the defaults
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30)
+    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 31)
+
+
+def _in_order(blocks, path: str, pool: Executor | None, in_flight: int, spool: str) -> Iterator[BlockResult]:
+    first_line = 0
+    if pool is None:
+        results: Iterator[BlockResult] = (stage_block(path, start, length) for start, length in blocks)
+    else:
+        results = _bounded(pool, blocks, path, in_flight, spool)
+    for result in results:
+        result.relocate(path, first_line)
+        first_line += result.lines
+        yield result
+
+
+def _bounded(pool: Executor, blocks, path: str, in_flight: int, spool: str) -> Iterator[BlockResult]:
+    """Results in block order with at most ``in_flight`` blocks submitted and not yet consumed."""
+    pending: collections.deque = collections.deque()
+    todo = iter(blocks)
+    try:
+        for start, length in todo:
+            pending.append(pool.submit(stage_block, path, start, length, spool))
+            if len(pending) >= in_flight:
+                break
+        while pending:
+            result = pending.popleft().result()
+            for start, length in todo:
+                pending.append(pool.submit(stage_block, path, start, length, spool))
+                break
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
