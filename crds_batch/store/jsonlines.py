@@ -114,10 +114,13 @@ def _table(data: bytes, a: np.ndarray, opens, closes, first, position, line_of, 
     keys_at = np.flatnonzero(position % 2 == 1)
     # dictionary_encode numbers keys in order of first appearance: the column order.
     encoded = strings.take(pa.array(2 * keys_at)).dictionary_encode()
-    names = [name.upper() for name in encoded.dictionary.to_pylist()]
-    if len(set(names)) != len(names):
-        return None  # keys differing only by case: the careful path decides which wins
+    # Parameter names are upper case: keys differing only by case share a column
+    # (within one object that is a repeated key, declined below).
+    upper = [name.upper() for name in encoded.dictionary.to_pylist()]
+    names = list(dict.fromkeys(upper))
     codes = encoded.indices.to_numpy()
+    if len(names) < len(upper):
+        codes = np.array([names.index(name) for name in upper], np.int32)[codes]
     # Group values by column; a stable sort keeps line order within a column (radix on 16 bits).
     order = np.argsort(codes.astype(np.int16) if len(names) < 1 << 15 else codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
