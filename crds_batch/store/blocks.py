@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -29,6 +30,7 @@ from .rows import add_derived, headers_to_table
 from .saves import SaveBatch, _maybe_whole_file, _parse_lines
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
+_PR_SET_PDEATHSIG = 1  # Linux prctl option
 
 #: Stand-in for the file name in a worker's messages; the caller puts the name and true line numbers back.
 _WHERE = "\0"
@@ -193,21 +195,26 @@ def iter_blocks(path: str, batch_bytes: int, workers: int, spool: str) -> Iterat
     if workers <= 1 or len(blocks) <= 1:
         yield from _in_order(blocks, path, None, 0, spool)
         return
-    with ProcessPoolExecutor(min(workers, len(blocks)), initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(min(workers, len(blocks)), initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         yield from _in_order(blocks, path, pool, min(workers, len(blocks)) + 1, spool)
 
 
-def _init_worker() -> None:
-    """Keep freed memory in the worker for the next block instead of returning it to the system.
+def _init_worker(parent: int) -> None:
+    """Die with the ingest; keep freed memory for the next block instead of returning it.
 
-    Each block allocates and frees the same few hundred MB; returned pages
-    come back as page faults, which cost as much as the parsing on a VM.
+    A forked worker holds the write end of its own task pipe, so it would wait
+    forever after a SIGKILLed ingest: the parent-death signal ends it. Each
+    block allocates and frees the same few hundred MB; pages returned to the
+    system come back as page faults, which cost as much as the parsing on a VM.
     """
     pa.set_memory_pool(pa.system_memory_pool())  # Arrow then allocates through malloc, tuned below
     try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: leave the defaults
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:  # not glibc/Linux: leave the defaults
         return
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the ingest died before the signal was armed
+        os._exit(1)
     libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30)
     libc.mallopt(_M_TRIM_THRESHOLD, 1 << 31)
 

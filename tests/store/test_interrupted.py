@@ -19,6 +19,26 @@ ingest([sys.argv[1]], sys.argv[2], row_group_size=1000, batch_bytes=1 << 16)
 """
 
 
+def _processes_naming(path: str) -> list[int]:
+    """Live processes whose command line names ``path`` (the killed ingest's workers, if any)."""
+    found: list[int] = []
+    if not os.path.isdir("/proc"):
+        return found
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                state = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+        except OSError:
+            continue
+        if state[0] != "Z" and path.encode() in cmdline.split(b"\0"):
+            found.append(int(entry))
+    return found
+
+
 def test_sigkill_mid_ingest_keeps_previous_store(tmp_path):
     store = str(tmp_path / "store")
     ingest([write_lines(tmp_path / "first.json", [acs(i) for i in range(100)])], store)
@@ -39,6 +59,11 @@ def test_sigkill_mid_ingest_keeps_previous_store(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
+    # Its worker processes do not outlive it (they would wait on their task pipe forever).
+    deadline = time.monotonic() + 30
+    while _processes_naming(store) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _processes_naming(store)
     after = Store(store)
     assert after.manifest == before.manifest
     assert after.scan().sort_by("dataset_id").to_pylist() == expected
