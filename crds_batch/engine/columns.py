@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..rules.conditioning import condition_value
 
@@ -55,13 +57,40 @@ def _conditioned(raw: Any) -> str:
     return found
 
 
+#: Strings that condition to themselves: canonical dates and times (no sign, no letters, no blanks,
+#: not numbers).  These are most of the distinct values of a table (DATE-OBS, TIME-OBS).
+_CANONICAL = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?)$"
+_VECTOR_MIN = 256  # below this many distinct values the scalar loop is as fast
+
+
+def _canonical_mask(uniques: np.ndarray) -> np.ndarray | None:
+    """True where a distinct value is a str already in conditioned form (None: not an all-str column)."""
+    if len(uniques) < _VECTOR_MIN or uniques.dtype != object:
+        return None
+    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        return None
+    strings = pa.array(uniques, type=pa.string())
+    return pc.match_substring_regex(strings, _CANONICAL).to_numpy(zero_copy_only=False)
+
+
 def encode_series(series: pd.Series) -> Column:
     """Factorize and condition one column; values crds would drop (None, NaN, non-scalars) are absent."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     conditioned: list[str] = []
     remap = np.full(len(uniques) + 1, -1, dtype=np.int32)
     index_of: dict[str, int] = {}
-    for i, raw in enumerate(uniques):
+    canonical = _canonical_mask(uniques)
+    if canonical is not None and canonical.any():
+        # Distinct raw strings that condition to themselves are distinct conditioned values.
+        positions = np.flatnonzero(canonical)
+        conditioned = uniques[positions].tolist()
+        index_of = dict(zip(conditioned, range(len(conditioned))))
+        remap[positions] = np.arange(len(positions), dtype=np.int32)
+        rest = np.flatnonzero(~canonical).tolist()
+    else:
+        rest = range(len(uniques))
+    for i in rest:
+        raw = uniques[i]
         raw = _python_scalar(raw)
         if not isinstance(raw, _SCALARS):
             continue
@@ -119,13 +148,18 @@ def group_ids(columns: list[Column], nrows: int) -> tuple[np.ndarray, np.ndarray
     if nrows <= _SMALL:
         return _small_group_ids(columns, nrows)
     gid = np.zeros(nrows, dtype=np.int64)
+    span = 1  # gid < span
     ngroups = 1
     for column in columns:
         width = len(column.values) + 1
-        combined = gid * width + (column.codes.astype(np.int64) + 1)
-        gid, uniques = pd.factorize(combined)
-        gid = gid.astype(np.int64)
-        ngroups = len(uniques)
+        if span * width >= 2**62:  # compact before the mixed-radix key overflows
+            gid, uniques = pd.factorize(gid)
+            span = len(uniques)
+        gid = gid * width + (column.codes.astype(np.int64) + 1)
+        span *= width
+    gid, uniques = pd.factorize(gid)
+    gid = gid.astype(np.int64)
+    ngroups = len(uniques)
     first = np.full(ngroups, -1, dtype=np.int64)
     # first occurrence of each group (reverse assignment keeps the smallest row index)
     first[gid[::-1]] = np.arange(nrows - 1, -1, -1)

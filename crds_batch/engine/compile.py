@@ -18,6 +18,7 @@ from ..rules.errors import IrrelevantType, OmitType
 from ..rules.hooks import dnr_check
 from ..rules.mappings import InstrumentContext, ReferenceMapping
 from ..rules.selectors import MatchSelector, Selector, UseAfterSelector
+from .tables import TableIndex
 
 #: Header keys the HST hooks and the DNR rule may read from the instrument-level header.
 HOOK_READS = frozenset({"DATE-OBS", "TIME-OBS", "NAXIS1", "NAXIS2", "NUMCOLS", "NUMROWS", "CCDAMP", "DETECTOR",
@@ -69,6 +70,8 @@ class RmapProgram:
     reducible: tuple[str, ...] = ()
     #: The hooks' ``date_thresholds`` (see rules.hooks.Hook), when they all agree.
     date_thresholds: tuple[str, ...] | None = None
+    #: The UseAfter tables its chains reach, ranked once for all partitions.
+    tables: TableIndex = field(default_factory=TableIndex, repr=False)
     _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
     _classes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
@@ -88,6 +91,10 @@ class RmapProgram:
             signature = _signature(self.rmap, column, value)
             found = classes[value] = self._representatives.setdefault(column, {}).setdefault(signature, value)
         return found
+
+    def cached_plan(self, key: tuple) -> Plan | None:
+        """The plan of ``key`` if already computed."""
+        return self._plans.get(key)
 
     def plan(self, key: tuple, dates: dict[str, str] | None = None) -> Plan:
         """The plan for one distinct key tuple (cached across partitions).

@@ -18,6 +18,7 @@ from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
 from .columns import Column, group_ids
 from .compile import Chain, terminal_result
+from .tables import TableIndex
 
 _NONE, _VALUE, _USEAFTER, _ERROR = 0, 1, 2, 3
 _SMALL = 8  # below this many rows, walking chains row by row beats building rank tables
@@ -67,68 +68,75 @@ def _fast_normalize_many(dates: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
-    """Per row: distinct-date id; per id: normalized date or None, and error text or None."""
+    """(distinct-date id per row, normalized date per id ("" if invalid), valid mask, {id: error text}).
+
+    Dates already in canonical form are recognized with array operations; only the
+    others (odd formats, fractions, UNDEFINED) go through the scalar parser.
+    """
     did, first = group_ids(columns, n)
-    normalized: list[str | None] = []
-    errors: list[str | None] = []
-    fast_ok = None
-    if len(columns) == 2 and len(first):
-        firsts = first
-        date_text = np.array(columns[0].values + [""], dtype=str)[columns[0].codes[firsts]]
-        time_text = np.array(columns[1].values + [""], dtype=str)[columns[1].codes[firsts]]
-        fast_ok = _fast_normalize_many(date_text, time_text)
-        joined = np.char.add(np.char.add(date_text, " "), time_text)
-    for i, row in enumerate(first.tolist()):
-        if fast_ok is not None and fast_ok[i]:
-            normalized.append(str(joined[i]))
-            errors.append(None)
-            continue
+    count = len(first)
+    if len(columns) == 2 and count:
+        date_text = np.array(columns[0].values + [""], dtype=str)[columns[0].codes[first]]
+        time_text = np.array(columns[1].values + [""], dtype=str)[columns[1].codes[first]]
+        valid = _fast_normalize_many(date_text, time_text)
+        normalized = np.char.add(np.char.add(date_text, " "), time_text)
+        normalized[~valid] = ""
+    else:
+        valid = np.zeros(count, dtype=bool)
+        normalized = np.full(count, "", dtype=str)
+    slow: dict[int, str] = {}
+    errors: dict[int, str] = {}
+    for i in np.flatnonzero(~valid).tolist():
+        row = first[i]
         parts = [column.values[column.codes[row]].strip() for column in columns]
         undefined = next((name for name, part in zip(names, parts) if part == "UNDEFINED"), None)
         if undefined is not None:
-            normalized.append(None)
-            errors.append(str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED.")))
+            errors[i] = str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED."))
             continue
         fast = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 else None
-        if fast is not None:
-            normalized.append(fast)
-            errors.append(None)
-            continue
         try:
-            normalized.append(normalize_date(names, " ".join(parts)))
-            errors.append(None)
+            slow[i] = fast if fast is not None else normalize_date(names, " ".join(parts))
         except Exception as exc:
-            normalized.append(None)
-            errors.append(str(exc))
-    return did, normalized, errors
+            errors[i] = str(exc)
+    if slow:
+        width = max(normalized.dtype.itemsize // 4, max(map(len, slow.values())), 1)
+        normalized = normalized.astype(f"U{width}")
+        index = np.fromiter(slow, dtype=np.int64, count=len(slow))
+        normalized[index] = list(slow.values())
+        valid[index] = True
+    return did, normalized, valid, errors
 
 
 class DateTable:
     """The normalized dates of a set of rows, computed once and shared by every type."""
 
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
-        self.did, self.normalized, self.errors = _normalized_dates(columns, names, n)
         # numpy compares unicode strings by code point, exactly as Python compares str.
-        self.as_array = np.array([d if d is not None else "" for d in self.normalized], dtype=str)
-        self.valid = np.array([d is not None for d in self.normalized], dtype=bool)
+        self.did, self.as_array, self.valid, self.errors = _normalized_dates(columns, names, n)
         self._error_codes: dict[int, np.ndarray] = {}
+
+    def date(self, d: int) -> str | None:
+        """Normalized date of distinct date ``d``, None if it does not normalize."""
+        return str(self.as_array[d]) if self.valid[d] else None
 
     def error_codes(self, values: Any) -> np.ndarray:
         found = self._error_codes.get(id(values))
         if found is None:
-            found = self._error_codes[id(values)] = np.array(
-                [values.code("NOT FOUND " + e) if e is not None else -1 for e in self.errors], dtype=np.int64)
+            found = np.full(len(self.as_array), -1, dtype=np.int64)
+            for d, error in self.errors.items():
+                found[d] = values.code("NOT FOUND " + error)
+            self._error_codes[id(values)] = found
         return found
 
 
 def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,
-                   values: Any) -> np.ndarray:
+                   values: Any, index: TableIndex | None = None) -> np.ndarray:
     """Result code per row (``rows`` index ``dates``) for rows whose plan is a chain."""
     did = dates.did[rows] if len(dates.did) else np.zeros(len(rows), dtype=np.int64)
     if len(chain_ids) <= _SMALL:
         return np.array([values.code(_walk(chains[c], dates, d)) for c, d in zip(chain_ids.tolist(), did.tolist())],
                         dtype=np.int32)
-    out, failed, message = _run_steps(chains, chain_ids, did, dates, values)
+    out, failed, message = _run_steps(chains, chain_ids, did, dates, values, index)
     if not failed.any():
         return out
     na_code = values.code("NOT FOUND n/a")
@@ -148,7 +156,7 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable,
     retry = rows_failed[fb_ids >= 0]
     if len(retry):
         ids = fb_ids[fb_ids >= 0]
-        out2, failed2, message2 = _run_steps(fallbacks, ids, did[retry], dates, values)
+        out2, failed2, message2 = _run_steps(fallbacks, ids, did[retry], dates, values, index)
         abort = np.array([values.code(f.abort) if f.abort else -1 for f in fallbacks], dtype=np.int64)[ids]
         need = np.array([f.required for f in fallbacks], dtype=bool)[ids]
         final = np.where(abort >= 0, abort, np.where(need, message2, na_code))
@@ -157,17 +165,14 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable,
 
 
 def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, dates: DateTable,
-               values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               values: Any, index: TableIndex | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walk every row's chain at once: (result codes, failed mask, failure text codes)."""
     n = len(chain_ids)
     out = np.full(n, -1, dtype=np.int32)
     message = np.full(n, -1, dtype=np.int64)
     failed = np.zeros(n, dtype=bool)
-    normalized, date_errors = dates.normalized, dates.errors
 
-    tables: dict[int, int] = {}
-    table_keys: list[list[Any]] = []
-    table_choices: list[list[int]] = []
+    index = index if index is not None else TableIndex()
     maxlen = max((len(chain.steps) for chain in chains), default=0)
     kind = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int8)
     arg = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int64)
@@ -178,24 +183,11 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
             elif what == "error":
                 kind[c, k], arg[c, k] = _ERROR, values.code("NOT FOUND " + item)
             else:
-                t = tables.get(id(item))
-                if t is None:
-                    t = tables[id(item)] = len(table_keys)
-                    table_keys.append(item.keys)
-                    table_choices.append(_choice_codes(item, values))
-                kind[c, k], arg[c, k] = _USEAFTER, t
-
-    # Ranks in string order: key i of the sorted distinct keys -> 2i; a date -> 2r-1 where r keys are <= it,
-    # so "key <= date" is "key rank < date rank" and one searchsorted serves every table.
-    distinct_keys = sorted({key for keys in table_keys for key in keys})
-    key_rank = {key: 2 * i for i, key in enumerate(distinct_keys)}
-    width = 2 * len(distinct_keys) + 2
-    combined = np.array([t * width + key_rank[key] for t, keys in enumerate(table_keys) for key in keys],
-                        dtype=np.int64)
-    starts = np.cumsum([0] + [len(keys) for keys in table_keys])
-    choices = np.array([code for codes in table_choices for code in codes], dtype=np.int64)
-    if distinct_keys and len(dates.as_array):
-        date_rank = 2 * np.searchsorted(np.array(distinct_keys, dtype=str), dates.as_array, side="right") - 1
+                kind[c, k], arg[c, k] = _USEAFTER, index.table(item)
+    ranked = index.ranked(terminal_result)  # covers every table registered above
+    width, combined, starts = ranked.width, ranked.combined, ranked.starts
+    if len(ranked.keys) and len(dates.as_array):
+        date_rank = 2 * np.searchsorted(ranked.keys, dates.as_array, side="right") - 1
     else:
         date_rank = np.full(len(dates.as_array), -1, dtype=np.int64)
     date_rank = np.where(dates.valid, date_rank, -2)
@@ -225,23 +217,17 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
             tables_of = step_arg[good]
             pos = np.searchsorted(combined, tables_of * width + row_rank[good], side="right") - 1
             found = pos >= starts[tables_of]
-            out[good[found]] = choices[pos[found]]
+            chosen = ranked.choice[pos[found]]
+            distinct, inverse = np.unique(chosen, return_inverse=True)
+            codes = np.array([values.code(ranked.results[r]) for r in distinct.tolist()], dtype=np.int32)
+            out[good[found]] = codes[inverse.reshape(-1)] if len(codes) else codes
             unresolved[good[found]] = False
     if unresolved.any():
         rows = np.flatnonzero(unresolved)
         for row, c in zip(rows.tolist(), chain_ids[rows].tolist()):
-            message[row] = values.code(_exhausted(chains[c], normalized[did[row]] if len(did) else None))
+            message[row] = values.code(_exhausted(chains[c], dates.date(did[row]) if len(did) else None))
         failed[rows] = True
     return out, failed, message
-
-
-def _choice_codes(selector: Any, values: Any) -> list[int]:
-    """Result codes of a UseAfter's choices, remembered per result table (one per type and call)."""
-    cache = values.__dict__.setdefault("_table_codes", {})
-    found = cache.get(id(selector))
-    if found is None:
-        found = cache[id(selector)] = [values.code(terminal_result(choice)) for choice in selector.choices()]
-    return found
 
 
 def _exhausted(chain: Chain, date: str | None) -> str:
@@ -267,7 +253,7 @@ def _steps_one(chain: Chain, date: str | None, error: str | None) -> tuple[bool,
 
 def _walk(chain: Chain, dates: DateTable, d: int) -> Any:
     """One row, crds's order: chain, DNR, fallback chain, reffile_required."""
-    date, error = (dates.normalized[d], dates.errors[d]) if dates.normalized else (None, None)
+    date, error = (dates.date(d), dates.errors.get(d)) if len(dates.as_array) else (None, None)
     ok, result = _steps_one(chain, date, error)
     if ok:
         return result

@@ -229,10 +229,19 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     chain_of_group = np.full(len(first), -1, dtype=np.int64)
     chain_index: dict[int, int] = {}
     hook_dates = program.date_feature is not None
-    for g, row in enumerate(first.tolist()):
-        key = tuple(column.values[column.codes[row]] for column in key_columns)
-        dates = {d: minimized[d].values[minimized[d].codes[row]] for d in program.date_columns} if hook_dates else None
-        plan = program.plan(key, dates)
+    if key_columns:  # the groups' key tuples, built column-wise
+        keys: list[tuple] = list(zip(*(np.array(column.values, dtype=object)[column.codes[first]].tolist()
+                                       for column in key_columns)))
+    else:
+        keys = [()] * len(first)
+    cached = program.cached_plan
+    for g, key in enumerate(keys):
+        plan = cached(key)
+        if plan is None:
+            row = first[g]
+            dates = ({d: minimized[d].values[minimized[d].codes[row]] for d in program.date_columns}
+                     if hook_dates else None)
+            plan = program.plan(key, dates)
         if isinstance(plan, Constant):
             group_const[g] = values.code(plan.value)
         else:
@@ -247,7 +256,8 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     if chains and (~is_const).any():
         chain_rows = np.flatnonzero(~is_const)
         dates = _date_table(program, minimized, n, date_tables)
-        out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values)
+        out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values,
+                                         program.tables)
     return out
 
 
