@@ -29,6 +29,7 @@ from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineCon
 from .columns import Column, encode_frame, encode_records, group_ids
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
 from .dates import DateTable, resolve_chains
+from .types import row_type_masks
 
 
 class _Values:
@@ -147,7 +148,8 @@ def _evaluate(context: Any, table: pd.DataFrame | dict[str, Column], reftypes: S
             keys = imap.required_parkeys() + [context.instrument_key]
         else:
             imap, keys = context, context.required_parkeys()
-        _evaluate_instrument(imap, keys, columns, rows, nrows, wanted, results, observatory)
+        _evaluate_instrument(imap, keys, columns, rows, nrows, wanted, results, observatory,
+                             context if isinstance(context, PipelineContext) else None)
     return results
 
 
@@ -178,8 +180,12 @@ def _instruments(context: PipelineContext, columns: dict[str, Column], nrows: in
 
 
 def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: dict[str, Column], rows: np.ndarray,
-                         nrows: int, wanted: list[str] | None, results: dict, observatory: str) -> None:
+                         nrows: int, wanted: list[str] | None, results: dict, observatory: str,
+                         context: PipelineContext | None = None) -> None:
     translated = _translate_columns(observatory, columns)
+    masks = None
+    if wanted is None and observatory == "jwst" and context is not None:
+        masks = row_type_masks(context, imap.filekinds, translated, rows)
     minimized = {}
     for key in keys:
         column = translated.get(key.upper())
@@ -189,8 +195,13 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: dict
     date_tables: dict[tuple[str, ...], DateTable] = {}  # dates normalized once for all types
     for filekind in (wanted if wanted is not None else imap.filekinds):
         codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
-        codes[rows] = _evaluate_type(imap, filekind, programs.get(filekind), minimized, len(rows), values,
-                                     date_tables)
+        keep = masks[filekind] if masks is not None else None
+        if keep is not None and not keep.any():
+            continue  # no row's pipelines use this type
+        found = _evaluate_type(imap, filekind, programs.get(filekind), minimized, len(rows), values, date_tables)
+        if keep is not None:
+            found[~keep] = -1
+        codes[rows] = found
 
 
 def _translate_columns(observatory: str, columns: dict[str, Column]) -> dict[str, Column]:
