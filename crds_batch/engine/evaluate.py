@@ -185,7 +185,8 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: dict
     translated = _translate_columns(observatory, columns)
     masks = None
     if wanted is None and observatory == "jwst" and context is not None:
-        masks = row_type_masks(context, imap.filekinds, translated, rows)
+        # crds reads the header as given here (FITS names are not translated to META.* for this step)
+        masks = row_type_masks(context, imap.filekinds, columns, rows)
     minimized = {}
     for key in keys:
         column = translated.get(key.upper())

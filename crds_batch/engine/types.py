@@ -19,7 +19,8 @@ def row_type_masks(context: Any, filekinds: list[str], columns: dict[str, Column
                    rows: np.ndarray) -> dict[str, np.ndarray] | None:
     """Per type, which of ``rows`` get it; None when every row gets every type.
 
-    ``columns`` are the table's conditioned columns under their ``META.*`` names.
+    ``columns`` are the table's conditioned columns under their upper-cased names as given
+    (crds reads ``pipeline_exceptions`` parameters under the exact ``META.*`` name only).
     """
     if not any(key in columns for key in crdscfg.CALVER_KEYS):
         return None
