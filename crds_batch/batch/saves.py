@@ -19,12 +19,12 @@ import pandas as pd
 from ..store.export import export
 from ..store.saves import iter_save, save_kind, write_json_save, write_pickle_save
 from ..store.selection import Selection
-from ..store.values import condition_nonstring
+from ..rules.conditioning import condition_value
 
 
 def bestrefs_condition(value: Any) -> str:
     """A new result as crds stores it in a header: conditioned, ``NOT FOUND N/A`` -> ``N/A``."""
-    text = condition_nonstring(value)
+    text = condition_value(value)
     return "N/A" if text == "NOT FOUND N/A" else text
 
 

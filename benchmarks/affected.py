@@ -1,0 +1,120 @@
+"""Benchmark: `crds-batch affected` over a generated HST archive, beside `crds bestrefs`.
+
+    python benchmarks/affected.py --datasets 1000000 --workdir /tmp/bench-affected
+
+Generates (once, cached in --workdir) N HST datasets from hst_0729.pmap and
+ingests them into a store, then times the whole `crds-batch affected`
+command (cluster start included) for hst_0650 -> hst_0729 with 1 and 2
+workers, in the default --diffs-only mode and in --all-types mode (the same
+work crds does offline). crds's rate is the marginal rate of
+`crds bestrefs --old-context --new-context --load-pickles --print-affected`
+on two samples of the same archive (startup cancels out). Peak memory is the
+largest summed RSS of the command's process tree (client + workers).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import psutil
+
+CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "crds-cache-test")
+
+
+def run_measured(argv: list[str], env: dict) -> tuple[float, int, str]:
+    """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout)."""
+    # stdout goes to a file: a pipe read only at the end would block a child printing more than its buffer.
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.DEVNULL, text=True)
+        parent = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                tree = [parent, *parent.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        return seconds, peak, out.read()
+
+
+def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
+    save = os.path.join(workdir, f"hst_{datasets}.json")
+    store = os.path.join(workdir, f"store_{datasets}")
+    if not os.path.exists(save):
+        print(f"generating {datasets:,} datasets -> {save}", file=sys.stderr)
+        subprocess.run(["crds-batch", "synth", "--context", "hst_0729.pmap", "-n", str(datasets), "-o", save,
+                        "--seed", "7"], env=env, check=True, stderr=subprocess.DEVNULL)
+    if not os.path.exists(os.path.join(store, "manifest.json")):
+        print(f"ingesting -> {store}", file=sys.stderr)
+        subprocess.run(["crds-batch", "ingest", save, "--store", store, "-q"], env=env, check=True)
+    return save, store
+
+
+def sample(save: str, n: int, workdir: str) -> str:
+    path = os.path.join(workdir, f"sample_{n}.json")
+    with open(save) as source, open(path, "w") as out:
+        for i, line in enumerate(source):
+            if i >= n:
+                break
+            out.write(line)
+    return path
+
+
+def crds_rate(save: str, workdir: str, old: str, new: str, sizes: tuple[int, int], env: dict) -> float:
+    times = []
+    for n in sizes:
+        argv = [sys.executable, "-m", "crds.bestrefs", "--hst", "--load-pickles", sample(save, n, workdir),
+                "--old-context", old, "--new-context", new, "--print-affected"]
+        seconds, _, _ = run_measured(argv, env)
+        times.append(seconds)
+        print(f"crds bestrefs on {n:,} datasets: {seconds:.1f} s", file=sys.stderr)
+    return (sizes[1] - sizes[0]) / (times[1] - times[0])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", type=int, default=1_000_000)
+    parser.add_argument("--workdir", default="/tmp/bench-affected")
+    parser.add_argument("--old", default="hst_0650.pmap")
+    parser.add_argument("--new", default="hst_0729.pmap")
+    parser.add_argument("--crds-samples", default="500,2000", help="two sample sizes for crds's marginal rate")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--modes", default="diffs-only,all-types")
+    args = parser.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("CRDS_PATH", os.path.abspath(CACHE))
+    env.pop("CRDS_SERVER_URL", None)
+    save, store = prepare(args.workdir, args.datasets, env)
+    small, large = (int(v) for v in args.crds_samples.split(","))
+    baseline = crds_rate(save, args.workdir, args.old, args.new, (small, large), env)
+    rows = []
+    for mode in args.modes.split(","):
+        for workers in (int(w) for w in args.workers.split(",")):
+            argv = ["crds-batch", "affected", "--old-context", args.old, "--new-context", args.new,
+                    "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
+            seconds, peak, out = run_measured(argv, env)
+            rate = args.datasets / seconds
+            rows.append({"mode": mode, "workers": workers, "seconds": round(seconds, 1),
+                         "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline, 1),
+                         "peak_rss_mib": round(peak / 2**20), "affected_products": len(out.splitlines())})
+    print(f"\ncrds bestrefs (all types, {args.old} -> {args.new}): {baseline:,.0f} datasets/s (marginal)")
+    print(f"{'mode':<12} {'workers':>7} {'seconds':>8} {'datasets/s':>11} {'x crds':>7} {'peak RSS':>9} {'affected':>9}")
+    for row in rows:
+        print(f"{row['mode']:<12} {row['workers']:>7} {row['seconds']:>8} {row['datasets_per_s']:>11,} "
+              f"{row['ratio_vs_crds']:>7} {row['peak_rss_mib']:>6} MiB {row['affected_products']:>9,}")
+    print(json.dumps({"datasets": args.datasets, "crds_datasets_per_s": round(baseline, 1), "runs": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
