@@ -6,8 +6,8 @@ Usage::
         [--crds-sample 500] [--seed 1]
 
 Prints the columnar rate (datasets/s, all types, one context), crds's rate on a
-sample of the same corpus, their ratio, and warm single-call getrecommendations
-latency of both.  Timings include conditioning and grouping, not generation.
+sample of the same corpus, their ratio, warm single-call getrecommendations
+latency of both, and the machine's load average (the ratio moves with it).  Timings include conditioning and grouping, not generation.
 """
 from __future__ import annotations
 
@@ -83,6 +83,8 @@ def main() -> None:
             fn()
         timings[name] = (time.perf_counter() - t0) / 50 * 1e3
 
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} cores")
     print(f"corpus: {args.n} datasets of {args.context} (generated in {generated:.1f}s), {cells} results")
     print(f"columnar engine: {ours:,.0f} datasets/s ({elapsed:.1f}s)")
     print(f"crds (fast=True, {len(records)} sampled datasets): {theirs:,.0f} datasets/s")

@@ -223,11 +223,24 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
             out[good[found]] = codes[inverse.reshape(-1)] if len(codes) else codes
             unresolved[good[found]] = False
     if unresolved.any():
+        # Every candidate failed: the text depends on the chain kind and, for a top UseAfter, the date only.
         rows = np.flatnonzero(unresolved)
-        for row, c in zip(rows.tolist(), chain_ids[rows].tolist()):
-            message[row] = values.code(_exhausted(chains[c], dates.date(did[row]) if len(did) else None))
+        top = np.array([chain.top_useafter for chain in chains], dtype=bool)[chain_ids[rows]]
+        if (~top).any():
+            message[rows[~top]] = values.code("NOT FOUND No match found.")
+        if top.any():
+            dated = rows[top]
+            if len(dates.as_array):
+                distinct, inverse = np.unique(did[dated], return_inverse=True)
+                texts = [_exhausted(_TOP, dates.date(d)) for d in distinct.tolist()]
+                message[dated] = np.array([values.code(t) for t in texts], dtype=np.int64)[inverse.reshape(-1)]
+            else:
+                message[dated] = values.code(_exhausted(_TOP, None))
         failed[rows] = True
     return out, failed, message
+
+
+_TOP = Chain([], top_useafter=True)
 
 
 def _exhausted(chain: Chain, date: str | None) -> str:
