@@ -215,9 +215,12 @@ def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: Affe
         messages = [f"Comparison difference: {repr(str(old)).lower()} --> {repr(str(new)).lower()} :: Would update."
                     for old, new in zip(result["old"][mask], result["new"][mask])]
         frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages, "error"))
-    if plan.bad_references:
-        mask = result["update"] & np.isin(np.char.lower(result["new"].astype(str)), list(plan.bad_references))
-        if mask.any():
+    if plan.bad_references and result["update"].any():
+        # Check the few distinct new values, not every row.
+        updated = result["new"][result["update"]]
+        bad = [value for value in pd.unique(updated) if str(value).lower() in plan.bad_references]
+        mask = result["update"] & pd.Series(result["new"]).isin(bad).to_numpy() if bad else None
+        if mask is not None and mask.any():
             level = "warning" if plan.allow_bad_references else "error"
             messages = [BAD_REFERENCE_MESSAGE.format(reference=ref) for ref in result["new"][mask]]
             frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages, level))
