@@ -38,7 +38,11 @@ def getrecommendations(parameters: Mapping[str, Any], context: str | None = None
     observatory : str, optional
         ``hst``, ``jwst``, ``roman``...; default: the context's.
     reftypes : iterable of str, optional
-        Types to return (default: every type of the dataset's instrument).
+        Types to return.  Default: every type of the dataset's instrument; for a JWST
+        dataset carrying ``META.CALIBRATION_SOFTWARE_VERSION``/``CAL_VER``, the types its
+        pipelines use per the context's SYSTEM CRDSCFG, as crds (see
+        :mod:`crds_batch.rules.crdscfg`, including the case crds resolves with a file
+        bundled in its package, where we return every type).
 
     Returns
     -------
