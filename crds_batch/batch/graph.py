@@ -77,6 +77,10 @@ def run_partitions(
 
 def partition_frames(source: Any, columns: dict[str, list[str]]) -> list:
     """Delayed pandas partitions of the instruments in ``columns`` (lower case), reading only those columns."""
+    if len(source) == 0:
+        from ..store.layout import StoreError
+
+        raise StoreError(f"{getattr(source, 'path', 'the parameter store')}: holds no datasets; ingest some first")
     available = {instrument.lower() for _observatory, instrument in source.instruments()}
     tasks = []
     for instrument, names in sorted(columns.items()):

@@ -111,3 +111,4 @@ def test_cluster_error_is_a_crds_batch_error():
     with pytest.raises(ClusterError):
         with dask_client(ClusterOptions(scheduler_address="tcp://127.0.0.1:9", connect_timeout=1)):
             pass
+
