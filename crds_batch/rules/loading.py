@@ -77,9 +77,12 @@ def load_mapping(name: str) -> AnyMapping:
 
 
 def clear_cache() -> None:
-    """Forget every loaded mapping (tests that rewrite files under the same name)."""
+    """Forget every loaded mapping and SYSTEM CRDSCFG (tests that rewrite files under the same name)."""
+    from . import crdscfg
+
     with _lock:
         _cache.clear()
+    crdscfg.clear_cache()
 
 
 def _read(path: str, ignore_checksum: bool) -> AnyMapping:
