@@ -232,7 +232,8 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     if program.date_feature is not None:
         minimized = dict(minimized)
         minimized[DATE_FEATURE] = _feature_column(program, minimized, n, date_tables)
-    key_columns = [_reduced(program, key, minimized[key], date_tables) if key in program.reducible
+    reduce = n > _REDUCE_MIN  # a few rows make few groups anyway: skip the reduction's own cost
+    key_columns = [_reduced(program, key, minimized[key], date_tables) if reduce and key in program.reducible
                    else minimized[key] for key in program.key_columns]
     gid, first = group_ids(key_columns, n)
     out = np.full(n, -1, dtype=np.int32)
@@ -291,6 +292,9 @@ def _feature_column(program: RmapProgram, minimized: dict[str, Column], n: int,
         found = date_tables[key] = Column(per_date[did] if len(did) else np.zeros(0, np.int32),
                                           [repr(label) for label in labels])
     return found
+
+
+_REDUCE_MIN = 64
 
 
 def _reduced(program: RmapProgram, name: str, column: Column, cache: dict[Any, Any]) -> Column:
