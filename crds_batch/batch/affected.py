@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from .cluster import ClusterOptions
-from .graph import ProgressCallback, concat_frames, partition_frames, run_partitions
+from .frames import concat_frames
+from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult

@@ -26,7 +26,8 @@ from ..observatories.keyword_data import JWST_REFERENCE_KEYWORDS
 from ..store.selection import normalize_id
 from .cluster import ClusterOptions
 from .compare import CompareOptions, compare_type
-from .graph import ProgressCallback, concat_frames, partition_frames, run_partitions
+from .frames import concat_frames
+from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, _bad_rules_errors,
                         _changes, _concat, _dataset_errors, _lookup_errors, row_instruments, select_rows, tally)
 from .results import AffectedResult

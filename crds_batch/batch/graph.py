@@ -104,10 +104,3 @@ def _collect(client, futures: list, progress: ProgressCallback | None) -> list[P
             progress(done, total)
     return client.gather(futures)
 
-
-def concat_frames(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """Concatenate the non-empty ``frames``; an empty frame with ``columns`` when there are none."""
-    frames = [frame for frame in frames if frame is not None and len(frame)]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)

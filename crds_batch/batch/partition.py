@@ -14,6 +14,7 @@ import pandas as pd
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type
+from .frames import concat_frames
 
 CHANGE_COLUMNS = ["dataset_id", "instrument", "filekind", "old", "new", "status"]
 ERROR_COLUMNS = ["dataset_id", "instrument", "filekind", "message", "level"]
@@ -193,13 +194,14 @@ def _instrument_problem(instrument: str, old_context, new_context) -> str | None
 def _changes(ids, instrument: str, filekind: str, result: dict) -> pd.DataFrame:
     mask = result["update"] | result["killed"]
     status = np.where(result["killed"][mask], "failed", "update")
+    # Few distinct values per column: dictionary-encoded, so results travel and gather compactly.
     return pd.DataFrame({
         "dataset_id": ids[mask],
-        "instrument": instrument.lower(),
-        "filekind": filekind,
-        "old": result["old"][mask],
-        "new": result["new"][mask],
-        "status": status,
+        "instrument": pd.Categorical([instrument.lower()] * int(mask.sum())),
+        "filekind": pd.Categorical([filekind] * int(mask.sum())),
+        "old": pd.Categorical(result["old"][mask]),
+        "new": pd.Categorical(result["new"][mask]),
+        "status": pd.Categorical(status),
     })
 
 
@@ -261,7 +263,4 @@ def _error_frame(ids, instrument, filekind, messages, level) -> pd.DataFrame:
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    return concat_frames(frames, columns)[columns]

@@ -98,7 +98,7 @@ class AffectedResult:
             os.replace(temp, path)
             written.append(path)
 
-        _atomic("changes.parquet", lambda p: self.changes.astype(str).to_parquet(p, index=False))
+        _atomic("changes.parquet", lambda p: self.changes.to_parquet(p, index=False))  # strings, dictionary-encoded
         _atomic("errors.parquet", lambda p: self.errors.astype(str).to_parquet(p, index=False))
         _atomic("update_counts.json", lambda p: _write_text(p, json.dumps(self.update_counts(), indent=2)))
         _atomic("summary.json", lambda p: _write_text(p, json.dumps(self.summary(), indent=2)))
