@@ -3,11 +3,11 @@
 The save is cut into blocks of about ``batch_bytes`` that end at a newline;
 each worker reads its own block from the file, parses it (the vectorized
 reader of :mod:`.jsonlines`, else orjson, else line by line), derives the
-partition columns and writes one Arrow IPC file per partition into a spool
-directory: the caller memory-maps it (no copy through a pipe), writes the
-rows to Parquet in file order, so a later line of a dataset still lands
-after an earlier one, and deletes it. At most ``workers + 1`` blocks are in flight: memory is bounded
-by the block size, not the save.
+partition columns and writes one Parquet file per partition of the block
+into the staging directory (row groups of at most the block's rows). The
+caller only records the files, in block order, so a later line of a dataset
+is still in a later file. At most ``workers + 1`` blocks are in flight:
+memory is bounded by the block size, not the save.
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import collections
 import ctypes
 import os
 import signal
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from . import schema as S
 from .jsonlines import parse_block
 from .rows import add_derived, headers_to_table
 from .saves import SaveBatch, _maybe_whole_file, _parse_lines
+from .writer import WrittenFile, write_file
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 _PR_SET_PDEATHSIG = 1  # Linux prctl option
@@ -38,10 +38,11 @@ _WHERE = "\0"
 
 @dataclass
 class BlockResult:
-    """One staged block: its partitions (tables, or IPC file paths from a worker), problems, id hashes."""
+    """One staged block: its partitions (tables, or files written by a worker), problems, id hashes."""
 
     lines: int = 0
-    parts: list[tuple[str, str, pa.Table | str]] = field(default_factory=list)
+    parts: list[tuple[str, str, pa.Table]] = field(default_factory=list)
+    files: list[WrittenFile] = field(default_factory=list)
     datasets: int = 0
     bad_lines: list[str] = field(default_factory=list)
     bad_datasets: list[str] = field(default_factory=list)
@@ -91,11 +92,21 @@ def whole_file_batch(path: str) -> SaveBatch | None:
     return None
 
 
-def stage_block(path: str, start: int, length: int, spool: str | None = None) -> BlockResult:
+@dataclass(frozen=True)
+class Staging:
+    """Where and how a worker writes its block's files (see :func:`.writer.write_file`)."""
+
+    root: str
+    row_group_size: int
+    source: int = 0
+    prefix: str = "src"
+
+
+def stage_block(path: str, start: int, length: int, staging: Staging | None = None, block: int = 0) -> BlockResult:
     """Read, parse and partition one block of save ``path`` (runs in a worker process).
 
-    With ``spool`` (a directory) the partitions are written there as Arrow
-    IPC files and :attr:`BlockResult.parts` holds their paths; else tables.
+    With ``staging`` each partition is written to a Parquet file there and
+    :attr:`BlockResult.files` lists them; else :attr:`BlockResult.parts` holds tables.
     """
     with open(path, "rb") as handle:
         handle.seek(start)
@@ -112,8 +123,12 @@ def stage_block(path: str, start: int, length: int, spool: str | None = None) ->
     result.datasets = table.num_rows
     if table.num_rows:
         result.hashes = id_hashes(table.column(S.DATASET_ID))
-        result.parts = [(obs, ins, part if spool is None else to_ipc(part, spool))
-                        for obs, ins, part in partition(table)]
+        parts = partition(table)
+        if staging is None:
+            result.parts = parts
+        else:
+            result.files = [write_file(staging.root, obs, ins, part, staging.row_group_size, staging.source,
+                                       f"{staging.prefix}-b{block:06d}") for obs, ins, part in parts]
     return result
 
 
@@ -138,22 +153,6 @@ def partition(table: pa.Table) -> list[tuple[str, str, pa.Table]]:
                 if not S.is_parameter(c) or piece.column(c).null_count < piece.num_rows]
         pieces.append((observatory, instrument, piece.select(keep)))
     return pieces
-
-
-def to_ipc(table: pa.Table, spool: str) -> str:
-    """Write ``table`` as an Arrow IPC file in directory ``spool``; return its path."""
-    path = os.path.join(spool, f"{uuid.uuid4().hex}.arrow")
-    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    return path
-
-
-def from_ipc(path: str) -> pa.Table:
-    """The table of an IPC file made by :func:`to_ipc`, memory-mapped; the file is unlinked."""
-    with pa.memory_map(path) as source:
-        table = pa.ipc.open_file(source).read_all()
-    os.remove(path)  # the mapping stays valid until the table is freed
-    return table
 
 
 _POWERS = np.cumprod(np.full(4096, 0x100000001B3, np.uint64), dtype=np.uint64)[::-1].copy()
@@ -186,17 +185,17 @@ def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return sums ^ lengths.astype(np.uint64)
 
 
-def iter_blocks(path: str, batch_bytes: int, workers: int, spool: str) -> Iterator[BlockResult]:
+def iter_blocks(path: str, batch_bytes: int, workers: int, staging: Staging) -> Iterator[BlockResult]:
     """Stage the blocks of ``path`` and yield their results in file order, messages relocated.
 
-    Parts are tables, or (from worker processes) IPC files under ``spool`` to read with :func:`from_ipc`.
+    Each block's partitions are written as files under ``staging`` (:attr:`BlockResult.files`).
     """
     blocks = list(plan_blocks(path, batch_bytes))
     if workers <= 1 or len(blocks) <= 1:
-        yield from _in_order(blocks, path, None, 0, spool)
+        yield from _in_order(blocks, path, None, 0, staging)
         return
     with ProcessPoolExecutor(min(workers, len(blocks)), initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-        yield from _in_order(blocks, path, pool, min(workers, len(blocks)) + 1, spool)
+        yield from _in_order(blocks, path, pool, min(workers, len(blocks)) + 1, staging)
 
 
 def _init_worker(parent: int) -> None:
@@ -219,31 +218,32 @@ def _init_worker(parent: int) -> None:
     libc.mallopt(_M_TRIM_THRESHOLD, 1 << 31)
 
 
-def _in_order(blocks, path: str, pool: Executor | None, in_flight: int, spool: str) -> Iterator[BlockResult]:
+def _in_order(blocks, path: str, pool: Executor | None, in_flight: int, staging: Staging) -> Iterator[BlockResult]:
     first_line = 0
     if pool is None:
-        results: Iterator[BlockResult] = (stage_block(path, start, length) for start, length in blocks)
+        results: Iterator[BlockResult] = (stage_block(path, start, length, staging, index)
+                                          for index, (start, length) in enumerate(blocks))
     else:
-        results = _bounded(pool, blocks, path, in_flight, spool)
+        results = _bounded(pool, blocks, path, in_flight, staging)
     for result in results:
         result.relocate(path, first_line)
         first_line += result.lines
         yield result
 
 
-def _bounded(pool: Executor, blocks, path: str, in_flight: int, spool: str) -> Iterator[BlockResult]:
+def _bounded(pool: Executor, blocks, path: str, in_flight: int, staging: Staging) -> Iterator[BlockResult]:
     """Results in block order with at most ``in_flight`` blocks submitted and not yet consumed."""
     pending: collections.deque = collections.deque()
-    todo = iter(blocks)
+    todo = enumerate(blocks)
     try:
-        for start, length in todo:
-            pending.append(pool.submit(stage_block, path, start, length, spool))
+        for index, (start, length) in todo:
+            pending.append(pool.submit(stage_block, path, start, length, staging, index))
             if len(pending) >= in_flight:
                 break
         while pending:
             result = pending.popleft().result()
-            for start, length in todo:
-                pending.append(pool.submit(stage_block, path, start, length, spool))
+            for index, (start, length) in todo:
+                pending.append(pool.submit(stage_block, path, start, length, staging, index))
                 break
             yield result
     finally:

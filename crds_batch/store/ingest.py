@@ -23,7 +23,7 @@ from .. import settings
 from ..files.headers import HeaderError, is_dataset_file, read_parameters
 from . import layout
 from . import schema as S
-from .blocks import BlockResult, from_ipc, id_hashes, iter_blocks, partition, whole_file_batch
+from .blocks import BlockResult, Staging, id_hashes, iter_blocks, partition, whole_file_batch
 from .merge import find_duplicates, merge_duplicates
 from .rows import headers_to_table
 from .saves import SaveBatch, SaveFormatError, iter_save, save_kind
@@ -149,11 +149,13 @@ def _stage_sources(sources, staging, report, batch_bytes, row_group_size, trust_
         writer = PartitionedWriter(staging, row_group_size, source=index, prefix=f"src{index:04d}",
                                    buffer_bytes=4 * batch_bytes)
         read = 0
-        for result in _staged_blocks(source, batch_bytes, trust_pickles, workers, staging):
+        into = Staging(staging, row_group_size, index, f"src{index:04d}")
+        for result in _staged_blocks(source, batch_bytes, trust_pickles, workers, into):
             report._add("skipped_lines", result.bad_lines)
             report._add("dataset_errors", result.bad_datasets)
             for observatory, instrument, data in result.parts:
-                writer.write(observatory, instrument, data if isinstance(data, pa.Table) else from_ipc(data))
+                writer.write(observatory, instrument, data)
+            staged.extend(result.files)  # written by a worker, in block order
             hashes.append(result.hashes)
             if result.datasets:
                 read += result.datasets
@@ -167,14 +169,12 @@ def _stage_sources(sources, staging, report, batch_bytes, row_group_size, trust_
 
 
 def _staged_blocks(source: str, batch_bytes: int, trust_pickles: bool, workers: int,
-                   staging: str) -> Iterator[BlockResult]:
-    """Blocks of one source: ``.json`` saves in worker processes, other sources batch by batch here."""
+                   staging: Staging) -> Iterator[BlockResult]:
+    """Blocks of one source: ``.json`` saves in worker processes (which write the files), others here."""
     if save_kind(source) == "json":
         whole = whole_file_batch(source)
         if whole is None:
-            spool = os.path.join(staging, ".spool")
-            os.makedirs(spool, exist_ok=True)
-            yield from iter_blocks(source, batch_bytes, workers, spool)
+            yield from iter_blocks(source, batch_bytes, workers, staging)
             return
         batches: Iterator[SaveBatch] = iter([whole])
     else:
