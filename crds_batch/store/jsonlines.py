@@ -40,78 +40,84 @@ def parse_block(data: bytes) -> pa.Table | None:
         Rows in line order, parameter columns named upper case in first-seen
         order; None when the block is not entirely of the simple shape.
     """
-    if not data or data[-1] != _NEWLINE or b"\\" in data:
-        return None
+    if not data or data[-1] != _NEWLINE or b"\\" in data or len(data) >= 1 << 31:
+        return None  # an escape, or too big for 32-bit positions and string offsets
     a = np.frombuffer(data, np.uint8)
-    # Quotes and newlines in one pass; a quote's line is the count of newlines before it.
-    marks = np.flatnonzero((a == _QUOTE) | (a == _NEWLINE))
-    is_newline = a[marks] == _NEWLINE
-    newlines = marks[is_newline]
+    newlines = np.flatnonzero(a == _NEWLINE).astype(np.int32)
     nlines = len(newlines)
     # Control characters are invalid inside JSON strings: only the newlines may be below 0x20.
-    if np.count_nonzero(a < 0x20) != nlines:
+    # As signed bytes, non-ASCII bytes are negative too: one pass finds both (rare) cases.
+    odd = np.count_nonzero(a.view(np.int8) < 0x20) - nlines
+    ascii_only = odd == 0
+    if not ascii_only and np.count_nonzero(a < 0x20) != nlines:
         return None
-    line_at = np.cumsum(is_newline, dtype=np.int64)[~is_newline]
-    quotes = marks[~is_newline]
+    quotes = np.flatnonzero(a == _QUOTE).astype(np.int32)
     if len(quotes) == 0 or len(quotes) % 2:
         return None
     opens, closes = quotes[0::2], quotes[1::2]
-    line_of = line_at[0::2]
-    nstrings = len(opens)
-    if np.any(line_at[1::2] != line_of):
-        return None  # a string across a newline
-    per_line = np.bincount(line_of, minlength=nlines)
-    # Each line: id, then key/value pairs (at least one).
-    if np.any(per_line < 3) or np.any(per_line % 2 == 0):
+    # Quotes before each newline: odd means a string across a newline.
+    before = np.searchsorted(quotes, newlines).astype(np.int32)
+    if np.any(before & 1):
         return None
-    first = np.zeros(nlines, np.int64)
-    np.cumsum(per_line[:-1], out=first[1:])
-    last = first + per_line - 1
-    starts = np.zeros(nlines, np.int64)
+    per_line = np.diff(before, prepend=np.int32(0)) >> 1  # strings per line
+    # Each line: id, then key/value pairs (at least one).
+    if np.any(per_line < 3) or np.any((per_line & 1) == 0):
+        return None
+    last = (before >> 1) - 1
+    first = last - per_line + 1
+    starts = np.empty(nlines, np.int32)
+    starts[0] = 0
     starts[1:] = newlines[:-1] + 1
     # `{"id` at the start of each line, `"}}\n` at its end, `{"` opening the parameters.
     end = closes[last]
     if (np.any(opens[first] != starts + 1) or np.any(a[starts] != _OPEN) or np.any(end + 3 != newlines)
             or np.any(a[end + 1] != _CLOSE) or np.any(a[end + 2] != _CLOSE) or np.any(a[opens[first + 1] - 1] != _OPEN)):
         return None
-    position = np.arange(nstrings) - first[line_of]  # 0 id, odd keys, even values
-    if not _separators_ok(a, opens, closes, position, last):
+    line_of = np.repeat(np.arange(nlines, dtype=np.int32), per_line)
+    if not _separators_ok(a, opens, closes, first, last, line_of):
         return None
-    return _table(data, a, opens, closes, first, position, line_of, nlines)
+    return _table(data, a, opens, closes, first, line_of, nlines, ascii_only)
 
 
-def _separators_ok(a: np.ndarray, opens, closes, position, last) -> bool:
-    """True if the bytes between consecutive strings of a line are ``: {``, ``: `` or ``, `` (or without the space)."""
-    inner = np.ones(len(opens), bool)
-    inner[last] = False
-    after = closes[inner]  # closing quotes followed by another string of the same line
-    where = position[inner]
-    is_value = (where > 0) & (where % 2 == 0)
-    # The id's separator has one more byte (`{`, checked by the caller).
-    gap = opens[1:][inner[:-1]] - after - 1 - (where == 0)
-    if not np.all((gap == 1) | (gap == 2)):
+def _separators_ok(a: np.ndarray, opens, closes, first, last, line_of) -> bool:
+    """True if the bytes after each string are ``: {``, ``: `` or ``, `` (or without the space), ``}}`` last.
+
+    The ends of lines are checked by the caller (so the gap from a line's
+    last string to the next line's first is 5).
+    """
+    n = len(opens)
+    # A line has an odd number of strings, so its first string's index has the
+    # line's parity: odd (i - line) marks a key.
+    is_key = ((np.arange(n, dtype=np.int32) - line_of) & 1).astype(bool)
+    expected = np.where(is_key, np.uint8(_COLON), np.uint8(_COMMA))
+    expected[first] = _COLON
+    expected[last] = _CLOSE
+    if not np.array_equal(a[closes + 1], expected):
         return False
-    if not np.array_equal(a[after + 1], np.where(is_value, _COMMA, _COLON).astype(np.uint8)):
+    gap = np.empty(n, np.int32)  # bytes from a closing quote to the next opening one, less the id's `{`
+    np.subtract(opens[1:], closes[:-1], out=gap[:-1])
+    gap[first] -= 1
+    gap[last] = 2
+    if np.any((gap - 2).view(np.uint32) > 1):  # 2 or 3: the separator, perhaps a space
         return False
-    return bool(np.all(a[after[gap == 2] + 2] == _SPACE))
+    spaced = gap == 3
+    return bool(np.all(a[closes[spaced] + 2] == _SPACE))
 
 
-def _table(data: bytes, a: np.ndarray, opens, closes, first, position, line_of, nlines) -> pa.Table | None:
-    if len(data) >= 1 << 31:
-        return None  # 32-bit string offsets
+def _table(data: bytes, a: np.ndarray, opens, closes, first, line_of, nlines, ascii_only) -> pa.Table | None:
     # One string array over the whole block: element 2j is string j's content,
     # element 2j+1 the separator after it (never used). No bytes are copied.
     offsets = np.empty(2 * len(opens), np.int32)
     offsets[0::2] = opens + 1
     offsets[1::2] = closes
     strings = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
-    if np.any(a >= 0x80):
+    if not ascii_only:
         try:
             strings.validate(full=True)  # UTF-8, as a JSON parser would insist
         except pa.ArrowInvalid:
             return None
     ids = strings.take(pa.array(2 * first))
-    keys_at = np.flatnonzero(position % 2 == 1)
+    keys_at = _keys_at(first, line_of)
     # dictionary_encode numbers keys in order of first appearance: the column order.
     encoded = strings.take(pa.array(2 * keys_at)).dictionary_encode()
     # Parameter names are upper case: keys differing only by case share a column
@@ -154,3 +160,9 @@ def _column(values: pa.Array, value_offsets: np.ndarray, lo: int, hi: int, rows:
     validity = np.packbits(present, bitorder="little")
     return pa.StringArray.from_buffers(nlines, pa.py_buffer(offsets), values.buffers()[2],
                                        pa.py_buffer(validity), nlines - (hi - lo))
+
+
+def _keys_at(first: np.ndarray, line_of: np.ndarray) -> np.ndarray:
+    """Indices of the keys: strings 1, 3, 5... of each line (0 is the id)."""
+    is_key = ((np.arange(len(line_of), dtype=np.int32) - line_of) & 1).astype(bool)
+    return np.flatnonzero(is_key).astype(np.int32)

@@ -121,9 +121,33 @@ def timestamp_of(table: pa.Table, observatories: pa.Array) -> pa.Array:
 
 def ids_parts(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     """``(product_id, exposure_id)``: the parts of ``PRODUCT:EXPOSURE`` ids (a bare id is both)."""
-    product = pc.replace_substring_regex(ids, pattern=":.*", replacement="", max_replacements=1)
-    exposure = pc.replace_substring_regex(ids, pattern="^[^:]*:", replacement="", max_replacements=1)
-    return product, exposure
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    if ids.type != pa.string() or ids.null_count or len(ids) == 0:
+        product = pc.replace_substring_regex(ids, pattern=":.*", replacement="", max_replacements=1)
+        exposure = pc.replace_substring_regex(ids, pattern="^[^:]*:", replacement="", max_replacements=1)
+        return product, exposure
+    # Cut at each id's first colon in numpy (a regex per id cost a tenth of an ingest):
+    # ``:`` is ASCII, so a cut there keeps UTF-8 whole.
+    offsets = np.frombuffer(ids.buffers()[1], np.int32, len(ids) + 1, ids.offset * 4)
+    starts, ends = offsets[:-1], offsets[1:]
+    data = np.frombuffer(ids.buffers()[2], np.uint8, offsets[-1])
+    colons = np.flatnonzero(data == ord(":")).astype(np.int32)
+    colons = np.append(colons, np.int32(offsets[-1]))  # a stand-in past every id
+    first_colon = colons[np.searchsorted(colons, starts)]
+    has = first_colon < ends
+    cut = np.where(has, first_colon, ends)
+    return _pieces(ids, starts, cut), _pieces(ids, np.where(has, first_colon + 1, starts), ends)
+
+
+def _pieces(strings: pa.Array, lo: np.ndarray, hi: np.ndarray) -> pa.Array:
+    """Bytes ``lo[i]:hi[i]`` of ``strings``'s data buffer as a new string array (``hi[i] <= lo[i + 1]``)."""
+    # Element 2i is piece i, element 2i+1 the bytes up to the next piece; taking the even ones copies the pieces.
+    offsets = np.empty(2 * len(lo) + 1, np.int32)
+    offsets[0:-1:2], offsets[1::2] = lo, hi
+    offsets[-1] = hi[-1]
+    spread = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), strings.buffers()[2])
+    return spread.take(pa.array(np.arange(0, len(offsets) - 1, 2, dtype=np.int32)))
 
 
 def _map_unique(values: pa.Array, func) -> pa.Array:
