@@ -29,7 +29,7 @@ from .compare import CompareOptions, compare_type
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, _bad_rules_errors,
-                        _changes, _concat, _dataset_errors, _lookup_errors, row_instruments, select_rows, tally)
+                        _changes, _dataset_errors, _lookup_errors, partition_result, row_instruments, select_rows)
 from .results import AffectedResult
 
 #: Key of ``AffectedPlan.bad_rules`` for instruments the context does not have.
@@ -205,17 +205,8 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
             errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
         if compare_source:
             affected.extend(ids[updated & ~killed].tolist())
-    errors_frame = _concat(errors, ERROR_COLUMNS)
-    failed = set(errors_frame.loc[errors_frame["level"] == "error", "dataset_id"])
     extra = {"new_results": pd.concat(new_frames, ignore_index=True)} if new_frames else {}
-    return PartitionResult(
-        changes=_concat(changes, CHANGE_COLUMNS),
-        errors=errors_frame,
-        affected_ids=affected,
-        datasets=len(frame),
-        tally=tally(frame, instruments, set(affected), failed),
-        extra=extra,
-    )
+    return partition_result(frame, instruments, changes, errors, affected, extra)
 
 
 def _dataset_problem(instrument: str, key: str, plan: AffectedPlan, context, compare_source: bool) -> str | None:

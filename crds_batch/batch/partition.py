@@ -170,6 +170,12 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             changes.append(_changes(ids, instrument, filekind, result))
             errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
         affected.extend(ids[updated & ~killed].tolist())
+    return partition_result(frame, instruments, changes, errors, affected)
+
+
+def partition_result(frame: pd.DataFrame, instruments, changes: list, errors: list, affected: list[str],
+                     extra: dict | None = None) -> PartitionResult:
+    """A partition's result from its per-type pieces (shared by the batch jobs)."""
     errors_frame = _concat(errors, ERROR_COLUMNS)
     failed = set(errors_frame.loc[errors_frame["level"] == "error", "dataset_id"])
     return PartitionResult(
@@ -178,6 +184,7 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
         affected_ids=affected,
         datasets=len(frame),
         tally=tally(frame, instruments, set(affected), failed),
+        extra=extra or {},
     )
 
 

@@ -17,7 +17,7 @@ tuple in crds) and dict choices are rendered with ``repr()`` in the frame;
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np

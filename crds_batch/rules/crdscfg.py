@@ -28,7 +28,6 @@ type".  What it does, in order (crds 13.2.7, as installed in the tests: no
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from collections.abc import Mapping
