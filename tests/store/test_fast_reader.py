@@ -99,3 +99,25 @@ def test_parallel_blocks_report_absolute_line_numbers_and_merge(tmp_path):
     assert report.datasets == 2998  # 3000 lines, one bad, one repeating an id
     table = Store(report.store).scan(only_ids=["J0000007Q"], columns=["dataset_id", "CCDAMP", "DETECTOR"])
     assert table.to_pylist() == [{"dataset_id": "J0000007Q:J0000007Q", "CCDAMP": "LAST", "DETECTOR": None}]
+
+
+def test_pieces_of_a_block_keep_line_numbers_order_and_columns(tmp_path, monkeypatch):
+    from crds_batch.store import blocks
+    from crds_batch.store.values import as_parameter
+
+    monkeypatch.setattr(blocks, "PIECE_BYTES", 700)  # several pieces per block, fast and careful ones mixed
+    rows = [json.dumps(dict([acs(i)])) for i in range(60)]
+    rows[25] = '{"broken": '
+    rows[40] = json.dumps({"W1:W1": {"INSTRUME": "WFC3", "FILTER": "F606W", "N": 2}})  # conditioned carefully
+    rows[59] = json.dumps({"J0000003Q:J0000003Q": {"INSTRUME": "ACS", "CCDAMP": "LAST"}})
+    save = tmp_path / "a.json"
+    save.write_text("\n".join(rows) + "\n")
+    result = blocks.stage_block(str(save), 0, save.stat().st_size)
+    assert result.lines == 60 and result.datasets == 59
+    result.relocate(str(save), 0)
+    assert len(result.bad_lines) == 1 and result.bad_lines[0].startswith(f"{save}:26: invalid JSON")
+    parts = {ins: table for _, ins, table in result.parts}
+    assert parts["wfc3"].select(["FILTER", "N"]).to_pylist() == [{"FILTER": "F606W", "N": as_parameter(2)}]
+    ids = parts["acs"].column("dataset_id").to_pylist()
+    assert ids[-1] == "J0000003Q:J0000003Q" and len(ids) == 58 and ids[:3] == [acs(i)[0] for i in range(3)]
+    assert len(result.hashes) == 59
