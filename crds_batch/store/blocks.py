@@ -152,9 +152,11 @@ def _pieces(data: bytes, size: int) -> Iterator[bytes]:
 def _parse_piece(data: bytes, result: BlockResult) -> pa.Table:
     """Parse whole lines ``data``; count them and note bad lines/datasets (numbered within the block) in ``result``."""
     lines_before = result.lines
-    result.lines += data.count(b"\n")
     table = parse_block(data)
-    if table is None:
+    if table is not None:
+        result.lines += table.num_rows  # one dataset per line
+    else:
+        result.lines += data.count(b"\n")
         lines = data.split(b"\n")
         lines.pop()  # after the last newline
         batch = _parse_lines(_WHERE, lines, lines_before)

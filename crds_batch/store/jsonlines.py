@@ -118,13 +118,11 @@ def _table(data: bytes, a: np.ndarray, opens, closes, first, line_of, nlines, as
             return None
     ids = strings.take(pa.array(2 * first))
     keys_at = _keys_at(first, line_of)
-    # dictionary_encode numbers keys in order of first appearance: the column order.
-    encoded = strings.take(pa.array(2 * keys_at)).dictionary_encode()
+    keys, codes = _encode_keys(data, strings, opens, closes, keys_at)
     # Parameter names are upper case: keys differing only by case share a column
     # (within one object that is a repeated key, declined below).
-    upper = [name.upper() for name in encoded.dictionary.to_pylist()]
+    upper = [name.upper() for name in keys]
     names = list(dict.fromkeys(upper))
-    codes = encoded.indices.to_numpy()
     if len(names) < len(upper):
         codes = np.array([names.index(name) for name in upper], np.int32)[codes]
     # Group values by column; a stable sort keeps line order within a column (radix on 16 bits).
@@ -160,6 +158,27 @@ def _column(values: pa.Array, value_offsets: np.ndarray, lo: int, hi: int, rows:
     validity = np.packbits(present, bitorder="little")
     return pa.StringArray.from_buffers(nlines, pa.py_buffer(offsets), values.buffers()[2],
                                        pa.py_buffer(validity), nlines - (hi - lo))
+
+
+#: Masks keeping the first n bytes of a little-endian word, n = 0..8.
+_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], np.uint64)
+
+
+def _encode_keys(data: bytes, strings: pa.Array, opens, closes, keys_at) -> tuple[list[str], np.ndarray]:
+    """The distinct keys in order of first appearance (the column order), and each key's number."""
+    starts = opens[keys_at] + 1
+    lengths = closes[keys_at] - starts
+    if lengths.max(initial=0) > 8:
+        encoded = strings.take(pa.array(2 * keys_at)).dictionary_encode()
+        return encoded.dictionary.to_pylist(), encoded.indices.to_numpy()
+    # FITS keywords have at most 8 bytes: a key is then the word of its bytes,
+    # zero-padded (exact: strings hold no NUL), which hashes faster than strings.
+    # Reading 8 bytes at a key never passes the end: at least `": ""}}\n` follows it.
+    words = np.ndarray((len(data) - 7,), np.dtype("<u8"), data, 0, (1,))
+    keys = words[np.minimum(starts, len(words) - 1)] & _MASKS[lengths]
+    encoded = pa.array(keys).dictionary_encode()
+    names = [word.rstrip(b"\0").decode() for word in encoded.dictionary.to_numpy().astype("<u8").view("S8")]
+    return names, encoded.indices.to_numpy()
 
 
 def _keys_at(first: np.ndarray, line_of: np.ndarray) -> np.ndarray:

@@ -40,6 +40,10 @@ MIXED = [acs(1), ("W1:W1", {"INSTRUME": "WFC3", "DETECTOR": "UVIS", "FILTER": "F
     (MIXED, {"separators": (",", ":")}),
     ([acs(1), acs(1, CCDAMP="B")], {}),  # same id twice: both rows, in line order
     ([("X:X", {"INSTRUME": "ACS", "NOTE": "caf\u00e9 \u2603"})], {"ensure_ascii": False}),
+    ([("X:X", {"INSTRUME": "ACS", "caf\u00e9": "1", "A": "2"}), ("Y:Y", {"instrume": "ACS", "a": "3"})],
+     {"ensure_ascii": False}),  # keys of at most 8 bytes, compared as words
+    ([("X:X", {"META.INSTRUMENT.NAME": "NIRCAM", "INSTRUME": "ACS"}), ("Y:Y", {"meta.instrument.name": "MIRI"})],
+     {}),  # longer keys
 ])
 def test_fast_reader_equals_careful(rows, kwargs):
     data = dumps(rows, **kwargs)
