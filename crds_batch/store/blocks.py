@@ -123,11 +123,9 @@ def stage_block(path: str, start: int, length: int, staging: Staging | None = No
     pieces: dict[tuple[str, str], list[pa.Table]] = {}
     hashes = []
     for piece in _pieces(data, PIECE_BYTES):
-        table = _parse_piece(piece, result)
-        if table.num_rows:
-            hashes.append(id_hashes(table.column(S.DATASET_ID)))
-            for obs, ins, part in partition(table):
-                pieces.setdefault((obs, ins), []).append(part)
+        for obs, ins, part in _parse_piece(piece, result):
+            hashes.append(id_hashes(part.column(S.DATASET_ID)))
+            pieces.setdefault((obs, ins), []).append(part)
     if hashes:
         result.hashes = np.concatenate(hashes)
     parts = [(obs, ins, tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default"))
@@ -149,41 +147,55 @@ def _pieces(data: bytes, size: int) -> Iterator[bytes]:
         start = end
 
 
-def _parse_piece(data: bytes, result: BlockResult) -> pa.Table:
-    """Parse whole lines ``data``; count them and note bad lines/datasets (numbered within the block) in ``result``."""
+def _parse_piece(data: bytes, result: BlockResult) -> list[tuple[str, str, pa.Table]]:
+    """Parse and partition whole lines ``data``; count them and note bad lines/datasets (numbered within the block)."""
     lines_before = result.lines
-    table = parse_block(data)
-    if table is not None:
-        result.lines += table.num_rows  # one dataset per line
-    else:
-        result.lines += data.count(b"\n")
-        lines = data.split(b"\n")
-        lines.pop()  # after the last newline
-        batch = _parse_lines(_WHERE, lines, lines_before)
-        result.bad_lines.extend(batch.bad_lines)
-        result.bad_datasets.extend(batch.bad_datasets)
-        table = headers_to_table(batch.ids, batch.headers)
+    parts = parse_block(data, partition_keys)
+    if parts is not None:
+        rows = sum(part.num_rows for _, _, part in parts)
+        result.lines += rows  # one dataset per line
+        result.datasets += rows
+        return parts
+    result.lines += data.count(b"\n")
+    lines = data.split(b"\n")
+    lines.pop()  # after the last newline
+    batch = _parse_lines(_WHERE, lines, lines_before)
+    result.bad_lines.extend(batch.bad_lines)
+    result.bad_datasets.extend(batch.bad_datasets)
+    table = headers_to_table(batch.ids, batch.headers)
     result.datasets += table.num_rows
-    return table
+    return partition(table) if table.num_rows else []
 
 
-def partition(table: pa.Table) -> list[tuple[str, str, pa.Table]]:
-    """Split ``dataset_id`` + parameters into ``(observatory, instrument, file table)`` pieces.
+def partition_keys(table: pa.Table) -> tuple[pa.Table, list[tuple[str, str]], np.ndarray]:
+    """The fixed file columns of ``table``'s rows, its partitions and each row's partition number.
 
     Rows with no known instrument go to the UNKNOWN partition: a later source
-    may name it (partial updates carry only a few parameters). A piece keeps
-    only the parameters some of its rows have, so each partition lists its
-    own instrument's parameters.
+    may name it (partial updates carry only a few parameters). Partitions are
+    numbered in order of first appearance.
     """
     table, observatories, instruments = add_derived(table)
     known = pc.and_(pc.is_valid(observatories), pc.is_valid(instruments))
     obs = pc.if_else(known, observatories, S.UNKNOWN)
     ins = pc.if_else(known, instruments, S.UNKNOWN)
     encoded = pc.dictionary_encode(pc.binary_join_element_wise(obs, ins, "/"))
+    keys = [tuple(key.split("/")) for key in encoded.dictionary.to_pylist()]
+    return table.select(list(S.FILE_COLUMNS)), keys, encoded.indices.to_numpy(zero_copy_only=False)
+
+
+def partition(table: pa.Table) -> list[tuple[str, str, pa.Table]]:
+    """Split ``dataset_id`` + parameters into ``(observatory, instrument, file table)`` pieces.
+
+    See :func:`partition_keys`. A piece keeps only the parameters some of its
+    rows have, so each partition lists its own instrument's parameters.
+    """
+    fixed, keys, codes = partition_keys(table)
+    params = [name for name in table.column_names if S.is_parameter(name)]
+    table = pa.Table.from_arrays([*fixed.columns, *(table.column(name) for name in params)],
+                                 names=[*fixed.column_names, *params])
     pieces = []
-    for code, key in enumerate(encoded.dictionary.to_pylist()):
-        observatory, instrument = key.split("/")
-        piece = table.filter(pc.equal(encoded.indices, code)) if len(encoded.dictionary) > 1 else table
+    for code, (observatory, instrument) in enumerate(keys):
+        piece = table.filter(pa.array(codes == code)) if len(keys) > 1 else table
         keep = [c for c in piece.column_names
                 if not S.is_parameter(c) or piece.column(c).null_count < piece.num_rows]
         pieces.append((observatory, instrument, piece.select(keep)))

@@ -17,28 +17,43 @@ gives exactly what the careful path gives for them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 
 from . import schema as S
+from .rows import DERIVED_FROM
+
+#: ``(observatory, instrument, table)``
+Part = tuple[str, str, pa.Table]
+#: ``table -> (fixed columns, [(observatory, instrument)...], partition number per row)``
+Splitter = Callable[[pa.Table], tuple[pa.Table, list[tuple[str, str]], np.ndarray]]
 
 _QUOTE, _NEWLINE = ord('"'), ord("\n")
 _COLON, _COMMA, _SPACE, _OPEN, _CLOSE = ord(":"), ord(","), ord(" "), ord("{"), ord("}")
 
 
-def parse_block(data: bytes) -> pa.Table | None:
+def parse_block(data: bytes, split: Splitter | None = None) -> pa.Table | list[Part] | None:
     """Parse whole lines ``data`` (each ending in ``\\n``) into ``dataset_id`` + parameter columns.
 
     Parameters
     ----------
     data : bytes
         Complete lines of a ``.json`` save.
+    split : callable, optional
+        Given a table of ``dataset_id`` and the parameters in ``needed``,
+        returns ``(fixed columns, partition keys, partition number per row)``
+        (see :func:`.blocks.partition_keys`). The rows are then returned split
+        into ``(observatory, instrument, table)`` parts, each holding the
+        fixed columns and only the parameters some of its rows have: values
+        are copied once, straight into their part.
 
     Returns
     -------
-    pyarrow.Table or None
+    pyarrow.Table, list or None
         Rows in line order, parameter columns named upper case in first-seen
-        order; None when the block is not entirely of the simple shape.
+        order (or parts of them); None when the block is not entirely of the simple shape.
     """
     if not data or data[-1] != _NEWLINE or b"\\" in data or len(data) >= 1 << 31:
         return None  # an escape, or too big for 32-bit positions and string offsets
@@ -76,7 +91,7 @@ def parse_block(data: bytes) -> pa.Table | None:
     line_of = np.repeat(np.arange(nlines, dtype=np.int32), per_line)
     if not _separators_ok(a, opens, closes, first, last, line_of):
         return None
-    return _table(data, a, opens, closes, first, line_of, nlines, ascii_only)
+    return _table(data, a, opens, closes, first, line_of, nlines, ascii_only, split)
 
 
 def _separators_ok(a: np.ndarray, opens, closes, first, last, line_of) -> bool:
@@ -104,7 +119,8 @@ def _separators_ok(a: np.ndarray, opens, closes, first, last, line_of) -> bool:
     return bool(np.all(a[closes[spaced] + 2] == _SPACE))
 
 
-def _table(data: bytes, a: np.ndarray, opens, closes, first, line_of, nlines, ascii_only) -> pa.Table | None:
+def _table(data: bytes, a: np.ndarray, opens, closes, first, line_of, nlines, ascii_only,
+           split: Splitter | None) -> pa.Table | list[Part] | None:
     # One string array over the whole block: element 2j is string j's content,
     # element 2j+1 the separator after it (never used). No bytes are copied.
     offsets = np.empty(2 * len(opens), np.int32)
@@ -134,13 +150,54 @@ def _table(data: bytes, a: np.ndarray, opens, closes, first, line_of, nlines, as
     steps[bounds[1:-1] - 1] = 1  # a new column may start at any row
     if np.any(steps <= 0):
         return None  # a key twice in one object: the careful path keeps the last
+    if split is None:
+        values = strings.take(pa.array(2 * value_at))
+        value_offsets = np.frombuffer(values.buffers()[1], np.int32, len(values) + 1)
+        columns = {S.DATASET_ID: ids}
+        for j, name in enumerate(names):
+            lo, hi = bounds[j], bounds[j + 1]
+            columns[name] = _column(values, value_offsets, lo, hi, rows[lo:hi], nlines)
+        return pa.table(columns)
+    return _parts(strings, ids, names, bounds, value_at, rows, nlines, split)
+
+
+def _parts(strings: pa.Array, ids: pa.Array, names: list[str], bounds: np.ndarray, value_at: np.ndarray,
+           rows: np.ndarray, nlines: int, split: Splitter) -> list[Part]:
+    """The rows split by ``split`` into parts; values (grouped by column, ``bounds``) copied once, by part."""
+    head = {S.DATASET_ID: ids}
+    for j, name in enumerate(names):
+        if name in DERIVED_FROM:  # the few columns partitioning needs
+            lo, hi = bounds[j], bounds[j + 1]
+            some = strings.take(pa.array(2 * value_at[lo:hi]))
+            head[name] = _column(some, np.frombuffer(some.buffers()[1], np.int32, hi - lo + 1), 0, hi - lo,
+                                 rows[lo:hi], nlines)
+    fixed, keys, part = split(pa.table(head))
+    ncols = len(names)
+    column = np.repeat(np.arange(ncols, dtype=np.int32), np.diff(bounds))
+    if len(keys) > 1:
+        # Regroup by part, keeping the column then row order within it (stable).
+        part_of = part[rows]
+        order = np.argsort(part_of.astype(np.int16) if len(keys) < 1 << 15 else part_of, kind="stable")
+        value_at, rows = value_at[order], rows[order]
+        bounds = np.searchsorted(part_of[order] * ncols + column[order], np.arange(len(keys) * ncols + 1))
     values = strings.take(pa.array(2 * value_at))
     value_offsets = np.frombuffer(values.buffers()[1], np.int32, len(values) + 1)
-    columns = {S.DATASET_ID: ids}
-    for j, name in enumerate(names):
-        lo, hi = bounds[j], bounds[j + 1]
-        columns[name] = _column(values, value_offsets, lo, hi, rows[lo:hi], nlines)
-    return pa.table(columns)
+    local = np.arange(nlines, dtype=np.int32)  # row number within its part
+    parts = []
+    for p, (observatory, instrument) in enumerate(keys):
+        if len(keys) > 1:
+            in_part = np.flatnonzero(part == p)
+            local[in_part] = np.arange(len(in_part), dtype=np.int32)
+            columns = dict(zip(fixed.column_names, fixed.take(pa.array(in_part)).columns))
+        else:
+            in_part = local
+            columns = dict(zip(fixed.column_names, fixed.columns))
+        for j, name in enumerate(names):
+            lo, hi = bounds[p * ncols + j], bounds[p * ncols + j + 1]
+            if hi > lo:
+                columns[name] = _column(values, value_offsets, lo, hi, local[rows[lo:hi]], len(in_part))
+        parts.append((observatory, instrument, pa.table(columns)))
+    return parts
 
 
 def _column(values: pa.Array, value_offsets: np.ndarray, lo: int, hi: int, rows: np.ndarray, nlines: int) -> pa.Array:

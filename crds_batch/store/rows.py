@@ -16,6 +16,9 @@ from ..observatories.tables import INSTRUMENT_KEYWORDS, OBSERVATORIES, fix_instr
 from . import schema as S
 from .values import as_parameter
 
+#: The parameters the derived columns and the partition are computed from.
+DERIVED_FROM = frozenset(INSTRUMENT_KEYWORDS) | {key for obs in OBSERVATORIES.values() for key in obs.date_keywords}
+
 
 def headers_to_table(ids: list[str], headers: list[dict]) -> pa.Table:
     """Return a table of ``dataset_id`` and one upper-case string column per parameter.

@@ -125,3 +125,16 @@ def test_pieces_of_a_block_keep_line_numbers_order_and_columns(tmp_path, monkeyp
     ids = parts["acs"].column("dataset_id").to_pylist()
     assert ids[-1] == "J0000003Q:J0000003Q" and len(ids) == 58 and ids[:3] == [acs(i)[0] for i in range(3)]
     assert len(result.hashes) == 59
+
+
+@pytest.mark.parametrize("rows", [MIXED, [acs(1), acs(2)], [("J1:J1", {"detector": "wfc"})]])
+def test_fast_reader_parts_equal_partitioned_table(rows):
+    from crds_batch.store.blocks import partition, partition_keys
+
+    data = dumps(rows)
+    parts = parse_block(data, partition_keys)
+    expected = partition(careful(data))
+    assert [(o, i) for o, i, _ in parts] == [(o, i) for o, i, _ in expected]
+    for (_, _, got), (_, _, want) in zip(parts, expected):
+        assert got.column_names == want.column_names
+        assert got.combine_chunks().equals(want.combine_chunks())
