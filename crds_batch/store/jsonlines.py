@@ -6,8 +6,9 @@ value, which is where ingest time went. Here a batch of lines is read as
 bytes and cut with numpy: every ``"`` opens or closes a string (the batch is
 checked to hold no backslash, so no quote is escaped), and every byte between
 two strings must be one of the separators of that one shape. The strings are
-then Arrow views of the batch's bytes, and each parameter column is one
-``take`` of them.
+then Arrow views of the batch's bytes; the values, grouped by column (and by
+partition when asked), are copied once with one ``take``, and each column is
+a zero-copy piece of that copy.
 
 Anything else (escapes, non-string values, blank lines, other spacing,
 duplicate keys, invalid UTF-8...) makes :func:`parse_block` return None: the
