@@ -94,18 +94,15 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
     with partition_progress("affected", enabled=not quiet) as progress:
         result = run_affected(request, source, cluster_from_options(**cluster), log=log, progress=progress)
     if print_new_references:
-        for line in result.new_reference_lines():
-            click.echo(line)
+        _echo_lines(result.new_reference_lines())
     if print_affected_details:
-        for line in result.affected_detail_lines():
-            click.echo(line)
+        _echo_lines(result.affected_detail_lines())
     if print_update_counts:
         for instrument, kinds in result.update_counts().items():
             for filekind, count in kinds.items():
                 click.echo(f"updated {instrument} {filekind} {count}", err=True)  # crds logs these
     if print_affected:
-        for product in result.affected_products():
-            click.echo(product)
+        _echo_lines(result.affected_products())
     if output:
         result.write(output)
     if report_path:
@@ -115,3 +112,9 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
     if not quiet:
         render_summary(result, time.monotonic() - started, output)
     return EXIT_ERRORS if result.error_count else EXIT_OK
+
+
+def _echo_lines(lines: list[str]) -> None:
+    """Print many lines in one write (an archive run prints hundreds of thousands of ids)."""
+    if lines:
+        click.echo("\n".join(lines))
