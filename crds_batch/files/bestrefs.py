@@ -146,12 +146,7 @@ def _assign(request: FilesRequest, observatory: str, context_name: str, params: 
             continue
         outcome.warnings += [f"{outcome.path}: recommended reference {name!r} is designated scientifically invalid"
                              for name in bad]
-        if old is not None:
-            old_refs = _row(old, position)
-        elif request.compare_source:
-            old_refs = _recorded(observatory, new_ctx, instrument, header)
-        else:
-            old_refs = None
+        old_refs = _old_references(request, old, position, observatory, new_ctx, instrument, header)
         _compare(outcome, instrument, new_refs, old_refs, skip)
 
 
@@ -181,6 +176,16 @@ def _instrument_problem(request: FilesRequest, new_ctx, old_ctx, instrument: str
         if bad and not request.allow_bad_rules:
             return (f"context {ctx.name!r} is bad or contains bad rules {bad}; use is not recommended "
                     "(--allow-bad-rules or CRDS_ALLOW_BAD_RULES to use it)")
+    return None
+
+
+def _old_references(request, old: pd.DataFrame | None, position: int, observatory: str, ctx, instrument: str,
+                    header: dict[str, str]) -> dict[str, str] | None:
+    """What new results are compared with: the old context's, the recorded assignments, or nothing."""
+    if old is not None:
+        return _row(old, position)
+    if request.compare_source:
+        return _recorded(observatory, ctx, instrument, header)
     return None
 
 

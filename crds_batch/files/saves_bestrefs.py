@@ -15,8 +15,8 @@ from ..observatories import observatory_of_name
 from ..rules.loading import load_context
 from ..store import open_params
 from ..store import schema as S
-from .bestrefs import FileOutcome, FilesRequest, FilesResult, _compare, _evaluate, _fail, _instrument_problem, \
-    _recorded, _row
+from .bestrefs import (FileOutcome, FilesRequest, FilesResult, _compare, _evaluate, _fail, _instrument_problem,
+                       _old_references, _row)
 
 
 def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool = False) -> FilesResult:
@@ -49,12 +49,7 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
             _fail(outcome, f"{dataset}: {problem}")
             continue
         outcome.instrument = instrument
-        if old is not None:
-            old_refs = _row(old, position)
-        elif request.compare_source:
-            old_refs = _recorded(observatory, new_ctx, instrument, header)
-        else:
-            old_refs = None
+        old_refs = _old_references(request, old, position, observatory, new_ctx, instrument, header)
         _compare(outcome, instrument, _row(new, position), old_refs, skip)
         for update in outcome.updates:
             if update.new.lower() in bad_files:
