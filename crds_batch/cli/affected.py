@@ -12,7 +12,7 @@ from ..store import open_params
 from .cluster_options import cluster_from_options, cluster_options
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
-                      split_words, types_option)
+                      instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
 from .summary import render_summary
 
@@ -76,14 +76,13 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
     log = (lambda message: None) if quiet else stderr_log
     started = time.monotonic()
     source = open_params(params, trust_pickles=trust_pickles)
-    instrument_names = [n.lower() for value in instruments for n in value.replace(",", " ").split()]
     request = AffectedRequest(
         old_context=old_context,
         new_context=new_context,
         diffs_only=diffs_only,
         datasets_since=datasets_since,
         types=tuple(split_words(types)),
-        instruments=tuple(instrument_names) or None,
+        instruments=instrument_names(instruments) or None,
         skip_types=tuple(split_words(skip_types)),
         only_ids=tuple(parse_ids(only_ids)) if only_ids else None,
         drop_ids=tuple(parse_ids(drop_ids) or ()),

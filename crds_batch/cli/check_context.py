@@ -11,7 +11,7 @@ from ..store import open_params
 from .cluster_options import cluster_from_options, cluster_options
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
-                      split_words, types_option)
+                      instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
 
 
@@ -71,12 +71,11 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
     log = (lambda message: None) if quiet else stderr_log
     started = time.monotonic()
     source = open_params(params, trust_pickles=trust_pickles)
-    instrument_names = [n.lower() for value in instruments for n in value.replace(",", " ").split()]
     request = CheckRequest(
         new_context=new_context,
         types=tuple(split_words(types)),
         skip_types=tuple(split_words(skip_types)),
-        instruments=tuple(instrument_names) or None,
+        instruments=instrument_names(instruments) or None,
         only_ids=tuple(parse_ids(only_ids)) if only_ids else None,
         drop_ids=tuple(parse_ids(drop_ids) or ()),
         datasets_since=datasets_since,

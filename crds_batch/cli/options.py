@@ -33,6 +33,11 @@ def split_words(values) -> list[str]:
     return [word for value in values for word in value.split()]
 
 
+def instrument_names(values) -> tuple[str, ...]:
+    """``--instruments`` values (repeatable, space or comma separated) as lower-case names."""
+    return tuple(name.lower() for value in values or () for name in value.replace(",", " ").split())
+
+
 # -- parameter stores: --params and dataset selection (see crds_batch.store) ----------------
 
 def params_option(func):
@@ -75,9 +80,9 @@ def selection_from_options(instruments=(), only_ids=(), drop_ids=(), datasets_si
     """The ``Selection`` the :func:`selection_options` values ask for."""
     from ..store.selection import Selection, parse_ids
 
-    names = [name for value in instruments or () for name in value.replace(",", " ").split()]
+    names = instrument_names(instruments)
     return Selection(
-        instruments=tuple(n.lower() for n in names) or None,
+        instruments=names or None,
         only_ids=tuple(parse_ids(only_ids)) if only_ids else None,
         drop_ids=tuple(parse_ids(drop_ids) or ()) if drop_ids else (),
         datasets_since=Selection.of(datasets_since=datasets_since).datasets_since,
