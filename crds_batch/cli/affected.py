@@ -75,7 +75,6 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
         print_affected = True
     log = (lambda message: None) if quiet else stderr_log
     started = time.monotonic()
-    source = open_params(params, trust_pickles=trust_pickles)
     request = AffectedRequest(
         old_context=old_context,
         new_context=new_context,
@@ -90,7 +89,8 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
         allow_bad_rules=allow_bad_rules,
         allow_bad_references=allow_bad_references,
     )
-    with partition_progress("affected", enabled=not quiet) as progress:
+    with open_params(params, trust_pickles=trust_pickles) as source, \
+            partition_progress("affected", enabled=not quiet) as progress:
         result = run_affected(request, source, cluster_from_options(**cluster), log=log, progress=progress)
     if print_new_references:
         _echo_lines(result.new_reference_lines())

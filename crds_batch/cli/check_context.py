@@ -70,7 +70,6 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
         raise click.UsageError("--update-pickle needs --save-pickle FILE.")
     log = (lambda message: None) if quiet else stderr_log
     started = time.monotonic()
-    source = open_params(params, trust_pickles=trust_pickles)
     request = CheckRequest(
         new_context=new_context,
         types=tuple(split_words(types)),
@@ -85,23 +84,24 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
         allow_bad_references=allow_bad_references,
         update_pickle=update_pickle,
     )
-    with partition_progress("check-context", enabled=not quiet) as progress:
-        result = run_check(request, source, cluster_from_options(**cluster), log=log, progress=progress)
-    seconds = time.monotonic() - started
-    unique = result.unique_errors()
-    if print_new_references:
-        for line in result.new_reference_lines():
-            click.echo(line)
-    if dump_unique_errors:
-        for line in unique.crds_lines(unique_threshold):
-            click.echo(line)
-    elif not print_new_references:
-        _echo_classes(unique.above(unique_threshold))
-    if save_pickle:
-        from ..batch.saves import save_parameters
+    with open_params(params, trust_pickles=trust_pickles) as source:
+        with partition_progress("check-context", enabled=not quiet) as progress:
+            result = run_check(request, source, cluster_from_options(**cluster), log=log, progress=progress)
+        seconds = time.monotonic() - started
+        unique = result.unique_errors()
+        if print_new_references:
+            for line in result.new_reference_lines():
+                click.echo(line)
+        if dump_unique_errors:
+            for line in unique.crds_lines(unique_threshold):
+                click.echo(line)
+        elif not print_new_references:
+            _echo_classes(unique.above(unique_threshold))
+        if save_pickle:
+            from ..batch.saves import save_parameters
 
-        count = save_parameters(result, source, save_pickle, only_ids=request.only_ids, trust_pickles=trust_pickles)
-        log(f"Wrote {count} datasets to {save_pickle!r}")
+            count = save_parameters(result, source, save_pickle, only_ids=request.only_ids, trust_pickles=trust_pickles)
+            log(f"Wrote {count} datasets to {save_pickle!r}")
     if output:
         result.write(output)
     if report_path:

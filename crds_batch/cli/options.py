@@ -43,7 +43,7 @@ def instrument_names(values) -> tuple[str, ...]:
 def params_option(func):
     """``--params PATH`` (repeatable) and ``--trust-pickles``: a store directory or save/dataset files.
 
-    Open them with ``crds_batch.store.open_params(params, trust_pickles=trust_pickles)``.
+    Open them with ``with crds_batch.store.open_params(params, trust_pickles=trust_pickles) as store:``.
     """
     func = click.option(
         "--trust-pickles", is_flag=True,

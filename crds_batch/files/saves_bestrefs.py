@@ -24,10 +24,10 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
 
     ``request.files`` is ignored; the dataset ids take the place of file paths in the result.
     """
-    store = open_params(list(saves), trust_pickles=trust_pickles)
     context_name = resolve_context(request.new_context)
     observatory = observatory_of_name(context_name).name
-    frame = store.scan(as_pandas=True)
+    with open_params(list(saves), trust_pickles=trust_pickles) as store:
+        frame = store.scan(as_pandas=True)
     frame = frame[frame[S.OBSERVATORY] == observatory].reset_index(drop=True)
     ids = frame[S.DATASET_ID].tolist()
     params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])

@@ -4,7 +4,7 @@ Public API::
 
     ingest(sources, store_dir, ...) -> IngestReport
     export(store, path, selection=None) -> int
-    open_params(params, workdir=None, trust_pickles=False) -> Store
+    with open_params(params, workdir=None, trust_pickles=False) as store: ...  (temporary stores removed after)
     Store(path): .manifest .instruments() .dataset() .scan() .iter_batches() .to_dask()
     Selection.of(instruments, only_ids, drop_ids, datasets_since); parse_ids; parse_since; normalize_id
 """

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from .ingest import IngestReport, ingest
 from .layout import StoreError, is_store
 from .store import Store
 
 
+@contextmanager
 def open_params(params: Sequence[str], *, workdir: str | None = None, trust_pickles: bool = False,
-                progress=None) -> Store:
-    """Open the parameters named by ``--params`` as a :class:`Store`.
+                progress=None) -> Iterator[Store]:
+    """Open the parameters named by ``--params`` as a :class:`Store`, in a ``with`` block.
 
     Parameters
     ----------
@@ -35,12 +38,16 @@ def open_params(params: Sequence[str], *, workdir: str | None = None, trust_pick
     if len(params) == 1 and os.path.isdir(params[0]):
         if not is_store(params[0]):
             raise StoreError(f"{params[0]}: not a parameter store (no manifest.json); ingest it first")
-        return Store(params[0])
+        yield Store(params[0])
+        return
     directories = [p for p in params if os.path.isdir(p)]
     if directories:
         raise StoreError(f"--params: a store directory must be given alone ({directories[0]})")
     tmp = tempfile.mkdtemp(prefix="crds-batch-params-", dir=workdir)
-    report: IngestReport = ingest(params, tmp, trust_pickles=trust_pickles, progress=progress)
-    store = Store(tmp)
-    store.ingest_report = report  # the caller decides how to show skipped inputs
-    return store
+    try:
+        report: IngestReport = ingest(params, tmp, trust_pickles=trust_pickles, progress=progress)
+        store = Store(tmp)
+        store.ingest_report = report  # the caller decides how to show skipped inputs
+        yield store
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

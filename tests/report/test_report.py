@@ -23,7 +23,8 @@ FIGURES = ("plot-by-instrument", "plot-by-year", "plot-by-type")
 def source(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "hst.json"
     write_save(generate("hst_0729.pmap", 250, seed=31, invalid_fraction=0.1, prior_fraction=0.5), str(path))
-    return open_params([str(path)])
+    with open_params([str(path)]) as store:
+        yield store
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 
 import pytest
@@ -114,7 +115,10 @@ def test_ids_from_file(tmp_path, small_save):
 
 
 def test_open_params_files_and_store(tmp_path, small_save):
-    store = open_params([small_save], workdir=str(tmp_path))
-    assert len(store) == 50
-    again = open_params([store.path])
-    assert again.manifest["generation"] == store.manifest["generation"]
+    with open_params([small_save], workdir=str(tmp_path)) as store:
+        assert len(store) == 50
+        with open_params([store.path]) as again:
+            assert again.manifest["generation"] == store.manifest["generation"]
+        assert os.path.isdir(store.path), "a store given by the user is never removed"
+    assert not os.path.exists(store.path), "the temporary store made from save files is removed"
+    assert not [name for name in os.listdir(tmp_path) if name.startswith("crds-batch-params-")]
