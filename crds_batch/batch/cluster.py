@@ -58,15 +58,22 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         finally:
             client.close()
         return
+    import dask.config
+
+    from .. import settings
+
     n_workers = options.n_workers or os.cpu_count() or 1
+    environ = {f"distributed.nanny.pre-spawn-environ.{name}": value
+               for name, value in (settings.get("local-worker-environ") or {}).items()}
     try:
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=options.threads_per_worker,
-            processes=True,
-            memory_limit=options.memory_limit or "auto",
-            dashboard_address=":0",
-        )
+        with dask.config.set(environ):
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=options.threads_per_worker,
+                processes=True,
+                memory_limit=options.memory_limit or "auto",
+                dashboard_address=":0",
+            )
     except Exception as exc:  # a LocalCluster that cannot start is an environment fault, one line
         raise ClusterError(f"Cannot start a local Dask cluster: {exc}") from None
     client = Client(cluster, set_as_default=False)

@@ -127,8 +127,8 @@ def tally(frame: pd.DataFrame, instruments: np.ndarray, affected: set, failed: s
     times = pd.Series(exposure_times(frame)).astype(str)
     years = times.str.extract(r"((?:19|20)\d\d)", expand=False).where(times != MIN_DATE).fillna("unknown")
     years = years.to_numpy(dtype=object)
-    outcome = np.where(pd.Series(ids).isin(failed), "failed",
-                       np.where(pd.Series(ids).isin(affected), "affected", "ok"))
+    index = pd.Index(ids, dtype=object)  # hashed object ids: fast membership against large sets
+    outcome = np.where(index.isin(list(failed)), "failed", np.where(index.isin(list(affected)), "affected", "ok"))
     counted = pd.DataFrame({"instrument": np.char.lower(instruments.astype(str)), "year": years, "outcome": outcome})
     counted = counted.groupby(["instrument", "year", "outcome"], sort=True).size().reset_index(name="datasets")
     return counted[TALLY_COLUMNS]
@@ -136,7 +136,7 @@ def tally(frame: pd.DataFrame, instruments: np.ndarray, affected: set, failed: s
 
 def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new_context) -> PartitionResult:
     """Compare old and new best references for the datasets of one partition."""
-    from ..engine.evaluate import evaluate  # heavy import, only on workers
+    from ..engine.evaluate import encode_table, evaluate  # heavy import, only on workers
 
     frame = frame.loc[select_rows(frame, plan)]
     if frame.empty:
@@ -157,8 +157,9 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             continue
         errors.extend(_bad_rules_errors(ids, instrument, plan))
         reftypes = plan.types[key]
-        old = evaluate(old_context, rows, reftypes=reftypes)
-        new = evaluate(new_context, rows, reftypes=reftypes)
+        table = encode_table(rows, plan.observatory)  # one encoding for both contexts
+        old = evaluate(old_context, table, reftypes=reftypes)
+        new = evaluate(new_context, table, reftypes=reftypes)
         killed = np.zeros(len(rows), dtype=bool)
         updated = np.zeros(len(rows), dtype=bool)
         for filekind in sorted(set(old.columns) | set(new.columns)):

@@ -183,10 +183,14 @@ def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
                                  {m: annotate_fits_keywords(m) for m in tracked["message"].unique()}))
     # crds meets datasets in sorted-id order: the first one it meets names the class.
     tracked = tracked.sort_values("dataset_id", kind="stable")
-    classes = []
-    for (instrument, filekind, message), group in tracked.groupby(["instrument", "filekind", "message"], sort=False):
-        ids = group["dataset_id"].drop_duplicates().head(max_examples)
-        classes.append(ErrorClass(instrument, filekind, message, len(group), tuple(short_id(i) for i in ids)))
+    keys = ["instrument", "filekind", "message"]
+    counts = tracked.groupby(keys, sort=False).size()
+    firsts = tracked.drop_duplicates([*keys, "dataset_id"])
+    firsts = firsts.loc[firsts.groupby(keys, sort=False).cumcount() < max_examples]
+    examples: dict[tuple[str, str, str], list[str]] = {}
+    for instrument, filekind, message, dataset_id in firsts[[*keys, "dataset_id"]].itertuples(index=False):
+        examples.setdefault((instrument, filekind, message), []).append(short_id(dataset_id))
+    classes = [ErrorClass(*key, int(count), tuple(examples[key])) for key, count in counts.items()]
     classes.sort(key=lambda c: c.sort_key)
     return UniqueErrors(tuple(classes), len(tracked), len(failures),
                         tuple(zip(failures["dataset_id"], failures["message"])))

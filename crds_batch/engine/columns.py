@@ -6,7 +6,7 @@ distinct raw value, never per row.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,19 +106,62 @@ def encode_series(series: pd.Series) -> Column:
     return Column(remap[codes].astype(np.int32) if len(codes) else np.zeros(0, np.int32), conditioned)
 
 
-def encode_frame(table: pd.DataFrame, rename: Mapping[str, str] | None = None) -> dict[str, Column]:
-    """Upper-cased (and optionally renamed) column name -> encoded column; later duplicates win, as in a dict."""
-    columns: dict[str, Column] = {}
-    for name in table.columns:
-        key = str(name).upper()
-        if rename:
-            key = rename.get(key, key)
-        columns[key] = encode_series(table[name])
-    return columns
+class EncodedTable(Mapping[str, Column]):
+    """A parameter table's columns, encoded on first use: upper-cased (optionally renamed) name -> :class:`Column`.
+
+    Only the columns the rules read are ever encoded (not the dataset ids or
+    prior assignments riding along), and each only once however many contexts
+    are evaluated over the same table. Later duplicate names win, as in a dict.
+    """
+
+    def __init__(self, table: pd.DataFrame, rename: Mapping[str, str] | None = None):
+        self.table = table
+        self.nrows = len(table)
+        self.index = table.index
+        self._positions: dict[str, int] = {}
+        for position, name in enumerate(table.columns):
+            key = str(name).upper()
+            self._positions[rename.get(key, key) if rename else key] = position
+        self._encoded: dict[str, Column] = {}
+
+    def __getitem__(self, key: str) -> Column:
+        found = self._encoded.get(key)
+        if found is None:
+            found = self._encoded[key] = encode_series(self.table.iloc[:, self._positions[key]])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._positions
+
+
+class RenamedColumns(Mapping[str, Column]):
+    """A view of encoded columns under other names (``names``: new name -> name in ``columns``)."""
+
+    def __init__(self, columns: Mapping[str, Column], names: Mapping[str, str]):
+        self._columns = columns
+        self._names = dict(names)
+
+    def __getitem__(self, key: str) -> Column:
+        return self._columns[self._names[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names
 
 
 def encode_records(records: list[Mapping[str, Any]], rename: Mapping[str, str] | None = None) -> dict[str, Column]:
-    """Like :func:`encode_frame` for a few parameter dicts, without pandas overhead (single-call latency)."""
+    """Like :class:`EncodedTable` for a few parameter dicts, eagerly, without pandas overhead (single-call latency)."""
     names: dict[str, None] = {}
     for record in records:
         names.update(dict.fromkeys(record))

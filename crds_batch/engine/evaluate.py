@@ -26,7 +26,7 @@ import pandas as pd
 from ..rules.errors import UnknownInstrumentError
 from ..rules.lookup import clean_parameters, fits_to_parkeys
 from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
-from .columns import Column, encode_frame, encode_records, group_ids
+from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
 from .dates import DateTable, resolve_chains
 from .types import row_type_masks
@@ -50,7 +50,19 @@ class _Values:
         return found
 
 
-def evaluate(context: Any, table: pd.DataFrame, reftypes: Sequence[str] | None = None,
+def encode_table(table: pd.DataFrame, observatory: str) -> EncodedTable:
+    """``table``'s parameter columns, encoded on first use, named as ``observatory``'s rules read them.
+
+    Give the result to :func:`evaluate` in place of ``table`` to evaluate several
+    contexts of that observatory over the same rows with one encoding.
+    """
+    rename = None
+    if observatory.lower() == "roman":  # crds renames META.* parameters to ROMAN.META.* for Roman
+        rename = {c: "ROMAN." + c for c in map(str.upper, map(str, table.columns)) if c.split(".")[0] == "META"}
+    return EncodedTable(table, rename)
+
+
+def evaluate(context: Any, table: pd.DataFrame | EncodedTable, reftypes: Sequence[str] | None = None,
              observatory: str | None = None) -> pd.DataFrame:
     """Best references of every row of ``table``.
 
@@ -58,8 +70,9 @@ def evaluate(context: Any, table: pd.DataFrame, reftypes: Sequence[str] | None =
     ----------
     context : PipelineContext or InstrumentContext or str
         A loaded context (:func:`crds_batch.rules.loading.load_context`) or its name.
-    table : pandas.DataFrame
+    table : pandas.DataFrame or EncodedTable
         One row per dataset; columns are CRDS parameter names (any case); None/NaN = absent.
+        An :func:`encode_table` of it lets several contexts share one encoding.
     reftypes : sequence of str, optional
         Only these types (lower case); default every type of each row's instrument.  With
         few types only those rmaps are compiled and evaluated.
@@ -73,7 +86,9 @@ def evaluate(context: Any, table: pd.DataFrame, reftypes: Sequence[str] | None =
         Rows whose instrument is missing or unknown to the context are None everywhere.
     """
     context = _as_context(context)
-    per_type = _evaluate(context, table, reftypes, observatory)
+    if not isinstance(table, EncodedTable):
+        table = encode_table(table, observatory or context.observatory or "")
+    per_type = _evaluate(context, table, table.nrows, reftypes, observatory)
     data = {}
     for filekind, (codes, values) in per_type.items():
         labels = [value if isinstance(value, str) else repr(value) for value in values.objects]
@@ -94,7 +109,7 @@ def evaluate_records(context: Any, records: Sequence[Mapping[str, Any]], reftype
     if not prepared:
         records = [clean_parameters(record, observatory) for record in records]
     columns = encode_records(list(records))
-    per_type = _evaluate(context, columns, reftypes, observatory, strict=True, nrows=len(records))
+    per_type = _evaluate(context, columns, len(records), reftypes, observatory, strict=True)
     results: list[dict[str, Any]] = [{} for _ in records]
     for filekind, (codes, values) in per_type.items():
         for row, code in enumerate(codes.tolist()):
@@ -119,18 +134,9 @@ def _dedupe(labels: list[str]) -> tuple[list[str], np.ndarray]:
     return list(index), remap
 
 
-def _evaluate(context: Any, table: pd.DataFrame | dict[str, Column], reftypes: Sequence[str] | None,
-              observatory: str | None, strict: bool = False,
-              nrows: int | None = None) -> dict[str, tuple[np.ndarray, _Values]]:
+def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes: Sequence[str] | None,
+              observatory: str | None, strict: bool = False) -> dict[str, tuple[np.ndarray, _Values]]:
     observatory = (observatory or context.observatory or "").lower()
-    if isinstance(table, pd.DataFrame):
-        nrows = len(table)
-        rename = None
-        if observatory == "roman":  # crds renames META.* parameters to ROMAN.META.* for Roman
-            rename = {c: "ROMAN." + c for c in map(str.upper, map(str, table.columns)) if c.split(".")[0] == "META"}
-        columns = encode_frame(table, rename)
-    else:
-        columns = table
     results: dict[str, tuple[np.ndarray, _Values]] = {}
     wanted = [t.lower() for t in reftypes] if reftypes else None
     if isinstance(context, PipelineContext):
@@ -153,7 +159,7 @@ def _evaluate(context: Any, table: pd.DataFrame | dict[str, Column], reftypes: S
     return results
 
 
-def _instruments(context: PipelineContext, columns: dict[str, Column], nrows: int,
+def _instruments(context: PipelineContext, columns: Mapping[str, Column], nrows: int,
                  strict: bool) -> dict[str, np.ndarray]:
     """Rows per instrument, found as crds finds a header's instrument."""
     instrument = np.full(nrows, None, dtype=object)
@@ -179,7 +185,7 @@ def _instruments(context: PipelineContext, columns: dict[str, Column], nrows: in
     return groups
 
 
-def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: dict[str, Column], rows: np.ndarray,
+def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapping[str, Column], rows: np.ndarray,
                          nrows: int, wanted: list[str] | None, results: dict, observatory: str,
                          context: PipelineContext | None = None) -> None:
     translated = _translate_columns(observatory, columns)
@@ -205,11 +211,10 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: dict
         codes[rows] = found
 
 
-def _translate_columns(observatory: str, columns: dict[str, Column]) -> dict[str, Column]:
+def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mapping[str, Column]:
     if observatory != "jwst":
         return columns
-    names = fits_to_parkeys(observatory, {name: name for name in columns})
-    return {new: columns[old] for new, old in names.items()}
+    return RenamedColumns(columns, fits_to_parkeys(observatory, {name: name for name in columns}))
 
 
 def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram | None,
