@@ -3,13 +3,16 @@
 The client reads the text of every mapping the job needs (the closures of
 both contexts) into a :class:`RulesBundle`, scatters it to every worker with
 ``broadcast=True``, and each worker process writes the files once into a
-private mapping directory and loads the contexts from there. Workers thus
+private mapping directory (removed when the process ends) and loads the
+contexts from there. Workers thus
 need no CRDS cache of their own, and no task carries rules.
 """
 from __future__ import annotations
 
 import hashlib
+import multiprocessing.util
 import os
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -51,6 +54,10 @@ def install(bundle: RulesBundle) -> str:
         if found:
             return found
         directory = tempfile.mkdtemp(prefix=f"crds-batch-rules-{bundle.digest[:12]}-")
+        # Removed when this process ends: at interpreter exit, or, in a Dask worker process
+        # (a multiprocessing child, which skips atexit), when its bootstrap finishes.
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=(directory,), kwargs={"ignore_errors": True},
+                                      exitpriority=10)
         for name, text in bundle.files:
             temp = os.path.join(directory, f".{name}.tmp")
             with open(temp, "w", encoding="utf-8") as handle:

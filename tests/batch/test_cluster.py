@@ -47,12 +47,14 @@ def _same(result, expected):
     assert result.error_count == expected.error_count
 
 
-def test_local_cluster_of_processes_gives_the_same_result(store, expected):
+def test_local_cluster_of_processes_gives_the_same_result(store, expected, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the worker processes' temp directory
     messages = []
     result = run_affected(REQUEST, store, ClusterOptions(n_workers=2), log=messages.append)
     _same(result, expected)
     assert any("dashboard: http" in message for message in messages)
     assert expected.affected_products()
+    assert os.listdir(tmp_path) == [], "the workers' rules directories are removed when they end"
 
 
 def _start(args, env):
