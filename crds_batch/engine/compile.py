@@ -73,6 +73,8 @@ class RmapProgram:
     #: The UseAfter tables its chains reach, ranked once for all partitions.
     tables: TableIndex = field(default_factory=TableIndex, repr=False)
     _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
+    #: Candidate steps of the selector per tuple of its parameters' values (many plans share them).
+    _steps: dict[tuple, list] = field(default_factory=dict, repr=False)
     _classes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
 
@@ -212,15 +214,16 @@ def _plan(program: RmapProgram, header: dict[str, str]) -> Plan:
         matched = lookup.apply_parkey_relevance(rmap, matched)
     except Exception as exc:
         return Constant("NOT FOUND " + str(exc))
-    primary = _chain(rmap.selector, matched)
+    primary = _cached_chain(program, matched)
     primary.dnr = dnr_check(rmap.observatory, matched)
     primary.required = rmap.reffile_required in ("YES", "NONE")
     if rmap.fallback and not primary.dnr:
-        primary.fallback = _fallback_chain(rmap, header, primary.required)
+        primary.fallback = _fallback_chain(program, header, primary.required)
     return primary
 
 
-def _fallback_chain(rmap: ReferenceMapping, header: dict[str, str], required: bool) -> Chain | None:
+def _fallback_chain(program: RmapProgram, header: dict[str, str], required: bool) -> Chain | None:
+    rmap = program.rmap
     try:
         fallback = rmap.fallback(dict(header))
     except Exception as exc:  # the hook itself failed: crds lets this escape the reffile_required logic
@@ -232,9 +235,29 @@ def _fallback_chain(rmap: ReferenceMapping, header: dict[str, str], required: bo
         fallback = lookup.apply_parkey_relevance(rmap, fallback)
     except Exception as exc:
         return Chain([("error", str(exc))], required=required)
-    chain = _chain(rmap.selector, fallback)
+    chain = _cached_chain(program, fallback)
     chain.required = required
     return chain
+
+
+_ABSENT = object()
+
+
+def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
+    """``_chain(program.rmap.selector, header)``, computed once per tuple of the selector's parameter values.
+
+    The selector reads nothing else of the header (presence, validity and match
+    scores of its parameters), so plans differing only in other columns share it.
+    A fresh :class:`Chain` is returned each time: callers set its flags.
+    """
+    selector = program.rmap.selector
+    key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
+    steps = program._steps.get(key)
+    if steps is None:
+        chain = _chain(selector, header)
+        program._steps[key] = chain.steps
+        return chain
+    return Chain(steps, top_useafter=isinstance(selector, UseAfterSelector))
 
 
 def _chain(selector: Selector, header: dict[str, str]) -> Chain:
@@ -275,14 +298,19 @@ def terminal_result(choice: Any) -> Any:
 
 
 def instrument_programs(imap: InstrumentContext, instrument_keys: list[str]) -> dict[str, RmapProgram]:
-    """Compiled programs of every rmap type of an instrument (cached on the imap object)."""
-    cache = imap.__dict__.setdefault("_engine_programs", {})
+    """Compiled programs of every rmap type of an instrument.
+
+    A program is cached on its rmap object (per instrument keys), so contexts
+    sharing an rmap (loaded once per process) share its compiled plans too.
+    """
     key = tuple(instrument_keys)
-    if key not in cache:
-        programs = {}
-        for filekind, value in imap.selections.items():
-            child = imap.child(filekind)
-            if isinstance(child, ReferenceMapping):
-                programs[filekind] = compile_rmap(child, instrument_keys)
-        cache[key] = programs
-    return cache[key]
+    programs = {}
+    for filekind in imap.selections:
+        child = imap.child(filekind)
+        if isinstance(child, ReferenceMapping):
+            cache = child.__dict__.setdefault("_engine_programs", {})
+            program = cache.get(key)
+            if program is None:
+                program = cache[key] = compile_rmap(child, instrument_keys)
+            programs[filekind] = program
+    return programs

@@ -92,15 +92,22 @@ class Store:
                    ) -> list[list[tuple[str, int]]]:
         """Row groups of the selected files, packed into chunks of about ``partition_rows`` rows.
 
-        Each chunk is a list of ``(file path, row group index)`` pairs of one file.
+        Each chunk is a list of ``(file path, row group index)`` pairs of one store
+        partition (one observatory/instrument directory), possibly from several
+        files, in file order.
         """
         from .. import settings
         limit = int(partition_rows or settings.get("partition-rows", 250000))
         chunks: list[list[tuple[str, int]]] = []
+        current: list[tuple[str, int]] = []
+        rows = 0
+        directory = None
         for path in self.files(instruments):
+            if os.path.dirname(path) != directory and current:
+                chunks.append(current)
+                current, rows = [], 0
+            directory = os.path.dirname(path)
             metadata = pq.read_metadata(path)
-            current: list[tuple[str, int]] = []
-            rows = 0
             for index in range(metadata.num_row_groups):
                 group_rows = metadata.row_group(index).num_rows
                 if current and rows + group_rows > limit:
@@ -108,8 +115,8 @@ class Store:
                     current, rows = [], 0
                 current.append((path, index))
                 rows += group_rows
-            if current:
-                chunks.append(current)
+        if current:
+            chunks.append(current)
         return chunks
 
     def to_dask(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,
@@ -135,7 +142,7 @@ class Store:
 
 
 class _ChunkReader:
-    """Reads one chunk of row groups of one file (a picklable callable for dask.from_map)."""
+    """Reads one chunk of row groups of one store partition (a picklable callable for dask.from_map)."""
 
     def __init__(self, gen_dir: str, target: pa.Schema, selection: Selection):
         self.gen_dir = gen_dir
@@ -143,14 +150,24 @@ class _ChunkReader:
         self.selection = selection
 
     def __call__(self, chunk: list[tuple[str, int]]):
-        path = chunk[0][0]
+        indices: dict[str, list[int]] = {}
+        for path, index in chunk:
+            indices.setdefault(path, []).append(index)
+        tables = [self._read(path, groups) for path, groups in indices.items()]
+        full = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        row_filter = self.selection.row_filter()
+        if row_filter is not None:
+            full = ds.dataset(full).to_table(filter=row_filter)
+        return full.select(self.target.names).to_pandas()
+
+    def _read(self, path: str, groups: list[int]) -> pa.Table:
+        """The target columns of some row groups of one file (absent ones null), plus the filter's columns."""
         parquet = pq.ParquetFile(path)
         present = set(parquet.schema_arrow.names)
         wanted = {n for n in self.target.names if n in present}
-        row_filter = self.selection.row_filter()
-        if row_filter is not None:  # the filter's columns are read too, then dropped
-            wanted |= {S.DATASET_ID, S.TIMESTAMP} & present
-        table = parquet.read_row_groups([index for _, index in chunk], columns=sorted(wanted))
+        if self.selection.row_filter() is not None:  # the filter's columns are read too, then dropped
+            wanted |= {S.DATASET_ID, S.TIMESTAMP}
+        table = parquet.read_row_groups(groups, columns=sorted(wanted & present))
         parquet.close()
         relative = os.path.relpath(os.path.dirname(path), self.gen_dir).split(os.sep)
         keys = dict(part.split("=", 1) for part in relative)
@@ -162,9 +179,5 @@ class _ChunkReader:
                 columns.append(table.column(f.name))
             else:
                 columns.append(pa.nulls(table.num_rows, pa.string()))
-        extra = {n: table.column(n) for n in table.column_names if n not in self.target.names}
-        full = pa.Table.from_arrays(columns + list(extra.values()),
-                                    names=self.target.names + list(extra))
-        if row_filter is not None:
-            full = ds.dataset(full).to_table(filter=row_filter)
-        return full.select(self.target.names).to_pandas()
+        extra = sorted(n for n in table.column_names if n not in self.target.names)
+        return pa.Table.from_arrays(columns + [table.column(n) for n in extra], names=self.target.names + extra)
