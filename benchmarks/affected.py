@@ -5,11 +5,19 @@
 Generates (once, cached in --workdir) N HST datasets from hst_0729.pmap and
 ingests them into a store, then times the whole `crds-batch affected`
 command (cluster start included) for hst_0650 -> hst_0729 with 1 and 2
-workers, in the default --diffs-only mode and in --all-types mode (the same
-work crds does offline). crds's rate is the marginal rate of
-`crds bestrefs --old-context --new-context --load-pickles --print-affected`
-on two samples of the same archive (startup cancels out). Peak memory is the
-largest summed RSS of the command's process tree (client + workers).
+workers, in the default --diffs-only mode and in --all-types mode. Each mode
+is compared with crds doing the same work on two samples of the same archive
+(the marginal rate between them, so startup cancels out):
+
+- --diffs-only: crds's own `--diffs-only` (only the changed types), run by
+  benchmarks/crds_diffs_only_rate.py (offline crds needs the test harness
+  to serve it the headers, as its server would);
+- --all-types: `crds bestrefs --old-context --new-context --load-pickles
+  --print-affected` (every type), what crds runs offline as is.
+
+Peak memory is the largest summed RSS of the command's process tree
+(client + workers). The store is ingested once; delete it from --workdir
+to measure on a store written by newer ingest code.
 """
 from __future__ import annotations
 
@@ -69,14 +77,23 @@ def sample(save: str, n: int, workdir: str) -> str:
     return path
 
 
-def crds_rate(save: str, workdir: str, old: str, new: str, sizes: tuple[int, int], env: dict) -> float:
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def crds_rate(mode: str, save: str, workdir: str, old: str, new: str, sizes: tuple[int, int], env: dict) -> float:
+    """crds's marginal datasets/s doing ``mode``'s work between two sample sizes."""
     times = []
     for n in sizes:
-        argv = [sys.executable, "-m", "crds.bestrefs", "--hst", "--load-pickles", sample(save, n, workdir),
-                "--old-context", old, "--new-context", new, "--print-affected"]
+        path = sample(save, n, workdir)
+        if mode == "diffs-only":
+            argv = [sys.executable, os.path.join(HERE, "crds_diffs_only_rate.py"), path,
+                    "--old-context", old, "--new-context", new]
+        else:
+            argv = [sys.executable, "-m", "crds.bestrefs", "--hst", "--load-pickles", path,
+                    "--old-context", old, "--new-context", new, "--print-affected"]
         seconds, _, _ = run_measured(argv, env)
         times.append(seconds)
-        print(f"crds bestrefs on {n:,} datasets: {seconds:.1f} s", file=sys.stderr)
+        print(f"crds ({mode}) on {n:,} datasets: {seconds:.1f} s", file=sys.stderr)
     return (sizes[1] - sizes[0]) / (times[1] - times[0])
 
 
@@ -96,9 +113,9 @@ def main() -> int:
     env.pop("CRDS_SERVER_URL", None)
     save, store = prepare(args.workdir, args.datasets, env)
     small, large = (int(v) for v in args.crds_samples.split(","))
-    baseline = crds_rate(save, args.workdir, args.old, args.new, (small, large), env)
-    rows = []
+    rows, baselines = [], {}
     for mode in args.modes.split(","):
+        baselines[mode] = baseline = crds_rate(mode, save, args.workdir, args.old, args.new, (small, large), env)
         for workers in (int(w) for w in args.workers.split(",")):
             argv = ["crds-batch", "affected", "--old-context", args.old, "--new-context", args.new,
                     "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
@@ -107,12 +124,15 @@ def main() -> int:
             rows.append({"mode": mode, "workers": workers, "seconds": round(seconds, 1),
                          "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline, 1),
                          "peak_rss_mib": round(peak / 2**20), "affected_products": len(out.splitlines())})
-    print(f"\ncrds bestrefs (all types, {args.old} -> {args.new}): {baseline:,.0f} datasets/s (marginal)")
+    print(f"\n{args.datasets:,} datasets, {args.old} -> {args.new}; crds's marginal rate doing the same work:")
+    for mode, baseline in baselines.items():
+        print(f"  crds {mode:<11} {baseline:,.0f} datasets/s")
     print(f"{'mode':<12} {'workers':>7} {'seconds':>8} {'datasets/s':>11} {'x crds':>7} {'peak RSS':>9} {'affected':>9}")
     for row in rows:
         print(f"{row['mode']:<12} {row['workers']:>7} {row['seconds']:>8} {row['datasets_per_s']:>11,} "
               f"{row['ratio_vs_crds']:>7} {row['peak_rss_mib']:>6} MiB {row['affected_products']:>9,}")
-    print(json.dumps({"datasets": args.datasets, "crds_datasets_per_s": round(baseline, 1), "runs": rows}))
+    print(json.dumps({"datasets": args.datasets, "crds_datasets_per_s": {m: round(b, 1) for m, b in baselines.items()},
+                      "runs": rows}))
     return 0
 
 

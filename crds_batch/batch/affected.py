@@ -42,7 +42,7 @@ def run_affected(
     request : AffectedRequest
         Contexts and crds bestrefs switches.
     source : Store-like
-        Anything with ``instruments()`` and ``to_dask(instruments=[...], columns=[...])``
+        Anything with ``instruments()``, ``schema()`` and ``delayed_partitions(instruments=[...], columns=[...])``
         returning a dask DataFrame with a ``dataset_id`` column (a :class:`crds_batch.store.Store`).
     cluster : ClusterOptions, optional
         Where to run; default a LocalCluster.

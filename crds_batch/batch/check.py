@@ -29,7 +29,7 @@ from .compare import CompareOptions, compare_type
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, _bad_rules_errors,
-                        _changes, _dataset_errors, _lookup_errors, partition_result, row_instruments, select_rows)
+                        _changes, _dataset_errors, _lookup_errors, partition_result, select_rows)
 from .results import AffectedResult
 
 #: Key of ``AffectedPlan.bad_rules`` for instruments the context does not have.
@@ -161,11 +161,11 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
     from ..engine.evaluate import evaluate  # heavy import, only on workers
 
     plan = check.base
-    frame = frame.loc[select_rows(frame, plan)]
+    selected = select_rows(frame, plan)
+    frame, instruments = selected.frame, selected.instruments
     if frame.empty:
         return PartitionResult.empty()
     compare_source = plan.old_source == "recorded"
-    instruments = row_instruments(frame, plan.observatory)
     changes, errors, affected, new_frames = [], [], [], []
     for instrument in sorted(set(instruments)):
         rows = frame.loc[instruments == instrument]
@@ -206,7 +206,7 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
         if compare_source:
             affected.extend(ids[updated & ~killed].tolist())
     extra = {"new_results": pd.concat(new_frames, ignore_index=True)} if new_frames else {}
-    return partition_result(frame, instruments, changes, errors, affected, extra)
+    return partition_result(selected, changes, errors, affected, extra)
 
 
 def _dataset_problem(instrument: str, key: str, plan: AffectedPlan, context, compare_source: bool) -> str | None:
@@ -290,7 +290,7 @@ def run_check(
     request : CheckRequest
         The context and crds bestrefs switches.
     source : Store-like
-        A :class:`crds_batch.store.Store` (``instruments()``, ``schema()``, ``to_dask()``).
+        A :class:`crds_batch.store.Store` (``instruments()``, ``schema()``, ``delayed_partitions()``).
     cluster : ClusterOptions, optional
         Where to run; default a LocalCluster (the same options as the affected job).
     log, progress : callables

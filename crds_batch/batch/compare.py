@@ -75,6 +75,11 @@ class NormalizedColumn:
     def row_error(self) -> np.ndarray:
         return self.error[self.codes]
 
+    def categorical(self, rows: np.ndarray) -> pd.Categorical:
+        """The normalized values of the ``rows`` (a boolean mask), dictionary-encoded without re-hashing them."""
+        remap, uniques = pd.factorize(self.value)
+        return pd.Categorical.from_codes(remap[self.codes[rows]], categories=uniques)
+
 
 def normalize_column(column: pd.Series | None, nrows: int, which: str, options: CompareOptions) -> NormalizedColumn:
     """Normalize a result column (Categorical or object; None = type absent) for comparison."""
@@ -97,7 +102,8 @@ def compare_type(old: pd.Series | None, new: pd.Series | None, options: CompareO
     """Compare one type's old and new results for every row.
 
     Returns arrays over rows: ``present`` (the type was looked up in either
-    context), ``old``/``new`` normalized values, ``old_error``/``new_error``
+    context), ``old``/``new`` normalized values (``old_column``/``new_column``:
+    the same as :class:`NormalizedColumn`), ``old_error``/``new_error``
     messages (None when fine), ``killed`` (new lookup failed), ``update``
     (new differs from old and may be applied), ``difference_error`` (an
     update that counts as an error under --differences-are-errors).
@@ -122,6 +128,8 @@ def compare_type(old: pd.Series | None, new: pd.Series | None, options: CompareO
         "present": present,
         "old": old_value,
         "new": new_value,
+        "old_column": old_norm,
+        "new_column": new_norm,
         "old_error": np.where(present, old_norm.row_error(), None),
         "new_error": np.where(present, new_norm.row_error(), None),
         "killed": killed,

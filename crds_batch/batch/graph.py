@@ -45,7 +45,7 @@ def run_partitions(
     Parameters
     ----------
     tasks : sequence of dask.delayed
-        Delayed pandas partitions (``dask_frame.to_delayed()``).
+        Delayed pandas partitions (``Store.delayed_partitions()``).
     plan : picklable
         What the worker needs besides the data and the rules.
     worker : callable
@@ -87,9 +87,8 @@ def partition_frames(source: Any, columns: dict[str, list[str]]) -> list:
         if instrument not in available:
             continue
         stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
-        frame = source.to_dask(instruments=[instrument],
-                               columns=["dataset_id", *[name for name in names if name in stored]])
-        tasks.extend(frame.to_delayed())
+        tasks.extend(source.delayed_partitions(instruments=[instrument],
+                                               columns=["dataset_id", *[name for name in names if name in stored]]))
     return tasks
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
@@ -52,22 +54,23 @@ class AffectedPlan:
 
 def exposure_times(frame: pd.DataFrame) -> np.ndarray:
     """crds's EXPTIME of each row: the first date/time keyword pair present, joined; else 1900-01-01."""
-    result = np.full(len(frame), MIN_DATE, dtype=object)
-    unresolved = np.ones(len(frame), dtype=bool)
+    found = None
     for pair in DATE_TIME_PAIRS:
         if not all(name in frame.columns for name in pair):
             continue
-        have = unresolved.copy()
-        for name in pair:
-            have &= frame[name].notna().to_numpy()
-        if have.any():
-            parts = [frame[name].to_numpy(dtype=object)[have].astype(str) for name in pair]
-            joined = parts[0]
-            for part in parts[1:]:
-                joined = np.char.add(np.char.add(joined.astype(str), " "), part.astype(str))
-            result[have] = joined
-            unresolved &= ~have
-    return result
+        parts = [_arrow_strings(frame[name]) for name in pair]
+        joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " ")  # null if any is
+        found = joined if found is None else pc.coalesce(found, joined)
+    if found is None:
+        return np.full(len(frame), MIN_DATE, dtype=object)
+    return pc.fill_null(found, MIN_DATE).to_numpy(zero_copy_only=False).astype(object)
+
+
+def _arrow_strings(column: pd.Series) -> pa.Array:
+    """A column as an Arrow string array (missing values null), without a Python loop for Arrow-backed columns."""
+    strings = column if isinstance(column.dtype, pd.StringDtype) else column.astype("string")
+    array = pa.array(strings.array)
+    return array.cast(pa.string()) if array.type != pa.string() else array
 
 
 def row_instruments(frame: pd.DataFrame, observatory: str) -> np.ndarray:
@@ -82,23 +85,36 @@ def row_instruments(frame: pd.DataFrame, observatory: str) -> np.ndarray:
     return np.full(len(frame), "", dtype=object)
 
 
-def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> np.ndarray:
-    """Boolean mask of rows to process: id filters and --datasets-since, as crds applies them."""
-    ids = frame["dataset_id"].astype(str).str.upper()
+@dataclass
+class SelectedRows:
+    """A partition's rows to process, with what every step reads of them."""
+
+    frame: pd.DataFrame
+    instruments: np.ndarray  # upper case, '' when absent
+    exposure_times: np.ndarray  # crds's EXPTIME text
+
+
+def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
+    """The rows to process: id filters and --datasets-since, as crds applies them."""
+    instruments = row_instruments(frame, plan.observatory)
+    exptimes = exposure_times(frame)
     keep = np.ones(len(frame), dtype=bool)
-    if plan.drop_ids:
-        keep &= ~ids.isin(plan.drop_ids).to_numpy()
-    if plan.only_ids is not None:
-        keep &= ids.isin(plan.only_ids).to_numpy()
+    if plan.drop_ids or plan.only_ids is not None:
+        ids = frame["dataset_id"].astype(str).str.upper()
+        if plan.drop_ids:
+            keep &= ~ids.isin(plan.drop_ids).to_numpy()
+        if plan.only_ids is not None:
+            keep &= ids.isin(plan.only_ids).to_numpy()
     if plan.since:
-        exptimes = exposure_times(frame)
         if isinstance(plan.since, str):
             since = np.full(len(frame), plan.since, dtype=object)
         else:
-            instruments = np.char.lower(row_instruments(frame, plan.observatory).astype(str))
-            since = np.array([plan.since.get(instr, MIN_DATE) for instr in instruments], dtype=object)
+            lower = pd.Series(instruments, dtype=object).str.lower()
+            since = lower.map(plan.since).fillna(MIN_DATE).to_numpy(dtype=object)
         keep &= exptimes >= since
-    return keep
+    if keep.all():
+        return SelectedRows(frame, instruments, exptimes)
+    return SelectedRows(frame.loc[keep], instruments[keep], exptimes[keep])
 
 
 @dataclass
@@ -118,18 +134,21 @@ class PartitionResult:
         return cls(pd.DataFrame(columns=CHANGE_COLUMNS), pd.DataFrame(columns=ERROR_COLUMNS), [], 0)
 
 
-def tally(frame: pd.DataFrame, instruments: np.ndarray, affected: set, failed: set) -> pd.DataFrame:
+def tally(selected: SelectedRows, affected: set, failed: set) -> pd.DataFrame:
     """Count the partition's datasets per (instrument, observation year, outcome) for reports."""
+    frame = selected.frame
     if frame.empty:
         return pd.DataFrame(columns=TALLY_COLUMNS)
     ids = frame["dataset_id"].to_numpy(dtype=object)
     # The observation year wherever the date format puts it; no or unreadable date -> "unknown".
-    times = pd.Series(exposure_times(frame)).astype(str)
-    years = times.str.extract(r"((?:19|20)\d\d)", expand=False).where(times != MIN_DATE).fillna("unknown")
-    years = years.to_numpy(dtype=object)
+    times = pa.array(selected.exposure_times, type=pa.string())
+    years = pc.struct_field(pc.extract_regex(times, r"(?P<year>(?:19|20)\d\d)"), [0])
+    years = pc.if_else(pc.equal(times, MIN_DATE), None, years)
+    years = pc.fill_null(years, "unknown").to_numpy(zero_copy_only=False)
     index = pd.Index(ids, dtype=object)  # hashed object ids: fast membership against large sets
     outcome = np.where(index.isin(list(failed)), "failed", np.where(index.isin(list(affected)), "affected", "ok"))
-    counted = pd.DataFrame({"instrument": np.char.lower(instruments.astype(str)), "year": years, "outcome": outcome})
+    instruments = pd.Series(selected.instruments, dtype=object).str.lower().to_numpy(dtype=object)
+    counted = pd.DataFrame({"instrument": instruments, "year": years, "outcome": outcome})
     counted = counted.groupby(["instrument", "year", "outcome"], sort=True).size().reset_index(name="datasets")
     return counted[TALLY_COLUMNS]
 
@@ -138,10 +157,10 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
     """Compare old and new best references for the datasets of one partition."""
     from ..engine.evaluate import encode_table, evaluate  # heavy import, only on workers
 
-    frame = frame.loc[select_rows(frame, plan)]
+    selected = select_rows(frame, plan)
+    frame, instruments = selected.frame, selected.instruments
     if frame.empty:
         return PartitionResult.empty()
-    instruments = row_instruments(frame, plan.observatory)
     changes, errors, affected = [], [], []
     for instrument in sorted(set(instruments)):
         rows = frame.loc[instruments == instrument]
@@ -171,10 +190,10 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             changes.append(_changes(ids, instrument, filekind, result))
             errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
         affected.extend(ids[updated & ~killed].tolist())
-    return partition_result(frame, instruments, changes, errors, affected)
+    return partition_result(selected, changes, errors, affected)
 
 
-def partition_result(frame: pd.DataFrame, instruments, changes: list, errors: list, affected: list[str],
+def partition_result(selected: SelectedRows, changes: list, errors: list, affected: list[str],
                      extra: dict | None = None) -> PartitionResult:
     """A partition's result from its per-type pieces (shared by the batch jobs)."""
     errors_frame = _concat(errors, ERROR_COLUMNS)
@@ -183,8 +202,8 @@ def partition_result(frame: pd.DataFrame, instruments, changes: list, errors: li
         changes=_concat(changes, CHANGE_COLUMNS),
         errors=errors_frame,
         affected_ids=affected,
-        datasets=len(frame),
-        tally=tally(frame, instruments, set(affected), failed),
+        datasets=len(selected.frame),
+        tally=tally(selected, set(affected), failed),
         extra=extra or {},
     )
 
@@ -201,15 +220,15 @@ def _instrument_problem(instrument: str, old_context, new_context) -> str | None
 
 def _changes(ids, instrument: str, filekind: str, result: dict) -> pd.DataFrame:
     mask = result["update"] | result["killed"]
-    status = np.where(result["killed"][mask], "failed", "update")
+    count = int(mask.sum())
     # Few distinct values per column: dictionary-encoded, so results travel and gather compactly.
     return pd.DataFrame({
         "dataset_id": ids[mask],
-        "instrument": pd.Categorical([instrument.lower()] * int(mask.sum())),
-        "filekind": pd.Categorical([filekind] * int(mask.sum())),
-        "old": pd.Categorical(result["old"][mask]),
-        "new": pd.Categorical(result["new"][mask]),
-        "status": pd.Categorical(status),
+        "instrument": pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=[instrument.lower()]),
+        "filekind": pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=[filekind]),
+        "old": result["old_column"].categorical(mask),
+        "new": result["new_column"].categorical(mask),
+        "status": pd.Categorical.from_codes(result["killed"][mask].astype(np.int8), categories=["update", "failed"]),
     })
 
 

@@ -5,7 +5,7 @@ Public API::
     ingest(sources, store_dir, ...) -> IngestReport
     export(store, path, selection=None) -> int
     with open_params(params, workdir=None, trust_pickles=False) as store: ...  (temporary stores removed after)
-    Store(path): .manifest .instruments() .dataset() .scan() .iter_batches() .to_dask()
+    Store(path): .manifest .instruments() .dataset() .scan() .iter_batches() .delayed_partitions() .to_dask()
     Selection.of(instruments, only_ids, drop_ids, datasets_since); parse_ids; parse_since; normalize_id
 """
 from __future__ import annotations

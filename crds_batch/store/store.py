@@ -5,6 +5,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -119,14 +120,29 @@ class Store:
             chunks.append(current)
         return chunks
 
+    def delayed_partitions(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,
+                           drop_ids: Sequence[str] | None = None, datasets_since: str | None = None,
+                           columns: Sequence[str] | None = None, partition_rows: int | None = None) -> list:
+        """The selected datasets as ``dask.delayed`` pandas frames, one per chunk of row groups.
+
+        Only the ``columns`` asked for (all by default) and the selected
+        instruments' files are read; string columns are pandas Arrow-backed
+        strings. Neither side needs ``dask.dataframe`` (a batch job's tasks
+        read their chunk and work on it).
+        """
+        import dask
+
+        selection = Selection.of(instruments, only_ids, drop_ids, datasets_since)
+        schema = self.schema(selection.instruments)
+        names = list(columns) if columns is not None else schema.names
+        reader = _ChunkReader(self._gen_dir, pa.schema([schema.field(n) for n in names]), selection)
+        read = dask.delayed(reader, pure=True)
+        return [read(chunk) for chunk in self.row_groups(selection.instruments, partition_rows)]
+
     def to_dask(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,
                 drop_ids: Sequence[str] | None = None, datasets_since: str | None = None,
                 columns: Sequence[str] | None = None, partition_rows: int | None = None):
-        """A dask DataFrame of the selected datasets: one partition per chunk of row groups.
-
-        Only the ``columns`` asked for (all by default) and the selected
-        instruments' files are read; string columns are pandas string dtype.
-        """
+        """A dask DataFrame of the selected datasets: one partition per chunk of row groups (as :meth:`delayed_partitions`)."""
         import dask.dataframe as dd
 
         selection = Selection.of(instruments, only_ids, drop_ids, datasets_since)
@@ -134,11 +150,15 @@ class Store:
         names = list(columns) if columns is not None else schema.names
         target = pa.schema([schema.field(n) for n in names])
         chunks = self.row_groups(selection.instruments, partition_rows)
-        meta = target.empty_table().to_pandas()
+        meta = target.empty_table().to_pandas(types_mapper=_ARROW_STRINGS.get)
         if not chunks:
             return dd.from_pandas(meta, npartitions=1)
         reader = _ChunkReader(self._gen_dir, target, selection)
         return dd.from_map(reader, chunks, meta=meta, enforce_metadata=False)
+
+
+#: Arrow strings become pandas Arrow-backed strings (no Python object per value).
+_ARROW_STRINGS = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 
 
 class _ChunkReader:
@@ -158,7 +178,7 @@ class _ChunkReader:
         row_filter = self.selection.row_filter()
         if row_filter is not None:
             full = ds.dataset(full).to_table(filter=row_filter)
-        return full.select(self.target.names).to_pandas()
+        return full.select(self.target.names).to_pandas(types_mapper=_ARROW_STRINGS.get)
 
     def _read(self, path: str, groups: list[int]) -> pa.Table:
         """The target columns of some row groups of one file (absent ones null), plus the filter's columns."""

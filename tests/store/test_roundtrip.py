@@ -5,6 +5,8 @@ import json
 import os
 import pickle
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from crds_batch.store import Selection, Store, export, ingest, open_params
@@ -122,3 +124,22 @@ def test_open_params_files_and_store(tmp_path, small_save):
         assert os.path.isdir(store.path), "a store given by the user is never removed"
     assert not os.path.exists(store.path), "the temporary store made from save files is removed"
     assert not [name for name in os.listdir(tmp_path) if name.startswith("crds-batch-params-")]
+
+
+def test_delayed_partitions_pack_row_groups_across_files(tmp_path, small_save):
+    import dask
+
+    with dask.config.set({"crds_batch.ingest-batch-bytes": 4096}):  # several blocks -> several files
+        store = Store(str(ingest([small_save], str(tmp_path / "s"), row_group_size=8).store))
+    assert len(store.files()) >= 2
+    chunks = store.row_groups(partition_rows=20)
+    assert any(len({path for path, _ in chunk}) > 1 for chunk in chunks), "a chunk spans files"
+    assert all(sum(pq.read_metadata(path).row_group(i).num_rows for path, i in chunk) <= 20 for chunk in chunks)
+    parts = store.delayed_partitions(columns=["dataset_id", "DETECTOR"], partition_rows=20,
+                                     datasets_since="2005-05-01")
+    frames = dask.compute(*parts, scheduler="sync")
+    assert len(parts) == len(chunks)
+    combined = pd.concat(frames, ignore_index=True)
+    expected = store.scan(datasets_since="2005-05-01", columns=["dataset_id", "DETECTOR"]).to_pandas()
+    assert sorted(combined["dataset_id"]) == sorted(expected["dataset_id"])
+    assert isinstance(combined["DETECTOR"].dtype, pd.StringDtype)
