@@ -32,7 +32,12 @@ class ServerConfig:
 
 
 def load_server_config(observatory: str, env: Mapping[str, str] | None = None) -> ServerConfig:
-    """Read ``config/<obs>/server_config`` and ``bad_files.txt``; empty if absent."""
+    """Read ``config/<obs>/server_config``; empty if absent.
+
+    The bad files are the server's ``bad_files_list``, as crds reads them;
+    ``bad_files.txt`` (crds's copy of that list) is read only for a
+    ``server_config`` without one.
+    """
     config_dir = CachePaths.from_env(observatory, env).config
     return _load_server_config_cached(observatory.lower(), config_dir)
 
@@ -51,7 +56,7 @@ def _load_server_config_cached(observatory: str, config_dir: str) -> ServerConfi
             raise CacheError(f"Cannot read {path}: not a dict literal")
     bad = set(raw.get("bad_files_list", ()) or ())
     bad_path = os.path.join(config_dir, "bad_files.txt")
-    if os.path.exists(bad_path):
+    if "bad_files_list" not in raw and os.path.exists(bad_path):
         with open(bad_path) as handle:
             bad.update(line.strip() for line in handle if line.strip())
     return ServerConfig(

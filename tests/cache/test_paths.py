@@ -37,3 +37,15 @@ def test_symbolic_contexts_from_server_config(cache_dir):
 def test_unknown_context_is_one_clear_line():
     with pytest.raises(UnknownContextError, match="Unknown context 'hst-bogus'"):
         resolve_context("hst-bogus")
+
+
+def test_bad_files_come_from_the_server_list_as_crds_reads_them(tmp_path):
+    for name, server_config in (("listed", "{'bad_files_list': ['listed.fits']}"),
+                                ("unlisted", "{'operational_context': 'hst_0729.pmap'}")):
+        config = tmp_path / name / "config" / "hst"
+        config.mkdir(parents=True)
+        (config / "bad_files.txt").write_text("copy.fits\n")
+        (config / "server_config").write_text(server_config)
+    assert load_server_config("hst", env={"CRDS_PATH": str(tmp_path / "listed")}).bad_files == {"listed.fits"}
+    # Without a list in server_config, crds's copy of it stands in.
+    assert load_server_config("hst", env={"CRDS_PATH": str(tmp_path / "unlisted")}).bad_files == {"copy.fits"}
