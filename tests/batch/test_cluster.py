@@ -66,7 +66,8 @@ def _start(args, env):
 def loopback_cluster(tmp_path):
     """`dask scheduler` and two `dask worker` processes on 127.0.0.1; workers have no CRDS cache."""
     scheduler_file = tmp_path / "scheduler.json"
-    env = dict(os.environ, CRDS_PATH=str(tmp_path / "no-cache-here"))
+    (tmp_path / "tmp").mkdir()  # what a SIGKILLed worker cannot clean up stays in pytest's directory
+    env = dict(os.environ, CRDS_PATH=str(tmp_path / "no-cache-here"), TMPDIR=str(tmp_path / "tmp"))
     procs = [_start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
                      "--no-dashboard", "--scheduler-file", str(scheduler_file)], env)]
     deadline = time.time() + 60
@@ -80,10 +81,15 @@ def loopback_cluster(tmp_path):
     with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
         client.wait_for_workers(2, timeout=60)
     yield str(scheduler_file), workers
-    for proc in procs:
+    for proc in procs:  # a graceful stop first: workers remove their rules directory
         if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+            proc.wait()
 
 
 def test_worker_killed_mid_run_gives_the_same_result(store, expected, loopback_cluster):
