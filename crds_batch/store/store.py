@@ -132,12 +132,10 @@ class Store:
         """
         import dask
 
-        selection = Selection.of(instruments, only_ids, drop_ids, datasets_since)
-        schema = self.schema(selection.instruments)
-        names = list(columns) if columns is not None else schema.names
-        reader = _ChunkReader(self._gen_dir, pa.schema([schema.field(n) for n in names]), selection)
+        reader, chunks = self._chunks(Selection.of(instruments, only_ids, drop_ids, datasets_since), columns,
+                                      partition_rows)
         read = dask.delayed(reader, pure=True)
-        return [read(chunk) for chunk in self.row_groups(selection.instruments, partition_rows)]
+        return [read(chunk) for chunk in chunks]
 
     def to_dask(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,
                 drop_ids: Sequence[str] | None = None, datasets_since: str | None = None,
@@ -145,16 +143,20 @@ class Store:
         """A dask DataFrame of the selected datasets: one partition per chunk of row groups (as :meth:`delayed_partitions`)."""
         import dask.dataframe as dd
 
-        selection = Selection.of(instruments, only_ids, drop_ids, datasets_since)
-        schema = self.schema(selection.instruments)
-        names = list(columns) if columns is not None else schema.names
-        target = pa.schema([schema.field(n) for n in names])
-        chunks = self.row_groups(selection.instruments, partition_rows)
-        meta = target.empty_table().to_pandas(types_mapper=_ARROW_STRINGS.get)
+        reader, chunks = self._chunks(Selection.of(instruments, only_ids, drop_ids, datasets_since), columns,
+                                      partition_rows)
+        meta = reader.target.empty_table().to_pandas(types_mapper=_ARROW_STRINGS.get)
         if not chunks:
             return dd.from_pandas(meta, npartitions=1)
-        reader = _ChunkReader(self._gen_dir, target, selection)
         return dd.from_map(reader, chunks, meta=meta, enforce_metadata=False)
+
+    def _chunks(self, selection: Selection, columns: Sequence[str] | None, partition_rows: int | None
+                ) -> tuple[_ChunkReader, list[list[tuple[str, int]]]]:
+        """The reader of ``columns`` (all by default) for ``selection``, and the chunks it is to read."""
+        schema = self.schema(selection.instruments)
+        names = list(columns) if columns is not None else schema.names
+        reader = _ChunkReader(self._gen_dir, pa.schema([schema.field(n) for n in names]), selection)
+        return reader, self.row_groups(selection.instruments, partition_rows)
 
 
 #: Arrow strings become pandas Arrow-backed strings (no Python object per value).
