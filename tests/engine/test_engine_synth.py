@@ -27,9 +27,9 @@ def test_engine_equals_scalar_on_generated_rows(context, observatory):
             assert {k: v for k, v in row.items() if isinstance(v, str)} == expected
 
 
-@pytest.mark.parametrize("date,time", itertools.product(
+@pytest.mark.parametrize("date,time", list(itertools.product(
     ["2012-05-06", "2012-02-29", "2013-02-29", "2012-13-01", "0000-01-01", "2012-5-06"],
-    ["00:00:00", "23:59:59", "24:00:00", "12:60:00", "1:02:03", "12:00:00.5"]))
+    ["00:00:00", "23:59:59", "24:00:00", "12:60:00", "1:02:03", "12:00:00.5"])))
 def test_fast_date_path_agrees_with_parser(date, time):
     fast = _fast_normalize(date, time)
     if fast is not None:
