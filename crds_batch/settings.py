@@ -6,6 +6,8 @@ import os
 import dask.config
 import yaml
 
+from .errors import CrdsBatchError
+
 _DEFAULTS_FILE = os.path.join(os.path.dirname(__file__), "crds_batch.yaml")
 
 with open(_DEFAULTS_FILE) as _handle:
@@ -17,3 +19,33 @@ dask.config.update_defaults(_defaults)
 def get(key: str, default=None):
     """Return setting ``crds_batch.<key>`` from dask.config."""
     return dask.config.get(f"crds_batch.{key}", default)
+
+
+class SettingsError(CrdsBatchError):
+    """A crds_batch setting (Dask config file or DASK_CRDS_BATCH__* variable) has an unusable value."""
+
+
+def _number(key: str, default, kind: type, minimum):
+    value = get(key, default)
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if kind is int and isinstance(value, float) and not value.is_integer():
+        number = None
+    if number is None or isinstance(value, bool) or (minimum is not None and number < minimum):
+        variable = "DASK_CRDS_BATCH__" + key.upper().replace("-", "_")
+        bound = f" >= {minimum}" if minimum is not None else ""
+        raise SettingsError(f"Setting crds_batch.{key} = {value!r} (Dask config or {variable}) "
+                            f"is not a{'n integer' if kind is int else ' number'}{bound}")
+    return number
+
+
+def get_int(key: str, default: int, minimum: int | None = 1) -> int:
+    """Setting ``crds_batch.<key>`` as an integer; a bad value is one line (SettingsError), not a traceback."""
+    return _number(key, default, int, minimum)
+
+
+def get_float(key: str, default: float, minimum: float | None = 0.0) -> float:
+    """Setting ``crds_batch.<key>`` as a number; a bad value is one line (SettingsError)."""
+    return _number(key, default, float, minimum)

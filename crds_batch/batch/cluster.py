@@ -7,7 +7,9 @@ is started for the job and closed after it.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -47,10 +49,11 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         address = None
     if address or options.scheduler_file:
         where = address or f"scheduler file {options.scheduler_file}"
+        probe_scheduler(address or scheduler_file_address(options.scheduler_file), options.connect_timeout)
         try:
             client = Client(address, scheduler_file=options.scheduler_file if not address else None,
                             timeout=options.connect_timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise ClusterError(f"Cannot reach the Dask scheduler at {where}: {exc}") from None
         log(f"Connected to Dask scheduler {client.scheduler.address}; dashboard: {client.dashboard_link}")
         try:
@@ -83,3 +86,57 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
     finally:
         client.close()
         cluster.close()
+
+
+def scheduler_file_address(path: str) -> str:
+    """The address a scheduler wrote into its ``--scheduler-file`` (JSON with an ``address`` key)."""
+    try:
+        with open(path) as handle:
+            address = json.load(handle)["address"]
+    except OSError as exc:
+        raise ClusterError(f"Cannot read scheduler file {path}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError):
+        raise ClusterError(f"Scheduler file {path} is not a Dask scheduler file (no 'address')") from None
+    if not isinstance(address, str):
+        raise ClusterError(f"Scheduler file {path} is not a Dask scheduler file (no 'address')")
+    return address
+
+
+def probe_scheduler(address: str, timeout: float) -> None:
+    """Refuse, in one line and within ``timeout`` seconds, an address that is not a live Dask scheduler.
+
+    ``distributed.Client`` bounds the TCP connect but not the handshake that follows, so a server that
+    accepts connections and never answers (not Dask) would hang the job; unknown schemes and TLS
+    without TLS settings fail inside the client with tracebacks. The probe connects and shakes hands
+    with the scheduler itself, under one deadline, before any client is made.
+    """
+    from distributed.comm import connect
+    from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import get_backend
+    from distributed.security import Security
+
+    scheme, location = parse_address(address)  # no scheme: distributed's default (tcp), as Client
+    if not location or location.startswith(":") or location.endswith(":"):
+        raise ClusterError(f"Not a Dask scheduler address: {address!r} (expected e.g. tcp://host:8786)")
+    try:
+        get_backend(scheme)
+    except ValueError:
+        raise ClusterError(f"Not a Dask scheduler address: {address!r} (unknown scheme {scheme!r})") from None
+    if scheme == "inproc":
+        raise ClusterError(f"Not a Dask scheduler address: {address!r} (inproc:// is only inside one process)")
+    connection_args = Security().get_connection_args("client")
+    if scheme == "tls" and connection_args.get("ssl_context") is None:
+        raise ClusterError(f"Cannot reach the Dask scheduler at {address}: tls:// needs TLS settings "
+                           "(distributed.comm.tls in the Dask config)")
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=timeout, **connection_args)
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), timeout))
+    except (TimeoutError, asyncio.TimeoutError):
+        raise ClusterError(f"Cannot reach the Dask scheduler at {address}: "
+                           f"no Dask handshake within {timeout:g} s") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise ClusterError(f"Cannot reach the Dask scheduler at {address}: {exc}") from None

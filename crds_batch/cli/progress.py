@@ -20,7 +20,7 @@ def stderr_log(message: str) -> None:
 def partition_progress(description: str, enabled: bool = True) -> Iterator:
     """Yield a ``progress(done, total)`` callback drawing a bar on stderr once work lasts a moment."""
     console = Console(stderr=True)
-    delay = float(settings.get("progress-after-seconds", 2.0))
+    delay = settings.get_float("progress-after-seconds", 2.0)
     started = time.monotonic()
     bar = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=False)

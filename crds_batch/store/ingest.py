@@ -102,9 +102,9 @@ def ingest(
     IngestReport
     """
     start = time.monotonic()
-    batch_bytes = int(batch_bytes or settings.get("ingest-batch-bytes", 32 << 20))
-    row_group_size = int(row_group_size or settings.get("row-group-size", 131072))
-    workers = int(workers or settings.get("ingest-workers", 0) or os.cpu_count() or 1)
+    batch_bytes = int(batch_bytes or settings.get_int("ingest-batch-bytes", 32 << 20))
+    row_group_size = int(row_group_size or settings.get_int("row-group-size", 131072))
+    workers = int(workers or settings.get_int("ingest-workers", 0, minimum=0) or os.cpu_count() or 1)
     for source in sources:
         if not os.path.exists(source):
             raise SaveFormatError(f"{source}: no such file")

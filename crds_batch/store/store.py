@@ -98,7 +98,7 @@ class Store:
         files, in file order.
         """
         from .. import settings
-        limit = int(partition_rows or settings.get("partition-rows", 250000))
+        limit = int(partition_rows or settings.get_int("partition-rows", 250000))
         chunks: list[list[tuple[str, int]]] = []
         current: list[tuple[str, int]] = []
         rows = 0
