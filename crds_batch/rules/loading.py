@@ -92,6 +92,9 @@ def _read(path: str, ignore_checksum: bool) -> AnyMapping:
             text = handle.read()
     except OSError as exc:
         raise CacheError(f"Cannot read mapping {basename!r} at {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise MappingFormatError(f"{basename}: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                                 f"at offset {exc.start})") from None
     parsed = parse_mapping(text, basename)
     try:
         cls = _CLASSES.get(os.path.splitext(path)[1]) or _BY_TYPE[str(parsed.header.get("mapping", "")).lower()]

@@ -67,8 +67,29 @@ class Mapping_:
                 raise MissingHeaderKeyError(f"{self.basename}: Required header key {key!r} is missing.")
         self.name = self.basename
         self.observatory = header_text(self.raw_header, "observatory")
+        self._check_header_shape()
         self.parkey = self.raw_header["parkey"]
         self.extra_keys = tuple(self.raw_header.get("extra_keys", ()))
+
+    def _check_header_shape(self) -> None:
+        """Refuse header values crds refuses (check_observatory/check_instrument/check_filekind)."""
+        from ..errors import MappingFormatError
+        from ..observatories.tables import OBSERVATORIES
+
+        header = self.raw_header
+        if not isinstance(self.observatory, str) or self.observatory not in OBSERVATORIES:
+            raise MappingFormatError(f"{self.basename}: invalid observatory {header['observatory']!r}")
+        if self.kind in ("instrument", "reference"):
+            instrument = header_text(header, "instrument")
+            known = OBSERVATORIES[self.observatory].instruments + ("all",)
+            if not isinstance(instrument, str) or instrument not in known:
+                raise MappingFormatError(f"{self.basename}: invalid instrument {header['instrument']!r}")
+        if self.kind == "reference":
+            filekind = header["filekind"]
+            if not isinstance(filekind, str) or not filekind.strip():
+                raise MappingFormatError(f"{self.basename}: invalid filekind {filekind!r}")
+        if not isinstance(header["parkey"], (tuple, list)):
+            raise MappingFormatError(f"{self.basename}: invalid parkey {header['parkey']!r}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.basename!r})"
@@ -83,13 +104,20 @@ class Mapping_:
 class ContextMapping(Mapping_):
     """A .pmap or .imap: key -> sub-mapping name (or a special value)."""
 
+    #: What the selector's values name (a pmap names imaps, an imap names rmaps).
+    child_suffix = ""
+
     def __init__(self, parsed: ParsedMapping, path: str, loader: Callable[[str], Any]):
         super().__init__(parsed, path)
-        if not isinstance(parsed.selector, dict):
-            from ..errors import MappingFormatError
+        from ..errors import MappingFormatError
 
+        if not isinstance(parsed.selector, dict):
             raise MappingFormatError(f"{self.basename}: a {self.kind} mapping's selector must be a dict")
         self.selections: dict[str, str] = {str(k).lower(): v for k, v in parsed.selector.items()}
+        for key, value in self.selections.items():
+            if not is_special(value) and not (isinstance(value, str) and value.lower().endswith(self.child_suffix)):
+                raise MappingFormatError(f"{self.basename}: selector[{key!r}] = {value!r} is not "
+                                         f"a {self.child_suffix} name, N/A or OMIT")
         self._loader = loader
         self._loaded: dict[str, Any] = {}
 
@@ -100,8 +128,18 @@ class ContextMapping(Mapping_):
             return value
         loaded = self._loaded.get(key)
         if loaded is None:
-            loaded = self._loaded[key] = self._loader(value)
+            loaded = self._loader(value)
+            self._check_child(key, loaded)
+            self._loaded[key] = loaded
         return loaded
+
+    def _check_child(self, key: str, child: Any) -> None:
+        """The child must be the next kind down, of this observatory (crds's _check_nested)."""
+        from ..errors import MappingFormatError
+
+        if not child.basename.lower().endswith(self.child_suffix) or child.observatory != self.observatory:
+            raise MappingFormatError(f"{self.basename}: selector[{key!r}] = {child.basename!r} is not "
+                                     f"a {self.observatory} {self.child_suffix} mapping")
 
     def normal_children(self) -> list[Any]:
         return [self.child(key) for key, value in self.selections.items() if not is_special(value)]
@@ -127,6 +165,7 @@ class PipelineContext(ContextMapping):
     """A .pmap: instrument -> .imap."""
 
     kind = "pipeline"
+    child_suffix = ".imap"
 
     def __init__(self, parsed, path, loader):
         super().__init__(parsed, path, loader)
@@ -155,6 +194,7 @@ class InstrumentContext(ContextMapping):
     """An .imap: filekind -> .rmap, ``N/A`` or ``OMIT``."""
 
     kind = "instrument"
+    child_suffix = ".rmap"
 
     def __init__(self, parsed, path, loader):
         super().__init__(parsed, path, loader)

@@ -27,13 +27,16 @@ SELECTOR_NAMES = frozenset(
 
 SECTION_NAMES = ("header", "selector", "comment")
 
-_BINARY_OPERATORS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-}
-_UNARY_OPERATORS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+# crds's MappingVerifier (13.2.7, core/mapping_verifier.py) allows the UnaryOp operators USub and Not
+# and no binary operator at all: arithmetic in a mapping is refused ("Unknown node type"), so a
+# mapping cannot make us build huge values ('x' * 3000000000) or deep operator chains.
+_UNARY_OPERATORS = {ast.USub: operator.neg, ast.Not: operator.not_}
+
+#: Mapping texts larger than this are refused before parsing (the largest real rmap is 0.4 MB).
+MAX_MAPPING_BYTES = 64 << 20
+#: Nesting of values deeper than this is refused (real mappings nest a few levels; Python's own
+#: parser, which crds uses, refuses brackets nested past 200).
+MAX_NESTING = 300
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,15 @@ def check_checksum(parsed: ParsedMapping) -> None:
 
 def parse_mapping(text: str, name: str = "(noname)") -> ParsedMapping:
     """Parse mapping ``text`` into a :class:`ParsedMapping`; refuse anything but literals and selectors."""
+    if len(text) > MAX_MAPPING_BYTES:
+        raise MappingFormatError(f"{name}: {len(text)} characters, larger than any mapping "
+                                 f"(limit {MAX_MAPPING_BYTES})")
     try:
         module = ast.parse(text, filename=name)
     except SyntaxError as exc:
         raise MappingFormatError(f"{name}: syntax error at line {exc.lineno}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise MappingFormatError(f"{name}: expressions nested too deeply to be a mapping") from None
     sections: dict[str, Any] = {}
     for statement in module.body:
         if not isinstance(statement, ast.Assign):
@@ -101,7 +109,10 @@ def parse_mapping(text: str, name: str = "(noname)") -> ParsedMapping:
             _refuse(name, statement, f"only 'header', 'selector' and 'comment' may be defined, not {target!r}")
         if not isinstance(statement.value, (ast.Call, ast.Dict, ast.Constant)):
             _refuse(name, statement, f"{target!r} must be a selector call, a dict or a string")
-        sections[target] = _LiteralReader(name).read(statement.value)
+        try:
+            sections[target] = _LiteralReader(name).read(statement.value)
+        except RecursionError:
+            raise MappingFormatError(f"{name}: expressions nested too deeply to be a mapping") from None
     for required in ("header", "selector"):
         if required not in sections:
             raise MappingFormatError(f"{name}: no {required!r} section")
@@ -124,12 +135,27 @@ class _LiteralReader:
 
     def __init__(self, name: str):
         self.name = name
+        self.depth = 0
 
     def read(self, node: ast.AST) -> Any:
         method = getattr(self, "_read_" + type(node).__name__, None)
         if method is None:
             _refuse(self.name, node, f"illegal expression {type(node).__name__}")
-        return method(node)
+        if self.depth >= MAX_NESTING:
+            _refuse(self.name, node, f"values nested more than {MAX_NESTING} levels deep")
+        self.depth += 1
+        try:
+            return method(node)
+        finally:
+            self.depth -= 1
+
+    def read_key(self, node: ast.AST) -> Any:
+        key = self.read(node)
+        try:
+            hash(key)
+        except TypeError:
+            _refuse(self.name, node, f"a {type(key).__name__} cannot be a key")
+        return key
 
     def _read_Constant(self, node: ast.Constant) -> Any:
         if not isinstance(node.value, (str, int, float, bool, type(None))):
@@ -149,25 +175,15 @@ class _LiteralReader:
                 _refuse(self.name, node, "'**' in a dict")
             # A repeated key takes the later value, as the text would read in Python
             # (real HST rmaps repeat header keys).
-            result[self.read(key_node)] = self.read(value_node)
+            result[self.read_key(key_node)] = self.read(value_node)
         return result
 
     def _read_UnaryOp(self, node: ast.UnaryOp) -> Any:
         op = _UNARY_OPERATORS.get(type(node.op))
         operand = self.read(node.operand)
-        if op is None or not isinstance(operand, (int, float, bool)):
+        if op is None or (op is operator.neg and not isinstance(operand, (int, float, bool))):
             _refuse(self.name, node, "illegal unary expression")
         return op(operand)
-
-    def _read_BinOp(self, node: ast.BinOp) -> Any:
-        op = _BINARY_OPERATORS.get(type(node.op))
-        left, right = self.read(node.left), self.read(node.right)
-        if op is None or not all(isinstance(v, (int, float, str)) for v in (left, right)):
-            _refuse(self.name, node, "illegal binary expression")
-        try:
-            return op(left, right)
-        except Exception as exc:
-            _refuse(self.name, node, f"bad expression: {exc}")
 
     def _read_Call(self, node: ast.Call) -> SelectorCall:
         if not isinstance(node.func, ast.Name) or node.func.id not in SELECTOR_NAMES:
@@ -182,6 +198,6 @@ class _LiteralReader:
         for key_node, value_node in zip(table_node.keys, table_node.values):
             if key_node is None:
                 _refuse(self.name, table_node, "'**' in a selector")
-            table.append((self.read(key_node), self.read(value_node)))
+            table.append((self.read_key(key_node), self.read(value_node)))
         rest = tuple(self.read(arg) for arg in node.args[1:])
         return SelectorCall(node.func.id, tuple(table), rest, node.lineno)
