@@ -102,6 +102,12 @@ def _read_fits(path: str) -> FileParameters:
 def _read_asdf(path: str) -> FileParameters:
     import asdf
 
+    from .asdf_guard import TreeTooLarge, check_tree_size
+
+    try:
+        check_tree_size(path)
+    except TreeTooLarge as exc:
+        raise HeaderError(f"{path}: refused: {exc}") from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unknown tags etc.: the metadata is still readable
         with asdf.open(path, lazy_load=True, memmap=False) as handle:
