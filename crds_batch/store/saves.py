@@ -128,7 +128,7 @@ def _parse_lines(path: str, lines: list[bytes], first_line: int) -> SaveBatch:
         parsed = list(map(_loads, lines))
         for obj in parsed:
             for header in obj.values():
-                if type(header) is not dict:
+                if type(header) is not dict or not all(type(v) in _SCALARS for v in header.values()):
                     raise TypeError
         for obj in parsed:
             batch.ids.extend(obj)
@@ -152,9 +152,33 @@ def _parse_lines(path: str, lines: list[bytes], first_line: int) -> SaveBatch:
     return batch
 
 
+#: Parameter value types taken as they are; lists and objects are checked for depth first.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+#: Lists/objects nested deeper than this in a parameter value make the dataset an error (crds would
+#: crash turning the value into a string; real values are scalars).
+MAX_VALUE_NESTING = 32
+
+
+def _too_deep(value) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (list, dict)):
+            if depth > MAX_VALUE_NESTING:
+                return True
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def _add_datasets(batch: SaveBatch, obj: dict, where: str) -> None:
     for dataset_id, header in obj.items():
         if isinstance(header, dict):
+            deep = next((key for key, value in header.items()
+                         if type(value) not in _SCALARS and _too_deep(value)), None)
+            if deep is not None:
+                batch.bad_datasets.append(f"{where}: dataset {dataset_id}: parameter {deep!r} is nested "
+                                          f"more than {MAX_VALUE_NESTING} levels deep")
+                continue
             batch.ids.append(dataset_id)
             batch.headers.append(header)
         else:  # the archive writes an error text in place of parameters it could not get

@@ -68,9 +68,10 @@ def write_file(root: str, observatory: str, instrument: str, table: pa.Table, ro
 def conform(table: pa.Table, target: pa.Schema) -> pa.Table:
     """``table`` with exactly ``target``'s columns, in order; missing ones null."""
     columns = []
+    positions = {name: i for i, name in enumerate(table.column_names)}  # by name is a scan per lookup
     for f in target:
-        if f.name in table.column_names:
-            col = table.column(f.name)
+        if f.name in positions:
+            col = table.column(positions[f.name])
             columns.append(col if col.type == f.type else col.cast(f.type))
         else:
             columns.append(pa.nulls(table.num_rows, f.type))

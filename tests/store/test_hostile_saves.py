@@ -1,0 +1,44 @@
+"""Saves built to hurt: values nested 1,000 deep, a line with 10,000 parameters (issue 17 items 10, 11)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crds_batch.cli.main import main
+from crds_batch.store import Store, ingest
+from crds_batch.synth import generate, write_save
+
+
+@pytest.fixture(scope="module")
+def lines(tmp_path_factory):
+    save = tmp_path_factory.mktemp("hostile") / "hst.json"
+    write_save(generate("hst_0729.pmap", 3, seed=5), str(save))
+    return save.read_text().splitlines()
+
+
+def test_deeply_nested_value_is_one_dataset_error(lines, tmp_path, capfd):
+    deep = json.loads(lines[1])
+    (dataset_id, header), = deep.items()
+    text = json.dumps({dataset_id: header})[:-2] + ', "DEEP": ' + "[" * 1000 + "]" * 1000 + "}}"
+    save = tmp_path / "deep.json"
+    save.write_text("\n".join([lines[0], text, lines[2]]) + "\n")
+    report = ingest([str(save)], str(tmp_path / "store"))
+    assert report.datasets == 2 and report.dataset_error_count == 1
+    assert f"dataset {dataset_id}: parameter 'DEEP' is nested more than 32 levels deep" in report.dataset_errors[0]
+    code = main(["ingest", str(save), "--store", str(tmp_path / "store2")])
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "nested more than 32 levels deep" in err and code in (0, 1)
+
+
+@pytest.mark.timeout(45)  # quadratic in the keys it took 98 s; linear, a few seconds
+def test_a_line_with_ten_thousand_parameters_ingests(lines, tmp_path):
+    wide = json.loads(lines[0])
+    (dataset_id, header), = wide.items()
+    header.update({f"K{i}": str(i) for i in range(10_000)})
+    save = tmp_path / "wide.json"
+    save.write_text("\n".join([json.dumps({dataset_id: header})] + lines[1:]) + "\n")
+    report = ingest([str(save)], str(tmp_path / "store"), workers=1)
+    assert report.datasets == 3
+    row = Store(str(tmp_path / "store")).scan(as_pandas=True).set_index("dataset_id").loc[dataset_id]
+    assert row["K9999"] == "9999"
