@@ -42,3 +42,19 @@ def test_a_line_with_ten_thousand_parameters_ingests(lines, tmp_path):
     assert report.datasets == 3
     row = Store(str(tmp_path / "store")).scan(as_pandas=True).set_index("dataset_id").loc[dataset_id]
     assert row["K9999"] == "9999"
+
+
+def test_tiny_configured_partitions_are_raised_to_the_floor(tmp_path, monkeypatch):
+    """DASK_CRDS_BATCH__PARTITION_ROWS=10 made 2,000 tasks of fixed cost for 20,000 rows (177 s)."""
+    import dask.config
+
+    from crds_batch.store.store import MIN_PARTITION_ROWS
+
+    save = tmp_path / "hst.json"
+    write_save(generate("hst_0729.pmap", 300, seed=9), str(save))
+    ingest([str(save)], str(tmp_path / "store"), row_group_size=10)
+    store = Store(str(tmp_path / "store"))
+    with dask.config.set({"crds_batch.partition-rows": 10}):
+        configured = store.row_groups()
+    assert len(store.row_groups(partition_rows=10)) >= 30  # an explicit size is kept (tests, tuning)
+    assert len(configured) == len(store.row_groups(partition_rows=MIN_PARTITION_ROWS)) < 10
