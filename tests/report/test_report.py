@@ -286,3 +286,13 @@ def test_no_chromium_means_skip_not_install():
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
     assert "apt-get" in ci and "chromium" in ci
     assert CHROMIUM == "/usr/bin/chromium"
+
+
+def test_check_alone_shows_failures_only(source):
+    result = run_check(CheckRequest("hst_0729.pmap"), source, ClusterOptions(synchronous=True))
+    text = render_report(result)
+    assert "Reference replacements" not in text and "Context check: hst_0729.pmap" in text
+    bars = _bars(text)
+    assert {chart for chart, *_ in bars} == set(FIGURES)
+    assert {(outcome, colour) for _, outcome, _, colour in bars} == {(FAILED.key, FAILED.colour.lower())}
+    assert f'class="swatch {CHANGED.key}"' not in text
