@@ -107,9 +107,11 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
     if report_path:
         from ..report import write_report
 
-        write_report(result, report_path, seconds=time.monotonic() - started)
+        report_path = write_report(result, report_path, seconds=time.monotonic() - started)
     if not quiet:
         render_summary(result, time.monotonic() - started, output)
+    if report_path:
+        log(f"Report written to {report_path}")
     return EXIT_ERRORS if result.error_count else EXIT_OK
 
 

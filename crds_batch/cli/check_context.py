@@ -107,8 +107,7 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
     if report_path:
         from ..report import write_report
 
-        write_report(result, report_path, seconds=seconds)
-        log(f"Report written to {report_path}")
+        log(f"Report written to {write_report(result, report_path, seconds=seconds)}")
     if stats or not quiet:
         summary = result.summary()
         rate = f"  ({summary['datasets_processed'] / seconds:,.1f} datasets/s)" if seconds > 0 else ""
