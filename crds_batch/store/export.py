@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from . import schema as S
 from .saves import SaveFormatError, save_kind, write_json_save, write_pickle_save
 from .selection import Selection
-from .store import Store
+from .store import Store, damaged_files_are_errors
 
 
 def export(store: Store | str, path: str, selection: Selection | None = None) -> int:
@@ -33,8 +33,9 @@ def _items(store: Store, selection: Selection) -> Iterator[tuple[str, dict]]:
                 and observatory not in selection.instruments:
             continue
         params = store.parameters([instrument])
-        table = store.dataset([instrument]).to_table(columns=[S.DATASET_ID, *params],
-                                                     filter=selection.row_filter())
+        with damaged_files_are_errors(store.path):
+            table = store.dataset([instrument]).to_table(columns=[S.DATASET_ID, *params],
+                                                         filter=selection.row_filter())
         table = table.take(pc.sort_indices(table.column(S.DATASET_ID)))
         ids = table.column(S.DATASET_ID).to_pylist()
         columns = [(name, table.column(name).to_pylist()) for name in params]

@@ -1,6 +1,7 @@
 """Reading a parameter store: one manifest, then only the files it lists."""
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -13,6 +14,17 @@ import pyarrow.parquet as pq
 from . import layout
 from . import schema as S
 from .selection import Selection
+
+
+@contextlib.contextmanager
+def damaged_files_are_errors(where: str) -> Iterator[None]:
+    """Turn pyarrow's failures to read a store's Parquet files (truncated, overwritten...) into one line."""
+    try:
+        yield
+    except (pa.ArrowException, OSError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise layout.StoreError(f"{where}: cannot read the store's data: {reason} "
+                                "(the store is damaged: ingest it again)") from None
 
 
 #: The configured ``crds_batch.partition-rows`` is raised to this: a batch task has a fixed cost
@@ -83,8 +95,9 @@ class Store:
              columns: Sequence[str] | None = None, *, as_pandas: bool = False) -> pa.Table | Any:
         """Read the selected datasets (see :class:`Selection`) as a pyarrow Table (or pandas)."""
         selection = Selection.of(instruments, only_ids, drop_ids, datasets_since)
-        table = self.dataset(selection.instruments).to_table(
-            columns=list(columns) if columns is not None else None, filter=selection.row_filter())
+        with damaged_files_are_errors(self.path):
+            table = self.dataset(selection.instruments).to_table(
+                columns=list(columns) if columns is not None else None, filter=selection.row_filter())
         return table.to_pandas() if as_pandas else table
 
     def iter_batches(self, selection: Selection | None = None, columns: Sequence[str] | None = None,
@@ -92,8 +105,9 @@ class Store:
         """Stream the selected datasets in record batches (bounded memory)."""
         selection = selection or Selection()
         dataset = self.dataset(selection.instruments)
-        yield from dataset.to_batches(columns=list(columns) if columns is not None else None,
-                                      filter=selection.row_filter(), batch_size=batch_size)
+        with damaged_files_are_errors(self.path):
+            yield from dataset.to_batches(columns=list(columns) if columns is not None else None,
+                                          filter=selection.row_filter(), batch_size=batch_size)
 
     def row_groups(self, instruments: Sequence[str] | None = None, partition_rows: int | None = None
                    ) -> list[list[tuple[str, int]]]:
@@ -114,7 +128,8 @@ class Store:
                 chunks.append(current)
                 current, rows = [], 0
             directory = os.path.dirname(path)
-            metadata = pq.read_metadata(path)
+            with damaged_files_are_errors(path):
+                metadata = pq.read_metadata(path)
             for index in range(metadata.num_row_groups):
                 group_rows = metadata.row_group(index).num_rows
                 if current and rows + group_rows > limit:
@@ -181,7 +196,10 @@ class _ChunkReader:
         indices: dict[str, list[int]] = {}
         for path, index in chunk:
             indices.setdefault(path, []).append(index)
-        tables = [self._read(path, groups) for path, groups in indices.items()]
+        tables = []
+        for path, groups in indices.items():
+            with damaged_files_are_errors(path):
+                tables.append(self._read(path, groups))
         full = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         row_filter = self.selection.row_filter()
         if row_filter is not None:

@@ -58,3 +58,24 @@ def test_tiny_configured_partitions_are_raised_to_the_floor(tmp_path, monkeypatc
         configured = store.row_groups()
     assert len(store.row_groups(partition_rows=10)) >= 30  # an explicit size is kept (tests, tuning)
     assert len(configured) == len(store.row_groups(partition_rows=MIN_PARTITION_ROWS)) < 10
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "--store", "{store}", "--save-pickle", "{out}"],
+    ["check-context", "--new-context", "hst_0729.pmap", "--params", "{store}", "--no-cluster"],
+    ["affected", "--old-context", "hst_0650.pmap", "--new-context", "hst_0729.pmap", "--params", "{store}",
+     "--all-types", "--no-cluster"],
+])
+def test_truncated_parquet_file_in_a_store_is_one_line(command, tmp_path, capfd):
+    save = tmp_path / "hst.json"
+    write_save(generate("hst_0729.pmap", 200, seed=4), str(save))
+    ingest([str(save)], str(tmp_path / "store"))
+    damaged = Store(str(tmp_path / "store")).files()[0]
+    with open(damaged, "r+b") as handle:
+        handle.truncate(300)
+    out = tmp_path / "out.json"
+    code = main([word.format(store=tmp_path / "store", out=out) for word in command])
+    err = capfd.readouterr().err.strip().splitlines()
+    assert code == 3 and not out.exists()
+    assert err[-1].startswith("ERROR: ") and "the store is damaged: ingest it again" in err[-1], err[-3:]
+    assert not any("Traceback" in line for line in err)
