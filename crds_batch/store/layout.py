@@ -10,7 +10,8 @@ A reader reads the manifest once and then only the files it lists, so an
 ingest that dies at any point leaves the previous generation readable and
 whole: new files are written beside it, and the switch is one ``os.replace``
 of the manifest. Generations and staging directories no manifest names are
-removed by the next ingest.
+removed by the next ingest, except a generation a reader still holds (see
+:mod:`.readers`): it stays until an ingest finds it unread.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import shutil
 from typing import Any
 
 from ..errors import CrdsBatchError
+from . import readers
 from . import schema as S
 
 
@@ -78,10 +80,18 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def remove_stale(store_dir: str, keep: set[str]) -> None:
-    """Remove generations and staging directories not named in ``keep`` (call with the lock held)."""
-    for name in os.listdir(store_dir):
+def remove_stale(store_dir: str, keep: set[str]) -> list[str]:
+    """Remove staging directories and the generations no reader holds, except ``keep`` (call with the lock held).
+
+    Returns the generations kept because a reader still holds them (see :mod:`.readers`).
+    """
+    held = []
+    for name in sorted(os.listdir(store_dir)):
         if name in keep:
             continue
-        if name.startswith((S.GENERATION_PREFIX, S.STAGING_PREFIX)):
-            shutil.rmtree(os.path.join(store_dir, name), ignore_errors=True)
+        path = os.path.join(store_dir, name)
+        if name.startswith(S.STAGING_PREFIX):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(S.GENERATION_PREFIX) and not readers.remove_if_unread(path):
+            held.append(name)
+    return held

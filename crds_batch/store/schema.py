@@ -32,6 +32,8 @@ MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".ingest.lock"
 GENERATION_PREFIX = "gen-"
 STAGING_PREFIX = ".staging-"
+#: In each generation: the file its readers hold a shared lock on (see :mod:`.readers`).
+READERS_NAME = ".readers"
 
 #: Longest dataset id accepted, in characters. Real ids are under 100
 #: (``JW01234001001_02101_00001_NRCA1:...`` is 63); a longer one is a
