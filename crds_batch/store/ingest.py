@@ -226,6 +226,10 @@ def _previous_files(store_dir: str, old: dict | None) -> list[WrittenFile]:
         for name, rows in zip(part["files"], part["file_rows"]):
             files.append(WrittenFile(os.path.join(gen_dir, name), part["observatory"], part["instrument"],
                                      rows, list(part["parameters"]), -1))
+    escaped = layout.outside(gen_dir, [f.path for f in files])
+    if escaped:
+        raise layout.StoreError(f"{escaped}: leads outside the store's generation {gen_dir} (a symlink); "
+                                "refusing to read it")
     return files
 
 

@@ -40,6 +40,7 @@ class Store:
             self._gen_dir = os.path.join(self.path, self.manifest["generation"])
             self._hold = readers.hold(self._gen_dir)
             if self._hold is not None or self._unheld_legacy():
+                self._check_inside()
                 return
         raise layout.StoreError(f"{self.path}: the store changed {_OPEN_ATTEMPTS} times while opening it; try again")
 
@@ -48,6 +49,14 @@ class Store:
         return (layout.read_manifest(self.path)["generation"] == self.manifest["generation"]
                 and os.path.isdir(self._gen_dir)
                 and not os.path.exists(os.path.join(self._gen_dir, S.READERS_NAME)))
+
+    def _check_inside(self) -> None:
+        """Refuse a store whose files lead out of its generation through symlinks."""
+        escaped = layout.outside(self._gen_dir, self.files())
+        if escaped:
+            self.close()
+            raise layout.StoreError(f"{escaped}: leads outside the store's generation {self._gen_dir} (a symlink); "
+                                    "refusing to read it")
 
     def close(self) -> None:
         """Let go of the generation (an ingest may then remove it); the object must not be read after."""
