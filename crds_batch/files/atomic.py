@@ -73,9 +73,11 @@ def remove_stale_temps(directory: str, only_for: str | None = None, now: float |
             continue
         local = match.group("host") in (None, host)
         if (local and not _pid_alive(int(match.group("pid")))) or now - status.st_mtime > STALE_TEMP_SECONDS:
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 os.unlink(path)
-                removed.append(RemovedTemp(entry, status.st_size))
+            except OSError:  # gone already, or not ours to remove (a directory we may not write)
+                continue
+            removed.append(RemovedTemp(entry, status.st_size))
     return removed
 
 

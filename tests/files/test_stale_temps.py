@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -86,3 +87,37 @@ def test_dead_local_writer_temp_is_removed_at_once(tmp_path):
     for path in (dead, legacy):
         path.write_bytes(b"")
     assert sorted(r.name for r in atomic.remove_stale_temps(str(tmp_path))) == sorted([dead.name, legacy.name])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a child as another user")
+def test_temps_we_may_not_remove_are_left_alone():
+    """A directory the user may read but not write: its stale temps stay, and the cleanup does not fail."""
+    directory = tempfile.mkdtemp(prefix="crds-batch-temps-", dir="/tmp")
+    try:
+        os.chmod(directory, 0o755)
+        stale = os.path.join(directory, ".z_raw.fits.999999999@elsewhere.crds-batch.tmp")
+        open(stale, "wb").close()
+        old = time.time() - atomic.STALE_TEMP_SECONDS - 60
+        os.utime(stale, (old, old))
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                os.close(read)
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                try:
+                    outcome = f"REMOVED {len(atomic.remove_stale_temps(directory))}"
+                except BaseException as exc:
+                    outcome = f"CRASHED {exc!r}"
+                os.write(write, outcome.encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as handle:
+            outcome = handle.read()
+        os.waitpid(pid, 0)
+        assert outcome == "REMOVED 0" and os.path.exists(stale)
+    finally:
+        shutil.rmtree(directory)
