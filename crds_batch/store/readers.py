@@ -33,8 +33,8 @@ except ImportError:  # pragma: no cover - not POSIX: no reader locks, old genera
 class GenerationHold:
     """A shared lock on one generation; :meth:`release` (or garbage collection) lets it go."""
 
-    def __init__(self, fd: int):
-        self._fd: int | None = fd
+    def __init__(self, fd: int | None):
+        self._fd = fd  # None where there are no file locks: the hold then holds nothing
 
     def release(self) -> None:
         if self._fd is not None:
@@ -56,8 +56,8 @@ def mark(gen_dir: str) -> None:
 
 def hold(gen_dir: str) -> GenerationHold | None:
     """Hold generation ``gen_dir`` for reading; None if it has no readers file (removed, or written without one)."""
-    if fcntl is None:  # pragma: no cover
-        return None
+    if fcntl is None:  # pragma: no cover - no file locks: read unheld, as before readers files
+        return GenerationHold(None)
     path = os.path.join(gen_dir, S.READERS_NAME)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
