@@ -36,3 +36,7 @@ class BadRulesError(CrdsBatchError):
 
 class BadReferenceError(CrdsBatchError):
     """A recommended reference is marked bad (crds CrdsBadReferenceError)."""
+
+
+class FileUpdateError(CrdsBatchError):
+    """A dataset file may not be updated (permissions, links, owner): it is left untouched."""

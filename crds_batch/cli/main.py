@@ -1,12 +1,17 @@
 """The ``crds-batch`` command: a click group whose commands live in sibling modules.
 
 ``main()`` only turns exceptions into exit codes: errors a user can cause are
-one clear line on stderr, never a traceback.
+one clear line on stderr, never a traceback; so is anything unexpected (a
+bug, or a system error), with exit status 3, not 1, which means "found
+errors". ``--debug-traps`` (anywhere on the line, as crds accepts it) or
+``CRDS_BATCH_DEBUG_TRAPS=1`` prints the traceback as well.
 """
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import traceback
 
 import click
 
@@ -17,7 +22,7 @@ from ..errors import CrdsBatchError
 EXIT_OK = 0
 EXIT_ERRORS = 1  # the job ran and found errors (as crds bestrefs does)
 EXIT_USAGE = 2  # click's code for bad options
-EXIT_FAILURE = 3  # the job could not run: bad context, cache, input...
+EXIT_FAILURE = 3  # the job could not run: bad context, cache, input... or crashed
 EXIT_INTERRUPTED = 130
 
 #: Modules under crds_batch.cli that each define one click command named `command`.
@@ -32,6 +37,12 @@ COMMAND_MODULES: list[str] = [
     "check_context",
     "bestrefs",
 ]
+
+#: The flag that shows tracebacks, and the variable that does the same.
+DEBUG_TRAPS_FLAG = "--debug-traps"
+DEBUG_TRAPS_ENV = "CRDS_BATCH_DEBUG_TRAPS"
+#: Longest message of an unexpected error shown on its one line.
+_CRASH_MESSAGE_CHARS = 400
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -56,6 +67,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="crds-batch")
+@click.option(DEBUG_TRAPS_FLAG, "debug_traps", is_flag=True, expose_value=False,
+              help=f"Show the traceback of any error (also {DEBUG_TRAPS_ENV}=1); accepted after the command too.")
 def cli():
     """crds-batch: CRDS best references for single files and whole archives.
 
@@ -67,6 +80,8 @@ def cli():
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising."""
+    argv, debug_traps = _take_debug_traps(sys.argv[1:] if argv is None else list(argv))
+    debug_traps = debug_traps or os.environ.get(DEBUG_TRAPS_ENV, "").strip() not in ("", "0")
     try:
         result = cli.main(args=argv, prog_name="crds-batch", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -80,10 +95,56 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
-    except CrdsBatchError as exc:
+    except Exception as exc:  # noqa: BLE001 - every other failure is one line and exit 3
+        return report_failure(exc, debug_traps)
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _take_debug_traps(argv: list[str]) -> tuple[list[str], bool]:
+    """``argv`` without ``--debug-traps`` (anywhere before ``--``), and whether it was there."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    found = DEBUG_TRAPS_FLAG in argv[:end]
+    return [a for a in argv[:end] if a != DEBUG_TRAPS_FLAG] + argv[end:], found
+
+
+def report_failure(exc: BaseException, debug_traps: bool = False) -> int:
+    """Print ``exc`` as one ``ERROR:`` line on stderr (after its traceback with ``debug_traps``); return 3."""
+    if debug_traps:
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, BrokenPipeError):  # the reader of our output went away: nothing to tell it
+        _silence_stdout()
+        return EXIT_FAILURE
+    if isinstance(exc, CrdsBatchError):  # written as the line the user is to read
         click.echo(f"ERROR: {exc}", err=True)
         return EXIT_FAILURE
-    return result if isinstance(result, int) else EXIT_OK
+    if isinstance(exc, OSError) and exc.strerror:
+        message = _one_line(exc.strerror + "".join(f": {name}" for name in (exc.filename, exc.filename2) if name))
+    else:
+        message = _one_line(f"internal error: {type(exc).__name__}: {exc}")
+        if not debug_traps:
+            message += f" (rerun with {DEBUG_TRAPS_FLAG} for the traceback)"
+    click.echo(f"ERROR: {message}", err=True)
+    return EXIT_FAILURE
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _CRASH_MESSAGE_CHARS else text[:_CRASH_MESSAGE_CHARS - 3] + "..."
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (captured): nothing to silence
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

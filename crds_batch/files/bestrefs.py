@@ -27,9 +27,11 @@ import pandas as pd
 from ..api import header_instrument
 from ..batch.compare import CompareOptions, normalize
 from ..cache import load_server_config, resolve_context
+from ..errors import CrdsBatchError
 from ..observatories import observatory_of_name
 from ..rules.loading import instrument_closure, load_context
 from ..rules.lookup import clean_parameters
+from .atomic import remove_stale_temps
 from .headers import FileParameters, HeaderError, read_parameters
 from .update import RefUpdate, is_writable, reference_keyword, write_bestrefs
 
@@ -229,6 +231,7 @@ def _write_all(request: FilesRequest, observatory: str, context_name: str, outco
             outcome.warnings.append(f"{outcome.path}: not updated: ASDF headers are not written (crds writes "
                                     "best references into FITS headers only)")
     jobs = [(o.path, observatory, context_name, o.updates) for o in todo if is_writable(o.path)]
+    _clean_directories([o for o in todo if is_writable(o.path)])
     results = _map(_write_one, jobs, request.workers, progress)
     by_path = {o.path: o for o in todo}
     for (path, *_rest), result in zip(jobs, results):
@@ -236,6 +239,20 @@ def _write_all(request: FilesRequest, observatory: str, context_name: str, outco
             by_path[path].written = True
         else:
             by_path[path].errors.append(result)
+
+
+def _clean_directories(outcomes: list[FileOutcome]) -> None:
+    """Remove temp files killed updates left in the directories about to be written; say so, once per directory."""
+    first_in: dict[str, FileOutcome] = {}
+    for outcome in outcomes:
+        first_in.setdefault(os.path.dirname(os.path.realpath(outcome.path)), outcome)
+    for directory, outcome in first_in.items():
+        removed = remove_stale_temps(directory)
+        if removed:
+            megabytes = sum(temp.size for temp in removed) / 1e6
+            outcome.warnings.append(f"{directory}: removed {len(removed)} stale temp file(s) of interrupted updates "
+                                    f"({megabytes:.1f} MB): {', '.join(sorted(t.name for t in removed)[:3])}"
+                                    + (" ..." if len(removed) > 3 else ""))
 
 
 def _fail(outcome: FileOutcome, message: str) -> None:
@@ -259,7 +276,7 @@ def _write_one(job: tuple) -> bool | str:
     path, observatory, context_name, updates = job
     try:
         return write_bestrefs(path, observatory, context_name, updates) or True
-    except HeaderError as exc:
+    except CrdsBatchError as exc:  # not FITS, or the file may not be updated
         return str(exc)
     except OSError as exc:
         return f"{path}: not updated: {exc.strerror or exc}"

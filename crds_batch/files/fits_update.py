@@ -14,9 +14,10 @@ import shutil
 import warnings
 from collections.abc import Sequence
 
-from .atomic import pause_hook, replace_atomically
+from .atomic import overwrite_start, pause_hook, replace_atomically
 from .fits_checksum import ZERO_CHECKSUM, checksum32, encode, ones_add
 from .headers import HeaderError
+from .write_plan import plan_write, refuse_growth
 
 BLOCK = 2880
 CARD = 80
@@ -40,17 +41,24 @@ def read_primary_header(handle) -> bytes:
 def update_fits_keywords(path: str, updates: Sequence[tuple[str, str]]) -> None:
     """Set ``(keyword, value)`` pairs, in order, in the primary header of the FITS file ``path``.
 
-    The file is replaced atomically; data bytes are unchanged and a primary
-    CHECKSUM, if present, is recomputed (DATASUM stays valid as data do not change).
+    The file is replaced atomically, or, when replacing would change it
+    (hard links, owner), its header blocks are rewritten in place (see
+    :mod:`.write_plan`); a symlink is written through to its target. Data
+    bytes are unchanged and a primary CHECKSUM, if present, is recomputed
+    (DATASUM stays valid as data do not change).
 
     Raises
     ------
     HeaderError
         The file is not FITS or its header is truncated (the file is left untouched).
+    FileUpdateError
+        The file may not be updated (permissions, or an in-place update would
+        need a bigger header); the file is left untouched.
     """
     from astropy.io import fits
 
-    with open(path, "rb") as source:
+    plan = plan_write(path)
+    with open(plan.path, "rb") as source:
         raw = read_primary_header(source)
         with warnings.catch_warnings():
             # Non-standard cards are fixed on output, as astropy's update mode (and so crds) does.
@@ -59,7 +67,12 @@ def update_fits_keywords(path: str, updates: Sequence[tuple[str, str]]) -> None:
             for keyword, value in updates:
                 header[keyword] = value
             new_raw = _with_checksum(header, source, len(raw))
-        with replace_atomically(path) as target:
+        if plan.in_place:
+            if len(new_raw) != len(raw):
+                raise refuse_growth(path, plan, len(raw), len(new_raw))
+            overwrite_start(plan.path, new_raw)
+            return
+        with replace_atomically(plan.path) as target:
             target.write(new_raw)
             pause_hook()
             source.seek(len(raw))

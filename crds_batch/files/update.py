@@ -81,9 +81,16 @@ def is_writable(path: str) -> bool:
 def write_bestrefs(path: str, observatory: str, context: str, updates: Sequence[RefUpdate]) -> bool:
     """Write ``updates`` into the header of the dataset file ``path``; True if the file was changed.
 
-    The file is replaced atomically (see :mod:`.atomic`): a failure or a kill
-    leaves the original byte-identical.  ASDF files and empty update lists
-    leave the file untouched (False).
+    The file is replaced atomically (see :mod:`.atomic`), or its header
+    rewritten in place where replacing it would change its links or owner
+    (see :mod:`.write_plan`): a failure or a kill leaves the original
+    byte-identical.  ASDF files and empty update lists leave the file
+    untouched (False).
+
+    Raises
+    ------
+    FileUpdateError
+        The file may not be updated (permissions...): it is left untouched.
     """
     pairs = header_assignments(observatory, context, updates)
     if not pairs or not is_writable(path):

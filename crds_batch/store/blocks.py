@@ -202,29 +202,39 @@ def partition(table: pa.Table) -> list[tuple[str, str, pa.Table]]:
     return pieces
 
 
+#: Powers of the hash's multiplier, highest first; grown (never shrunk) to the longest id seen.
 _POWERS = np.cumprod(np.full(4096, 0x100000001B3, np.uint64), dtype=np.uint64)[::-1].copy()
+
+
+def _powers(length: int) -> np.ndarray:
+    """At least ``length`` powers of the multiplier, highest first (the last one is the multiplier)."""
+    global _POWERS
+    if length > len(_POWERS):
+        size = 1 << (length - 1).bit_length()
+        _POWERS = np.cumprod(np.full(size, 0x100000001B3, np.uint64), dtype=np.uint64)[::-1].copy()
+    return _POWERS
 
 
 def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A 64-bit polynomial hash of each id (equal ids, equal hashes; rare collisions are possible).
 
     Used only to prove there are *no* duplicate ids cheaply: equal hashes send
-    the ingest to the exact check.
+    the ingest to the exact check. Ids of any length are hashed (ingest refuses
+    ids over :data:`.schema.MAX_ID_CHARS`, but a store may be older than that rule).
     """
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     ids = ids.cast(pa.large_string())
-    offsets = np.frombuffer(ids.buffers()[1], np.int64, len(ids) + 1, ids.offset * 8)
-    lengths = np.diff(offsets)
     if len(ids) == 0:
         return np.empty(0, np.uint64)
-    if lengths.max(initial=0) > len(_POWERS):
-        return np.arange(len(ids), dtype=np.uint64)  # never happens for real ids; distinct stand-ins
+    offsets = np.frombuffer(ids.buffers()[1], np.int64, len(ids) + 1, ids.offset * 8)
+    lengths = np.diff(offsets)
+    powers = _powers(int(lengths.max(initial=0)))
     data = np.frombuffer(ids.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].astype(np.uint64)
     starts = offsets[:-1] - offsets[0]
     # Position of each byte from the end of its id picks its power, so the hash is a per-id sum.
     from_end = np.repeat(starts + lengths, lengths) - np.arange(len(data)) - 1
-    terms = (data + np.uint64(1)) * _POWERS[len(_POWERS) - 1 - from_end]
+    terms = (data + np.uint64(1)) * powers[len(powers) - 1 - from_end]
     nonempty = lengths > 0
     sums = np.zeros(len(ids), np.uint64)
     if nonempty.any():

@@ -21,7 +21,7 @@ from filelock import FileLock
 
 from .. import settings
 from ..files.headers import HeaderError, is_dataset_file, read_parameters
-from . import layout
+from . import layout, readers
 from . import schema as S
 from .blocks import BlockResult, Staging, id_hashes, iter_blocks, partition, whole_file_batch
 from .merge import find_duplicates, merge_duplicates
@@ -114,6 +114,8 @@ def ingest(
     report = IngestReport(store=store_dir)
     with FileLock(os.path.join(store_dir, S.LOCK_NAME)):
         old = None if replace or not layout.is_store(store_dir) else layout.read_manifest(store_dir)
+        if old:  # a store written before generations had readers files gets one on its live generation
+            readers.mark(os.path.join(store_dir, old["generation"]))
         token = uuid.uuid4().hex[:12]
         staging = os.path.join(store_dir, S.STAGING_PREFIX + token)
         generation = S.GENERATION_PREFIX + time.strftime("%Y%m%dT%H%M%S") + "-" + token
@@ -130,9 +132,8 @@ def ingest(
             layout.write_manifest(store_dir, manifest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        # Keep the previous generation one round for readers that opened it just before the switch.
-        keep = {generation} | ({old["generation"]} if old else set())
-        layout.remove_stale(store_dir, keep)
+        # Older generations go once no reader holds them (a reader finishes on the generation it opened).
+        layout.remove_stale(store_dir, {generation})
     report.datasets = manifest["counts"]["datasets"]
     report.seconds = time.monotonic() - start
     return report
@@ -225,6 +226,10 @@ def _previous_files(store_dir: str, old: dict | None) -> list[WrittenFile]:
         for name, rows in zip(part["files"], part["file_rows"]):
             files.append(WrittenFile(os.path.join(gen_dir, name), part["observatory"], part["instrument"],
                                      rows, list(part["parameters"]), -1))
+    escaped = layout.outside(gen_dir, [f.path for f in files])
+    if escaped:
+        raise layout.StoreError(f"{escaped}: leads outside the store's generation {gen_dir} (a symlink); "
+                                "refusing to read it")
     return files
 
 
@@ -236,6 +241,7 @@ def _finish(staged, previous, gen_dir, staging, report, row_group_size, check=Tr
     duplicates = find_duplicates([f.path for f in files]) if check else None
     final: list[WrittenFile] = []
     os.makedirs(gen_dir, exist_ok=True)
+    readers.mark(gen_dir)
     if duplicates is not None:
         # Merge first: it reads every input, and placing moves staged files away.
         merged_files, errors = merge_duplicates(files, duplicates, gen_dir, row_group_size)

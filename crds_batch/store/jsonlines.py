@@ -89,6 +89,8 @@ def parse_block(data: bytes, split: Splitter | None = None) -> pa.Table | list[P
     if (np.any(opens[first] != starts + 1) or np.any(a[starts] != _OPEN) or np.any(end + 3 != newlines)
             or np.any(a[end + 1] != _CLOSE) or np.any(a[end + 2] != _CLOSE) or np.any(a[opens[first + 1] - 1] != _OPEN)):
         return None
+    if np.any(closes[first] - opens[first] > S.MAX_ID_CHARS):  # bytes >= characters: the careful path decides
+        return None
     line_of = np.repeat(np.arange(nlines, dtype=np.int32), per_line)
     if not _separators_ok(a, opens, closes, first, last, line_of):
         return None

@@ -38,7 +38,8 @@ def open_params(params: Sequence[str], *, workdir: str | None = None, trust_pick
     if len(params) == 1 and os.path.isdir(params[0]):
         if not is_store(params[0]):
             raise StoreError(f"{params[0]}: not a parameter store (no manifest.json); ingest it first")
-        yield Store(params[0])
+        with Store(params[0]) as store:
+            yield store
         return
     directories = [p for p in params if os.path.isdir(p)]
     if directories:
@@ -46,8 +47,8 @@ def open_params(params: Sequence[str], *, workdir: str | None = None, trust_pick
     tmp = tempfile.mkdtemp(prefix="crds-batch-params-", dir=workdir)
     try:
         report: IngestReport = ingest(params, tmp, trust_pickles=trust_pickles, progress=progress)
-        store = Store(tmp)
-        store.ingest_report = report  # the caller decides how to show skipped inputs
-        yield store
+        with Store(tmp) as store:
+            store.ingest_report = report  # the caller decides how to show skipped inputs
+            yield store
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

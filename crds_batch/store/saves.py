@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CrdsBatchError
+from . import schema as S
 
 try:  # orjson parses saves several times faster than json; json is the fallback.
     import orjson
@@ -130,6 +131,8 @@ def _parse_lines(path: str, lines: list[bytes], first_line: int) -> SaveBatch:
             for header in obj.values():
                 if type(header) is not dict or not all(type(v) in _SCALARS for v in header.values()):
                     raise TypeError
+            if max(map(len, obj), default=0) > S.MAX_ID_CHARS:
+                raise TypeError
         for obj in parsed:
             batch.ids.extend(obj)
             batch.headers.extend(obj.values())
@@ -172,6 +175,10 @@ def _too_deep(value) -> bool:
 
 def _add_datasets(batch: SaveBatch, obj: dict, where: str) -> None:
     for dataset_id, header in obj.items():
+        if isinstance(dataset_id, str) and len(dataset_id) > S.MAX_ID_CHARS:
+            batch.bad_datasets.append(f"{where}: dataset {dataset_id:.40}...: an id longer than {S.MAX_ID_CHARS} "
+                                      f"characters ({len(dataset_id)}) is refused")
+            continue
         if isinstance(header, dict):
             deep = next((key for key, value in header.items()
                          if type(value) not in _SCALARS and _too_deep(value)), None)

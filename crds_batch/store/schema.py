@@ -32,6 +32,13 @@ MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".ingest.lock"
 GENERATION_PREFIX = "gen-"
 STAGING_PREFIX = ".staging-"
+#: In each generation: the file its readers hold a shared lock on (see :mod:`.readers`).
+READERS_NAME = ".readers"
+
+#: Longest dataset id accepted, in characters. Real ids are under 100
+#: (``JW01234001001_02101_00001_NRCA1:...`` is 63); a longer one is a
+#: per-dataset error at ingest, so ids stay cheap to hash, compare and print.
+MAX_ID_CHARS = 1024
 
 #: Partition value of datasets whose instrument is not known (yet): a later
 #: source may supply it; those still unknown at the end are reported.

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from . import layout
+from . import layout, readers
 from . import schema as S
 from .selection import Selection
 
@@ -32,9 +32,16 @@ def damaged_files_are_errors(where: str) -> Iterator[None]:
 #: add overhead (20,000 rows in 2,000 partitions took 177 s, 2.5 s with the default).
 MIN_PARTITION_ROWS = 10_000
 
+#: Times a reader reads the manifest again when the generation it named was removed before it got hold of it.
+_OPEN_ATTEMPTS = 20
+
 
 class Store:
     """A parameter store directory, read as of the manifest at opening.
+
+    The generation opened is held (see :mod:`.readers`) until :meth:`close`,
+    the end of a ``with`` block, or the object's collection: ingests meanwhile
+    keep its files.
 
     Parameters
     ----------
@@ -44,8 +51,44 @@ class Store:
 
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
-        self.manifest: dict[str, Any] = layout.read_manifest(self.path)
-        self._gen_dir = os.path.join(self.path, self.manifest["generation"])
+        self._hold: readers.GenerationHold | None = None
+        for _attempt in range(_OPEN_ATTEMPTS):
+            self.manifest: dict[str, Any] = layout.read_manifest(self.path)
+            self._gen_dir = os.path.join(self.path, self.manifest["generation"])
+            self._hold = readers.hold(self._gen_dir)
+            if self._hold is not None or self._unheld_legacy():
+                self._check_inside()
+                return
+        raise layout.StoreError(f"{self.path}: the store changed {_OPEN_ATTEMPTS} times while opening it; try again")
+
+    def _unheld_legacy(self) -> bool:
+        """True if the live generation has no readers file (written before they existed): read it unheld."""
+        return (layout.read_manifest(self.path)["generation"] == self.manifest["generation"]
+                and os.path.isdir(self._gen_dir)
+                and not os.path.exists(os.path.join(self._gen_dir, S.READERS_NAME)))
+
+    def _check_inside(self) -> None:
+        """Refuse a store whose files lead out of its generation through symlinks."""
+        escaped = layout.outside(self._gen_dir, self.files())
+        if escaped:
+            self.close()
+            raise layout.StoreError(f"{escaped}: leads outside the store's generation {self._gen_dir} (a symlink); "
+                                    "refusing to read it")
+
+    def close(self) -> None:
+        """Let go of the generation (an ingest may then remove it); the object must not be read after."""
+        if self._hold is not None:
+            self._hold.release()
+            self._hold = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict:
+        return dict(self.__dict__, _hold=None)  # a copy elsewhere reads the same files but holds nothing
 
     def __repr__(self) -> str:
         return f"Store({self.path!r}, datasets={len(self)})"

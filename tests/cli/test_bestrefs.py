@@ -16,11 +16,11 @@ def _md5(path):
 
 
 def test_bad_files_one_line_each_others_updated(test_data_dir, tmp_path, capsys):
-    good = str(shutil.copy(test_data_dir / "hst" / "j8bt06o6q_raw.fits", tmp_path / "good_raw.fits"))
-    truncated = str(shutil.copy(test_data_dir / "hst" / "truncated.fits", tmp_path / "truncated.fits"))
+    good = str(shutil.copyfile(test_data_dir / "hst" / "j8bt06o6q_raw.fits", tmp_path / "good_raw.fits"))
+    truncated = str(shutil.copyfile(test_data_dir / "hst" / "truncated.fits", tmp_path / "truncated.fits"))
     notfits = tmp_path / "notfits.fits"
     notfits.write_text("hello\n")
-    missing = str(shutil.copy(test_data_dir / "hst" / "missing_keyword.fits", tmp_path / "missing_keyword.fits"))
+    missing = str(shutil.copyfile(test_data_dir / "hst" / "missing_keyword.fits", tmp_path / "missing_keyword.fits"))
     before = {p: _md5(p) for p in (truncated, str(notfits))}
     code = main(["bestrefs", "--files", good, truncated, str(notfits), missing, "--new-context", "hst_0729.pmap",
                  "--update-bestrefs", "-q"])
@@ -37,7 +37,7 @@ def test_bad_files_one_line_each_others_updated(test_data_dir, tmp_path, capsys)
 
 
 def test_dry_run_writes_nothing(test_data_dir, tmp_path, capsys):
-    path = str(shutil.copy(test_data_dir / "hst" / "j8bt09jcq_raw.fits", tmp_path / "j8bt09jcq_raw.fits"))
+    path = str(shutil.copyfile(test_data_dir / "hst" / "j8bt09jcq_raw.fits", tmp_path / "j8bt09jcq_raw.fits"))
     digest = _md5(path)
     assert main(["bestrefs", "--files", path, "--new-context", "hst_0729.pmap", "--print-new-references",
                  "-q"]) == EXIT_OK
@@ -51,7 +51,7 @@ def test_files_needs_a_mode(capsys):
 
 
 def test_asdf_printed_not_written(test_data_dir, tmp_path, capsys):
-    path = str(shutil.copy(test_data_dir / "jwst" / "valid.asdf", tmp_path / "valid.asdf"))
+    path = str(shutil.copyfile(test_data_dir / "jwst" / "valid.asdf", tmp_path / "valid.asdf"))
     digest = _md5(path)
     code = main(["bestrefs", "--files", path, "--new-context", "jwst_0541.pmap", "--update-bestrefs",
                  "--print-new-references", "-q"])
@@ -69,8 +69,8 @@ def test_jwst_fits_update_equals_crds(test_data_dir, tmp_path):
     names = ["jwst_miri_flat_slitlessprism.fits", "niriss_ref_photom.fits"]
     (tmp_path / "ours").mkdir()
     (tmp_path / "crds").mkdir()
-    ours = [str(shutil.copy(test_data_dir / "jwst" / n, tmp_path / "ours" / n)) for n in names]
-    theirs = [str(shutil.copy(test_data_dir / "jwst" / n, tmp_path / "crds" / n)) for n in names]
+    ours = [str(shutil.copyfile(test_data_dir / "jwst" / n, tmp_path / "ours" / n)) for n in names]
+    theirs = [str(shutil.copyfile(test_data_dir / "jwst" / n, tmp_path / "crds" / n)) for n in names]
     main(["bestrefs", "--files", *ours, "--new-context", "jwst_0541.pmap", "--update-bestrefs", "-q"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # astropy warns of the HIERARCH cards crds writes

@@ -39,7 +39,7 @@ def bad_cache(tmp_path, monkeypatch):
 
 def _copy(test_data_dir, directory):
     directory.mkdir()
-    return str(shutil.copy(test_data_dir / "hst" / RAW, directory / RAW))
+    return str(shutil.copyfile(test_data_dir / "hst" / RAW, directory / RAW))
 
 
 def _crds_errors(path, context, *flags):

@@ -19,7 +19,8 @@ from crds_batch.files.update import RefUpdate, header_assignments, write_bestref
 
 @pytest.fixture
 def raw(test_data_dir, tmp_path):
-    return str(shutil.copy(test_data_dir / "hst" / "j8bt05njq_raw.fits", tmp_path / "j8bt05njq_raw.fits"))
+    # copyfile, not copy: the shared originals are read-only, and read-only files are not updated.
+    return str(shutil.copyfile(test_data_dir / "hst" / "j8bt05njq_raw.fits", tmp_path / "j8bt05njq_raw.fits"))
 
 
 def _primary_size(path):
@@ -115,7 +116,7 @@ def test_killed_mid_write_leaves_original(raw, tmp_path):
 def test_parallel_runner_updates_every_file(raw, tmp_path):
     from crds_batch.files.bestrefs import PARALLEL_MIN_FILES, FilesRequest, run_files
 
-    files = [str(shutil.copy(raw, tmp_path / f"d{i:03d}_raw.fits")) for i in range(PARALLEL_MIN_FILES)]
+    files = [str(shutil.copyfile(raw, tmp_path / f"d{i:03d}_raw.fits")) for i in range(PARALLEL_MIN_FILES)]
     result = run_files(FilesRequest(tuple(files), new_context="hst_0729.pmap", update=True, workers=2))
     assert result.error_count == 0 and all(o.written for o in result.outcomes)
     assert {fits.getval(f, "DARKFILE") for f in files} == {fits.getval(files[0], "DARKFILE")}

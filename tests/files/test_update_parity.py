@@ -21,7 +21,7 @@ def _raw_files(test_data_dir):
 
 def _copies(files, directory):
     directory.mkdir()
-    return [str(shutil.copy(f, directory / f.name)) for f in files]
+    return [str(shutil.copyfile(f, directory / f.name)) for f in files]
 
 
 def _cards(path):
