@@ -36,3 +36,7 @@ class BadRulesError(CrdsBatchError):
 
 class BadReferenceError(CrdsBatchError):
     """A recommended reference is marked bad (crds CrdsBadReferenceError)."""
+
+
+class ContextMismatchError(CrdsBatchError):
+    """Two mappings that cannot be compared: different observatories or kinds (.pmap vs .imap)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..errors import ContextMismatchError
 from ..rules.parsing import ParsedMapping, SelectorCall
 from .mapping_tree import is_special, load_parsed, reference_names
 
@@ -95,6 +96,7 @@ class ContextDiff:
 def diff_contexts(old: str, new: str) -> ContextDiff:
     """Logical differences between two mappings of the same kind (normally two .pmaps)."""
     old_parsed, new_parsed = load_parsed(old), load_parsed(new)
+    check_comparable(old, old_parsed, new, new_parsed)
     differences = tuple(sorted(_mapping_differences(old_parsed, new_parsed, ()),
                                key=lambda d: (d.mappings, d.message)))
     affected: dict[str, set[str]] = defaultdict(set)
@@ -102,6 +104,19 @@ def diff_contexts(old: str, new: str) -> ContextDiff:
         if not diff.boring and diff.affects and all(diff.affects):
             affected[diff.affects[0]].add(diff.affects[1])
     return ContextDiff(old, new, differences, {k: frozenset(v) for k, v in affected.items()})
+
+
+def check_comparable(old: str, old_parsed: ParsedMapping, new: str, new_parsed: ParsedMapping) -> None:
+    """Refuse, in one line, two mappings of different observatories or kinds (a .pmap and an .imap...)."""
+    for what in ("observatory", "mapping"):
+        old_value = str(old_parsed.header.get(what, "?")).lower()
+        new_value = str(new_parsed.header.get(what, "?")).lower()
+        if old_value != new_value:
+            noun = "observatories" if what == "observatory" else "kinds"
+            raise ContextMismatchError(
+                f"Cannot compare {old_parsed.name} ({what} {old_value}) with {new_parsed.name} "
+                f"({what} {new_value}): the two contexts must be of the same observatory and kind, "
+                f"not different {noun}")
 
 
 def _properties(parsed: ParsedMapping) -> tuple[str, str]:
