@@ -93,7 +93,7 @@ def resolve_context(
         if observatory is None:
             observatory = env.get("CRDS_OBSERVATORY")
         if observatory is None:
-            raise UnknownContextError("No context given: pass --new-context/--context or set CRDS_CONTEXT")
+            raise UnknownContextError("No context given: pass --new-context or set CRDS_CONTEXT")
         context = f"{observatory.lower()}-operational"
     context = strip_uri(context)
     if is_mapping_name(context):
