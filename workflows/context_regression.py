@@ -7,7 +7,7 @@ a store), checks the context on every dataset, and writes:
 
 - ``<out>/report.html``: one self-contained page (summary, error classes, plots);
 - ``<out>/unique_errors.txt``: the classes in crds's ``--dump-unique-errors`` form;
-- ``<out>/errors.parquet``, ``changes.parquet``, ``summary.json`` (the raw results).
+- ``<out>/errors.parquet``, ``changes.parquet``, ``error_classes.csv``, ``summary.json`` (the raw results).
 
 Usage::
 

@@ -274,6 +274,16 @@ class CheckResult(AffectedResult):
         })
         return summary
 
+    def outputs(self) -> dict[str, Callable[[str], None]]:
+        """changes.parquet, errors.parquet, error_classes.csv, summary.json: no affected list or update counts."""
+        inherited = super().outputs()
+        return {
+            "changes.parquet": inherited["changes.parquet"],
+            "errors.parquet": inherited["errors.parquet"],
+            "error_classes.csv": lambda path: self.unique_errors().to_frame().to_csv(path, index=False),
+            "summary.json": inherited["summary.json"],
+        }
+
 
 def run_check(
     request: CheckRequest,
