@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .partition import TALLY_COLUMNS, AffectedPlan
+from .scope import DatasetCounts
 from .unique_errors import UniqueErrors, classify
 
 
@@ -25,6 +26,8 @@ class AffectedResult:
     affected_types: list[tuple[str, str]] = field(default_factory=list)
     #: Datasets per (instrument, observation year, outcome), for reports.
     tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
+    #: What the run read, processed and skipped of the store (None when not counted).
+    counts: DatasetCounts | None = None
 
     @property
     def updates(self) -> pd.DataFrame:
@@ -85,6 +88,7 @@ class AffectedResult:
             "updates": int(len(self.updates)),
             "errors": self.error_count,
             "warnings": int((self.errors["level"] == "warning").sum()),
+            "datasets": self.counts.as_dict() if self.counts is not None else None,
         }
 
     def outputs(self) -> dict[str, Callable[[str], None]]:

@@ -120,6 +120,8 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
         click.echo(f"{summary['new_context']}: {summary['datasets_processed']:,} datasets in {seconds:.1f} s{rate}; "
                    f"{summary['datasets_failed']:,} failed; {unique.total:,} errors in "
                    f"{len(unique.classes):,} classes ({unique.untracked:,} untracked)", err=True)
+        if result.counts is not None:
+            click.echo(f"datasets: {result.counts.line()}", err=True)
     return EXIT_ERRORS if unique.total else EXIT_OK
 
 
