@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ..errors import CacheError, UnknownContextError
 from ..observatories import OBSERVATORIES, observatory_of_name
-from .paths import CachePaths, strip_uri
+from .paths import CachePaths, strip_uri, user_mapping_path
 
 MAPPING_EXTENSIONS = (".pmap", ".imap", ".rmap")
 
@@ -84,7 +84,10 @@ def resolve_context(
     ``None`` means ``CRDS_CONTEXT``, else the observatory's operational context.
     Symbolic names: ``<obs>-operational``, ``<obs>-latest``, ``latest``,
     ``<obs>-edit``, ``<obs>-versions``. Date-based specs need a server and are
-    refused here with a clear message.
+    refused here with a clear message. A mapping name follows crds's rule for
+    user-given files (:func:`~.paths.user_mapping_path`): a plain name that
+    exists in the current directory is read from there (an absolute path is
+    returned), ``crds://name`` from the cache.
     """
     env = os.environ if env is None else env
     if context is None:
@@ -95,9 +98,9 @@ def resolve_context(
         if observatory is None:
             raise UnknownContextError("No context given: pass --new-context or set CRDS_CONTEXT")
         context = f"{observatory.lower()}-operational"
-    context = strip_uri(context)
     if is_mapping_name(context):
-        return context
+        return user_mapping_path(context)  # crds's rule: ./name if it exists here, crds://name the cache
+    context = strip_uri(context)
     if observatory is None:
         observatory = context.split("-", 1)[0] if "-" in context else env.get("CRDS_OBSERVATORY")
     if observatory is None or observatory.lower() not in OBSERVATORIES:
