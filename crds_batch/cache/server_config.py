@@ -78,6 +78,8 @@ def resolve_context(
     context: str | None = None,
     observatory: str | None = None,
     env: Mapping[str, str] | None = None,
+    *,
+    user_files: bool = True,
 ) -> str:
     """Turn a context spec into a mapping name, as crds does offline.
 
@@ -87,7 +89,8 @@ def resolve_context(
     refused here with a clear message. A mapping name follows crds's rule for
     user-given files (:func:`~.paths.user_mapping_path`): a plain name that
     exists in the current directory is read from there (an absolute path is
-    returned), ``crds://name`` from the cache.
+    returned), ``crds://name`` from the cache. ``user_files=False`` reads every
+    plain name from the cache, as crds's Python API (``getrecommendations``) does.
     """
     env = os.environ if env is None else env
     if context is None:
@@ -99,7 +102,8 @@ def resolve_context(
             raise UnknownContextError("No context given: pass --new-context or set CRDS_CONTEXT")
         context = f"{observatory.lower()}-operational"
     if is_mapping_name(context):
-        return user_mapping_path(context)  # crds's rule: ./name if it exists here, crds://name the cache
+        # crds's rule for names users give: ./name if it exists here, crds://name the cache.
+        return user_mapping_path(context) if user_files else strip_uri(context)
     context = strip_uri(context)
     if observatory is None:
         observatory = context.split("-", 1)[0] if "-" in context else env.get("CRDS_OBSERVATORY")

@@ -84,3 +84,15 @@ def test_same_name_old_and_new_in_two_places_is_one_line_exit_3(workdir, cache_d
                  "--params", str(test_data_dir / "hst" / "test_cos.json"), "--no-cluster", "--quiet"])
     [line] = capsys.readouterr().err.strip().splitlines()
     assert code == 3 and "two files of one name" in line
+
+
+def test_python_api_reads_the_cache_like_crds(workdir, test_data_dir):
+    """crds.getrecommendations reads contexts from the cache only: so does crds_batch.getrecommendations."""
+    import crds_batch
+    from crds_batch.files.headers import read_parameters
+
+    params = read_parameters(str(test_data_dir / "hst" / "j8bt05njq_raw.fits")).parameters
+    expected = crds_batch.getrecommendations(params, "hst_0729.pmap")
+    (workdir / "hst_0729.pmap").write_text("not a mapping\n")
+    assert crds_batch.getrecommendations(params, "hst_0729.pmap") == expected
+    assert main(["diff", "hst_0729.pmap", "crds://hst_0729.pmap"]) == 3  # the command line reads ./hst_0729.pmap
