@@ -66,7 +66,7 @@ def explain_errors(errors: int, invalid_fraction: float) -> list[str]:
         return [f"{errors:,} errors in a clean archive: this is a bug in crds-batch's demo, please report it."]
     return [f"The {errors:,} errors are deliberate: {invalid_fraction:.0%} of the generated datasets carry an "
             f"invalid value and {invalid_fraction:.0%} a date before the first rule, so the demo shows how errors "
-            "are reported (crds reports the same datasets). They do not fail the demo (exit 0); "
+            "are reported. They do not fail the demo (exit 0); "
             "--invalid-fraction 0 gives a clean archive."]
 
 
