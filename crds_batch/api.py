@@ -63,7 +63,7 @@ def getrecommendations(parameters: Mapping[str, Any], context: str | None = None
             observatory = observatory_of_name(context.rsplit("/", 1)[-1]).name
         except Exception:
             observatory = None
-    final = resolve_context(context, observatory)
+    final = resolve_context(context, observatory, user_files=False)  # crds's API reads the cache only
     observatory = observatory or observatory_of_name(final.rsplit("/", 1)[-1]).name
     mapping = load_mapping(final)
     params = clean_parameters(parameters, observatory)

@@ -40,3 +40,7 @@ class BadReferenceError(CrdsBatchError):
 
 class FileUpdateError(CrdsBatchError):
     """A dataset file may not be updated (permissions, links, owner): it is left untouched."""
+
+
+class ContextMismatchError(CrdsBatchError):
+    """Two mappings that cannot be compared: different observatories or kinds (.pmap vs .imap)."""

@@ -7,7 +7,7 @@ a store), checks the context on every dataset, and writes:
 
 - ``<out>/report.html``: one self-contained page (summary, error classes, plots);
 - ``<out>/unique_errors.txt``: the classes in crds's ``--dump-unique-errors`` form;
-- ``<out>/errors.parquet``, ``changes.parquet``, ``summary.json`` (the raw results).
+- ``<out>/errors.parquet``, ``changes.parquet``, ``error_classes.csv``, ``summary.json`` (the raw results).
 
 Usage::
 
@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="Also compare with the assignments recorded in the parameters.")
     parser.add_argument("--differences-are-errors", action="store_true",
                         help="With --compare-source-bestrefs, differences count as errors.")
+    parser.add_argument("--undefined-differences-ok", action="store_true",
+                        help="Lookups that match no rule are N/A, not errors (default: errors, as crds "
+                             "bestrefs --check-context and crds-batch check-context).")
     parser.add_argument("--types", nargs="*", default=[], help="Only these reference types.")
     parser.add_argument("--trust-pickles", action="store_true", help="Allow .pkl saves.")
     add_cluster_arguments(parser)
@@ -61,7 +64,10 @@ def run(args: argparse.Namespace) -> CheckResult:
         new_context=args.context,
         types=tuple(args.types),
         compare_source=args.compare_source_bestrefs,
-        compare=CompareOptions(differences_are_errors=args.differences_are_errors),
+        # crds --check-context: undefined and N/A differences matter (unless --undefined-differences-ok).
+        compare=CompareOptions(undefined_differences_matter=not args.undefined_differences_ok,
+                               na_differences_matter=not args.undefined_differences_ok,
+                               differences_are_errors=args.differences_are_errors),
     )
     result = run_check(request, Store(args.store), cluster_from_arguments(args), log=log)
     os.makedirs(args.out, exist_ok=True)

@@ -20,6 +20,7 @@ from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult
+from .scope import DatasetCounts, check_scope, dataset_counts
 
 
 def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str], Any]) -> PartitionResult:
@@ -54,12 +55,13 @@ def run_affected(
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
     tasks = partition_frames(source, planned.columns)
+    check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
                              log=log, progress=progress)
-    return _gather(planned, results)
+    return _gather(planned, results, dataset_counts(source, planned.plan.observatory, planned.columns, results))
 
 
-def _gather(planned: Planned, results: list[PartitionResult]) -> AffectedResult:
+def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCounts) -> AffectedResult:
     return AffectedResult(
         plan=planned.plan,
         changes=concat_frames([r.changes for r in results], CHANGE_COLUMNS),
@@ -68,4 +70,5 @@ def _gather(planned: Planned, results: list[PartitionResult]) -> AffectedResult:
         datasets=sum(r.datasets for r in results),
         affected_types=planned.diff.affected_pairs(),
         tally=concat_frames([r.tally for r in results], TALLY_COLUMNS),
+        counts=counts,
     )

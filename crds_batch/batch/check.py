@@ -31,6 +31,7 @@ from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, _bad_rules_errors,
                         _changes, _dataset_errors, _lookup_errors, partition_result, select_rows)
 from .results import AffectedResult
+from .scope import check_scope, dataset_counts
 
 #: Key of ``AffectedPlan.bad_rules`` for instruments the context does not have.
 ANY_INSTRUMENT = "*"
@@ -164,7 +165,7 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
     selected = select_rows(frame, plan)
     frame, instruments = selected.frame, selected.instruments
     if frame.empty:
-        return PartitionResult.empty()
+        return PartitionResult.empty(selected)
     compare_source = plan.old_source == "recorded"
     changes, errors, affected, new_frames = [], [], [], []
     for instrument in sorted(set(instruments)):
@@ -240,14 +241,24 @@ def _recorded(rows: pd.DataFrame, observatory: str, kinds: tuple[str, ...]) -> d
     return recorded
 
 
-def _with_unknown_instruments(planned: PlannedCheck, source: Any) -> dict[str, list[str]]:
-    """Also read the observatory's datasets of instruments the context lacks: crds fails each of them."""
+def _with_unknown_instruments(planned: PlannedCheck, source: Any,
+                              instruments: tuple[str, ...] | None = None) -> dict[str, list[str]]:
+    """Also read the observatory's datasets of instruments the context lacks: crds fails each of them.
+
+    Instruments the context has but ``--instruments`` left out are not read at all.
+    """
+    from ..rules.loading import load_context
+
     plan = planned.plan.base
     columns = dict(planned.columns)
+    known = set(load_context(plan.new_context).instruments)
     keyword = get_observatory(plan.observatory).instrument_keyword
     for observatory, instrument in source.instruments():
-        if observatory.lower() == plan.observatory and instrument.lower() not in columns:
-            columns[instrument.lower()] = [keyword]
+        name = instrument.lower()
+        if observatory.lower() != plan.observatory or name in columns or name in known:
+            continue
+        if instruments is None or name in instruments:
+            columns[name] = [keyword]
     return columns
 
 
@@ -273,6 +284,16 @@ class CheckResult(AffectedResult):
             "datasets_failed": self.failed_datasets(),
         })
         return summary
+
+    def outputs(self) -> dict[str, Callable[[str], None]]:
+        """changes.parquet, errors.parquet, error_classes.csv, summary.json: no affected list or update counts."""
+        inherited = super().outputs()
+        return {
+            "changes.parquet": inherited["changes.parquet"],
+            "errors.parquet": inherited["errors.parquet"],
+            "error_classes.csv": lambda path: self.unique_errors().to_frame().to_csv(path, index=False),
+            "summary.json": inherited["summary.json"],
+        }
 
 
 def run_check(
@@ -305,7 +326,9 @@ def run_check(
     planned = plan_check(request)
     log(f"Checking {planned.plan.base.new_context}"
         + (" against the recorded assignments" if request.compare_source else ""))
-    tasks = partition_frames(source, _with_unknown_instruments(planned, source))
+    columns = _with_unknown_instruments(planned, source, request.instruments)
+    tasks = partition_frames(source, columns)
+    check_scope(source, planned.plan.base.observatory, planned.plan.base.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, check_worker, planned.mapping_names,
                              cluster or ClusterOptions(), log=log, progress=progress)
     new_results = [r.extra.get("new_results") for r in results]
@@ -317,4 +340,5 @@ def run_check(
         datasets=sum(r.datasets for r in results),
         tally=concat_frames([r.tally for r in results], TALLY_COLUMNS),
         new_results=concat_frames(new_results, ["dataset_id"]) if request.update_pickle else None,
+        counts=dataset_counts(source, planned.plan.base.observatory, columns, results),
     )

@@ -92,6 +92,9 @@ class SelectedRows:
     frame: pd.DataFrame
     instruments: np.ndarray  # upper case, '' when absent
     exposure_times: np.ndarray  # crds's EXPTIME text
+    #: Rows read but left out: by --only-ids/--drop-ids, then (of the rest) by --datasets-since.
+    filtered_ids: int = 0
+    before_since: int = 0
 
 
 def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
@@ -99,12 +102,14 @@ def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
     instruments = row_instruments(frame, plan.observatory)
     exptimes = exposure_times(frame)
     keep = np.ones(len(frame), dtype=bool)
+    filtered_ids = 0
     if plan.drop_ids or plan.only_ids is not None:
         ids = frame["dataset_id"].astype(str).str.upper()
         if plan.drop_ids:
             keep &= ~ids.isin(plan.drop_ids).to_numpy()
         if plan.only_ids is not None:
             keep &= ids.isin(plan.only_ids).to_numpy()
+        filtered_ids = int((~keep).sum())
     if plan.since:
         if isinstance(plan.since, str):
             since = np.full(len(frame), plan.since, dtype=object)
@@ -114,7 +119,8 @@ def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
         keep &= exptimes >= since
     if keep.all():
         return SelectedRows(frame, instruments, exptimes)
-    return SelectedRows(frame.loc[keep], instruments[keep], exptimes[keep])
+    before_since = int((~keep).sum()) - filtered_ids
+    return SelectedRows(frame.loc[keep], instruments[keep], exptimes[keep], filtered_ids, before_since)
 
 
 @dataclass
@@ -128,10 +134,15 @@ class PartitionResult:
     tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
     #: Optional per-job extras (e.g. the new results of every type, for --update-pickle).
     extra: dict = field(default_factory=dict)
+    #: Rows read but skipped (see :class:`SelectedRows`).
+    filtered_ids: int = 0
+    before_since: int = 0
 
     @classmethod
-    def empty(cls) -> PartitionResult:
-        return cls(pd.DataFrame(columns=CHANGE_COLUMNS), pd.DataFrame(columns=ERROR_COLUMNS), [], 0)
+    def empty(cls, selected: SelectedRows | None = None) -> PartitionResult:
+        skipped = (selected.filtered_ids, selected.before_since) if selected is not None else (0, 0)
+        return cls(pd.DataFrame(columns=CHANGE_COLUMNS), pd.DataFrame(columns=ERROR_COLUMNS), [], 0,
+                   filtered_ids=skipped[0], before_since=skipped[1])
 
 
 def tally(selected: SelectedRows, affected: set, failed: set) -> pd.DataFrame:
@@ -160,7 +171,7 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
     selected = select_rows(frame, plan)
     frame, instruments = selected.frame, selected.instruments
     if frame.empty:
-        return PartitionResult.empty()
+        return PartitionResult.empty(selected)
     changes, errors, affected = [], [], []
     for instrument in sorted(set(instruments)):
         rows = frame.loc[instruments == instrument]
@@ -205,6 +216,8 @@ def partition_result(selected: SelectedRows, changes: list, errors: list, affect
         datasets=len(selected.frame),
         tally=tally(selected, set(affected), failed),
         extra=extra or {},
+        filtered_ids=selected.filtered_ids,
+        before_since=selected.before_since,
     )
 
 

@@ -1,9 +1,11 @@
 """Planning an affected-datasets run: which instruments, types, dates and columns."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
-from ..cache import load_server_config, resolve_context
+from ..cache import load_server_config, locate_mapping, resolve_context
+from ..errors import ContextMismatchError
 from ..observatories import get_observatory
 from ..store.selection import normalize_id, parse_since
 from ..tools.diff import ContextDiff, datasets_since_auto, diff_contexts
@@ -45,6 +47,7 @@ def plan_affected(request: AffectedRequest) -> Planned:
     from ..rules.loading import instrument_closure, load_context
 
     old_name, new_name = resolve_context(request.old_context), resolve_context(request.new_context)
+    _check_distinct_files(old_name, new_name)
     old_ctx, new_ctx = load_context(old_name), load_context(new_name)
     observatory = new_ctx.observatory.lower()
     diff = diff_contexts(old_name, new_name)
@@ -90,6 +93,15 @@ def plan_affected(request: AffectedRequest) -> Planned:
         allow_bad_references=request.allow_bad_references,
     )
     return Planned(plan, diff, columns, tuple(sorted(names)))
+
+
+def _check_distinct_files(old_name: str, new_name: str) -> None:
+    """Refuse two different files of one name (an edited copy beside the cache's): the rules travel by name."""
+    old_path, new_path = locate_mapping(old_name), locate_mapping(new_name)
+    if os.path.basename(old_path) == os.path.basename(new_path) and old_path != new_path:
+        raise ContextMismatchError(
+            f"--old-context {old_path} and --new-context {new_path} are two files of one name: "
+            "give the edited copy a new name (CRDS mapping names are versions)")
 
 
 def _since(spec: str | None, diff: ContextDiff):

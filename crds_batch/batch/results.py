@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .partition import TALLY_COLUMNS, AffectedPlan
+from .scope import DatasetCounts
 from .unique_errors import UniqueErrors, classify
 
 
@@ -24,6 +26,8 @@ class AffectedResult:
     affected_types: list[tuple[str, str]] = field(default_factory=list)
     #: Datasets per (instrument, observation year, outcome), for reports.
     tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
+    #: What the run read, processed and skipped of the store (None when not counted).
+    counts: DatasetCounts | None = None
 
     @property
     def updates(self) -> pd.DataFrame:
@@ -84,25 +88,29 @@ class AffectedResult:
             "updates": int(len(self.updates)),
             "errors": self.error_count,
             "warnings": int((self.errors["level"] == "warning").sum()),
+            "datasets": self.counts.as_dict() if self.counts is not None else None,
+        }
+
+    def outputs(self) -> dict[str, Callable[[str], None]]:
+        """The files ``--output DIR`` holds: name -> writer(path)."""
+        return {
+            "changes.parquet": lambda p: self.changes.to_parquet(p, index=False),  # strings, dictionary-encoded
+            "errors.parquet": lambda p: self.errors.astype(str).to_parquet(p, index=False),
+            "update_counts.json": lambda p: _write_text(p, json.dumps(self.update_counts(), indent=2)),
+            "summary.json": lambda p: _write_text(p, json.dumps(self.summary(), indent=2)),
+            "affected.txt": lambda p: _write_text(p, "".join(f"{i}\n" for i in self.affected_products())),
         }
 
     def write(self, directory: str) -> list[str]:
-        """Write changes.parquet, errors.parquet, update_counts.json, summary.json, affected.txt."""
+        """Write the :meth:`outputs` into ``directory``, each one atomically; return their paths."""
         os.makedirs(directory, exist_ok=True)
         written = []
-
-        def _atomic(name: str, writer) -> None:
+        for name, writer in self.outputs().items():
             path = os.path.join(directory, name)
             temp = path + ".tmp"
             writer(temp)
             os.replace(temp, path)
             written.append(path)
-
-        _atomic("changes.parquet", lambda p: self.changes.to_parquet(p, index=False))  # strings, dictionary-encoded
-        _atomic("errors.parquet", lambda p: self.errors.astype(str).to_parquet(p, index=False))
-        _atomic("update_counts.json", lambda p: _write_text(p, json.dumps(self.update_counts(), indent=2)))
-        _atomic("summary.json", lambda p: _write_text(p, json.dumps(self.summary(), indent=2)))
-        _atomic("affected.txt", lambda p: _write_text(p, "".join(f"{i}\n" for i in self.affected_products())))
         return written
 
 

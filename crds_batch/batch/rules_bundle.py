@@ -17,7 +17,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 
-from ..cache import locate_mapping
+from ..cache import directories_of, locate_near
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,19 @@ class RulesBundle:
 
     @classmethod
     def from_names(cls, names) -> RulesBundle:
-        files = []
-        for name in sorted(set(names)):
-            with open(locate_mapping(name), encoding="utf-8") as handle:
-                files.append((name, handle.read()))
+        """Read the mappings ``names``: paths as given, plain names beside those paths when there, else the cache.
+
+        Files are keyed by base name, so a context given as a path loads on workers as its base name.
+        """
+        names = set(names)
+        near = directories_of(*names)
+        texts: dict[str, str] = {}
+        for name in sorted(names, key=lambda n: (not os.path.dirname(n), n)):  # paths first
+            base = os.path.basename(name)
+            if base not in texts:
+                with open(name if os.path.dirname(name) else locate_near(name, near), encoding="utf-8") as handle:
+                    texts[base] = handle.read()
+        files = sorted(texts.items())
         digest = hashlib.sha1("\0".join(f"{n}\0{t}" for n, t in files).encode("utf-8")).hexdigest()
         return cls(tuple(files), digest)
 
@@ -71,4 +80,4 @@ def load_from_bundle(bundle: RulesBundle, context: str):
     """Load ``context`` from the bundle's files on this worker (parsed once per process)."""
     from ..rules.loading import load_mapping
 
-    return load_mapping(os.path.join(install(bundle), context))
+    return load_mapping(os.path.join(install(bundle), os.path.basename(context)))

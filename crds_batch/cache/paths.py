@@ -82,6 +82,42 @@ def strip_uri(name: str) -> str:
     return name[len(CRDS_URI):] if name.startswith(CRDS_URI) else name
 
 
+def user_mapping_path(name: str) -> str:
+    """Where a mapping named on the command line is read from, by crds's rule for user-given files.
+
+    crds (>= 7.3.1, ``cmdline.Script.locate_file_outside_cache``) reads a plain
+    file name from the current directory and ``crds://name`` from the cache.
+    Here: ``crds://name`` -> ``name`` (the cache); a name with a directory ->
+    that path; a plain name that exists in the current directory -> that file
+    (absolute path); any other plain name -> ``name`` (the cache, where crds
+    bestrefs and crds-batch have always looked for context names).
+    """
+    if name.startswith(CRDS_URI):
+        return strip_uri(name)
+    if os.path.dirname(name) or os.path.isfile(name):
+        return os.path.abspath(name)
+    return name
+
+
+def locate_near(name: str, directories: tuple[str, ...] | list[str] = ()) -> str:
+    """Path of child mapping ``name`` of mappings read from ``directories``: beside them when there, else the cache.
+
+    A mapping read from outside the cache (a delivery being prepared) finds its
+    new children beside it and the unchanged ones in the cache.
+    """
+    if not os.path.dirname(strip_uri(name)):
+        for directory in directories:
+            candidate = os.path.join(directory, strip_uri(name))
+            if os.path.isfile(candidate):
+                return candidate
+    return locate_mapping(name)
+
+
+def directories_of(*names: str) -> tuple[str, ...]:
+    """The directories of those ``names`` that are paths (mappings read from outside the cache)."""
+    return tuple(dict.fromkeys(os.path.dirname(name) for name in names if os.path.dirname(name)))
+
+
 def locate_mapping(name: str, env: Mapping[str, str] | None = None) -> str:
     """Path of mapping ``name`` (a bare name, ``crds://`` name, or a path)."""
     name = strip_uri(name)

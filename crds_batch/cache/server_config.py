@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ..errors import CacheError, UnknownContextError
 from ..observatories import OBSERVATORIES, observatory_of_name
-from .paths import CachePaths, strip_uri
+from .paths import CachePaths, strip_uri, user_mapping_path
 
 MAPPING_EXTENSIONS = (".pmap", ".imap", ".rmap")
 
@@ -78,13 +78,19 @@ def resolve_context(
     context: str | None = None,
     observatory: str | None = None,
     env: Mapping[str, str] | None = None,
+    *,
+    user_files: bool = True,
 ) -> str:
     """Turn a context spec into a mapping name, as crds does offline.
 
     ``None`` means ``CRDS_CONTEXT``, else the observatory's operational context.
     Symbolic names: ``<obs>-operational``, ``<obs>-latest``, ``latest``,
     ``<obs>-edit``, ``<obs>-versions``. Date-based specs need a server and are
-    refused here with a clear message.
+    refused here with a clear message. A mapping name follows crds's rule for
+    user-given files (:func:`~.paths.user_mapping_path`): a plain name that
+    exists in the current directory is read from there (an absolute path is
+    returned), ``crds://name`` from the cache. ``user_files=False`` reads every
+    plain name from the cache, as crds's Python API (``getrecommendations``) does.
     """
     env = os.environ if env is None else env
     if context is None:
@@ -93,11 +99,12 @@ def resolve_context(
         if observatory is None:
             observatory = env.get("CRDS_OBSERVATORY")
         if observatory is None:
-            raise UnknownContextError("No context given: pass --new-context/--context or set CRDS_CONTEXT")
+            raise UnknownContextError("No context given: pass --new-context or set CRDS_CONTEXT")
         context = f"{observatory.lower()}-operational"
-    context = strip_uri(context)
     if is_mapping_name(context):
-        return context
+        # crds's rule for names users give: ./name if it exists here, crds://name the cache.
+        return user_mapping_path(context) if user_files else strip_uri(context)
+    context = strip_uri(context)
     if observatory is None:
         observatory = context.split("-", 1)[0] if "-" in context else env.get("CRDS_OBSERVATORY")
     if observatory is None or observatory.lower() not in OBSERVATORIES:

@@ -27,10 +27,11 @@ from .progress import partition_progress, stderr_log
 @skip_types_option
 @click.option("--compare-source-bestrefs", "-c", "compare_source", is_flag=True,
               help="Compare the new results with the assignments recorded in the parameters (DARKFILE, R_DARK...).")
-@click.option("--undefined-differences-matter", is_flag=True,
-              help="A lookup that finds no match is an error, not N/A.")
-@click.option("--na-differences-matter", is_flag=True,
-              help="With --differences-are-errors, changes to or from N/A count too.")
+@click.option("--undefined-differences-matter/--undefined-differences-ok", default=True, show_default=True,
+              help="A lookup that finds no match is an error, not N/A (part of crds's --check-context).")
+@click.option("--na-differences-matter/--na-differences-ok", default=True, show_default=True,
+              help="With --differences-are-errors, changes to or from N/A count too (part of crds's "
+                   "--check-context).")
 @click.option("--differences-are-errors", is_flag=True,
               help="With --compare-source-bestrefs, every difference is an error (regression testing).")
 @click.option("--print-new-references", is_flag=True,
@@ -58,9 +59,13 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
             allow_bad_rules, allow_bad_references, report_path, output, quiet, **cluster):
     """Best references of NEW context for every dataset; errors grouped into classes.
 
-    A class is (instrument, type, message) with the dataset id factored out,
-    as crds bestrefs --dump-unique-errors groups errors; each comes with its
-    count and example ids. Exit status 1 when errors remain, 0 otherwise.
+    Without flags this is `crds bestrefs --check-context`: its bundle
+    (--undefined-differences-matter --na-differences-matter, error classes
+    and stats) applies by default; narrow it with --undefined-differences-ok
+    and --na-differences-ok. A class is (instrument, type, message) with the
+    dataset id factored out, as crds bestrefs --dump-unique-errors groups
+    errors; each comes with its count and example ids (--dump-unique-errors
+    prints crds's own lines). Exit status 1 when errors remain, 0 otherwise.
     """
     from ..store.selection import parse_ids
 
@@ -114,6 +119,8 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
         click.echo(f"{summary['new_context']}: {summary['datasets_processed']:,} datasets in {seconds:.1f} s{rate}; "
                    f"{summary['datasets_failed']:,} failed; {unique.total:,} errors in "
                    f"{len(unique.classes):,} classes ({unique.untracked:,} untracked)", err=True)
+        if result.counts is not None:
+            click.echo(f"datasets: {result.counts.line()}", err=True)
     return EXIT_ERRORS if unique.total else EXIT_OK
 
 

@@ -13,6 +13,7 @@ def render_summary(result, seconds: float, output: str | None = None) -> None:
         f"  affected types     {len(summary['affected_types'])}: " + ", ".join(summary["affected_types"][:12])
         + (" ..." if len(summary["affected_types"]) > 12 else ""),
         f"  datasets processed {summary['datasets_processed']:,}",
+        *([f"  datasets           {result.counts.line()}"] if result.counts is not None else []),
         f"  datasets affected  {summary['datasets_affected']:,} ({summary['products_affected']:,} products)",
         f"  updates            {summary['updates']:,}",
         f"  errors             {summary['errors']:,}   warnings {summary['warnings']:,}",

@@ -18,7 +18,8 @@ from .options import split_words
 @click.option("--instruments", multiple=True, metavar="NAME",
               help="Only these instruments (repeatable or space separated); default all of the context.")
 @click.option("--invalid-fraction", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True,
-              help="Fraction of datasets given one invalid value, missing keyword or bad date (0: clean).")
+              help="Fraction of datasets given one invalid value, missing keyword or bad date. 0 with "
+                   "--early-fraction 0: no dataset fails a lookup in crds bestrefs (failing draws are redrawn).")
 @click.option("--odd-date-fraction", type=click.FloatRange(0.0, 1.0), default=0.03, show_default=True,
               help="Fraction of dates written in the less common formats CRDS accepts.")
 @click.option("--early-fraction", type=click.FloatRange(0.0, 1.0), default=0.01, show_default=True,
@@ -32,9 +33,9 @@ def command(context, count, output, seed, instruments, invalid_fraction, odd_dat
     """Generate COUNT realistic dataset parameter sets from the rules of CONTEXT.
 
     Values come from the rules' own match cases, kept consistent across each
-    instrument's rmaps; calibration switches, dates across each mission and a
-    controlled fraction of invalid values vary per dataset. Reports counts on
-    stderr.
+    instrument's rmaps; calibration switches, dates across each mission (never
+    before the telescope's launch) and a controlled fraction of invalid values
+    vary per dataset. Reports counts on stderr.
     """
     from ..synth import generate, write_save  # imported here so `crds-batch --help` stays fast
 

@@ -28,11 +28,19 @@ def demo_environment(cache: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+#: Default share of generated datasets given a deliberate fault (an invalid value, or a date before the
+#: first rule), so that the demo also shows how errors are reported.
+DEMO_INVALID_FRACTION = 0.01
+
+
 def run_demo(workdir: str, datasets: int = 200_000, cluster: ClusterOptions | None = None, *, seed: int = 0,
+             invalid_fraction: float = DEMO_INVALID_FRACTION,
              log: Callable[[str], None] = lambda message: None,
              progress: Callable[[int, int], None] | None = None) -> AffectedResult:
     """Write the demo rules and a generated archive under ``workdir``, then find the affected datasets.
 
+    ``invalid_fraction`` of the datasets get a deliberate invalid value and as
+    many a date before the first rule (0: a clean archive, no errors).
     Results (Parquet changes, counts, summary) are written to ``workdir/results``.
     """
     from ..store import ingest
@@ -41,7 +49,8 @@ def run_demo(workdir: str, datasets: int = 200_000, cluster: ClusterOptions | No
     cache = write_demo_cache(os.path.join(workdir, "cache"))
     with demo_environment(cache):
         save = os.path.join(workdir, "demo_archive.json")
-        count = write_save(generate(DEMO_OLD_CONTEXT, datasets, seed=seed, invalid_fraction=0.01), save)
+        count = write_save(generate(DEMO_OLD_CONTEXT, datasets, seed=seed, invalid_fraction=invalid_fraction,
+                                          early_fraction=invalid_fraction), save)
         log(f"Generated {count:,} CAMERA datasets from {DEMO_OLD_CONTEXT} into {save}")
         store_dir = os.path.join(workdir, "store")
         report = ingest([save], store_dir, replace=True)

@@ -38,6 +38,8 @@ from .update import RefUpdate, is_writable, reference_keyword, write_bestrefs
 Progress = Callable[[int, int], None]
 #: Below this many files the work stays in this process: workers cost more than they save.
 PARALLEL_MIN_FILES = 32
+#: The context of a result whose files could not be read (and none was given).
+NO_CONTEXT = "no context"
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def run_files(request: FilesRequest, progress: Progress | None = None) -> FilesR
         else:
             params[i] = item
     observatory = _observatory(request.new_context, params)
+    if observatory is None and not params:
+        return FilesResult(NO_CONTEXT, outcomes)  # no file could be read: their errors say why
     context_name = resolve_context(request.new_context, observatory)
     if observatory is None:
         observatory = observatory_of_name(context_name).name

@@ -27,8 +27,10 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     context_name = resolve_context(request.new_context)
     observatory = observatory_of_name(context_name).name
     with open_params(list(saves), trust_pickles=trust_pickles) as store:
-        frame = store.scan(as_pandas=True)
-    frame = frame[frame[S.OBSERVATORY] == observatory].reset_index(drop=True)
+        every = store.scan(as_pandas=True)
+    # Datasets of another observatory fail one by one, as crds fails them (Unknown instrument 'cos'...).
+    foreign = every[every[S.OBSERVATORY] != observatory]
+    frame = every[every[S.OBSERVATORY] == observatory].reset_index(drop=True)
     ids = frame[S.DATASET_ID].tolist()
     params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])
     new_ctx = load_context(context_name)
@@ -55,4 +57,8 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
             if update.new.lower() in bad_files:
                 message = f"{dataset}: new reference {update.new.lower()!r} is designated scientifically invalid"
                 (outcome.warnings if request.allow_bad_references else outcome.errors).append(message)
+    for dataset, instrument in zip(foreign[S.DATASET_ID], foreign[S.INSTRUMENT]):
+        outcome = FileOutcome(dataset)
+        _fail(outcome, f"{dataset}: unknown instrument {instrument.lower()!r} for context {context_name!r}")
+        outcomes.append(outcome)
     return FilesResult(context_name, outcomes)

@@ -13,7 +13,7 @@ import os
 import threading
 from typing import Union
 
-from ..cache import locate_mapping, resolve_context
+from ..cache import locate_mapping, locate_near, resolve_context
 from ..errors import CacheError, MappingError, MappingFormatError
 from .mappings import InstrumentContext, Mapping_, PipelineContext, ReferenceMapping
 from .parsing import check_checksum, parse_mapping
@@ -114,15 +114,16 @@ def _read(path: str, ignore_checksum: bool) -> AnyMapping:
 
 
 def _sibling_loader(parent_path: str):
-    """Children of a mapping load from its own directory (the cache's mappings are flat).
+    """Children of a mapping load from its own directory (the cache's mappings are flat), else the cache.
 
     This lets a worker load a context from a private copy of the rules (see
-    crds_batch.batch.rules_bundle) without a CRDS cache of its own.
+    crds_batch.batch.rules_bundle) without a CRDS cache of its own, and a
+    mapping read from outside the cache find its unchanged children in the cache.
     """
     directory = os.path.dirname(parent_path)
 
     def load_child(name: str) -> AnyMapping:
-        return load_mapping(os.path.join(directory, os.path.basename(name)))
+        return load_mapping(locate_near(os.path.basename(name), (directory,)))
 
     return load_child
 

@@ -53,21 +53,49 @@ def to_datetime64(text: str) -> np.datetime64:
         return np.datetime64("NaT", "s")
 
 
-def mission_span(useafter_dates: tuple[str, ...] | list[str]) -> tuple[np.datetime64, np.datetime64]:
-    """The span datasets of an instrument are drawn from: first real UseAfter date to last plus a tail."""
+#: No observation of a mission predates its launch, whatever its rules' (ground test) UseAfter dates say.
+#: Public launch dates: HST 1990-04-24 (STS-31), JWST 2021-12-25 (Ariane 5 VA256). Others: no floor.
+MISSION_LAUNCH = {
+    "hst": np.datetime64("1990-04-24T00:00:00", "s"),
+    "jwst": np.datetime64("2021-12-25T00:00:00", "s"),
+}
+
+
+def first_rule_date(useafter_dates: tuple[str, ...] | list[str]) -> np.datetime64:
+    """The earliest real (not placeholder) UseAfter date; 2000-01-01 when there is none."""
+    real = _real_dates(useafter_dates)
+    return real.min() if len(real) else np.datetime64("2000-01-01T00:00:00", "s")
+
+
+def _real_dates(useafter_dates) -> np.ndarray:
     parsed = np.array([to_datetime64(text) for text in useafter_dates], dtype="datetime64[s]")
     parsed = parsed[~np.isnat(parsed)]
-    real = parsed[parsed >= PLACEHOLDER_LIMIT]
-    if not len(real):
-        real = np.array([np.datetime64("2000-01-01T00:00:00", "s")])
-    return real.min(), real.max() + MISSION_TAIL
+    return parsed[parsed >= PLACEHOLDER_LIMIT]
+
+
+def mission_span(useafter_dates: tuple[str, ...] | list[str],
+                 observatory: str | None = None) -> tuple[np.datetime64, np.datetime64]:
+    """The span datasets of an instrument are drawn from: first real UseAfter date to last plus a tail.
+
+    Never before the observatory's launch (:data:`MISSION_LAUNCH`): then the span starts at the
+    launch and lasts at least :data:`MISSION_TAIL`.
+    """
+    real = _real_dates(useafter_dates)
+    start = first_rule_date(useafter_dates)
+    end = (real.max() if len(real) else start) + MISSION_TAIL
+    launch = MISSION_LAUNCH.get((observatory or "").lower())
+    if launch is not None and start < launch:
+        start = launch
+        end = max(end, launch + MISSION_TAIL)
+    return start, end
 
 
 def draw_dates(rng: np.random.Generator, min_dates: np.ndarray, span: tuple[np.datetime64, np.datetime64],
-               early_fraction: float) -> np.ndarray:
+               early_fraction: float, early_before: np.datetime64 | None = None) -> np.ndarray:
     """One date per dataset, uniform between its archetype's earliest usable date and the mission end.
 
-    A fraction ``early_fraction`` falls before the instrument's first UseAfter date instead.
+    A fraction ``early_fraction`` falls before ``early_before`` instead (the instrument's first
+    UseAfter date; default the span's start).
     """
     start, end = span
     lower = np.where(np.isnat(min_dates) | (min_dates < start), start, min_dates)
@@ -78,7 +106,8 @@ def draw_dates(rng: np.random.Generator, min_dates: np.ndarray, span: tuple[np.d
     if early.any():
         reach = EARLY_REACH.astype(np.int64)
         offsets = (rng.random(int(early.sum())) * reach).astype(np.int64) + 1
-        dates[early] = start - offsets.astype("timedelta64[s]")
+        before = start if early_before is None else min(start, early_before)
+        dates[early] = before - offsets.astype("timedelta64[s]")
     return dates
 
 

@@ -11,6 +11,7 @@ from ..observatories import observatory_of_name
 from . import dates as dates_mod
 from . import ids, variation
 from .archetypes import ArchetypePool, build_pool
+from .clean import redraw_failures
 from .rules import InstrumentFacts, context_facts
 
 #: Relative share of each instrument's datasets (archives are not uniform); others weigh 1.
@@ -43,7 +44,8 @@ def generate(context: str, n: int, *, seed: int = 0, instruments: Iterable[str] 
         Instruments to generate (any case); default all of the context's.
     invalid_fraction
         Fraction of datasets given one invalid value (unknown value, missing
-        keyword or bad date); 0 gives clean data.
+        keyword or bad date). With ``early_fraction`` also 0, no dataset
+        fails any lookup (failing draws are drawn again, see :mod:`.clean`).
     odd_date_fraction
         Fraction of dates written in the less common formats CRDS accepts.
     early_fraction
@@ -73,9 +75,12 @@ def generate(context: str, n: int, *, seed: int = 0, instruments: Iterable[str] 
     streams = np.random.SeedSequence(seed).spawn(len(selected) + 1)
     counts = np.random.default_rng(streams[-1]).multinomial(n, weights / weights.sum()) if n else np.zeros(
         len(selected), dtype=int)
+    # No deliberate faults asked for: no dataset may fail (see .clean).
+    clean_context = context if invalid_fraction == 0 and early_fraction == 0 else None
     makers = [_InstrumentMaker(facts[name], int(count), np.random.default_rng(stream), seed, pool_size,
                                dict(invalid_fraction=invalid_fraction, odd_date_fraction=odd_date_fraction,
-                                    early_fraction=early_fraction, prior_fraction=prior_fraction))
+                                    early_fraction=early_fraction, prior_fraction=prior_fraction),
+                               clean_context)
               for name, count, stream in zip(selected, counts, streams) if count]
     chunks = max(1, -(-n // max(1, chunk_size)))
     for chunk in range(chunks):
@@ -99,8 +104,9 @@ class _InstrumentMaker:
     """Draws one instrument's datasets, chunk after chunk, from its own random stream."""
 
     def __init__(self, facts: InstrumentFacts, total: int, rng: np.random.Generator, seed: int,
-                 pool_size: int | None, options: dict):
+                 pool_size: int | None, options: dict, clean_context: str | None = None):
         self.facts = facts
+        self.clean_context = clean_context
         self.total = total
         self.rng = rng
         self.options = options
@@ -111,7 +117,8 @@ class _InstrumentMaker:
         size = pool_size or min(MAX_POOL, max(32, total // 4))
         self.pool: ArchetypePool = build_pool(facts, size, rng, skip)
         self.flips = variation.flip_choices(facts)
-        self.span = dates_mod.mission_span(facts.useafter_dates)
+        self.span = dates_mod.mission_span(facts.useafter_dates, self.observatory.name)
+        self.first_rule = dates_mod.first_rule_date(facts.useafter_dates)
         self.done = 0
         # Different seeds give different ids, so saves of several runs can be merged.
         self.serial_base = (seed * 104_729) % (36 ** 5 // 2) * ids.EXPOSURES_PER_VISIT
@@ -121,6 +128,13 @@ class _InstrumentMaker:
         return self.total * (chunk + 1) // chunks - self.total * chunk // chunks
 
     def make(self, size: int) -> pd.DataFrame:
+        """``size`` datasets; with a clean context, none of them fails a lookup."""
+        frame = self._draw(size)
+        if self.clean_context is None:
+            return frame
+        return redraw_failures(self.clean_context, frame, self._draw, self.facts.instrument)
+
+    def _draw(self, size: int) -> pd.DataFrame:
         rng, facts = self.rng, self.facts
         archetypes = rng.integers(len(self.pool), size=size)
         columns = {key: values[archetypes] for key, values in self.pool.columns.items()}
@@ -129,7 +143,8 @@ class _InstrumentMaker:
         dataset_ids = self._ids(serials, columns)
         columns.update(variation.draw_switches(rng, self.switches, size))
         variation.flip_relevance(rng, columns, self.flips)
-        when = dates_mod.draw_dates(rng, self.pool.min_dates[archetypes], self.span, self.options["early_fraction"])
+        when = dates_mod.draw_dates(rng, self.pool.min_dates[archetypes], self.span, self.options["early_fraction"],
+                                    self.first_rule)
         columns.update(dates_mod.format_dates(rng, when, self.style, self.options["odd_date_fraction"]))
         value_keys = [key for key, values in self.pool.columns.items() if key not in NEVER_SET]
         variation.corrupt(rng, columns, self.options["invalid_fraction"], value_keys, self.style.keys)

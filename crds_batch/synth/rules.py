@@ -8,9 +8,10 @@ does not depend on the engine's classes.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field
 
-from ..cache import locate_mapping
+from ..cache import directories_of, locate_near, user_mapping_path
 from ..observatories import observatory_of_name
 from ..observatories.tables import Observatory
 from ..rules.parsing import SelectorCall, parse_mapping
@@ -99,9 +100,9 @@ def _collect(selector, levels: list[tuple[str, ...]], depth: int, dates: list, f
         pass
 
 
-def rmap_facts(name: str) -> RmapFacts:
+def rmap_facts(name: str, near: tuple[str, ...] = ()) -> RmapFacts:
     """Read the facts of rmap ``name`` from the cache."""
-    parsed = _parse(name)
+    parsed = _parse(name, near)
     header = parsed.header
     levels = _flatten_parkeys(header.get("parkey", ()))
     selector = parsed.selector
@@ -137,31 +138,34 @@ def rmap_facts(name: str) -> RmapFacts:
     )
 
 
-def _parse(name: str):
-    with open(locate_mapping(name), encoding="utf-8") as handle:
-        return parse_mapping(handle.read(), name)
+def _parse(name: str, near: tuple[str, ...] = ()):
+    with open(locate_near(name, near), encoding="utf-8") as handle:
+        return parse_mapping(handle.read(), os.path.basename(name))
 
 
 @functools.lru_cache(maxsize=32)
 def context_facts(context: str) -> dict[str, InstrumentFacts]:
     """Facts of every instrument of pipeline context ``context`` (a ``.pmap`` name), keyed upper-case."""
     observatory = observatory_of_name(context)
+    context = user_mapping_path(context)  # ./name if it exists here, crds://name from the cache (as crds)
+    near = directories_of(context)
     pmap = _parse(context)
     result = {}
     for instrument, imap_name in pmap.selector.items():
-        result[str(instrument).upper()] = instrument_facts(observatory, str(instrument).upper(), imap_name)
+        result[str(instrument).upper()] = instrument_facts(observatory, str(instrument).upper(), imap_name, near)
     return result
 
 
-def instrument_facts(observatory: Observatory, instrument: str, imap_name: str) -> InstrumentFacts:
+def instrument_facts(observatory: Observatory, instrument: str, imap_name: str,
+                     near: tuple[str, ...] = ()) -> InstrumentFacts:
     """Facts of one instrument from its imap and rmaps."""
-    imap = _parse(imap_name)
+    imap = _parse(imap_name, near)
     rmaps, special = [], {}
     for filekind, rmap_name in sorted(imap.selector.items()):
         if not str(rmap_name).endswith(".rmap"):
             special[str(filekind).lower()] = str(rmap_name)
             continue
-        rmaps.append(rmap_facts(rmap_name))
+        rmaps.append(rmap_facts(rmap_name, near))
     required = set()
     for facts in rmaps:
         # As crds computes it: every level's parkeys, the switch, extra keys, observatory extras.

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..cache import directories_of
+from ..errors import ContextMismatchError
 from ..rules.parsing import ParsedMapping, SelectorCall
 from .mapping_tree import is_special, load_parsed, reference_names
 
@@ -94,8 +96,10 @@ class ContextDiff:
 
 def diff_contexts(old: str, new: str) -> ContextDiff:
     """Logical differences between two mappings of the same kind (normally two .pmaps)."""
+    near = directories_of(old, new)  # mappings given as paths: their new children sit beside them
     old_parsed, new_parsed = load_parsed(old), load_parsed(new)
-    differences = tuple(sorted(_mapping_differences(old_parsed, new_parsed, ()),
+    check_comparable(old, old_parsed, new, new_parsed)
+    differences = tuple(sorted(_mapping_differences(old_parsed, new_parsed, (), near),
                                key=lambda d: (d.mappings, d.message)))
     affected: dict[str, set[str]] = defaultdict(set)
     for diff in differences:
@@ -104,12 +108,25 @@ def diff_contexts(old: str, new: str) -> ContextDiff:
     return ContextDiff(old, new, differences, {k: frozenset(v) for k, v in affected.items()})
 
 
+def check_comparable(old: str, old_parsed: ParsedMapping, new: str, new_parsed: ParsedMapping) -> None:
+    """Refuse, in one line, two mappings of different observatories or kinds (a .pmap and an .imap...)."""
+    for what in ("observatory", "mapping"):
+        old_value = str(old_parsed.header.get(what, "?")).lower()
+        new_value = str(new_parsed.header.get(what, "?")).lower()
+        if old_value != new_value:
+            noun = "observatories" if what == "observatory" else "kinds"
+            raise ContextMismatchError(
+                f"Cannot compare {old_parsed.name} ({what} {old_value}) with {new_parsed.name} "
+                f"({what} {new_value}): the two contexts must be of the same observatory and kind, "
+                f"not different {noun}")
+
+
 def _properties(parsed: ParsedMapping) -> tuple[str, str]:
     header = parsed.header
     return str(header.get("instrument", "")).lower(), str(header.get("filekind", "")).lower()
 
 
-def _mapping_differences(old: ParsedMapping, new: ParsedMapping, path) -> list[Difference]:
+def _mapping_differences(old: ParsedMapping, new: ParsedMapping, path, near: tuple[str, ...] = ()) -> list[Difference]:
     here = path + ((old.name, new.name),)
     affects = _properties(new) if isinstance(new.selector, SelectorCall) else None
     diffs = [Difference(here, message, affects) for message in _header_messages(old.header, new.header)]
@@ -121,7 +138,7 @@ def _mapping_differences(old: ParsedMapping, new: ParsedMapping, path) -> list[D
     old_sel, new_sel = old.selector, new.selector
     for key, old_value in old_sel.items():
         if key not in new_sel:
-            diffs.append(Difference(here, f"deleted {old_value!r}", _added_deleted_affects(old_value)))
+            diffs.append(Difference(here, f"deleted {old_value!r}", _added_deleted_affects(old_value, near)))
             continue
         new_value = new_sel[key]
         if old_value == new_value:
@@ -129,20 +146,20 @@ def _mapping_differences(old: ParsedMapping, new: ParsedMapping, path) -> list[D
         if is_special(old_value) or is_special(new_value):
             diffs.append(Difference(here, f"replaced {old_value!r} with {new_value!r}"))
             continue
-        old_child, new_child = load_parsed(old_value), load_parsed(new_value)
+        old_child, new_child = load_parsed(old_value, near), load_parsed(new_value, near)
         if old_child.header.get("sha1sum") != new_child.header.get("sha1sum"):
             diffs.append(Difference(here, f"replaced {old_value!r} with {new_value!r}"))
-        diffs += _mapping_differences(old_child, new_child, here)
+        diffs += _mapping_differences(old_child, new_child, here, near)
     for key, new_value in new_sel.items():
         if key not in old_sel:
-            diffs.append(Difference(here, f"added {new_value!r}", _added_deleted_affects(new_value)))
+            diffs.append(Difference(here, f"added {new_value!r}", _added_deleted_affects(new_value, near)))
     return diffs
 
 
-def _added_deleted_affects(value) -> tuple[str, str] | None:
+def _added_deleted_affects(value, near: tuple[str, ...] = ()) -> tuple[str, str] | None:
     """An rmap added to or deleted from an imap affects its whole type."""
     if isinstance(value, str) and value.endswith(".rmap"):
-        return _properties(load_parsed(value))
+        return _properties(load_parsed(value, near))
     return None
 
 
@@ -215,6 +232,7 @@ def datasets_since_auto(context_diff: ContextDiff) -> dict[str, str]:
     :data:`MIN_DATE` when an rmap header changed or anything was deleted.
     Instruments absent from the result have no cut-off (all datasets).
     """
+    near = directories_of(context_diff.old, context_diff.new)
     old_sel = load_parsed(context_diff.old).selector
     new_sel = load_parsed(context_diff.new).selector
     if context_diff.header_modified or context_diff.files_deleted:
@@ -224,22 +242,22 @@ def datasets_since_auto(context_diff: ContextDiff) -> dict[str, str]:
         new_imap = new_sel.get(instrument)
         if new_imap is None:
             continue
-        old_refs, new_refs = reference_names(old_imap), reference_names(new_imap)
-        dates = [first_use(new_imap, ref) for ref in sorted(new_refs - old_refs)]
-        dates += [first_use(old_imap, ref) for ref in sorted(old_refs - new_refs)]
+        old_refs, new_refs = reference_names(old_imap, near), reference_names(new_imap, near)
+        dates = [first_use(new_imap, ref, near) for ref in sorted(new_refs - old_refs)]
+        dates += [first_use(old_imap, ref, near) for ref in sorted(old_refs - new_refs)]
         if dates:
             since[instrument.lower()] = min(dates)
     return since
 
 
-def first_use(imap_name: str, reference: str) -> str:
+def first_use(imap_name: str, reference: str, near: tuple[str, ...] = ()) -> str:
     """Earliest 'DATE TIME' over the match paths of ``reference`` in an imap (crds's minimum EXPTIME)."""
     dates = []
-    imap = load_parsed(imap_name)
+    imap = load_parsed(imap_name, near)
     for rmap_name in imap.selector.values():
         if is_special(rmap_name):
             continue
-        rmap = load_parsed(rmap_name)
+        rmap = load_parsed(rmap_name, near)
         parkey = rmap.header.get("parkey", ())
         for path in _match_paths(rmap.selector, reference, parkey, 0, {}):
             dates.append(_exptime(path))

@@ -8,16 +8,16 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from ..cache import locate_mapping
+from ..cache import locate_near
 from ..errors import CacheError
 from ..rules.parsing import ParsedMapping, SelectorCall, parse_mapping
 
 SPECIAL_VALUES = frozenset({"N/A", "OMIT"})
 
 
-def load_parsed(name: str) -> ParsedMapping:
-    """Parse mapping ``name`` from the cache (or a path)."""
-    return _load_parsed(locate_mapping(name))
+def load_parsed(name: str, near: tuple[str, ...] = ()) -> ParsedMapping:
+    """Parse mapping ``name``: a path as given; a plain name from the ``near`` directories if there, else the cache."""
+    return _load_parsed(locate_near(name, near))
 
 
 @lru_cache(maxsize=8192)
@@ -49,13 +49,13 @@ def terminal_files(selector) -> set[str]:
     return files
 
 
-def reference_names(mapping_name: str) -> set[str]:
+def reference_names(mapping_name: str, near: tuple[str, ...] = ()) -> set[str]:
     """All references in the closure of a pmap, imap or rmap."""
-    parsed = load_parsed(mapping_name)
+    parsed = load_parsed(mapping_name, near)
     if isinstance(parsed.selector, SelectorCall):
         return terminal_files(parsed.selector)
     names: set[str] = set()
     for value in parsed.selector.values():
         if not is_special(value):
-            names |= reference_names(value)
+            names |= reference_names(value, near)
     return names

@@ -58,7 +58,9 @@ def dump_block(lines: list[str]) -> list[str]:
 
 
 def ours(capsys, argv: list[str]) -> tuple[list[str], int]:
-    code = main(["check-context", "--no-cluster", "--quiet", *argv])
+    # Plain crds bestrefs (no --check-context): narrow our default bundle to the switches given.
+    narrowed = [f"--{name}-ok" for name in ("undefined-differences", "na-differences") if f"--{name}-matter" not in argv]
+    code = main(["check-context", "--no-cluster", "--quiet", *argv, *narrowed])
     return capsys.readouterr().out.splitlines(), code
 
 

@@ -96,3 +96,25 @@ def test_load_pickles_print_new_references_equals_crds(test_data_dir, capsys):
                              "--print-new-references"])()
     theirs = capsys.readouterr().out.splitlines()
     assert ours == theirs and len(ours) > 10
+
+
+def test_missing_file_without_context_names_the_file(tmp_path, monkeypatch, capsys):
+    """Issue 10 §3: the missing file is the error, not the absent context (and no --context flag exists)."""
+    monkeypatch.delenv("CRDS_CONTEXT", raising=False)
+    monkeypatch.delenv("CRDS_OBSERVATORY", raising=False)
+    missing = str(tmp_path / "missing.fits")
+    code = main(["bestrefs", "--files", missing])
+    err = capsys.readouterr().err
+    assert code == EXIT_ERRORS
+    assert err.splitlines()[0].startswith("ERROR:") and missing in err.splitlines()[0]
+    assert "--context" not in err
+
+
+def test_hst_save_with_jwst_context_fails_each_dataset_as_crds(test_data_dir, capsys):
+    """Issue 10 §3: crds says "Unknown instrument 'cos' for context 'jwst_0541.pmap'" per dataset, exit 1."""
+    save = str(test_data_dir / "hst" / "test_cos.json")
+    code = main(["bestrefs", "--load-pickles", save, "--new-context", "jwst_0541.pmap", "--print-new-references"])
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("ERROR:")]
+    assert code == EXIT_ERRORS and captured.out == ""
+    assert errors and all("unknown instrument 'cos' for context 'jwst_0541.pmap'" in line for line in errors)

@@ -37,3 +37,26 @@ def test_demo_command_runs_on_a_local_cluster(tmp_path, capsys):
     assert main(["demo", "--workdir", str(tmp_path), "-n", "2000", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "affected products" in out and "camera flat" in out
+
+
+def test_demo_says_its_errors_are_deliberate_and_what_to_run_next(tmp_path, capsys):
+    """Issue 10 §4: the planted errors are explained, exit 0 (documented), and next commands are given."""
+    assert main(["demo", "--workdir", str(tmp_path), "-n", "3000", "--no-cluster"]) == 0
+    out = capsys.readouterr().out
+    assert "errors are deliberate" in out and "--invalid-fraction 0" in out
+    assert "Next" in out and f"--params {tmp_path / 'store'}" in out and "check-context" in out
+
+
+def test_clean_demo_has_no_errors(tmp_path, capsys):
+    """--invalid-fraction 0: zero planted faults, zero errors (an error would exit 1)."""
+    assert main(["demo", "--workdir", str(tmp_path), "-n", "3000", "--no-cluster", "--invalid-fraction", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "No errors." in out and "deliberate" not in out
+
+
+def test_gitignore_covers_the_demo_workdir():
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ignored = subprocess.run(["git", "-C", root, "check-ignore", "-q", "crds-batch-demo/results/x"], check=False)
+    assert ignored.returncode == 0

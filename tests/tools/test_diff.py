@@ -62,3 +62,25 @@ def test_unknown_context_is_one_line_exit_3(capsys):
     assert main(["diff", "hst_9999.pmap", "hst_0729.pmap"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "hst_9999.pmap" in err[0]
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("jwst_0541.pmap", "hst_0729.pmap", ("observatory jwst", "observatory hst")),
+    ("hst_0700.pmap", "hst_acs_0421.imap", ("mapping pipeline", "mapping instrument")),
+])
+def test_diff_of_incomparable_mappings_is_one_line_exit_3(old, new, words, capsys):
+    """Different observatories or kinds (issue 10 §3): one clear line, exit 3, nothing listed."""
+    assert main(["diff", old, new]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.strip().splitlines()
+    assert all(word in line for word in words), line
+
+
+def test_affected_with_contexts_of_two_observatories_is_one_line_exit_3(capsys, test_data_dir):
+    code = main(["affected", "--old-context", "hst_0700.pmap", "--new-context", "jwst_0541.pmap",
+                 "--params", str(test_data_dir / "hst" / "test_cos.json"), "--no-cluster", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 3 and captured.out == ""
+    [line] = captured.err.strip().splitlines()
+    assert "hst_0700.pmap" in line and "jwst_0541.pmap" in line and "observator" in line

@@ -42,6 +42,19 @@ def test_context_regression(save, tmp_path):
     assert 'id="plot-by-year"' in report and "Context check: hst_0729.pmap" in report
 
 
+def test_context_regression_applies_the_check_context_bundle(save, tmp_path):
+    """As `check-context` without flags (crds --check-context): lookups matching no rule are error classes."""
+    module = _load("context_regression")
+    texts = {}
+    for name, extra in (("bundle", []), ("narrowed", ["--undefined-differences-ok"])):
+        out = tmp_path / name
+        module.main(["--context", "hst_0729.pmap", "--params", save, "--store", str(tmp_path / f"store-{name}"),
+                     "--out", str(out), "--no-cluster", *extra])
+        texts[name] = (out / "unique_errors.txt").read_text()
+        assert (out / "error_classes.csv").exists()
+    assert "No match found" in texts["bundle"] and "No match found" not in texts["narrowed"]
+
+
 def test_nightly_reprocessing_reuses_the_store(save, tmp_path):
     module = _load("nightly_reprocessing")
     store, out = tmp_path / "store", tmp_path / "night"
