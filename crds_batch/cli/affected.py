@@ -9,6 +9,7 @@ from ..batch.affected import run_affected
 from ..batch.compare import CompareOptions
 from ..batch.plan import AffectedRequest
 from ..store import open_params
+from .inputs import echo_input_problems
 from .cluster_options import cluster_from_options, cluster_options
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
@@ -91,6 +92,7 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
     )
     with open_params(params, trust_pickles=trust_pickles) as source, \
             partition_progress("affected", enabled=not quiet) as progress:
+        input_errors = echo_input_problems(source)
         result = run_affected(request, source, cluster_from_options(**cluster), log=log, progress=progress)
     if print_new_references:
         _echo_lines(result.new_reference_lines())
@@ -112,7 +114,7 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
         render_summary(result, time.monotonic() - started, output)
     if report_path:
         log(f"Report written to {report_path}")
-    return EXIT_ERRORS if result.error_count else EXIT_OK
+    return EXIT_ERRORS if result.error_count or input_errors else EXIT_OK
 
 
 def _echo_lines(lines: list[str]) -> None:

@@ -8,6 +8,7 @@ import click
 from ..batch.check import CheckRequest, run_check
 from ..batch.compare import CompareOptions
 from ..store import open_params
+from .inputs import echo_input_problems
 from .cluster_options import cluster_from_options, cluster_options
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
@@ -90,6 +91,7 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
         update_pickle=update_pickle,
     )
     with open_params(params, trust_pickles=trust_pickles) as source:
+        input_errors = echo_input_problems(source)
         with partition_progress("check-context", enabled=not quiet) as progress:
             result = run_check(request, source, cluster_from_options(**cluster), log=log, progress=progress)
         seconds = time.monotonic() - started
@@ -121,7 +123,7 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
                    f"{len(unique.classes):,} classes ({unique.untracked:,} untracked)", err=True)
         if result.counts is not None:
             click.echo(f"datasets: {result.counts.line()}", err=True)
-    return EXIT_ERRORS if unique.total else EXIT_OK
+    return EXIT_ERRORS if unique.total or input_errors else EXIT_OK
 
 
 def _echo_classes(classes) -> None:

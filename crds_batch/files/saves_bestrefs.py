@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ..cache import load_server_config, resolve_context
 from ..observatories import observatory_of_name
 from ..rules.loading import load_context
-from ..store import open_params
+from ..store import input_problems, open_params
 from ..store import schema as S
 from .bestrefs import (FileOutcome, FilesRequest, FilesResult, _compare, _evaluate, _fail, _instrument_problem,
                        _old_references, _row)
@@ -28,6 +28,12 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     observatory = observatory_of_name(context_name).name
     with open_params(list(saves), trust_pickles=trust_pickles) as store:
         every = store.scan(as_pandas=True)
+        problems, problem_count = input_problems(store)
+    # What could not be read (bad lines, datasets without an instrument...) fails, as crds fails it.
+    unreadable = [FileOutcome(problem.split(": ", 1)[0], errors=[problem], failed=True) for problem in problems]
+    if problem_count > len(problems):
+        unreadable.append(FileOutcome("...", errors=[f"... and {problem_count - len(problems)} more input problems"],
+                                      failed=True))
     # Datasets of another observatory fail one by one, as crds fails them (Unknown instrument 'cos'...).
     foreign = every[every[S.OBSERVATORY] != observatory]
     frame = every[every[S.OBSERVATORY] == observatory].reset_index(drop=True)
@@ -61,4 +67,4 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
         outcome = FileOutcome(dataset)
         _fail(outcome, f"{dataset}: unknown instrument {instrument.lower()!r} for context {context_name!r}")
         outcomes.append(outcome)
-    return FilesResult(context_name, outcomes)
+    return FilesResult(context_name, outcomes + unreadable)

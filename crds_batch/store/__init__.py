@@ -13,12 +13,12 @@ from __future__ import annotations
 from .export import export
 from .ingest import IngestReport, ingest
 from .layout import StoreError
-from .params import open_params
+from .params import input_problems, open_params
 from .saves import SaveFormatError, iter_save
 from .selection import Selection, SelectionError, normalize_id, parse_ids, parse_since
 from .store import Store
 
 __all__ = [
     "IngestReport", "SaveFormatError", "Selection", "SelectionError", "Store", "StoreError",
-    "export", "ingest", "iter_save", "normalize_id", "open_params", "parse_ids", "parse_since",
+    "export", "ingest", "input_problems", "iter_save", "normalize_id", "open_params", "parse_ids", "parse_since",
 ]

@@ -47,8 +47,27 @@ def open_params(params: Sequence[str], *, workdir: str | None = None, trust_pick
     tmp = tempfile.mkdtemp(prefix="crds-batch-params-", dir=workdir)
     try:
         report: IngestReport = ingest(params, tmp, trust_pickles=trust_pickles, progress=progress)
+        if not report.datasets:
+            problems = report.skipped_lines + report.dataset_errors
+            first = f"; first: {problems[0]}" if problems else ""
+            raise StoreError(f"{', '.join(params)}: no datasets could be read "
+                             f"({report.skipped_line_count} lines skipped, "
+                             f"{report.dataset_error_count} dataset errors{first})")
         with Store(tmp) as store:
-            store.ingest_report = report  # the caller decides how to show skipped inputs
+            store.ingest_report = report  # see input_problems: every one is an error of the job
             yield store
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def input_problems(store: Store) -> tuple[list[str], int]:
+    """What could not be read from the save/dataset files a temporary store was made from.
+
+    Returns the reported lines (``file:line: reason``, ``file:line: dataset X: reason``; the first
+    few hundred) and how many there were in all. Each is an error of the job that read the store,
+    as a dataset crds cannot process is: a store given as a directory has none.
+    """
+    report = getattr(store, "ingest_report", None)
+    if report is None:
+        return [], 0
+    return report.skipped_lines + report.dataset_errors, report.skipped_line_count + report.dataset_error_count
