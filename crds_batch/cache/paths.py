@@ -127,6 +127,25 @@ def locate_mapping(name: str, env: Mapping[str, str] | None = None) -> str:
     return os.path.join(CachePaths.from_env(observatory, env).mappings, name)
 
 
+def locate_rule_reference(name: str, observatory: str, instrument: str | None = None,
+                          env: Mapping[str, str] | None = None) -> str:
+    """Path of a reference named *by a mapping*: a plain file name, resolving inside the cache's references.
+
+    Unlike names a user types, a name taken from rules may not carry a directory (an absolute path,
+    ``../``, ``crds://../``) nor lead out of the references directory through a symlink: a mapping
+    must not make us read files outside the cache. Raises :class:`CacheError`.
+    """
+    plain = strip_uri(name)
+    if not plain or os.path.dirname(plain) or plain in (".", "..") or "\0" in plain:
+        raise CacheError(f"Reference name {name!r} from the rules is not a plain file name: refused")
+    path = locate_reference(plain, observatory, instrument, env)
+    root = os.path.realpath(CachePaths.from_env(observatory, env).references)
+    if not os.path.realpath(path).startswith(root + os.sep):
+        raise CacheError(f"Reference {name!r} from the rules leads outside the cache ({os.path.realpath(path)}): "
+                         "refused")
+    return path
+
+
 def locate_reference(
     name: str, observatory: str, instrument: str | None = None, env: Mapping[str, str] | None = None
 ) -> str:

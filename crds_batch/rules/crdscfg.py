@@ -151,7 +151,7 @@ def _load(context: Any, cal_ver: str) -> dict | str | None:
 
 def _reference_path(context: Any, cal_ver: str) -> str | None:
     """Cache path of the CRDSCFG reference the context's rules choose, None if they choose none."""
-    from ..cache import locate_reference
+    from ..cache.paths import locate_rule_reference
     from .lookup import rmap_reference
     from .mappings import ReferenceMapping
 
@@ -165,7 +165,7 @@ def _reference_path(context: Any, cal_ver: str) -> str | None:
     reference = rmap_reference(rmap, {"META.INSTRUMENT.NAME": "SYSTEM", "META.CALIBRATION_SOFTWARE_VERSION": cal_ver})
     if not isinstance(reference, str) or reference.startswith("NOT FOUND"):
         return None
-    return locate_reference(reference, "jwst", "system")
+    return locate_rule_reference(reference, "jwst", "system")
 
 
 def clear_cache() -> None:
