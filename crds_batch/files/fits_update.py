@@ -60,6 +60,7 @@ def update_fits_keywords(path: str, updates: Sequence[tuple[str, str]]) -> None:
     plan = plan_write(path)
     with open(plan.path, "rb") as source:
         raw = read_primary_header(source)
+        _check_ascii(path, raw)
         with warnings.catch_warnings():
             # Non-standard cards are fixed on output, as astropy's update mode (and so crds) does.
             warnings.simplefilter("ignore")
@@ -77,6 +78,17 @@ def update_fits_keywords(path: str, updates: Sequence[tuple[str, str]]) -> None:
             pause_hook()
             source.seek(len(raw))
             shutil.copyfileobj(source, target, 1 << 20)
+
+
+def _check_ascii(path: str, raw: bytes) -> None:
+    """Refuse, naming the card, a header holding bytes FITS does not allow (astropy cannot write it back)."""
+    for start in range(0, len(raw), 80):
+        card = raw[start:start + 80]
+        bad = next((byte for byte in card if byte < 32 or byte > 126), None)
+        if bad is not None:
+            keyword = card[:8].decode("ascii", errors="replace").strip() or "(blank)"
+            raise HeaderError(f"{path}: not updated: header card {start // 80 + 1} ({keyword}) holds byte {bad:#04x}, "
+                              "which is not printable ASCII as FITS requires; fix that card first")
 
 
 def _serialize(header) -> bytes:
