@@ -32,6 +32,11 @@ DIFFS = "diffs"
 RULES = (API, BESTREFS, DIFFS)
 
 
+def selection_keywords(observatory: str) -> tuple[str, ...]:
+    """Header keywords the type selection of ``observatory``'s datasets reads (none outside JWST)."""
+    return crdscfg.selection_keywords() if observatory.lower() == "jwst" else ()
+
+
 def row_types(context: Any, filekinds: list[str], wanted: list[str] | None, rule: str,
               columns: dict[str, Column], rows: np.ndarray) -> tuple[list[str], dict[str, np.ndarray] | None]:
     """The types to evaluate for ``rows`` and, per type, which rows get it (None: every row, every type).
@@ -50,9 +55,11 @@ def row_types(context: Any, filekinds: list[str], wanted: list[str] | None, rule
                        for header in headers]
     if rule == BESTREFS:
         kinds += sorted({kind for chosen in chosen_by_group if chosen is not None for kind in chosen} - set(kinds))
-    if all(chosen is None or chosen >= set(kinds) for chosen in chosen_by_group):
+    unrestricted = set(kinds if wanted is not None else filekinds)  # what a row without a choice gets
+    chosen_by_group = [unrestricted if chosen is None else chosen for chosen in chosen_by_group]
+    if all(chosen >= set(kinds) for chosen in chosen_by_group):
         return kinds, None
-    keep_group = np.array([[chosen is None or kind in chosen for kind in kinds] for chosen in chosen_by_group],
+    keep_group = np.array([[kind in chosen for kind in kinds] for chosen in chosen_by_group],
                           dtype=bool).reshape(len(headers), len(kinds))
     return kinds, {kind: keep_group[gid, k] for k, kind in enumerate(kinds)}
 

@@ -152,8 +152,9 @@ def _assign(request: FilesRequest, observatory: str, context_name: str, params: 
 
 def _evaluate(context, frame: pd.DataFrame, reftypes: list[str] | None) -> pd.DataFrame:
     from ..engine.evaluate import evaluate
+    from ..engine.types import BESTREFS
 
-    return evaluate(context, frame, reftypes)
+    return evaluate(context, frame, reftypes, type_rule=BESTREFS)
 
 
 def _row(results: pd.DataFrame, position: int) -> dict[str, str]:
