@@ -181,9 +181,6 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
             errors.append(_dataset_errors(ids, instrument, problem))
             continue
         new = evaluate(context, rows, reftypes=plan.types[key], type_rule=BESTREFS)
-        if check.update_pickle:
-            new_frames.append(pd.concat([rows[["dataset_id"]].reset_index(drop=True),
-                                         new.reset_index(drop=True).astype(object)], axis=1))
         old = _recorded(rows, plan.observatory, check.imap_types[key]) if compare_source else {}
         killed = np.zeros(len(rows), dtype=bool)
         updated = np.zeros(len(rows), dtype=bool)
@@ -210,6 +207,10 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
             errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
         changes.extend(drop_failed(instrument_changes, ids[stops.failed]))
         errors.extend(stops.errors(ids, rows, instrument, None, context))
+        if check.update_pickle:  # a dataset crds failed as a whole keeps its parameters only
+            kept = pd.concat([rows[["dataset_id"]].reset_index(drop=True),
+                              new.reset_index(drop=True).astype(object)], axis=1)
+            new_frames.append(kept.loc[stops.alive])
         if compare_source:
             affected.extend(ids[updated & ~killed & ~stops.failed].tolist())
     extra = {"new_results": pd.concat(new_frames, ignore_index=True)} if new_frames else {}

@@ -126,3 +126,20 @@ def test_scalar_api_on_ambiguous_and_narrowed_datasets(headers):
         assert any(isinstance(value, tuple) for value in ours.values())
     frame = pd.DataFrame(versioned)
     assert frame[VERSION_COLUMN].nunique() > 3
+
+
+def test_update_pickle_save_equals_crds(corpus, headers, tmp_path):
+    """--update-pickle: new results join each dataset's parameters, except for datasets crds failed as a whole."""
+    crds_save, our_save = tmp_path / "crds.json", tmp_path / "ours.json"
+    crds_run(["--jwst", "--load-pickles", corpus, "--new-context", CONTEXT, "--update-pickle",
+              "--save-pickle", str(crds_save)])
+    _ours(["check-context", "--no-cluster", "--quiet", "--new-context", CONTEXT, "--params", corpus,
+           "--update-pickle", "--save-pickle", str(our_save)])
+
+    def load(path):
+        return {i: h for batch in iter_save(str(path)) for i, h in zip(batch.ids, batch.headers)}
+
+    expected = load(crds_save)
+    assert load(our_save) == expected
+    failed = [i for i in _tied(headers) if VERSION_COLUMN not in headers[i]]
+    assert failed and all(expected[i] == headers[i] for i in failed)
