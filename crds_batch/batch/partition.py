@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type
-from .unresolved import UnresolvedStops
 from .frames import concat_frames
+from .unresolved import UnresolvedStops
 
 CHANGE_COLUMNS = ["dataset_id", "instrument", "filekind", "old", "new", "status"]
 ERROR_COLUMNS = ["dataset_id", "instrument", "filekind", "message", "level"]
