@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..cache import load_server_config, resolve_context
+from ..engine.types import BESTREFS, selection_keywords
 from ..observatories import get_observatory
 from ..observatories.keyword_data import JWST_REFERENCE_KEYWORDS
 from ..store.selection import normalize_id
@@ -29,9 +30,10 @@ from .compare import CompareOptions, compare_type
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, _bad_rules_errors,
-                        _changes, _dataset_errors, _lookup_errors, partition_result, select_rows)
+                        _changes, _dataset_errors, _lookup_errors, drop_failed, partition_result, select_rows)
 from .results import AffectedResult
 from .scope import check_scope, dataset_counts
+from .unresolved import UnresolvedStops
 
 #: Key of ``AffectedPlan.bad_rules`` for instruments the context does not have.
 ANY_INSTRUMENT = "*"
@@ -127,7 +129,7 @@ def plan_check(request: CheckRequest) -> PlannedCheck:
             bad_rules[instrument] = ((), bad)
         kinds = tuple(sorted(imap.filekinds)) if imap is not None else ()
         imap_types[instrument] = kinds
-        needed = {obs.instrument_keyword, *obs.date_keywords}
+        needed = {obs.instrument_keyword, *obs.date_keywords, *selection_keywords(observatory)}
         if imap is not None:
             needed.update(imap.required_parkeys())
         if request.compare_source:
@@ -179,13 +181,12 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
         if problem:
             errors.append(_dataset_errors(ids, instrument, problem))
             continue
-        new = evaluate(context, rows, reftypes=plan.types[key])
-        if check.update_pickle:
-            new_frames.append(pd.concat([rows[["dataset_id"]].reset_index(drop=True),
-                                         new.reset_index(drop=True).astype(object)], axis=1))
+        new = evaluate(context, rows, reftypes=plan.types[key], type_rule=BESTREFS)
         old = _recorded(rows, plan.observatory, check.imap_types[key]) if compare_source else {}
         killed = np.zeros(len(rows), dtype=bool)
         updated = np.zeros(len(rows), dtype=bool)
+        stops = UnresolvedStops(len(rows))
+        instrument_changes = []
         for filekind in sorted(set(new.columns) | set(old), key=str.upper):
             if filekind in plan.skip_types:
                 continue
@@ -199,13 +200,20 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
             if check.update_pickle:
                 # crds --update-pickle keeps failed results as updates too.
                 result["update"] = result["update"] | result["killed"]
+            stops.apply(result, filekind, old.get(filekind), new.get(filekind), with_old=compare_source)
             killed |= result["killed"]
             updated |= result["update"]
             if compare_source:
-                changes.append(_changes(ids, instrument, filekind, result))
+                instrument_changes.append(_changes(ids, instrument, filekind, result))
             errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
+        changes.extend(drop_failed(instrument_changes, ids[stops.failed]))
+        errors.extend(stops.errors(ids, rows, instrument, None, context))
+        if check.update_pickle:  # a dataset crds failed as a whole keeps its parameters only
+            kept = pd.concat([rows[["dataset_id"]].reset_index(drop=True),
+                              new.reset_index(drop=True).astype(object)], axis=1)
+            new_frames.append(kept.loc[stops.alive])
         if compare_source:
-            affected.extend(ids[updated & ~killed].tolist())
+            affected.extend(ids[updated & ~killed & ~stops.failed].tolist())
     extra = {"new_results": pd.concat(new_frames, ignore_index=True)} if new_frames else {}
     return partition_result(selected, changes, errors, affected, extra)
 

@@ -7,6 +7,12 @@ undefined differences matter (then an error); any other ``NOT FOUND`` is a
 failed lookup. A failed new lookup kills the dataset (no update may be made
 for it); otherwise a new value different from the old is an update.
 
+A result that is no file name (the engine's ``repr`` of the tuple crds
+returns for tied choices, or of a dict) is *unresolved*: crds bestrefs fails
+the whole dataset on it, at the first such type in sorted order (errors of
+the types before it stay counted, its updates are dropped); see
+:func:`stop_at_unresolved`.
+
 The work is done on the distinct values (categories) of a column, then
 broadcast to rows through the category codes, so it costs little per row.
 """
@@ -39,6 +45,11 @@ def clean_reference(name: str) -> str:
     return name
 
 
+def is_unresolved(value: object) -> bool:
+    """True for a result that is no file name: tied choices (a tuple) or a dict, as the engine renders them."""
+    return isinstance(value, str) and value[:1] in ("(", "{")
+
+
 def normalize(value: str | None, which: str, options: CompareOptions) -> tuple[bool, str, str | None]:
     """One result -> (ok, normalized value, error message or None), as crds's handle_na_and_not_found.
 
@@ -65,6 +76,7 @@ class NormalizedColumn:
     ok: np.ndarray  # per category (+1 slot for absent at the end)
     value: np.ndarray  # object, per category (+ absent)
     error: np.ndarray  # object (str or None), per category (+ absent)
+    unresolved: np.ndarray  # bool, per category (+ absent): no file name (see is_unresolved)
 
     def row_ok(self) -> np.ndarray:
         return self.ok[self.codes]
@@ -95,7 +107,8 @@ def normalize_column(column: pd.Series | None, nrows: int, which: str, options: 
     ok = np.array([item[0] for item in normalized], dtype=bool)
     value = np.array([item[1] for item in normalized], dtype=object)
     error = np.array([item[2] for item in normalized], dtype=object)
-    return NormalizedColumn(codes, ok, value, error)
+    unresolved = np.array([is_unresolved(category) for category in categories] + [False], dtype=bool)
+    return NormalizedColumn(codes, ok, value, error, unresolved)
 
 
 def compare_type(old: pd.Series | None, new: pd.Series | None, options: CompareOptions) -> dict[str, np.ndarray]:
@@ -106,7 +119,8 @@ def compare_type(old: pd.Series | None, new: pd.Series | None, options: CompareO
     the same as :class:`NormalizedColumn`), ``old_error``/``new_error``
     messages (None when fine), ``killed`` (new lookup failed), ``update``
     (new differs from old and may be applied), ``difference_error`` (an
-    update that counts as an error under --differences-are-errors).
+    update that counts as an error under --differences-are-errors),
+    ``old_unresolved``/``new_unresolved`` (the result is no file name).
     """
     nrows = len(new) if new is not None else len(old)
     old_norm = normalize_column(old, nrows, "Old:", options)
@@ -135,4 +149,25 @@ def compare_type(old: pd.Series | None, new: pd.Series | None, options: CompareO
         "killed": killed,
         "update": update,
         "difference_error": difference_error,
+        "old_unresolved": old_norm.unresolved[old_norm.codes],
+        "new_unresolved": new_norm.unresolved[new_norm.codes],
     }
+
+
+def stop_at_unresolved(result: dict[str, np.ndarray], alive: np.ndarray, with_old: bool) -> np.ndarray:
+    """Apply crds's failure at an unresolved result to one type's comparison; return the rows failing here.
+
+    Types are compared in sorted order; ``alive`` marks the rows that have not
+    failed at an earlier type (nothing of this type counts for the others).  A
+    row fails here when its old (compared first, if ``with_old``) or new result
+    is unresolved; the old side's error still counts when only the new one is.
+    ``result`` (from :func:`compare_type`) is changed in place.
+    """
+    old_bad = result["old_unresolved"] if with_old else np.zeros(len(alive), dtype=bool)
+    fails = alive & (old_bad | result["new_unresolved"])
+    keep = alive & ~fails
+    result["old_error"] = np.where(alive & ~old_bad, result["old_error"], None)
+    result["new_error"] = np.where(keep, result["new_error"], None)
+    for name in ("killed", "update", "difference_error"):
+        result[name] = result[name] & keep
+    return fails

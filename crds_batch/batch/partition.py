@@ -17,6 +17,7 @@ from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type
 from .frames import concat_frames
+from .unresolved import UnresolvedStops
 
 CHANGE_COLUMNS = ["dataset_id", "instrument", "filekind", "old", "new", "status"]
 ERROR_COLUMNS = ["dataset_id", "instrument", "filekind", "message", "level"]
@@ -50,6 +51,9 @@ class AffectedPlan:
     #: Where old results come from: "context" (old_context), "recorded" (the assignments
     #: recorded in the parameters, crds --compare-source-bestrefs) or "none" (new results only).
     old_source: str = "context"
+    #: How JWST datasets' pipelines narrow the types (crds_batch.engine.types): "bestrefs", or
+    #: "diffs" when ``types`` are the changed types of --diffs-only.
+    type_rule: str = "bestrefs"
 
 
 def exposure_times(frame: pd.DataFrame) -> np.ndarray:
@@ -188,20 +192,32 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
         errors.extend(_bad_rules_errors(ids, instrument, plan))
         reftypes = plan.types[key]
         table = encode_table(rows, plan.observatory)  # one encoding for both contexts
-        old = evaluate(old_context, table, reftypes=reftypes)
-        new = evaluate(new_context, table, reftypes=reftypes)
+        old = evaluate(old_context, table, reftypes=reftypes, type_rule=plan.type_rule)
+        new = evaluate(new_context, table, reftypes=reftypes, type_rule=plan.type_rule)
         killed = np.zeros(len(rows), dtype=bool)
         updated = np.zeros(len(rows), dtype=bool)
-        for filekind in sorted(set(old.columns) | set(new.columns)):
+        stops = UnresolvedStops(len(rows))
+        instrument_changes = []
+        for filekind in sorted(set(old.columns) | set(new.columns), key=str.upper):
             if filekind in plan.skip_types:
                 continue
             result = compare_type(old.get(filekind), new.get(filekind), plan.options)
+            stops.apply(result, filekind, old.get(filekind), new.get(filekind), with_old=True)
             killed |= result["killed"]
             updated |= result["update"]
-            changes.append(_changes(ids, instrument, filekind, result))
+            instrument_changes.append(_changes(ids, instrument, filekind, result))
             errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
-        affected.extend(ids[updated & ~killed].tolist())
+        changes.extend(drop_failed(instrument_changes, ids[stops.failed]))
+        errors.extend(stops.errors(ids, rows, instrument, old_context, new_context))
+        affected.extend(ids[updated & ~killed & ~stops.failed].tolist())
     return partition_result(selected, changes, errors, affected)
+
+
+def drop_failed(frames: list[pd.DataFrame], failed_ids: np.ndarray) -> list[pd.DataFrame]:
+    """Change frames without the datasets that failed as a whole (crds drops their updates)."""
+    if not len(failed_ids):
+        return frames
+    return [frame.loc[~frame["dataset_id"].isin(failed_ids)] for frame in frames]
 
 
 def partition_result(selected: SelectedRows, changes: list, errors: list, affected: list[str],

@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..cache import load_server_config, locate_mapping, resolve_context
+from ..engine.types import BESTREFS, DIFFS, selection_keywords
 from ..errors import ContextMismatchError
 from ..observatories import get_observatory
 from ..store.selection import normalize_id, parse_since
@@ -91,6 +92,7 @@ def plan_affected(request: AffectedRequest) -> Planned:
         bad_references=frozenset(name.lower() for name in bad_files),
         allow_bad_rules=request.allow_bad_rules,
         allow_bad_references=request.allow_bad_references,
+        type_rule=DIFFS if request.diffs_only else BESTREFS,
     )
     return Planned(plan, diff, columns, tuple(sorted(names)))
 
@@ -113,7 +115,7 @@ def _since(spec: str | None, diff: ContextDiff):
 
 
 def _needed_columns(old_ctx, new_ctx, instrument: str, obs) -> list[str]:
-    keys = {obs.instrument_keyword, *obs.date_keywords}
+    keys = {obs.instrument_keyword, *obs.date_keywords, *selection_keywords(obs.name)}
     for ctx in (old_ctx, new_ctx):
         try:
             keys.update(ctx.get_imap(instrument).required_parkeys())

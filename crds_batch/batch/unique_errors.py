@@ -16,7 +16,8 @@ Details reproduced from crds:
 - a bad context is reported once per instrument under data, instrument
   and type ``ALL``;
 - errors that concern a whole dataset ("Failed processing": no instrument,
-  an instrument the context lacks) are logged, not tracked: they count in
+  an instrument the context lacks, a result that is no file name such as
+  tied Match choices) are logged, not tracked: they count in
   ``Untracked errors`` and in the total, but form no class.
 
 This module works on the error frames the batch jobs gather (columns

@@ -15,7 +15,7 @@ from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
                       instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
-from .summary import render_summary
+from .summary import echo_dataset_failures, render_summary
 
 
 @click.command("affected")
@@ -111,6 +111,7 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
 
         report_path = write_report(result, report_path, seconds=time.monotonic() - started)
     if not quiet:
+        echo_dataset_failures(result.unique_errors())
         render_summary(result, time.monotonic() - started, output)
     if report_path:
         log(f"Report written to {report_path}")

@@ -14,6 +14,7 @@ from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
                       instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
+from .summary import echo_dataset_failures
 
 
 @click.command("check-context")
@@ -115,6 +116,8 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
         from ..report import write_report
 
         log(f"Report written to {write_report(result, report_path, seconds=seconds)}")
+    if not quiet:
+        echo_dataset_failures(unique)
     if stats or not quiet:
         summary = result.summary()
         rate = f"  ({summary['datasets_processed'] / seconds:,.1f} datasets/s)" if seconds > 0 else ""

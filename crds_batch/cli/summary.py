@@ -29,3 +29,17 @@ def render_summary(result, seconds: float, output: str | None = None) -> None:
     if output:
         lines.append(f"  results in         {output}")
     click.echo("\n".join(lines), err=True)
+
+
+#: Dataset failures listed on stderr before the rest are only counted.
+MAX_FAILURES_SHOWN = 50
+
+
+def echo_dataset_failures(unique) -> None:
+    """The datasets that failed as a whole, one line each as crds logs them (``Failed processing ...``), on stderr."""
+    failures = list(unique.dataset_failures)
+    for dataset_id, message in failures[:MAX_FAILURES_SHOWN]:
+        click.echo(f"{dataset_id!r}: {message}", err=True)
+    if len(failures) > MAX_FAILURES_SHOWN:
+        click.echo(f"... and {len(failures) - MAX_FAILURES_SHOWN:,} more failed datasets (see --output/--report)",
+                   err=True)

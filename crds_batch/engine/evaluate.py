@@ -29,7 +29,7 @@ from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineCon
 from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
 from .dates import DateTable, resolve_chains
-from .types import row_type_masks
+from .types import API, row_types
 
 
 class _Values:
@@ -63,7 +63,7 @@ def encode_table(table: pd.DataFrame, observatory: str) -> EncodedTable:
 
 
 def evaluate(context: Any, table: pd.DataFrame | EncodedTable, reftypes: Sequence[str] | None = None,
-             observatory: str | None = None) -> pd.DataFrame:
+             observatory: str | None = None, type_rule: str = API) -> pd.DataFrame:
     """Best references of every row of ``table``.
 
     Parameters
@@ -78,6 +78,11 @@ def evaluate(context: Any, table: pd.DataFrame | EncodedTable, reftypes: Sequenc
         few types only those rmaps are compiled and evaluated.
     observatory : str, optional
         Default: the context's.
+    type_rule : str
+        How JWST rows carrying a calibration software version narrow the types:
+        as ``crds.getrecommendations`` (``"api"``), ``crds bestrefs`` (``"bestrefs"``)
+        or ``crds bestrefs --diffs-only`` with ``reftypes`` the changed types
+        (``"diffs"``); see :mod:`crds_batch.engine.types`.
 
     Returns
     -------
@@ -88,7 +93,7 @@ def evaluate(context: Any, table: pd.DataFrame | EncodedTable, reftypes: Sequenc
     context = _as_context(context)
     if not isinstance(table, EncodedTable):
         table = encode_table(table, observatory or context.observatory or "")
-    per_type = _evaluate(context, table, table.nrows, reftypes, observatory)
+    per_type = _evaluate(context, table, table.nrows, reftypes, observatory, type_rule=type_rule)
     data = {}
     for filekind, (codes, values) in per_type.items():
         labels = [value if isinstance(value, str) else repr(value) for value in values.objects]
@@ -135,7 +140,8 @@ def _dedupe(labels: list[str]) -> tuple[list[str], np.ndarray]:
 
 
 def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes: Sequence[str] | None,
-              observatory: str | None, strict: bool = False) -> dict[str, tuple[np.ndarray, _Values]]:
+              observatory: str | None, strict: bool = False,
+              type_rule: str = API) -> dict[str, tuple[np.ndarray, _Values]]:
     observatory = (observatory or context.observatory or "").lower()
     results: dict[str, tuple[np.ndarray, _Values]] = {}
     wanted = [t.lower() for t in reftypes] if reftypes else None
@@ -155,7 +161,7 @@ def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes:
         else:
             imap, keys = context, context.required_parkeys()
         _evaluate_instrument(imap, keys, columns, rows, nrows, wanted, results, observatory,
-                             context if isinstance(context, PipelineContext) else None)
+                             context if isinstance(context, PipelineContext) else None, type_rule)
     return results
 
 
@@ -187,12 +193,12 @@ def _instruments(context: PipelineContext, columns: Mapping[str, Column], nrows:
 
 def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapping[str, Column], rows: np.ndarray,
                          nrows: int, wanted: list[str] | None, results: dict, observatory: str,
-                         context: PipelineContext | None = None) -> None:
+                         context: PipelineContext | None = None, type_rule: str = API) -> None:
     translated = _translate_columns(observatory, columns)
-    masks = None
-    if wanted is None and observatory == "jwst" and context is not None:
+    kinds, masks = (wanted if wanted is not None else imap.filekinds), None
+    if observatory == "jwst" and context is not None:
         # crds reads the header as given here (FITS names are not translated to META.* for this step)
-        masks = row_type_masks(context, imap.filekinds, columns, rows)
+        kinds, masks = row_types(context, imap.filekinds, wanted, type_rule, columns, rows)
     minimized = {}
     for key in keys:
         column = translated.get(key.upper())
@@ -200,7 +206,7 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
                           Column(np.full(len(rows), -1, np.int32), [])).with_default("UNDEFINED")
     programs = instrument_programs(imap, list(dict.fromkeys(keys)))
     date_tables: dict[tuple[str, ...], DateTable] = {}  # dates normalized once for all types
-    for filekind in (wanted if wanted is not None else imap.filekinds):
+    for filekind in kinds:
         codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
         keep = masks[filekind] if masks is not None else None
         if keep is not None and not keep.any():

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..api import header_instrument
-from ..batch.compare import CompareOptions, normalize
+from ..batch.compare import CompareOptions, is_unresolved, normalize
 from ..cache import load_server_config, resolve_context
 from ..errors import CrdsBatchError
 from ..observatories import observatory_of_name
 from ..rules.loading import instrument_closure, load_context
+from ..rules.ambiguity import describe_unresolved
 from ..rules.lookup import clean_parameters
 from .atomic import remove_stale_temps
 from .headers import FileParameters, HeaderError, read_parameters
@@ -153,13 +154,14 @@ def _assign(request: FilesRequest, observatory: str, context_name: str, params: 
         outcome.warnings += [f"{outcome.path}: recommended reference {name!r} is designated scientifically invalid"
                              for name in bad]
         old_refs = _old_references(request, old, position, observatory, new_ctx, instrument, header)
-        _compare(outcome, instrument, new_refs, old_refs, skip)
+        _compare(outcome, instrument, new_refs, old_refs, skip, describer(old_ctx, new_ctx, records[position]))
 
 
 def _evaluate(context, frame: pd.DataFrame, reftypes: list[str] | None) -> pd.DataFrame:
     from ..engine.evaluate import evaluate
+    from ..engine.types import BESTREFS
 
-    return evaluate(context, frame, reftypes)
+    return evaluate(context, frame, reftypes, type_rule=BESTREFS)
 
 
 def _row(results: pd.DataFrame, position: int) -> dict[str, str]:
@@ -206,13 +208,21 @@ def _recorded(observatory: str, ctx, instrument: str, header: dict[str, str]) ->
 
 
 def _compare(outcome: FileOutcome, instrument: str, new_refs: dict[str, str], old_refs: dict[str, str] | None,
-             skip: set[str]) -> None:
+             skip: set[str], describe: Callable[[str, str, str], str] | None = None) -> None:
+    """Updates and errors of one dataset; ``describe(kind, side, result)`` words a result that is no file name."""
     options = CompareOptions()
     failed: dict[str, list[str]] = {}  # one line per distinct failure, naming all its types
     kinds = sorted(set(new_refs) | set(old_refs or {}))
     for kind in kinds:
         if kind.lower() in skip or (old_refs is None and kind not in new_refs):
             continue
+        unresolved = _unresolved_side(kind, new_refs, old_refs)
+        if unresolved:  # crds fails the whole dataset here: the types before keep their errors, no update
+            side, value = unresolved
+            text = describe(kind, side, value) if describe else f"{kind} result {value} is no file name"
+            outcome.updates.clear()
+            _fail(outcome, f"{outcome.path}: Failed processing ({side} context): {text}")
+            break
         new_ok, new, message = normalize(new_refs.get(kind), "New:", options)
         if not new_ok:
             failed.setdefault(str(message), []).append(kind)
@@ -225,6 +235,24 @@ def _compare(outcome: FileOutcome, instrument: str, new_refs: dict[str, str], ol
             outcome.updates.append(RefUpdate(instrument, kind.lower(), old, new))
     for message, failed_kinds in failed.items():
         outcome.errors.append(f"{outcome.path}: instrument={instrument!r} types={','.join(failed_kinds)}: {message}")
+
+
+def _unresolved_side(kind: str, new_refs: dict[str, str], old_refs: dict[str, str] | None) -> tuple[str, str] | None:
+    """("old"/"new", result) when a result of ``kind`` is no file name (the old side is looked at first, as crds)."""
+    for side, refs in (("old", old_refs or {}), ("new", new_refs)):
+        if is_unresolved(refs.get(kind)):
+            return side, refs[kind]
+    return None
+
+
+def describer(old_ctx, new_ctx, parameters: dict[str, str]) -> Callable[[str, str, str], str]:
+    """``describe(kind, side, result)`` for :func:`_compare`, over one dataset's parameters."""
+    def describe(kind: str, side: str, result: str) -> str:
+        context = old_ctx if side == "old" else new_ctx
+        if context is None:
+            return f"recorded {kind} {result} is no file name"
+        return describe_unresolved(context, parameters, kind.lower(), result)
+    return describe
 
 
 def _write_all(request: FilesRequest, observatory: str, context_name: str, outcomes: list[FileOutcome],

@@ -16,7 +16,7 @@ from ..rules.loading import load_context
 from ..store import input_problems, open_params
 from ..store import schema as S
 from .bestrefs import (FileOutcome, FilesRequest, FilesResult, _compare, _evaluate, _fail, _instrument_problem,
-                       _old_references, _row)
+                       _old_references, _row, describer)
 
 
 def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool = False) -> FilesResult:
@@ -58,7 +58,7 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
             continue
         outcome.instrument = instrument
         old_refs = _old_references(request, old, position, observatory, new_ctx, instrument, header)
-        _compare(outcome, instrument, _row(new, position), old_refs, skip)
+        _compare(outcome, instrument, _row(new, position), old_refs, skip, describer(old_ctx, new_ctx, header))
         for update in outcome.updates:
             if update.new.lower() in bad_files:
                 message = f"{dataset}: new reference {update.new.lower()!r} is designated scientifically invalid"

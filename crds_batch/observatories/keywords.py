@@ -17,6 +17,8 @@ META_TO_FITS: dict[str, str] = {
 }
 #: FITS keyword -> META name.
 FITS_TO_META: dict[str, str] = {fits: meta for meta, fits in META_TO_FITS.items()}
+#: FITS keywords recording a prior reference assignment (R_DARK...).
+REFERENCE_FITS_KEYWORDS: frozenset[str] = frozenset(JWST_REFERENCE_KEYWORDS.values())
 
 #: Every META name the JWST rules select on.
 JWST_RULE_KEYWORDS: tuple[str, ...] = tuple(sorted({*JWST_PARAMETER_KEYWORDS, *JWST_META_ONLY}))
@@ -37,11 +39,16 @@ def jwst_fits_parameters(header: Mapping[str, str]) -> dict[str, str]:
 
     Keywords with no META name are kept as they are; a META name already in
     the header is not overwritten (the first value wins, as in a FITS union).
+    Recorded reference assignments (``R_DARK``...) are kept under both names:
+    crds's header of a FITS file has both, and ``--compare-source-bestrefs``
+    reads the FITS keyword.
     """
     result: dict[str, str] = {}
     for key, value in header.items():
         name = FITS_TO_META.get(key, key)
         result.setdefault(name, value)
+        if key in REFERENCE_FITS_KEYWORDS:
+            result.setdefault(key, value)
     return result
 
 

@@ -118,3 +118,29 @@ def test_hst_save_with_jwst_context_fails_each_dataset_as_crds(test_data_dir, ca
     errors = [line for line in captured.err.splitlines() if line.startswith("ERROR:")]
     assert code == EXIT_ERRORS and captured.out == ""
     assert errors and all("unknown instrument 'cos' for context 'jwst_0541.pmap'" in line for line in errors)
+
+
+def _with_recorded_references(source, target) -> str:
+    """A JWST FITS dataset carrying prior assignments in R_<TYPE> keywords, as the archive writes them."""
+    path = str(shutil.copy(source, target))
+    with fits.open(path, mode="update") as hdulist:
+        hdulist[0].header["R_FLAT"] = "crds://jwst_miri_flat_0001.fits"  # differs from the new N/A: an update
+        hdulist[0].header["R_DARK"] = "N/A"
+        hdulist[0].header["R_GAIN"] = "jwst_miri_gain_0009.fits"
+    return path
+
+
+@pytest.mark.oracle
+def test_jwst_fits_compare_source_reads_recorded_keywords(test_data_dir, tmp_path, capsys):
+    """--compare-source-bestrefs compares with R_<TYPE> as crds does (the reader also names it META.REF_FILE...)."""
+    from crds.bestrefs import bestrefs
+
+    path = _with_recorded_references(test_data_dir / "jwst" / "jwst_miri_flat_slitlessprism.fits",
+                                     tmp_path / "recorded.fits")
+    args = ["--files", path, "--new-context", "jwst_0541.pmap", "--compare-source-bestrefs", "--print-new-references"]
+    main(["bestrefs", *args, "-q"])
+    ours = capsys.readouterr().out.splitlines()
+    bestrefs.BestrefsScript(["crds.bestrefs", "--jwst", *args])()
+    theirs = capsys.readouterr().out.splitlines()
+    assert ours == theirs
+    assert theirs == [f"{path} miri flat jwst_miri_flat_0001.fits n/a"]

@@ -54,3 +54,17 @@ def test_truncated_fits_is_one_error_and_the_rest_go_on(tmp_path, test_data_dir)
     assert store.instruments() == [("hst", "acs"), ("roman", "wfi")]
     assert sorted(store.scan(columns=["dataset_id"]).column(0).to_pylist()) == [
         "j8bt05njq_raw.fits", "j8bt06o6q_raw.fits", "roman_wfi16_f158_flat_small.asdf"]
+
+
+def test_jwst_recorded_references_keep_their_fits_keyword(test_data_dir, tmp_path):
+    """R_<TYPE> stays readable under the keyword crds compares with, besides its META.REF_FILE name."""
+    import shutil
+
+    from astropy.io import fits
+
+    path = str(shutil.copy(test_data_dir / "jwst" / "jwst_miri_ipc_0004.fits", tmp_path / "recorded.fits"))
+    with fits.open(path, mode="update") as hdulist:
+        hdulist[0].header["R_DARK"] = "jwst_miri_dark_0001.fits"
+    parameters = read_parameters(path).parameters
+    assert parameters["R_DARK"] == parameters["META.REF_FILE.DARK.NAME"] == "jwst_miri_dark_0001.fits"
+    assert "INSTRUME" not in parameters

@@ -2,9 +2,10 @@
 
 crds reads the CRDSCFG reference chosen by the context's ``system`` imap
 ``crdscfg`` rmap from the cache; no real context up to jwst_0541 has one (crds
-then uses a copy bundled in its package, which we do not ship).  So the
-differential tests build a small cache: links to the real JWST mappings, plus
-a context whose SYSTEM imap delivers a CRDSCFG rmap and a YAML written here.
+then uses the copies bundled in its package, which we keep as a table: tested
+on the real cache).  The rmap path is tested on a small cache: links to the
+real JWST mappings, plus a context whose SYSTEM imap delivers a CRDSCFG rmap
+and a YAML written here.
 """
 from __future__ import annotations
 
@@ -173,23 +174,48 @@ def test_columnar_rows_choose_their_own_types(crdscfg_cache):
         assert present == set(single), name
 
 
-def test_real_cache_without_crdscfg_rules_uses_every_type():
-    """jwst_0541 has no SYSTEM CRDSCFG rmap: crds falls back to its packaged YAML, which we cannot ship.
+BUNDLED_CASES = [
+    # (instrument header, EXP_TYPE, calibration software version, extra keywords)
+    (NIRCAM, "NRC_IMAGE", "1.12.5", {}),
+    (NIRCAM, "NRC_IMAGE", "0.13.8", {"META.VISIT.TSOVISIT": "T"}),
+    (NIRCAM, "NRC_TSIMAGE", "1.1.0", {"META.VISIT.TSOVISIT": "TRUE"}),
+    (NIRCAM, "NRC_IMAGE", "0.16.0", {"META.VISIT.TITLE": "PRIME_WFSC_ROUTINE"}),
+    (NIRCAM, "NRC_IMAGE", "0.13.0", {"META.VISIT.TSOVISIT": "FALSE"}),  # b7.3: dont_replace is one string
+    (NIRCAM, "NRC_IMAGE", "0.13.0", {"META.VISIT.TSOVISIT": "F"}),
+    (NIRCAM, "NRC_DARK", "0.9.3", {}),
+    (NIRCAM, "NRC_CORON", "0.7.7", {}),
+    (NIRCAM, "NRC_CORON", "0.6.0", {}),  # below every row: crds uses the first file
+    (NIRCAM, "NRC_IMAGE", "0.7.0rc6", {}),
+    (NIRCAM, "NRC_IMAGE", "1.2.3.4", {}),
+    (NIRCAM, "NRC_IMAGE", "0.17.0", {}),
+    (NIRCAM, "NO_SUCH_TYPE", "1.12.5", {}),
+    (MIRI, "MIR_IMAGE", "1.12.5", {}),
+    (MIRI, "MIR_MRS", "0.10.1", {}),
+    (MIRI, "MIR_LRS-FIXEDSLIT", "0.13.0", {"META.INSTRUMENT.LAMP_STATE": "ON"}),
+    (NIRCAM, "NRC_IMAGE", "junk", {}),
+    (NIRCAM, "NRC_IMAGE", None, {}),
+]
 
-    We return every type; crds returns the bundled YAML's subset.  This pins the known gap.
-    """
+
+@pytest.mark.parametrize("case", range(len(BUNDLED_CASES)))
+def test_real_cache_types_from_bundled_crdscfg(case):
+    """jwst_0541 has no SYSTEM CRDSCFG rmap: crds decides by the CRDSCFG files it bundles, as our table does."""
     import crds
 
-    parameters = dict(NIRCAM, **{"META.EXPOSURE.TYPE": "NRC_IMAGE", "META.CALIBRATION_SOFTWARE_VERSION": "1.12.5"})
+    base, exp_type, version, extra = BUNDLED_CASES[case]
+    parameters = dict(base, **{"META.EXPOSURE.TYPE": exp_type}, **extra)
+    if version is not None:
+        parameters["META.CALIBRATION_SOFTWARE_VERSION"] = version
     ours = getrecommendations(dict(parameters), "jwst_0541.pmap")
     theirs = crds.getrecommendations(dict(parameters), context="jwst_0541.pmap", observatory="jwst")
-    assert set(theirs) < set(ours)
-    assert {kind: ours[kind] for kind in theirs} == theirs
-    for version in ("junk", None):  # derivable: crds fails before reading any CRDSCFG -> every type
-        parameters = dict(parameters)
-        if version is None:
-            parameters.pop("META.CALIBRATION_SOFTWARE_VERSION")
-        else:
-            parameters["META.CALIBRATION_SOFTWARE_VERSION"] = version
-        assert getrecommendations(dict(parameters), "jwst_0541.pmap") == crds.getrecommendations(
-            dict(parameters), context="jwst_0541.pmap", observatory="jwst")
+    assert ours == theirs
+
+
+def test_bundled_table_regenerates_from_crds():
+    """The table is what the regeneration script derives from the installed crds."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[2] / "scripts" / "regenerate_jwst_pipeline_types.py"
+    regenerated = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout
+    assert regenerated == Path(crdscfg.BUNDLED_TABLE).read_text()
