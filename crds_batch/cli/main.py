@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "synth",
     "check_context",
     "bestrefs",
+    "serve",
 ]
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
