@@ -36,3 +36,15 @@ def hst_store(hst_save, tmp_path_factory):
 def hst_server(hst_store):
     with serving("--observatory", "hst", "--store", str(hst_store)) as server:
         yield server
+
+
+JWST_CONTEXT = "jwst_0541.pmap"
+
+
+@pytest.fixture(scope="session")
+def jwst_store(tmp_path_factory):
+    """A store of 150 synthetic JWST datasets drawn from jwst_0541's rules."""
+    directory = tmp_path_factory.mktemp("jwst-store")
+    write_save(generate(JWST_CONTEXT, 150, seed=21), directory / "jwst.json")
+    ingest([str(directory / "jwst.json")], str(directory / "store"))
+    return directory / "store"
