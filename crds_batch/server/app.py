@@ -34,6 +34,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8888
     observatory: str | None = None
+    affected_results: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
@@ -50,7 +51,13 @@ def build_state(settings: ServerSettings) -> ServerState:
     if settings.store:
         store = os.path.abspath(settings.store)
         Store(store)  # refuses a missing or foreign store now rather than at the first request
-    return ServerState(view=view, store_path=store, max_body_bytes=settings.max_body_bytes)
+    affected = None
+    if settings.affected_results:
+        affected = os.path.abspath(settings.affected_results)
+        if not os.path.isdir(affected):
+            raise CrdsBatchError(f"--affected-results {settings.affected_results}: not a directory")
+    return ServerState(view=view, store_path=store, affected_results=affected,
+                       max_body_bytes=settings.max_body_bytes)
 
 
 def make_app(state: ServerState, executor: ThreadPoolExecutor) -> tornado.web.Application:

@@ -21,6 +21,7 @@ class ServerState:
 
     view: CacheView
     store_path: str | None = None
+    affected_results: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     remote_contexts: dict[tuple[str, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -23,6 +23,7 @@ def _serve(*args: str, **env: str) -> subprocess.CompletedProcess:
     ((), "Say which observatory to serve with --observatory (mappings found for: hst, jwst, roman"),
     (("--observatory", "hst", "--store", "/nonexistent/store"), "not a parameter store"),
     (("--observatory", "hst", "--cache", "/nonexistent/cache"), "No hst mappings to serve"),
+    (("--observatory", "hst", "--affected-results", "/nonexistent/results"), "not a directory"),
 ])
 def test_refusals(args, text):
     done = _serve(*args)
