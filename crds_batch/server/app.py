@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ async def _serve(settings: ServerSettings, state: ServerState) -> int:
         server.add_sockets(sockets)
         host, port = sockets[0].getsockname()[:2]
         started = time.monotonic()
-        executor.submit(state.view.facts)  # digests ready before the first get_server_info asks
+        threading.Thread(target=_hash_files, args=(state,), name="crds-digests", daemon=True).start()
         print(f"crds-batch serve: {state.observatory} from {state.view.paths.mappings}"
               f"{' and store ' + state.store_path if state.store_path else ''} at http://{_url_host(host)}:{port}/",
               file=sys.stderr, flush=True)
@@ -125,6 +126,16 @@ async def _serve(settings: ServerSettings, state: ServerState) -> int:
         await server.close_all_connections()
         log.info("stopped after %.0fs", time.monotonic() - started)
     return 0
+
+
+def _hash_files(state: ServerState) -> None:
+    """Hash every served file once, so download_metadata soon carries every reference's sha1."""
+    try:
+        started = time.monotonic()
+        count = len(state.view.facts())
+        log.info("hashed %d files in %.1fs", count, time.monotonic() - started)
+    except Exception as exc:  # the cache changed underneath; later requests hash what they need
+        log.warning("hashing the cache stopped: %s", exc)
 
 
 def _url_host(host: str) -> str:

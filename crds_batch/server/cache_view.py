@@ -144,40 +144,48 @@ class CacheView:
         if component not in COMPONENTS or not is_plain_name(name):
             return None
         root = self.paths.component(component)
-        if component == "references":
-            candidate = self.reference_paths().get(name)
-            if candidate is None:
-                return None
-        else:
-            candidate = os.path.join(root, name)
-        return confined(root, candidate)
+        candidates = [os.path.join(root, name)]
+        if component == "references":  # flat, or one directory per instrument
+            candidates += [os.path.join(root, sub, name) for sub in sorted(_listdir(root))
+                           if not sub.startswith(".") and os.path.isdir(os.path.join(root, sub))]
+        for candidate in candidates:
+            if os.path.lexists(candidate):
+                return confined(root, candidate)
+        return None
 
     def locate_mapping(self, name: str) -> str | None:
         if not name.endswith(MAPPING_EXTENSIONS) or not name.startswith(self.observatory):
             return None
         return self.locate("mappings", name)
 
-    def facts(self, names: Iterable[str] | None = None) -> dict[str, FileFacts]:
+    def facts(self, names: Iterable[str] | None = None, *, hash_references: bool = True) -> dict[str, FileFacts]:
         """Size and sha1 of the named served files (all when None); unknown names are left out.
 
         Digests are remembered per (path, size, mtime), so only new or changed files are read.
+        With ``hash_references=False`` a reference not hashed yet has sha1 ``none`` (the crds
+        client then checks only its size): the server hashes references in the background
+        at startup, and a large cache's references must not hold up ``get_server_info``.
         """
         files = self.served_files()
         wanted = files if names is None else {n: files[n] for n in names if n in files}
+        mappings = os.path.realpath(self.paths.mappings) + os.sep
         result: dict[str, FileFacts] = {}
         for name, path in wanted.items():
             try:
                 stat = os.stat(path)
-                result[name] = FileFacts(path, stat.st_size, self._sha1(path, stat))
+                compute = hash_references or path.startswith(mappings)
+                result[name] = FileFacts(path, stat.st_size, self._sha1(path, stat, compute))
             except OSError:  # removed while we looked
                 continue
         return result
 
-    def _sha1(self, path: str, stat: os.stat_result) -> str:
+    def _sha1(self, path: str, stat: os.stat_result, compute: bool = True) -> str:
         key = (stat.st_size, stat.st_mtime_ns)
         known = self._digests.get(path)
         if known is not None and known[:2] == key:
             return known[2]
+        if not compute:
+            return "none"
         digest = hashlib.sha1()
         with open(path, "rb") as handle:
             while block := handle.read(_HASH_BLOCK):

@@ -88,7 +88,7 @@ def parse_request(body: bytes) -> RpcRequest:
     request_id = message.get("id")
     method = message.get("method")
     if not isinstance(method, str) or not method:
-        raise InvalidRequestError("'method' must be a non-empty string", ) from None
+        raise InvalidRequestError("'method' must be a non-empty string")
     params = message.get("params", [])
     if params is None:
         params = []

@@ -108,6 +108,23 @@ def test_escaping_files_are_not_advertised(small_server):
                                  "state": "archived"}}
 
 
+def test_references_are_hashed_in_the_background(small_server, small_cache):
+    import hashlib
+
+    from crds.client.proxy import crds_decode
+
+    from .servers import wait_for
+
+    expected = hashlib.sha1((small_cache / "references" / "hst" / REFERENCE).read_bytes()).hexdigest()
+
+    def advertised():
+        info = rpc(small_server, "get_server_info")["result"]
+        return crds_decode(info["download_metadata"])[REFERENCE]["sha1sum"]
+
+    assert wait_for(lambda: advertised() == expected, seconds=60, interval=0.5)
+    assert "hashed 3 files" in small_server.log_text()
+
+
 def test_crds_sync_fetches_a_reference(small_server, tmp_path):
     done = run_crds("crds.sync", "--files", REFERENCE, "--contexts", HST_CONTEXT, "--check-sha1sum",
                     server_url=small_server.url, crds_path=tmp_path)

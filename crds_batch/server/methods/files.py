@@ -1,8 +1,6 @@
 """File facts: download metadata, ``get_file_info``, ``get_file_info_map``."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..jsonrpc import OtherError
 from . import params
 from .registry import Call, rpc_method
@@ -11,18 +9,20 @@ from .registry import Call, rpc_method
 NOT_FOUND = "NOT FOUND"
 
 
-def download_metadata(call: Call, names: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
-    """``{name: {"size": "123", "sha1sum": hex}}`` of the served files, as ``download_metadata`` carries it."""
+def download_metadata(call: Call) -> dict[str, dict[str, str]]:
+    """``{name: {"size": "123", "sha1sum": hex | "none"}}`` of every served file, as ``download_metadata``
+    carries it (references not hashed yet say ``none``; see :meth:`CacheView.facts`)."""
     return {name: {"size": str(facts.size), "sha1sum": facts.sha1sum}
-            for name, facts in call.state.view.facts(names).items()}
+            for name, facts in call.state.view.facts(hash_references=False).items()}
 
 
 def _file_infos(call: Call, names: list[str] | None) -> dict[str, dict[str, str]]:
+    """Facts of the named files (hashed now if needed), or of every file (unhashed references: ``none``)."""
     view = call.state.view
     bad = view.server_config().bad_files
     mappings = set(view.mapping_names())
     infos = {}
-    for name, facts in view.facts(names).items():
+    for name, facts in view.facts(names, hash_references=names is not None).items():
         infos[name] = {
             "name": name,
             "observatory": view.observatory,
