@@ -6,7 +6,9 @@ import fnmatch
 import re
 
 from ... import __version__
+from ...errors import CrdsBatchError
 from ...rules.mappings import PipelineContext
+from ...tools import mapping_tree
 from ..jsonrpc import OtherError, crds_encode
 from . import params
 from .files import download_metadata
@@ -136,14 +138,23 @@ def _parse_date(text: str) -> datetime.datetime:
 
 @rpc_method
 def get_mapping_names(call: Call, context) -> list[str]:
-    """The context and every mapping below it."""
-    return sorted(call.state.load_context(context).mapping_names())
+    """The context and every mapping below it, read as text (checksums are the client's to verify,
+    as crds sync does: a mapping with a bad checksum is still served)."""
+    return sorted(_parsed_tree(call, context, mapping_tree.mapping_names))
 
 
 @rpc_method
 def get_reference_names(call: Call, context) -> list[str]:
     """Every reference named by the context's rules."""
-    return sorted(call.state.load_context(context).reference_names())
+    return sorted(_parsed_tree(call, context, mapping_tree.reference_names))
+
+
+def _parsed_tree(call: Call, context, walk) -> set[str]:
+    path = call.state.context_path(context)
+    try:
+        return walk(path)
+    except CrdsBatchError as exc:
+        raise OtherError(str(exc)) from None
 
 
 @rpc_method
