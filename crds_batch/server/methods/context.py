@@ -115,15 +115,15 @@ def get_context_by_date(call: Call, date, observatory=None) -> str:
             pmap = context
     if pmap is None:
         raise OtherError(f"No context was in use at {match.group('date')!r} (context history of {state.observatory})")
-    mapping = state.load_context(pmap)
+    name = pmap
     for key in parts[1:]:
-        try:
-            mapping = mapping.get_imap(key) if isinstance(mapping, PipelineContext) else mapping.child(key)
-        except Exception as exc:
-            raise OtherError(f"{spec!r}: {key!r} is not selected by {mapping.basename}: {exc}") from None
-        if isinstance(mapping, str):
-            raise OtherError(f"{spec!r}: {key!r} is {mapping} in {pmap}")
-    return mapping.basename
+        selector = _parsed_tree(call, name, mapping_tree.load_parsed).selector
+        choices = {str(k).lower(): v for k, v in selector.items()} if isinstance(selector, dict) else {}
+        child = choices.get(key)
+        if not isinstance(child, str) or mapping_tree.is_special(child):
+            raise OtherError(f"{spec!r}: {key!r} selects no mapping in {name} ({child!r})")
+        name = child
+    return name
 
 
 def _parse_date(text: str) -> datetime.datetime:

@@ -11,9 +11,9 @@ import operator
 import pyarrow.dataset as ds
 
 from ...errors import CrdsBatchError
-from ...rules.mappings import PipelineContext
 from ...store import Store, normalize_id, parse_since
 from ...store import schema as S
+from ...tools.mapping_tree import load_parsed
 from ..jsonrpc import InvalidParamsError, OtherError
 from . import params
 from .registry import Call, rpc_method
@@ -52,16 +52,24 @@ def _since_filter(since: str | None):
 @rpc_method
 def get_dataset_ids(call: Call, context, instrument, datasets_since=None) -> list[str]:
     """Ids (``PRODUCT:EXPOSURE``) of the store's datasets of ``instrument``, dated on/after ``datasets_since``."""
-    mapping = call.state.load_context(context)
+    parsed = _parsed_context(call, context)
     name = params.text("instrument", instrument).lower()
     since = _since(datasets_since)
-    if isinstance(mapping, PipelineContext) and name not in mapping.instruments:
-        raise OtherError(f"Unknown instrument {name!r} for context {mapping.basename!r}")
+    if str(parsed.header.get("mapping", "")).lower() == "pipeline" and \
+            name not in {str(key).lower() for key in parsed.selector}:
+        raise OtherError(f"Unknown instrument {name!r} for context {parsed.name!r}")
     store = open_store(call)
     if (call.state.observatory, name) not in store.instruments():
         return []
     table = store.dataset([name]).to_table(columns=[S.DATASET_ID], filter=_partition_filter(call, since))
     return sorted(table.column(S.DATASET_ID).to_pylist())
+
+
+def _parsed_context(call: Call, context):
+    try:
+        return load_parsed(call.state.context_path(context))
+    except CrdsBatchError as exc:
+        raise OtherError(str(exc)) from None
 
 
 def _partition_filter(call: Call, since: str | None):
