@@ -26,6 +26,8 @@ def test_list_status(hst_server, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Effective Context = 'hst_0729.pmap'" in done.stdout
     assert f"CRDS_SERVER_URL = '{hst_server.url}'" in done.stdout
+    done = run_crds("crds.list", "--operational-context", server_url=hst_server.url, crds_path=tmp_path)
+    assert done.stdout.split() == [HST_CONTEXT], done.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
