@@ -87,13 +87,16 @@ def test_wrong_http_requests_are_one_plain_line(hst_server, method, path, status
 
 
 def test_still_serving_and_one_log_line_per_request(hst_server):
-    before = len(hst_server.lines)
-    for _ in range(3):
-        assert rpc(hst_server, "get_default_context", "hst", None)["result"] == HST_CONTEXT
-    http_request(hst_server, "GET", "/health")
     from .servers import wait_for
 
-    assert wait_for(lambda: len(hst_server.lines) >= before + 4)
-    new = hst_server.lines[before:before + 4]
-    assert [line.split()[3:6] for line in new] == [["200", "POST", "/json/"]] * 3 + [["200", "GET", "/health"]]
-    assert all(" get_default_context " in line for line in new[:3])
+    paths = [f"/json/get_default_context/log-check-{n}/" for n in range(3)]
+    for path in paths:
+        assert rpc(hst_server, "get_default_context", "hst", None, path=path)["result"] == HST_CONTEXT
+
+    def logged():
+        return [line for line in list(hst_server.lines) if "/log-check-" in line]
+
+    assert wait_for(lambda: len(logged()) >= 3)
+    lines = logged()
+    assert len(lines) == 3
+    assert [line.split()[3:7] for line in lines] == [["200", "POST", path, "get_default_context"] for path in paths]
