@@ -70,6 +70,11 @@ def _load_server_config_cached(observatory: str, config_dir: str) -> ServerConfi
     )
 
 
+def forget_server_configs() -> None:
+    """Make the next :func:`load_server_config` read the files again (a server that sees them change)."""
+    _load_server_config_cached.cache_clear()
+
+
 def is_mapping_name(name: str) -> bool:
     return strip_uri(name).endswith(MAPPING_EXTENSIONS)
 

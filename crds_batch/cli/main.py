@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "synth",
     "check_context",
     "bestrefs",
+    "serve",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

@@ -59,3 +59,20 @@ def reference_names(mapping_name: str, near: tuple[str, ...] = ()) -> set[str]:
         if not is_special(value):
             names |= reference_names(value, near)
     return names
+
+
+def mapping_names(mapping_name: str) -> set[str]:
+    """The mapping and every mapping below it, by name (children located in the cache)."""
+    names: set[str] = set()
+    pending = [mapping_name]
+    while pending:
+        name = pending.pop()
+        parsed = load_parsed(name)
+        basename = os.path.basename(name)
+        if basename in names:
+            continue
+        names.add(basename)
+        if not isinstance(parsed.selector, SelectorCall):
+            pending.extend(value for value in parsed.selector.values()
+                           if isinstance(value, str) and not is_special(value))
+    return names
