@@ -14,6 +14,7 @@ from astropy.io import fits
 
 from crds_batch.files import atomic
 from crds_batch.files.bestrefs import FilesRequest, run_files
+from tests.files.as_nobody import run_as_nobody
 
 _KILLED_WRITER = """
 import sys
@@ -99,25 +100,7 @@ def test_temps_we_may_not_remove_are_left_alone():
         open(stale, "wb").close()
         old = time.time() - atomic.STALE_TEMP_SECONDS - 60
         os.utime(stale, (old, old))
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            try:
-                os.close(read)
-                os.setgroups([])
-                os.setgid(65534)
-                os.setuid(65534)
-                try:
-                    outcome = f"REMOVED {len(atomic.remove_stale_temps(directory))}"
-                except BaseException as exc:
-                    outcome = f"CRASHED {exc!r}"
-                os.write(write, outcome.encode())
-            finally:
-                os._exit(0)
-        os.close(write)
-        with os.fdopen(read) as handle:
-            outcome = handle.read()
-        os.waitpid(pid, 0)
+        outcome = run_as_nobody(lambda: f"REMOVED {len(atomic.remove_stale_temps(directory))}")
         assert outcome == "REMOVED 0" and os.path.exists(stale)
     finally:
         shutil.rmtree(directory)

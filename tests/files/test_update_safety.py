@@ -15,10 +15,10 @@ from astropy.io import fits
 
 from crds_batch.errors import FileUpdateError
 from crds_batch.files.fits_update import update_fits_keywords
+from tests.files.as_nobody import NOBODY, run_as_nobody
 
 SMALL = [("CRDS_CTX", "hst_0729.pmap")]  # fits in the blocks of the test file's header
 BIG = SMALL + [(f"K{i:05d}", "v" * 60) for i in range(300)]  # needs more header blocks
-NOBODY = 65534
 OTHER_UID = 12345
 
 
@@ -105,30 +105,15 @@ def world_file(test_data_dir):
 
 
 def _update_as_nobody(path: str) -> str:
-    """Update ``path`` in a forked child that has become ``nobody`` (real permissions, no DAC override)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
+    """Update ``path`` as ``nobody``: ``UPDATED``, ``REFUSED <reason>`` or ``CRASHED <exception>``."""
+    def update() -> str:
         try:
-            os.close(read)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            try:
-                update_fits_keywords(path, SMALL)
-                outcome = "UPDATED"
-            except FileUpdateError as exc:
-                outcome = f"REFUSED {exc}"
-            except BaseException as exc:
-                outcome = f"CRASHED {exc!r}"
-            os.write(write, outcome.encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as handle:
-        outcome = handle.read()
-    os.waitpid(pid, 0)
-    return outcome
+            update_fits_keywords(path, SMALL)
+        except FileUpdateError as exc:
+            return f"REFUSED {exc}"
+        return "UPDATED"
+
+    return run_as_nobody(update)
 
 
 @pytest.mark.parametrize("owner", [NOBODY, OTHER_UID])
