@@ -49,3 +49,24 @@ def get_int(key: str, default: int, minimum: int | None = 1) -> int:
 def get_float(key: str, default: float, minimum: float | None = 0.0) -> float:
     """Setting ``crds_batch.<key>`` as a number; a bad value is one line (SettingsError)."""
     return _number(key, default, float, minimum)
+
+
+def load_config_file(path: str) -> None:
+    """Merge the Dask config YAML at ``path`` (``crds-batch --config``; see configs/) into dask.config.
+
+    The file wins over the package defaults and Dask's own config files; DASK_* variables and
+    command-line options still win over it where a command reads them.
+    """
+    try:
+        with open(path) as handle:
+            loaded = yaml.safe_load(handle)
+    except OSError as exc:
+        raise SettingsError(f"Config file {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        reason = " ".join(str(exc).split())
+        raise SettingsError(f"Config file {path}: not YAML: {reason}") from None
+    if loaded is None:
+        return
+    if not isinstance(loaded, dict):
+        raise SettingsError(f"Config file {path}: not a mapping of Dask settings")
+    dask.config.update(dask.config.config, loaded, priority="new")

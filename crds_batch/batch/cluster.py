@@ -44,7 +44,12 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         return
     from distributed import Client, LocalCluster
 
-    address = options.scheduler_address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    import dask.config
+
+    # As distributed's Client(): the option, then DASK_SCHEDULER_ADDRESS / the Dask config's
+    # scheduler-address (configs/existing-scheduler.yaml).
+    address = (options.scheduler_address or os.environ.get("DASK_SCHEDULER_ADDRESS")
+               or dask.config.get("scheduler-address", None) or None)
     if options.scheduler_address is None and options.scheduler_file:
         address = None
     if address or options.scheduler_file:
@@ -61,8 +66,6 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         finally:
             client.close()
         return
-    import dask.config
-
     from .. import settings
 
     n_workers = options.n_workers or os.cpu_count() or 1

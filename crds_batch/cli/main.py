@@ -70,6 +70,10 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="crds-batch")
 @click.option(DEBUG_TRAPS_FLAG, "debug_traps", is_flag=True, expose_value=False,
               help=f"Show the traceback of any error (also {DEBUG_TRAPS_ENV}=1); accepted after the command too.")
+@click.option("--config", "config_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              expose_value=False, is_eager=True, callback=lambda ctx, param, files: _load_configs(files),
+              help="A Dask config YAML (configs/: local, existing scheduler, SLURM, PBS) merged before the "
+                   "command runs (repeatable; DASK_CONFIG works too).")
 def cli():
     """crds-batch: CRDS best references for single files and whole archives.
 
@@ -77,6 +81,13 @@ def cli():
     CRDS_CFGPATH), CRDS_CONTEXT, CRDS_OBSERVATORY, CRDS_IGNORE_MAPPING_CHECKSUM,
     CRDS_ALLOW_BAD_RULES, CRDS_ALLOW_BAD_REFERENCES. Runs offline on a local cache.
     """
+
+
+def _load_configs(files) -> None:
+    from ..settings import load_config_file
+
+    for path in files:
+        load_config_file(path)
 
 
 def main(argv: list[str] | None = None) -> int:
