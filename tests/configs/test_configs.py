@@ -78,3 +78,21 @@ def test_jobqueue_configs_construct_their_clusters(name, cluster_class, directiv
         script = cluster.job_script()
     assert directive in script and "source $HOME/venvs/crds-batch/bin/activate" in script
     assert "--nthreads 1" in script and "--local-directory $TMPDIR" in script and "crds-batch-worker" in script
+
+
+def test_kubernetes_manifest_is_the_operators_cluster_spec_plus_the_store():
+    """configs/kubernetes/daskcluster.yaml is what dask-kubernetes builds for this image, with the store mounted."""
+    from dask_kubernetes.operator import make_cluster_spec
+
+    ours = yaml.safe_load((CONFIGS / "kubernetes" / "daskcluster.yaml").read_text())
+    theirs = make_cluster_spec(name="crds-batch", image="crds-batch:latest", n_workers=4)
+    assert (ours["apiVersion"], ours["kind"]) == (theirs["apiVersion"], theirs["kind"])
+    assert ours["spec"]["scheduler"]["service"] == theirs["spec"]["scheduler"]["service"]
+    for role in ("scheduler", "worker"):
+        (mine,), (made,) = ours["spec"][role]["spec"]["containers"], theirs["spec"][role]["spec"]["containers"]
+        assert mine["name"] == made["name"] and mine["image"] == made["image"] and mine["ports"] == made["ports"]
+        assert set(made["args"]) <= set(mine["args"])
+    worker = ours["spec"]["worker"]
+    assert worker["replicas"] == 4
+    assert worker["spec"]["containers"][0]["volumeMounts"] == [{"name": "store", "mountPath": "/data/store",
+                                                                 "readOnly": True}]
