@@ -131,7 +131,7 @@ class CrdsClient:
             try:
                 return once()
             except (RetryLater, requests.RequestException, OSError) as exc:
-                reason = _reason(exc)
+                reason = _reason(exc, self.settings.timeout)
                 try:
                     retry = retry.increment(method=None, url=url, error=RetryLater(reason))
                 except MaxRetryError:
@@ -178,16 +178,16 @@ def _method_of(url: str) -> str:
 
 def _is_transport(exc: BaseException) -> bool:
     if isinstance(exc, RetryLater):
-        return str(exc).startswith(("HTTP ", "no complete answer"))
+        return str(exc).startswith(("HTTP ", "no complete answer", "no answer"))
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                             OSError))
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, RetryLater):
         return str(exc)
     if isinstance(exc, requests.Timeout):
-        return "timed out (CRDS_CLIENT_TIMEOUT_SECONDS)"
+        return f"no answer within {timeout:g} s (CRDS_CLIENT_TIMEOUT_SECONDS)"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "connection closed before the whole reply arrived"
     if isinstance(exc, requests.ConnectionError):
