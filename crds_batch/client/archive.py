@@ -58,13 +58,15 @@ def ingest_from_server(client: CrdsClient, store_dir: str, *, observatory: str, 
                        instruments: Sequence[str] | None = None, all_instruments: bool = False,
                        datasets: Sequence[str] | None = None, since: str | None = None,
                        parallel: int = DEFAULT_PARALLEL, commit_datasets: int = COMMIT_DATASETS,
-                       progress: Progress | None = None) -> ArchiveIngestReport:
-    """Fetch the parameters of the chosen datasets into the store at ``store_dir``; see the module doc."""
+                       chunk_size: int | None = None, progress: Progress | None = None) -> ArchiveIngestReport:
+    """Fetch the parameters of the chosen datasets into the store at ``store_dir``; see the module doc.
+
+    ``chunk_size`` (ids per call) is the server's ``max_headers_per_rpc`` unless smaller."""
     start = time.monotonic()
     info = api.server_info(client, observatory)
     context = context or api.default_context(client, observatory)
     report = ArchiveIngestReport(context=context)
-    chunk_size = api.max_headers_per_rpc(info)
+    chunk_size = min(chunk_size or api.max_headers_per_rpc(info), api.max_headers_per_rpc(info))
     wanted = _wanted_ids(client, context, instruments, all_instruments, datasets, since)
     report.requested = len(wanted)
     todo = _not_stored(store_dir, wanted)

@@ -130,3 +130,23 @@ def test_truncated_download_leaves_no_file(fault_env, hst_server, tmp_path):
             assert os.listdir(tmp_path) == []
             assert client.download(url, str(tmp_path / pmap), size=size) == size  # the 4th request passes
     assert os.listdir(tmp_path) == [pmap]
+
+
+def test_a_failure_keeps_the_committed_batches_and_the_rerun_fetches_the_rest(fault_env, hst_server, hst_save,
+                                                                               tmp_path, capsys):
+    from crds_batch.client.archive import ingest_from_server
+
+    store = tmp_path / "store"
+    with bad_server(hst_server.url, {"get_dataset_headers_by_id": ["pass"] * 3 + ["500"] * 10}) as bad:
+        with CrdsClient(ClientSettings.from_env(server_url=bad.url)) as client:
+            with pytest.raises(ServerError, match="get_dataset_headers_by_id: HTTP 500"):
+                # chunks of 20 ids; a commit every 40 datasets; the 4th chunk fails
+                ingest_from_server(client, str(store), observatory="hst", instruments=["acs", "wfc3"],
+                                   parallel=1, commit_datasets=40, chunk_size=20)
+    with Store(str(store)) as opened:
+        assert len(opened) == 40  # two chunks committed; the third was pending and is fetched again
+    code, _, err, _ = run(capsys, "ingest", "--server", hst_server.url, "--all-instruments", "--store", str(store),
+                          "--observatory", "hst")
+    assert code == 0 and "Ingested 80 datasets" in err and "40 already stored" in err
+    with Store(str(store)) as opened:
+        assert len(opened) == len(hst_save[1])
