@@ -104,6 +104,10 @@ def _from_server(sources, store_dir, server, instruments, all_instruments, datas
         click.echo(f"ERROR: No header for {line}", err=True)
     if report.missing_count > len(report.missing):
         click.echo(f"ERROR: ... and {report.missing_count - len(report.missing)} more", err=True)
+    for line in report.store_errors:
+        click.echo(f"ERROR: {line}", err=True)
+    if report.store_error_count > len(report.store_errors):
+        click.echo(f"ERROR: ... and {report.store_error_count - len(report.store_errors)} more", err=True)
     if not quiet:
         rate = report.fetched / report.seconds if report.seconds > 0 else 0.0
         click.echo(f"Ingested {report.fetched} datasets from {client.url} ({report.context}) into {store_dir}: "

@@ -46,12 +46,21 @@ class ArchiveIngestReport:
     fetched: int = 0  #: headers received and stored
     missing: list[str] = field(default_factory=list)  #: "ID: server's reason" for ids without a header
     missing_count: int = 0
+    #: "dataset X: reason" for headers the store refused (no known instrument...)
+    store_errors: list[str] = field(default_factory=list)
+    store_error_count: int = 0
     datasets: int = 0  #: datasets in the store afterwards
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.missing_count
+        return not (self.missing_count or self.store_error_count)
+
+    def add_store_report(self, ingested) -> None:
+        """Count what the store ingest of a batch refused or flagged (as ``crds-batch ingest`` would)."""
+        lines = list(ingested.dataset_errors)
+        self.store_errors.extend(lines[: max(0, MAX_REPORTED - len(self.store_errors))])
+        self.store_error_count += ingested.dataset_error_count
 
 
 def ingest_from_server(client: CrdsClient, store_dir: str, *, observatory: str, context: str | None = None,
@@ -88,10 +97,10 @@ def ingest_from_server(client: CrdsClient, store_dir: str, *, observatory: str, 
                         report.missing.append(f"{dataset_id}: {header}")
             done += sum(1 for _ in headers)
             if len(pending) >= commit_datasets:
-                report.fetched += _commit(pending, store_dir)
+                report.fetched += _commit(pending, store_dir, report)
             if progress:
                 progress(min(done, len(todo)), len(todo))
-    report.fetched += _commit(pending, store_dir)
+    report.fetched += _commit(pending, store_dir, report)
     if layout.is_store(store_dir):
         with Store(store_dir) as store:
             report.datasets = len(store)
@@ -143,7 +152,7 @@ def _in_order(pool, function, chunks: list, window: int):
             future.cancel()
 
 
-def _commit(pending: dict[str, dict], store_dir: str) -> int:
+def _commit(pending: dict[str, dict], store_dir: str, report: ArchiveIngestReport) -> int:
     """Ingest ``pending`` into the store as one generation; empty it; return how many datasets."""
     if not pending:
         return 0
@@ -151,7 +160,7 @@ def _commit(pending: dict[str, dict], store_dir: str) -> int:
     try:
         save = os.path.join(directory, "fetched.json")
         count = write_json_save(save, sorted(pending.items()))
-        ingest([save], store_dir, workers=1)
+        report.add_store_report(ingest([save], store_dir, workers=1))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     pending.clear()

@@ -5,20 +5,22 @@
 its successive requests (after the list, requests pass): ``pass`` forwards to the real server,
 ``drop`` closes the connection without a reply, ``reset`` closes it with a TCP reset, ``slow``
 answers only after ``slow_seconds``, ``garbage`` sends an HTML page with status 200, ``truncate``
-promises more bytes than it sends, ``500`` answers with an error status.
+promises more bytes than it sends, ``500`` answers with an error status, ``no-instrument`` forwards
+a ``get_dataset_headers_by_id`` reply with ``INSTRUME`` removed from its first header.
 """
 from __future__ import annotations
 
 import contextlib
 import http.client
 import http.server
+import json
 import socket
 import struct
 import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
-BEHAVIOURS = ("pass", "drop", "reset", "slow", "garbage", "truncate", "500")
+BEHAVIOURS = ("pass", "drop", "reset", "slow", "garbage", "truncate", "500", "no-instrument")
 
 
 class _QuietServer(http.server.ThreadingHTTPServer):
@@ -88,6 +90,11 @@ def _handler(server: BadServer):
             if behaviour == "slow" and server.stopping.wait(server.slow_seconds):
                 return
             status, headers, data = server.forward(verb, self.path, body, self.headers)
+            if behaviour == "no-instrument":
+                reply = json.loads(data)
+                first = sorted(reply["result"])[0]
+                reply["result"][first].pop("INSTRUME")
+                data = json.dumps(reply).encode()
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "transfer-encoding",
                                                                           "connection")]
             if behaviour == "truncate":

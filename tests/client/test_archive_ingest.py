@@ -90,3 +90,17 @@ def test_unknown_ids_are_reported_and_exit_1(small_chunk_server, hst_save, tmp_p
 def test_server_options_need_server(tmp_path, capsys):
     assert main(["ingest", "--instruments", "acs", "--store", str(tmp_path / "s")]) == 2
     assert main(["ingest", "--server", "http://127.0.0.1:1", "--store", str(tmp_path / "s")]) == 2
+
+
+def test_headers_the_store_refuses_are_errors(hst_server, hst_save, tmp_path, capsys):
+    from .bad_server import bad_server
+
+    first = sorted(hst_save[1])[0]
+    with bad_server(hst_server.url, {"get_dataset_headers_by_id": ["no-instrument"]}) as bad:
+        code = main(["ingest", "--server", bad.url, "--instruments", "acs", "wfc3", "--store", str(tmp_path / "s"),
+                     "--observatory", "hst", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == f"ERROR: dataset {first}: no known instrument (INSTRUME / META.INSTRUMENT.NAME)\n"
+    with Store(str(tmp_path / "s")) as opened:
+        assert len(opened) == len(hst_save[1]) - 1
