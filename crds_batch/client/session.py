@@ -130,7 +130,7 @@ class CrdsClient:
         while True:
             try:
                 return once()
-            except (RetryLater, requests.RequestException, OSError) as exc:
+            except (RetryLater, requests.RequestException) as exc:  # a local OSError (disk full) is not retried
                 reason = _reason(exc, self.settings.timeout)
                 try:
                     retry = retry.increment(method=None, url=url, error=RetryLater(reason))
@@ -179,8 +179,7 @@ def _method_of(url: str) -> str:
 def _is_transport(exc: BaseException) -> bool:
     if isinstance(exc, RetryLater):
         return str(exc).startswith(("HTTP ", "no complete answer", "no answer"))
-    return isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                            OSError))
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError))
 
 
 def _reason(exc: BaseException, timeout: float) -> str:
@@ -198,6 +197,4 @@ def _reason(exc: BaseException, timeout: float) -> str:
                 return f"cannot connect: {marker}" if "refused" in marker or "host" in marker.lower() \
                     or "Name" in marker else f"connection dropped: {marker}"
         return f"connection failed: {text}"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
     return f"{type(exc).__name__}: {exc}"

@@ -150,3 +150,14 @@ def test_a_failure_keeps_the_committed_batches_and_the_rerun_fetches_the_rest(fa
     assert code == 0 and "Ingested 80 datasets" in err and "40 already stored" in err
     with Store(str(store)) as opened:
         assert len(opened) == len(hst_save[1])
+
+
+def test_a_local_write_error_is_not_retried_nor_blamed_on_the_server(hst_server, tmp_path):
+    waits: list[float] = []
+    settings = ClientSettings(server_url=hst_server.url, retry_count=3, retry_delay=1.0, timeout=10.0)
+    with CrdsClient(settings, sleep=waits.append) as client:
+        info = api.server_info(client, "hst")
+        pmap = info["operational_context"]
+        with pytest.raises(FileNotFoundError):
+            client.download(api.file_url(info, "mapping", "hst") + pmap, str(tmp_path / "no-such-dir" / pmap))
+    assert waits == []
