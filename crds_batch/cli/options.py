@@ -87,3 +87,25 @@ def selection_from_options(instruments=(), only_ids=(), drop_ids=(), datasets_si
         drop_ids=tuple(parse_ids(drop_ids) or ()) if drop_ids else (),
         datasets_since=Selection.of(datasets_since=datasets_since).datasets_since,
     )
+
+
+class WordsOption(click.Option):
+    """An option that also takes the plain words after its value, up to the next option, as crds's
+    ``nargs="+"`` options do: ``--instruments acs wfc3`` (values arrive joined by spaces; use
+    :func:`split_words`). Repeating the option and commas work too."""
+
+    def add_to_parser(self, parser, ctx):
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            option = parser._long_opt.get(name) or parser._short_opt.get(name)
+            if option is None:
+                continue
+            take_one = option.process
+
+            def take_words(value, state, take_one=take_one):
+                words = [value]
+                while state.rargs and not state.rargs[0].startswith("-"):
+                    words.append(state.rargs.pop(0))
+                take_one(" ".join(words), state)
+
+            option.process = take_words

@@ -108,6 +108,28 @@ def replace_atomically(path: str) -> Iterator[BinaryIO]:
     _fsync_dir(directory)
 
 
+@contextlib.contextmanager
+def write_atomically(path: str, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """Yield a binary file for the content of ``path``, which may not exist yet; on success it
+    becomes ``path`` (temp file beside it, fsync, rename). On any exception ``path`` is untouched."""
+    directory, name = os.path.split(os.path.abspath(path))
+    remove_stale_temps(directory, only_for=name)
+    temp = temp_path(path)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(directory)
+
+
 def overwrite_start(path: str, data: bytes) -> None:
     """Overwrite the first ``len(data)`` bytes of ``path`` in place (same inode) and fsync.
 
