@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "check_context",
     "bestrefs",
     "serve",
+    "checksum_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
