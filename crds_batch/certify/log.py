@@ -7,8 +7,10 @@ are also kept per file and per unique class for ``--dump-unique-errors``.
 """
 from __future__ import annotations
 
+import re
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 LEVELS = ("ERROR", "WARNING", "INFO", "VERBOSE")
@@ -35,8 +37,15 @@ class CertifyLog:
     stream: TextIO | None = None
     verbose: bool = False
     messages: list[Message] = field(default_factory=list)
+    #: Errors of the unique-error classes (``--dump-unique-errors``): text without the file prefix.
+    tracked: list[Message] = field(default_factory=list)
+
+    #: Rewrites each message's text before it is kept (JWST: data model names annotated with FITS keywords).
+    annotate: Callable[[str], str] | None = None
 
     def _emit(self, message: Message) -> None:
+        if self.annotate is not None:
+            message = replace(message, text=self.annotate(message.text))
         self.messages.append(message)
         if message.level == "VERBOSE" and not self.verbose:
             return
@@ -46,6 +55,13 @@ class CertifyLog:
     def error(self, text: str, filename: str | None = None, instrument: str = "unknown",
               filekind: str = "unknown") -> None:
         self._emit(Message("ERROR", text, filename, instrument, filekind))
+
+    def track_error(self, filename: str, instrument: str, filekind: str, text: str) -> None:
+        """An error counted per unique (instrument, type, text) class, prefixed as crds's script errors are."""
+        instrument, filekind = str(instrument).upper(), str(filekind).upper()
+        self.error(f"instrument={instrument!r} type={filekind!r} data={filename!r} ::  {text}", filename,
+                   instrument, filekind)
+        self.tracked.append(Message("ERROR", text, filename, instrument, filekind))
 
     def warning(self, text: str, filename: str | None = None) -> None:
         self._emit(Message("WARNING", text, filename))
@@ -75,3 +91,25 @@ class CertifyLog:
 
     def errors_of(self, filename: str) -> list[Message]:
         return [m for m in self.messages if m.level == "ERROR" and m.filename == filename]
+
+
+_DATA_MODEL_NAME = re.compile(r"(META(\.[A-Z][A-Z0-9_]*)+)")
+
+
+def annotate_fits_keywords(text: str) -> str:
+    """JWST: ``META.X.Y`` in a message becomes ``META.X.Y [FITSKEY]``, as crds's JWST log does."""
+    from ..observatories.keywords import meta_to_fits
+
+    for match in _DATA_MODEL_NAME.finditer(text):
+        name = match.group(0)
+        fits = meta_to_fits(name)
+        if fits is None:
+            continue
+        annotation = f" [{fits}]"
+        if annotation not in text:
+            text = text.replace(name, name + annotation)
+    return text
+
+
+#: Message rewriting per observatory.
+ANNOTATORS = {"jwst": annotate_fits_keywords}

@@ -38,6 +38,7 @@ COMMAND_MODULES: list[str] = [
     "bestrefs",
     "serve",
     "checksum_cmd",
+    "certify_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
