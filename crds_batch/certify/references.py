@@ -5,7 +5,7 @@ FITS: opened by astropy with checksum verification and verified with
 a FITS file holding an ``ASDF`` extension is an error). ASDF: opened by the
 asdf library, which validates the tree against its schemas; a file written by
 a development version of asdf is a warning. JSON and YAML: parsed. Anything
-that fails to load is a tracked ``Error loading`` error; the other files are
+that fails to load is a tracked ``Validation error``; the other files are
 still certified.
 """
 from __future__ import annotations
@@ -37,10 +37,13 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
         return
     try:
         with warnings_to_log(log, path):
-            loader(path, log)
+            problems = loader(path, log) or []
     except Exception as exc:  # noqa: BLE001 - any failure to load is this file's error, the rest go on
-        log.track_error(path, "unknown", "unknown", f"Error loading : {_one_line(exc)}")
+        log.track_error(path, "unknown", "unknown", f"Validation error : {_one_line(exc)}")
         return
+    instrument, filekind = reference_properties(path, kind)
+    for problem in problems:
+        log.track_error(path, instrument, filekind, problem)
     if kind == "fits":
         log.info(f"FITS file {basename!r} conforms to FITS standards.")
         if options.run_fitsverify:
@@ -53,13 +56,34 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _load_fits(path: str, log: CertifyLog) -> None:
+def reference_properties(path: str, kind: str) -> tuple[str, str]:
+    """(instrument, type) a reference declares: FITS ``INSTRUME``/``REFTYPE``, ASDF ``meta.instrument.name``/
+    ``meta.reftype``; ``unknown`` where it does not say (HST types come from FILETYPE, not yet mapped here)."""
+    try:
+        if kind == "fits":
+            from astropy.io import fits
+
+            header = fits.getheader(path)
+            return str(header.get("INSTRUME", "unknown")), str(header.get("REFTYPE", "unknown"))
+        if kind == "asdf":
+            import asdf
+
+            with asdf.open(path, lazy_load=True, _force_raw_types=True) as handle:
+                meta = handle.tree.get("roman", handle.tree).get("meta", {})
+                return (str(meta.get("instrument", {}).get("name", "unknown")),
+                        str(meta.get("reftype", "unknown")))
+    except Exception:  # noqa: BLE001 - properties are only labels for errors
+        pass
+    return "unknown", "unknown"
+
+
+def _load_fits(path: str, log: CertifyLog) -> list[str]:
+    """Open and verify; return the errors to file once the file's instrument and type are known."""
     from astropy.io import fits
 
     with fits.open(path, checksum=True, ignore_missing_end=False) as hdus:
         hdus.verify(option="exception")
-        if "ASDF" in hdus:
-            log.track_error(path, "unknown", "unknown", "FITS files must not include an ASDF extension")
+        return ["FITS files must not include an ASDF extension"] if "ASDF" in hdus else []
 
 
 def _load_asdf(path: str, log: CertifyLog) -> None:

@@ -85,7 +85,14 @@ def file_closure(names: list[str], dont_recurse: bool, log: CertifyLog) -> list[
     return sorted(files)
 
 
-def observatory_of(paths: list[str]) -> str:
+def observatory_of(paths: list[str], context_spec: str | None = None) -> str:
+    """The files' observatory: from a named comparison context, the file names, a mapping header, or
+    ``CRDS_OBSERVATORY``."""
+    if context_spec and context_spec not in NO_CONTEXT:
+        try:
+            return observatory_of_name(os.path.basename(strip_uri(context_spec))).name
+        except UnknownContextError:
+            pass
     for path in paths:
         try:
             return observatory_of_name(os.path.basename(path)).name
@@ -95,13 +102,15 @@ def observatory_of(paths: list[str]) -> str:
                     return str(read_mapping(path).header["observatory"]).lower()
                 except (CrdsBatchError, OSError, KeyError, UnicodeDecodeError):
                     continue
+    if os.environ.get("CRDS_OBSERVATORY"):
+        return os.environ["CRDS_OBSERVATORY"].lower()
     raise UnknownContextError("Cannot tell the observatory of the files; name a --comparison-context")
 
 
 def certify_files(names: list[str], options: CertifyOptions, log: CertifyLog) -> int:
     """Certify ``names``; log as crds; return the number of errors."""
     files = file_closure(names, options.dont_recurse, log)
-    observatory = observatory_of(files)
+    observatory = observatory_of(files, options.comparison_context)
     log.annotate = ANNOTATORS.get(observatory)
     context = comparison_context_of(options.comparison_context, observatory, log)
     _certify_list(files, context, options, log, observatory)

@@ -17,14 +17,21 @@ from .log import CertifyLog
 
 @contextlib.contextmanager
 def warnings_to_log(log: CertifyLog, filename: str | None = None) -> Iterator[None]:
-    """Record every warning raised inside the block and log each as a crds WARNING line."""
+    """Record every warning raised inside the block and log each as a crds WARNING line.
+
+    astropy, when first imported, points ``warnings.showwarning`` at its own
+    logger; it is imported before the block so that the block's recording wins.
+    """
+    import astropy.io.fits  # noqa: F401 - see above
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             yield
         finally:
             for item in caught:
-                log.warning(f"{item.category.__name__} : {_module_of(item.filename)} : {item.message}", filename)
+                text = str(item.message).strip()
+                log.warning(f"{item.category.__name__} : {_module_of(item.filename)} : {text}", filename)
 
 
 def _module_of(path: str) -> str:
