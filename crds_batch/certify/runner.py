@@ -108,14 +108,14 @@ def observatory_of(paths: list[str], context_spec: str | None = None) -> str:
 
 
 def certify_files(names: list[str], options: CertifyOptions, log: CertifyLog) -> int:
-    """Certify ``names``; log as crds; return the number of errors."""
+    """Certify ``names``; log as crds (the caller adds the unique-error dump and the count lines); return
+    the number of errors."""
     files = file_closure(names, options.dont_recurse, log)
     observatory = observatory_of(files, options.comparison_context)
     log.annotate = ANNOTATORS.get(observatory)
     context = comparison_context_of(options.comparison_context, observatory, log)
     _certify_list(files, context, options, log, observatory)
     log.info(BANNER)
-    log.summary()
     return log.errors
 
 

@@ -49,6 +49,7 @@ def command(files, deep, dont_recurse, dont_parse, exist, comparison_context, co
     if dump_unique:
         dump_unique_errors(log)
     write_error_files(log, unique_errors_file, all_errors_file)
+    log.summary()
     if stats:
         elapsed = time.perf_counter() - started
         certified = sum(1 for m in log.messages if m.text.startswith("Certifying "))

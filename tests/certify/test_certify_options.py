@@ -1,0 +1,53 @@
+"""certify's options: --exist with the unique-error dump and files, --dont-parse, --comparison-context none."""
+from __future__ import annotations
+
+import pytest
+
+from crds_batch.cli.main import main
+
+from .crds_runner import crds_lines, run_crds
+
+RMAP = "crds://hst_cos_deadtab_0250.rmap"  # names references the test cache does not hold
+
+
+@pytest.mark.oracle
+def test_exist_and_unique_errors_match_crds(tmp_path, capsys):
+    def args(where):
+        return [RMAP, "--exist", "--comparison-context", "hst_0729.pmap", "--dump-unique-errors",
+                "--unique-errors-file", str(where / "unique.txt"), "--all-errors-file", str(where / "all.txt")]
+
+    (tmp_path / "crds").mkdir()
+    (tmp_path / "ours").mkdir()
+    theirs = run_crds("crds.certify", args(tmp_path / "crds"), cwd=tmp_path)
+    code = main(["certify", *args(tmp_path / "ours")])
+    ours = capsys.readouterr().err
+    assert crds_lines(ours, ("ERROR", "WARNING")) == crds_lines(theirs.stderr, ("ERROR", "WARNING"))
+    assert crds_lines(theirs.stderr, ("ERROR",))  # the check is not empty
+    dump = [line for line in crds_lines(theirs.stderr, ("INFO",)) if "errors like::" in line or "unique" in line]
+    assert [line for line in crds_lines(ours, ("INFO",)) if "errors like::" in line or "unique" in line] == dump
+    for name in ("unique.txt", "all.txt"):
+        assert (tmp_path / "ours" / name).read_text() == (tmp_path / "crds" / name).read_text()
+    assert code == 1 and theirs.returncode != 0
+
+
+@pytest.mark.oracle
+def test_dont_parse_skips_the_duplicate_check_as_crds(test_data_dir, tmp_path, capsys):
+    path = str(test_data_dir / "hst" / "hst_cos_tdstab_duplicate.rmap")
+    args = [path, "--dont-parse", "--comparison-context", "hst_0729.pmap"]
+    theirs = run_crds("crds.certify", args, cwd=tmp_path)
+    code = main(["certify", *args])
+    ours = capsys.readouterr().err
+    assert crds_lines(ours) == crds_lines(theirs.stderr)
+    assert not any("Duplicate entry" in line for line in crds_lines(ours))
+    assert code == (1 if theirs.returncode else 0)
+
+
+def test_comparison_context_none_compares_with_nothing(test_data_dir, capsys):
+    path = str(test_data_dir / "hst" / "hst_acs_darkfile_comment.rmap")
+    assert main(["certify", path, "--comparison-context", "hst_0729.pmap"]) == 0
+    compared = capsys.readouterr().err
+    assert "Rule change at" in compared
+    assert main(["certify", path, "--comparison-context", "none"]) == 0
+    alone = capsys.readouterr().err
+    assert "Rule change at" not in alone and "relative to context 'none'" in alone
+    assert "0 warnings" in alone
