@@ -39,6 +39,7 @@ COMMAND_MODULES: list[str] = [
     "serve",
     "checksum_cmd",
     "certify_cmd",
+    "rowdiff_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
