@@ -51,3 +51,21 @@ def test_comparison_context_none_compares_with_nothing(test_data_dir, capsys):
     alone = capsys.readouterr().err
     assert "Rule change at" not in alone and "relative to context 'none'" in alone
     assert "0 warnings" in alone
+
+
+@pytest.mark.oracle
+def test_deep_reports_reversions_missing_references_and_certifies_present_ones(tmp_path, capsys):
+    """hst_acs_idctab_0251.rmap against hst_0729: reversions, a deletion, references missing from the
+    test cache (errors) and one present (certified). crds's table-mode warning is not built yet."""
+    args = ["crds://hst_acs_idctab_0251.rmap", "--deep", "--comparison-context", "hst_0729.pmap"]
+    theirs = run_crds("crds.certify", args, cwd=tmp_path)
+    code = main(["certify", *args])
+    ours = capsys.readouterr().err
+    assert crds_lines(ours, ("ERROR",)) == crds_lines(theirs.stderr, ("ERROR",))
+    table_checks = [line for line in crds_lines(theirs.stderr, ("WARNING",)) if "No comparison reference" in line]
+    assert crds_lines(ours, ("WARNING",)) == [line for line in crds_lines(theirs.stderr, ("WARNING",))
+                                              if line not in table_checks]
+    assert any("Reversion at" in line for line in crds_lines(ours, ("WARNING",)))
+    certifying = [line for line in theirs.stderr.splitlines() if "Certifying '" in line]
+    assert [line for line in ours.splitlines() if "Certifying '" in line] == certifying
+    assert code == 1
