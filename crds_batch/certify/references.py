@@ -46,6 +46,13 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
         log.track_error(path, instrument, filekind, problem)
     if kind == "fits":
         log.info(f"FITS file {basename!r} conforms to FITS standards.")
+        from .table_modes import check_table_modes
+
+        try:
+            with warnings_to_log(log, path):
+                check_table_modes(path, options.comparison_reference, context, log)
+        except Exception as exc:  # noqa: BLE001 - crds traps the table checks as one error
+            log.track_error(path, instrument, filekind, f"Checking reference modes for {path!r} : {_one_line(exc)}")
         if options.run_fitsverify:
             from .fitsverify import run_fitsverify
 

@@ -10,7 +10,7 @@ the references an rmap names are in the cache, and with ``deep`` certify them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..cache import locate_reference, resolve_context
 from ..cache.paths import strip_uri
@@ -111,6 +111,8 @@ def certify_files(names: list[str], options: CertifyOptions, log: CertifyLog) ->
     """Certify ``names``; log as crds (the caller adds the unique-error dump and the count lines); return
     the number of errors."""
     files = file_closure(names, options.dont_recurse, log)
+    if options.comparison_reference:
+        options = replace(options, comparison_reference=locate_given(options.comparison_reference))
     observatory = observatory_of(files, options.comparison_context)
     log.annotate = ANNOTATORS.get(observatory)
     context = comparison_context_of(options.comparison_context, observatory, log)
@@ -127,7 +129,10 @@ def _certify_list(files: list[str], context: str | None, options: CertifyOptions
         log.info(BANNER)
         kind = file_format(path)
         relative = context if context is not None else "none"
-        log.info(f"Certifying {path!r} ({number}/{len(files)}) as {kind.upper()!r} relative to context {relative!r}")
+        line = f"Certifying {path!r} ({number}/{len(files)}) as {kind.upper()!r} relative to context {relative!r}"
+        if options.comparison_reference and kind != "mapping":
+            line += f" and comparison reference {options.comparison_reference!r}"
+        log.info(line)
         if kind == "mapping":
             certify_mapping(path, context, log, dont_parse=options.dont_parse)
             if options.exist or options.deep:

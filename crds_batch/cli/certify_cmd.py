@@ -21,7 +21,7 @@ from ..certify.unique_errors import dump_unique_errors, write_error_files
               help="Context whose mappings the certified ones are compared with (default: operational; "
                    "'none': no comparison).")
 @click.option("-y", "--comparison-reference", default=None, metavar="FILE",
-              help="Reference to compare a table with (accepted; table comparison is not built yet).")
+              help="Reference table to compare a new table's modes (rows) with.")
 @click.option("-f", "--run-fitsverify", is_flag=True, help="Also run the fitsverify program on FITS files.")
 @click.option("--dump-unique-errors", "dump_unique", is_flag=True, help="Print the first instance of each class of error.")
 @click.option("--unique-errors-file", default=None, metavar="PATH",

@@ -56,16 +56,56 @@ def test_comparison_context_none_compares_with_nothing(test_data_dir, capsys):
 @pytest.mark.oracle
 def test_deep_reports_reversions_missing_references_and_certifies_present_ones(tmp_path, capsys):
     """hst_acs_idctab_0251.rmap against hst_0729: reversions, a deletion, references missing from the
-    test cache (errors) and one present (certified). crds's table-mode warning is not built yet."""
+    test cache (errors) and one present (certified, with its duplicate-mode check)."""
     args = ["crds://hst_acs_idctab_0251.rmap", "--deep", "--comparison-context", "hst_0729.pmap"]
     theirs = run_crds("crds.certify", args, cwd=tmp_path)
     code = main(["certify", *args])
     ours = capsys.readouterr().err
     assert crds_lines(ours, ("ERROR",)) == crds_lines(theirs.stderr, ("ERROR",))
-    table_checks = [line for line in crds_lines(theirs.stderr, ("WARNING",)) if "No comparison reference" in line]
-    assert crds_lines(ours, ("WARNING",)) == [line for line in crds_lines(theirs.stderr, ("WARNING",))
-                                              if line not in table_checks]
+    assert crds_lines(ours, ("WARNING",)) == crds_lines(theirs.stderr, ("WARNING",))
     assert any("Reversion at" in line for line in crds_lines(ours, ("WARNING",)))
     certifying = [line for line in theirs.stderr.splitlines() if "Certifying '" in line]
     assert [line for line in ours.splitlines() if "Certifying '" in line] == certifying
     assert code == 1
+
+
+TABLE_CASES = [
+    ("v8q1445xx_idc.fits", "v8q14451j_idc.fits"),  # rows deleted from the comparison table
+    ("s7g1700gl_dead_dup1.fits", "s7g1700gl_dead.fits"),  # a type without mode columns: nothing to say
+    ("v8q14451j_idc.fits", "v8q14451j_idc.fits"),
+]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("new,old", TABLE_CASES, ids=[case[0] for case in TABLE_CASES])
+def test_table_modes_against_comparison_reference_match_crds(test_data_dir, tmp_path, capsys, new, old):
+    args = [str(test_data_dir / "hst" / new), "--comparison-reference", str(test_data_dir / "hst" / old),
+            "--comparison-context", "hst_0729.pmap"]
+    theirs = run_crds("crds.certify", args, cwd=tmp_path)
+    code = main(["certify", *args])
+    ours = capsys.readouterr().err
+    assert crds_lines(ours, ("ERROR", "WARNING", "INFO")) == crds_lines(theirs.stderr, ("ERROR", "WARNING", "INFO"))
+    assert code == (1 if theirs.returncode else 0)
+
+
+@pytest.mark.oracle
+def test_duplicated_row_of_a_mutated_copy_matches_crds(test_data_dir, tmp_path, capsys):
+    """A copy of an IDC table with its first row duplicated: crds's duplicate-mode warning, row for row."""
+    from astropy.io import fits
+
+    source = test_data_dir / "hst" / "v8q14451j_idc.fits"
+    mutated = tmp_path / "v8q1445dd_idc.fits"
+    with fits.open(source) as hdus:
+        table = hdus[1]
+        rows = len(table.data)
+        grown = fits.BinTableHDU.from_columns(table.columns, header=table.header, nrows=rows + 1)
+        for name in table.columns.names:
+            grown.data[name][rows] = table.data[name][0]
+        fits.HDUList([hdus[0].copy(), grown]).writeto(mutated)
+    args = [str(mutated), "--comparison-reference", str(source), "--comparison-context", "hst_0729.pmap"]
+    theirs = run_crds("crds.certify", args, cwd=tmp_path)
+    code = main(["certify", *args])
+    ours = capsys.readouterr().err
+    assert any("Duplicate definitions in new reference" in line for line in crds_lines(ours))
+    assert crds_lines(ours, ("ERROR", "WARNING", "INFO")) == crds_lines(theirs.stderr, ("ERROR", "WARNING", "INFO"))
+    assert code == (1 if theirs.returncode else 0)
