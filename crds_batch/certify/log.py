@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 LEVELS = ("ERROR", "WARNING", "INFO", "VERBOSE")
+#: crds prints its verbose messages at level DEBUG.
+SHOWN_LEVEL = {"VERBOSE": "DEBUG"}
 
 
 def crds_line(level: str, message: str) -> str:
@@ -50,7 +52,7 @@ class CertifyLog:
         if message.level == "VERBOSE" and not self.verbose:
             return
         out = self.stream if self.stream is not None else sys.stderr
-        print(crds_line(message.level, message.text), file=out)
+        print(crds_line(SHOWN_LEVEL.get(message.level, message.level), message.text), file=out)
 
     def error(self, text: str, filename: str | None = None, instrument: str = "unknown",
               filekind: str = "unknown") -> None:
@@ -88,6 +90,15 @@ class CertifyLog:
         errors, warnings, infos = self.errors, self.warnings, self.count("INFO")
         for text in (f"{errors} errors", f"{warnings} warnings", f"{infos} infos"):
             self.info(text)
+
+    def as_json(self) -> dict:
+        """Counts and messages for machines (``--json``); verbose messages only when shown."""
+        shown = [m for m in self.messages if m.level != "VERBOSE" or self.verbose]
+        return {
+            "errors": self.errors, "warnings": self.warnings, "infos": self.count("INFO"),
+            "messages": [{"level": SHOWN_LEVEL.get(m.level, m.level), "text": m.text, "file": m.filename,
+                          "instrument": m.instrument, "type": m.filekind} for m in shown],
+        }
 
     def errors_of(self, filename: str) -> list[Message]:
         return [m for m in self.messages if m.level == "ERROR" and m.filename == filename]

@@ -162,3 +162,10 @@ def existing_references(rmap_path: str, observatory: str, log: CertifyLog) -> li
             log.track_error(rmap_path, instrument, filekind,
                             f"Can't locate reference file {name!r} : Path {path!r} does not exist.")
     return found
+
+
+def stats_message(log: CertifyLog, elapsed: float) -> str:
+    """``--stats``: files certified, time, rate."""
+    certified = sum(1 for message in log.messages if message.text.startswith("Certifying "))
+    rate = certified / elapsed if elapsed > 0 else 0.0
+    return f"STATS: {certified} files certified in {elapsed:.2f} s ({rate:.1f} files/s)"

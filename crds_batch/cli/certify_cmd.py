@@ -6,7 +6,7 @@ import sys
 import click
 
 from ..certify.log import CertifyLog
-from ..certify.runner import CertifyOptions, certify_files
+from ..certify.runner import CertifyOptions, certify_files, stats_message
 from ..certify.unique_errors import dump_unique_errors, write_error_files
 
 
@@ -29,8 +29,9 @@ from ..certify.unique_errors import dump_unique_errors, write_error_files
 @click.option("--all-errors-file", default=None, metavar="PATH", help="Write every file with an error here.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print crds's verbose messages (e.g. added rules).")
 @click.option("--stats", is_flag=True, help="Print the elapsed time and files per second at the end.")
+@click.option("--json", "as_json", is_flag=True, help="Also write counts and messages as one JSON object on stdout.")
 def command(files, deep, dont_recurse, dont_parse, exist, comparison_context, comparison_reference,
-            run_fitsverify, dump_unique, unique_errors_file, all_errors_file, verbose, stats):
+            run_fitsverify, dump_unique, unique_errors_file, all_errors_file, verbose, stats, as_json):
     """Certify mappings (.pmap/.imap/.rmap) and references (.fits/.asdf/.json/.yaml).
 
     Messages are crds's log lines on stderr (CRDS - ERROR - ..., N errors,
@@ -51,9 +52,10 @@ def command(files, deep, dont_recurse, dont_parse, exist, comparison_context, co
     write_error_files(log, unique_errors_file, all_errors_file)
     log.summary()
     if stats:
-        elapsed = time.perf_counter() - started
-        certified = sum(1 for m in log.messages if m.text.startswith("Certifying "))
-        log.info(f"STATS: {certified} files certified in {elapsed:.2f} s "
-                 f"({certified / elapsed if elapsed else 0:.1f} files/s)")
+        log.info(stats_message(log, time.perf_counter() - started))
+    if as_json:
+        import json
+
+        click.echo(json.dumps(log.as_json(), indent=1))
     return 1 if errors else 0
 

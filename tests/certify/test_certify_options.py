@@ -109,3 +109,31 @@ def test_duplicated_row_of_a_mutated_copy_matches_crds(test_data_dir, tmp_path, 
     assert any("Duplicate definitions in new reference" in line for line in crds_lines(ours))
     assert crds_lines(ours, ("ERROR", "WARNING", "INFO")) == crds_lines(theirs.stderr, ("ERROR", "WARNING", "INFO"))
     assert code == (1 if theirs.returncode else 0)
+
+
+@pytest.mark.oracle
+def test_verbose_shows_crds_debug_findings(test_data_dir, tmp_path, capsys):
+    """--verbose: the differences crds reads as unremarkable (added terminals, newer files) as its DEBUG lines."""
+    args = [str(test_data_dir / "hst" / "hst_acs_darkfile_comment.rmap"), "--comparison-context", "hst_0729.pmap",
+            "--verbose"]
+    theirs = run_crds("crds.certify", args, cwd=tmp_path)
+    main(["certify", *args])
+    ours = capsys.readouterr().err
+
+    def findings(text):
+        return sorted(line for line in text.splitlines() if line.startswith("CRDS - DEBUG -  In ("))
+
+    assert findings(ours) and findings(ours) == findings(theirs.stderr)
+
+
+def test_json_gives_counts_and_messages(test_data_dir, capsys):
+    import json
+
+    path = str(test_data_dir / "hst" / "hst_cos_tdstab_duplicate.rmap")
+    assert main(["certify", path, "--comparison-context", "hst_0729.pmap", "--json", "--stats"]) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["errors"] == 1 and report["warnings"] == 2
+    assert [m["text"] for m in report["messages"] if m["level"] == "ERROR"] == [
+        "Duplicate entry at selector ('FUV', 'SPECTROSCOPIC') = UseAfter vs. UseAfter"]
+    assert "1 errors" in captured.err and "STATS: 1 files certified in " in captured.err
