@@ -16,7 +16,7 @@ from ..errors import CrdsBatchError
 from ..files.atomic import replace_atomically
 from ..rules.parsing import check_checksum, parse_mapping
 from .duplicates import duplicate_messages
-from .kinds import file_format, is_mapping, shown_name
+from .kinds import file_format, shown_name
 from .log import CertifyLog
 from .mapping_text import with_checksum
 from .warnings_capture import warnings_to_log

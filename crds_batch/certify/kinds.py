@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 
 MAPPING_EXTENSIONS = (".pmap", ".imap", ".rmap")
 #: Reference formats certify reads, by extension.
 REFERENCE_FORMATS = {".fits": "fits", ".asdf": "asdf", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
-#: GEIS headers (HST ``*.r1h``...) are references too.
-GEIS_SUFFIXES = ("h",)
+#: GEIS headers (HST ``*.r1h``, ``*.r4h``...) are references too.
+_GEIS = re.compile(r"^\.r\dh$")
 
 
 def is_mapping(name: str) -> bool:
@@ -21,7 +22,7 @@ def file_format(name: str) -> str:
     extension = os.path.splitext(name)[1].lower()
     if extension in REFERENCE_FORMATS:
         return REFERENCE_FORMATS[extension]
-    if len(extension) == 4 and extension[1] == "r" and extension[2].isdigit() and extension[3] in GEIS_SUFFIXES:
+    if _GEIS.match(extension):
         return "geis"
     return "unknown"
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TextIO
 
-LEVELS = ("ERROR", "WARNING", "INFO", "VERBOSE")
 #: crds prints its verbose messages at level DEBUG.
 SHOWN_LEVEL = {"VERBOSE": "DEBUG"}
 
@@ -99,9 +98,6 @@ class CertifyLog:
             "messages": [{"level": SHOWN_LEVEL.get(m.level, m.level), "text": m.text, "file": m.filename,
                           "instrument": m.instrument, "type": m.filekind} for m in shown],
         }
-
-    def errors_of(self, filename: str) -> list[Message]:
-        return [m for m in self.messages if m.level == "ERROR" and m.filename == filename]
 
 
 _DATA_MODEL_NAME = re.compile(r"(META(\.[A-Z][A-Z0-9_]*)+)")

@@ -10,7 +10,6 @@ context selections that differ are followed into the nested mappings.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from ..rules.parsing import ParsedMapping, SelectorCall
@@ -130,12 +129,3 @@ def _flat(selector: SelectorCall, change: str, parkey: tuple, level: int, where:
 
 def _class_name(value) -> str:
     return value.name if isinstance(value, SelectorCall) else type(value).__name__
-
-
-def show_where(where: tuple) -> str:
-    """The location as crds prints it (a tuple's repr)."""
-    return repr(tuple(where))
-
-
-def basename(path: str) -> str:
-    return os.path.basename(path)
