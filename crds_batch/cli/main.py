@@ -38,6 +38,9 @@ COMMAND_MODULES: list[str] = [
     "bestrefs",
     "serve",
     "query_affected",
+    "checksum_cmd",
+    "certify_cmd",
+    "rowdiff_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

@@ -201,3 +201,18 @@ class _LiteralReader:
             table.append((self.read_key(key_node), self.read(value_node)))
         rest = tuple(self.read(arg) for arg in node.args[1:])
         return SelectorCall(node.func.id, tuple(table), rest, node.lineno)
+
+
+def section_items(parsed: ParsedMapping, section: str) -> list[tuple[Any, Any]]:
+    """The ``(key, value)`` items of dict section ``section`` (``header``...) as written, repeats included.
+
+    A Python dict keeps one value per key; duplicate checks need them all.
+    """
+    module = ast.parse(parsed.text, filename=parsed.name)
+    for statement in module.body:
+        if (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
+                and statement.targets[0].id == section and isinstance(statement.value, ast.Dict)):
+            reader = _LiteralReader(parsed.name)
+            return [(reader.read_key(key), reader.read(value))
+                    for key, value in zip(statement.value.keys, statement.value.values)]
+    return []

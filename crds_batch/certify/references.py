@@ -1,0 +1,114 @@
+"""Certify one reference file's format as ``crds certify`` does.
+
+FITS: opened by astropy with checksum verification and verified with
+``verify('exception')`` (every astropy warning is a crds-style WARNING line;
+a FITS file holding an ``ASDF`` extension is an error). ASDF: opened by the
+asdf library, which validates the tree against its schemas; a file written by
+a development version of asdf is a warning. JSON and YAML: parsed. Anything
+that fails to load is a tracked ``Validation error``; the other files are
+still certified.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from .log import CertifyLog
+from .warnings_capture import warnings_to_log
+
+_RELEASE_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+
+
+def certify_reference(path: str, kind: str, context: str | None, options, log: CertifyLog,
+                      observatory: str) -> None:
+    """Log the findings about reference ``path`` of format ``kind``."""
+    basename = os.path.basename(path)
+    if kind == "unknown":
+        log.warning(f"No certifier defined for {basename!r}", path)
+        try:
+            with open(path, "rb") as handle:
+                handle.read()
+        except OSError as exc:
+            log.track_error(path, "unknown", "unknown", f"Validation error : Error parsing  : {exc}")
+        return
+    loader = {"fits": _load_fits, "asdf": _load_asdf, "json": _load_json, "yaml": _load_yaml}.get(kind)
+    if loader is None:  # GEIS: header text only
+        return
+    try:
+        with warnings_to_log(log, path):
+            problems = loader(path, log) or []
+    except Exception as exc:  # noqa: BLE001 - any failure to load is this file's error, the rest go on
+        log.track_error(path, "unknown", "unknown", f"Validation error : {_one_line(exc)}")
+        return
+    instrument, filekind = reference_properties(path, kind)
+    for problem in problems:
+        log.track_error(path, instrument, filekind, problem)
+    if kind == "fits":
+        log.info(f"FITS file {basename!r} conforms to FITS standards.")
+        from .table_modes import check_table_modes
+
+        try:
+            with warnings_to_log(log, path):
+                check_table_modes(path, options.comparison_reference, context, log)
+        except Exception as exc:  # noqa: BLE001 - crds traps the table checks as one error
+            log.track_error(path, instrument, filekind, f"Checking reference modes for {path!r} : {_one_line(exc)}")
+        if options.run_fitsverify:
+            from .fitsverify import run_fitsverify
+
+            run_fitsverify(path, log)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def reference_properties(path: str, kind: str) -> tuple[str, str]:
+    """(instrument, type) a reference declares: FITS ``INSTRUME``/``REFTYPE``, ASDF ``meta.instrument.name``/
+    ``meta.reftype``; ``unknown`` where it does not say (HST types come from FILETYPE, not yet mapped here)."""
+    try:
+        if kind == "fits":
+            from astropy.io import fits
+
+            header = fits.getheader(path)
+            return str(header.get("INSTRUME", "unknown")), str(header.get("REFTYPE", "unknown"))
+        if kind == "asdf":
+            import asdf
+
+            with asdf.open(path, lazy_load=True, _force_raw_types=True) as handle:
+                meta = handle.tree.get("roman", handle.tree).get("meta", {})
+                return (str(meta.get("instrument", {}).get("name", "unknown")),
+                        str(meta.get("reftype", "unknown")))
+    except Exception:  # noqa: BLE001 - properties are only labels for errors
+        pass
+    return "unknown", "unknown"
+
+
+def _load_fits(path: str, log: CertifyLog) -> list[str]:
+    """Open and verify; return the errors to file once the file's instrument and type are known."""
+    from astropy.io import fits
+
+    with fits.open(path, checksum=True, ignore_missing_end=False) as hdus:
+        hdus.verify(option="exception")
+        return ["FITS files must not include an ASDF extension"] if "ASDF" in hdus else []
+
+
+def _load_asdf(path: str, log: CertifyLog) -> None:
+    import asdf
+
+    with asdf.open(path) as handle:
+        version = str(handle["asdf_library"]["version"]) if "asdf_library" in handle else ""
+        if version and not _RELEASE_VERSION.match(version):
+            log.warning(f"File written with dev version of asdf library: {version}", path)
+
+
+def _load_json(path: str, log: CertifyLog) -> None:
+    with open(path, encoding="utf-8") as handle:
+        json.load(handle)
+
+
+def _load_yaml(path: str, log: CertifyLog) -> None:
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        yaml.safe_load(handle)
