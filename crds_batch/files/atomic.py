@@ -15,7 +15,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -89,29 +89,22 @@ def replace_atomically(path: str) -> Iterator[BinaryIO]:
     fails and ``path`` stays as it was: callers check first, see :mod:`.write_plan`).
     On any exception the temp file is removed and ``path`` is untouched.
     """
-    directory, name = os.path.split(os.path.abspath(path))
-    remove_stale_temps(directory, only_for=name)
     status = os.stat(path)
-    temp = temp_path(path)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        _copy_ownership(temp, status)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _fsync_dir(directory)
+    with _written_then_renamed(path, lambda temp: _copy_ownership(temp, status)) as handle:
+        yield handle
 
 
 @contextlib.contextmanager
 def write_atomically(path: str, mode: int = 0o644) -> Iterator[BinaryIO]:
     """Yield a binary file for the content of ``path``, which may not exist yet; on success it
     becomes ``path`` (temp file beside it, fsync, rename). On any exception ``path`` is untouched."""
+    with _written_then_renamed(path, lambda temp: os.chmod(temp, mode)) as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _written_then_renamed(path: str, finish: Callable[[str], None]) -> Iterator[BinaryIO]:
+    """A temp file beside ``path``, fsynced, ``finish(temp)`` (owner/mode), renamed over ``path``."""
     directory, name = os.path.split(os.path.abspath(path))
     remove_stale_temps(directory, only_for=name)
     temp = temp_path(path)
@@ -121,7 +114,7 @@ def write_atomically(path: str, mode: int = 0o644) -> Iterator[BinaryIO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+        finish(temp)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

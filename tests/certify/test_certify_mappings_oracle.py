@@ -9,14 +9,9 @@ implementations differ), and the exit verdict.
 """
 from __future__ import annotations
 
-import collections
-import re
-
 import pytest
 
-from crds_batch.cli.main import main
-
-from .crds_runner import crds_lines, run_crds
+from .crds_runner import certify_both, certify_summary
 
 pytestmark = pytest.mark.oracle
 
@@ -35,29 +30,11 @@ CASES = [
     ("jwst/jwst_miri_omit.imap", "jwst_0541.pmap"),  # imap deletions (rmaps -> N/A...)
 ]
 
-_TRACKED = re.compile(r"^CRDS - ERROR -  (instrument='[^']*' type='[^']*' data='[^']*' ::  [^:']*)")
-
-
-def _summary(stderr: str) -> tuple[collections.Counter, collections.Counter, collections.Counter]:
-    warnings = collections.Counter(crds_lines(stderr, ("WARNING",)))
-    plain, tracked = collections.Counter(), collections.Counter()
-    for line in crds_lines(stderr, ("ERROR",)):
-        match = _TRACKED.match(line)
-        if match:
-            tracked[match.group(1).strip()] += 1
-        else:
-            plain[line] += 1
-    return warnings, plain, tracked
-
-
 @pytest.mark.parametrize("name,context", CASES, ids=[case[0].split("/")[1] for case in CASES])
 def test_certify_mapping_matches_crds(test_data_dir, tmp_path, capsys, name, context):
-    path = str(test_data_dir / name)
-    theirs = run_crds("crds.certify", [path, "--comparison-context", context], cwd=tmp_path)
-    code = main(["certify", path, "--comparison-context", context])
-    ours = capsys.readouterr().err
-    their_warnings, their_plain, their_tracked = _summary(theirs.stderr)
-    our_warnings, our_plain, our_tracked = _summary(ours)
+    code, ours, theirs = certify_both(str(test_data_dir / name), context, tmp_path, capsys)
+    their_warnings, their_plain, their_tracked = certify_summary(theirs.stderr)
+    our_warnings, our_plain, our_tracked = certify_summary(ours)
     assert our_warnings == their_warnings
     assert our_plain == their_plain
     assert our_tracked == their_tracked

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from crds_batch.cli.main import main
-
-from .crds_runner import crds_lines, run_crds
-from .test_certify_mappings_oracle import _summary
+from .crds_runner import certify_both, certify_summary, crds_lines
 
 pytestmark = pytest.mark.oracle
 
@@ -34,12 +31,9 @@ CASES = [
 
 @pytest.mark.parametrize("name,context", CASES, ids=[case[0].split("/")[1] for case in CASES])
 def test_certify_reference_matches_crds(test_data_dir, tmp_path, capsys, name, context):
-    path = str(test_data_dir / name)
-    theirs = run_crds("crds.certify", [path, "--comparison-context", context], cwd=tmp_path)
-    code = main(["certify", path, "--comparison-context", context])
-    ours = capsys.readouterr().err
-    their_warnings, their_plain, their_tracked = _summary(theirs.stderr)
-    our_warnings, our_plain, our_tracked = _summary(ours)
+    code, ours, theirs = certify_both(str(test_data_dir / name), context, tmp_path, capsys)
+    their_warnings, their_plain, their_tracked = certify_summary(theirs.stderr)
+    our_warnings, our_plain, our_tracked = certify_summary(ours)
     assert set(our_warnings) == set(their_warnings)
     assert set(our_plain) == set(their_plain)
     assert our_tracked.keys() == their_tracked.keys()
