@@ -42,7 +42,7 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         with dask.config.set(scheduler="synchronous"):
             yield None
         return
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     import dask.config
 
@@ -66,6 +66,23 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         finally:
             client.close()
         return
+    cluster = start_local_cluster(options)
+    client = Client(cluster, set_as_default=False)
+    log(f"Started LocalCluster with {len(cluster.workers)} worker processes; dashboard: {client.dashboard_link}")
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def start_local_cluster(options: ClusterOptions):
+    """A LocalCluster of worker processes (``options.n_workers``, default one per core); ClusterError if it
+    cannot start. The caller closes it."""
+    from distributed import LocalCluster
+
+    import dask.config
+
     from .. import settings
 
     n_workers = options.n_workers or os.cpu_count() or 1
@@ -73,7 +90,7 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
                for name, value in (settings.get("local-worker-environ") or {}).items()}
     try:
         with dask.config.set(environ):
-            cluster = LocalCluster(
+            return LocalCluster(
                 n_workers=n_workers,
                 threads_per_worker=options.threads_per_worker,
                 processes=True,
@@ -82,13 +99,6 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
             )
     except Exception as exc:  # a LocalCluster that cannot start is an environment fault, one line
         raise ClusterError(f"Cannot start a local Dask cluster: {exc}") from None
-    client = Client(cluster, set_as_default=False)
-    log(f"Started LocalCluster with {n_workers} worker processes; dashboard: {client.dashboard_link}")
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 def scheduler_file_address(path: str) -> str:

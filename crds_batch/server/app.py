@@ -9,17 +9,20 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from ..batch.cluster import ClusterOptions
 from ..errors import CacheError, CrdsBatchError
 from ..store import Store
 from .cache_view import CacheView, cache_environment, served_observatory
 from .downloads import URL_PATTERN, DownloadHandler
 from .handlers import HealthHandler, JsonRpcHandler
+from .reprocessing import DEFAULT_POLL_SECONDS, Reprocessor, run_affected_into
 from .state import DEFAULT_MAX_BODY_BYTES, ServerState
 
 log = logging.getLogger("crds_batch.server")
@@ -37,6 +40,10 @@ class ServerSettings:
     observatory: str | None = None
     affected_results: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: Run ``affected`` into ``affected_results`` when the operational context changes.
+    reprocess: bool = False
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    poll_seconds: float = DEFAULT_POLL_SECONDS
 
 
 def build_state(settings: ServerSettings) -> ServerState:
@@ -55,10 +62,19 @@ def build_state(settings: ServerSettings) -> ServerState:
     affected = None
     if settings.affected_results:
         affected = os.path.abspath(settings.affected_results)
+        if settings.reprocess:
+            os.makedirs(affected, exist_ok=True)
         if not os.path.isdir(affected):
             raise CrdsBatchError(f"--affected-results {settings.affected_results}: not a directory")
-    return ServerState(view=view, store_path=store, affected_results=affected,
-                       max_body_bytes=settings.max_body_bytes)
+    state = ServerState(view=view, store_path=store, affected_results=affected,
+                        max_body_bytes=settings.max_body_bytes)
+    if settings.reprocess:
+        if store is None or affected is None:
+            raise CrdsBatchError("--reprocess needs --store (the datasets) and --affected-results (where results go)")
+        state.reprocessor = Reprocessor(affected, state.operational_context,
+                                        functools.partial(run_affected_into, store), settings.cluster,
+                                        settings.poll_seconds)
+    return state
 
 
 def make_app(state: ServerState, executor: ThreadPoolExecutor) -> tornado.web.Application:
@@ -112,6 +128,9 @@ async def _serve(settings: ServerSettings, state: ServerState) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if state.reprocessor is not None:  # SIGHUP: look at the operational context now
+        loop.add_signal_handler(signal.SIGHUP, functools.partial(loop.run_in_executor, None, state.reprocessor.check))
+        state.reprocessor.start()
     with ThreadPoolExecutor(METHOD_THREADS, thread_name_prefix="crds-rpc") as executor:
         server = HTTPServer(make_app(state, executor), max_body_size=4 * state.max_body_bytes)
         server.add_sockets(sockets)
@@ -122,6 +141,8 @@ async def _serve(settings: ServerSettings, state: ServerState) -> int:
               f"{' and store ' + state.store_path if state.store_path else ''} at http://{_url_host(host)}:{port}/",
               file=sys.stderr, flush=True)
         await stop.wait()
+        if state.reprocessor is not None:
+            state.reprocessor.stop()
         server.stop()
         await server.close_all_connections()
         log.info("stopped after %.0fs", time.monotonic() - started)

@@ -4,12 +4,16 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..cache.server_config import resolve_context
 from ..errors import CrdsBatchError
 from ..rules.loading import load_mapping
 from .cache_view import DEFAULT_MAX_PER_RPC, CacheView
 from .jsonrpc import InvalidParamsError, OtherError
+
+if TYPE_CHECKING:
+    from .reprocessing import Reprocessor
 
 #: Largest JSON-RPC request body read (bytes); 1000 full headers are well under 4 MiB.
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -24,11 +28,21 @@ class ServerState:
     affected_results: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     remote_contexts: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The reprocessing service (``--reprocess``), else None.
+    reprocessor: Reprocessor | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def observatory(self) -> str:
         return self.view.observatory
+
+    def operational_context(self) -> str:
+        """The context this server says is operational: the cache config's latest (else operational) one."""
+        config = self.view.server_config()
+        context = config.latest_context or config.operational_context
+        if not context:
+            raise OtherError(f"The cache's config/{self.observatory}/server_config names no operational context")
+        return context
 
     def max_per_rpc(self, key: str) -> int:
         value = self.view.server_config().raw.get(key, DEFAULT_MAX_PER_RPC)

@@ -3,7 +3,9 @@ its own reprocessing results (``crds query_affected`` reads them).
 
 ``--affected-results ROOT`` names a result directory or a directory of them;
 a result is chosen by the old and new contexts its ``summary.json`` records
-(the newest when several). Results are read at each request, so a run that
+(the newest when several). With ``--reprocess`` the server writes results there
+itself (:mod:`..reprocessing`); a run queued or running is reported as such, in
+the error text the crds client prints, rather than as missing results. Results are read at each request, so a run that
 finishes while serving is seen by the next request (``affected`` writes each
 file by rename, ``summary.json`` last but one, ``affected.txt`` last).
 """
@@ -37,7 +39,8 @@ def _previous_context(call: Call, new: str) -> str | None:
 
 def _result_dirs(root: str) -> list[str]:
     try:
-        candidates = [root] + [os.path.join(root, name) for name in sorted(os.listdir(root))]
+        candidates = [root] + [os.path.join(root, name) for name in sorted(os.listdir(root))
+                               if not name.startswith(".")]  # hidden: a reprocessing run being written
     except OSError as exc:
         raise OtherError(f"Cannot read the affected results in {root}: {exc.strerror}") from None
     return [path for path in candidates
@@ -65,6 +68,9 @@ def get_affected_datasets(call: Call, observatory=None, old_context=None, new_co
     bestrefs_err_summary}`` for old -> new (defaults: the operational context and the one before it)."""
     state = call.state
     state.check_observatory(observatory)
+    reprocessor = state.reprocessor
+    if reprocessor is not None:
+        reprocessor.check()  # a config change not yet polled is queued now, and reported as such below
     new = params.text("new_context", new_context, optional=True) or operational_context(call)
     old = params.text("old_context", old_context, optional=True) or _previous_context(call, new)
     if old is None:
@@ -72,13 +78,16 @@ def get_affected_datasets(call: Call, observatory=None, old_context=None, new_co
     root = state.affected_results
     if root is None:
         raise _no_results(old, new, " (this server was started without --affected-results)")
+    run = reprocessor.status(old, new) if reprocessor is not None else None
+    if run is not None and run.state != "failed":
+        raise OtherError(run.describe())
     found = []
     for path in _result_dirs(root):
         summary = _summary(path)
         if summary and summary.get("old_context") == old and summary.get("new_context") == new:
             found.append((os.stat(os.path.join(path, SUMMARY)).st_mtime_ns, path, summary))
     if not found:
-        raise _no_results(old, new)
+        raise OtherError(run.describe()) if run is not None else _no_results(old, new)
     _, path, summary = max(found)
     with open(os.path.join(path, AFFECTED), encoding="utf-8") as handle:
         ids = [line.strip() for line in handle if line.strip()]

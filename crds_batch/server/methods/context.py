@@ -19,11 +19,7 @@ _CLIENT_FIELDS = ("status", "connected", "server")
 
 
 def operational_context(call: Call) -> str:
-    config = call.state.view.server_config()
-    context = config.latest_context or config.operational_context
-    if not context:
-        raise OtherError(f"The cache's config/{call.state.observatory}/server_config names no operational context")
-    return context
+    return call.state.operational_context()
 
 
 def download_urls(call: Call) -> dict[str, dict[str, str]]:
