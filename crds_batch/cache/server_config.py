@@ -90,8 +90,10 @@ def resolve_context(
 
     ``None`` means ``CRDS_CONTEXT``, else the observatory's operational context.
     Symbolic names: ``<obs>-operational``, ``<obs>-latest``, ``latest``,
-    ``<obs>-edit``, ``<obs>-versions``. Date-based specs need a server and are
-    refused here with a clear message. A mapping name follows crds's rule for
+    ``<obs>-edit``, ``<obs>-versions``, from the cache config; when it lacks
+    one, and for date-based specs (``hst-2020-01-01T00:00:00``), the CRDS
+    server (``CRDS_SERVER_URL`` in ``env``) is asked, as crds does; without
+    one they are refused with a clear message. A mapping name follows crds's rule for
     user-given files (:func:`~.paths.user_mapping_path`): a plain name that
     exists in the current directory is read from there (an absolute path is
     returned), ``crds://name`` from the cache. ``user_files=False`` reads every
@@ -123,17 +125,21 @@ def resolve_context(
         f"{obs}-edit": info.edit_context,
         f"{obs}-versions": info.versions_context,
     }
-    if context in wanted:
-        resolved = wanted[context]
-        if not resolved:
-            raise UnknownContextError(
-                f"Context {context!r} is not defined by the cache config of {obs!r} "
-                f"({CachePaths.from_env(obs, env).config}/server_config)"
-            )
+    if wanted.get(context):
+        return wanted[context]
+    from ..client.contexts import context_from_server  # only when the cache cannot answer
+
+    resolved = context_from_server(context, obs, env, symbolic=context in wanted)
+    if resolved:
         return resolved
+    if context in wanted:
+        raise UnknownContextError(
+            f"Context {context!r} is not defined by the cache config of {obs!r} "
+            f"({CachePaths.from_env(obs, env).config}/server_config) and no CRDS server is configured"
+        )
     raise UnknownContextError(
         f"Unknown context {context!r}: give a .pmap/.imap/.rmap name or one of {', '.join(wanted)}"
-        " (date-based contexts need a CRDS server)"
+        " (date-based contexts need a CRDS server: CRDS_SERVER_URL)"
     )
 
 

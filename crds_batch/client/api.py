@@ -52,6 +52,16 @@ def default_context(client: CrdsClient, observatory: str) -> str:
     return name
 
 
+def context_by_date(client: CrdsClient, spec: str, observatory: str) -> str:
+    """The server's translation of a date-based context (``hst-2020-01-01T00:00:00`` -> a mapping name)."""
+    return _expect(client, "get_context_by_date", client.call("get_context_by_date", spec, observatory), str)
+
+
+def context_of_state(client: CrdsClient, observatory: str, state: str | None) -> str:
+    """The server's context of a state: None (operational), "edit" or "versions"."""
+    return _expect(client, "get_default_context", client.call("get_default_context", observatory, state), str)
+
+
 def remote_context(client: CrdsClient, observatory: str, pipeline: str) -> str:
     return str(client.call("get_remote_context", observatory, pipeline))
 

@@ -44,8 +44,11 @@ class FileFacts:
 
 def cache_environment(cache: str | None, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The CRDS environment the server reads its cache through: ``--cache DIR`` replaces ``CRDS_PATH``
-    and drops the per-component overrides; without it the caller's ``CRDS_PATH``... are used as crds does."""
+    and drops the per-component overrides; without it the caller's ``CRDS_PATH``... are used as crds does.
+    ``CRDS_SERVER_URL`` is dropped: the server answers from its cache and never asks another server
+    (or itself) to resolve a context."""
     env = dict(os.environ if env is None else env)
+    env.pop("CRDS_SERVER_URL", None)
     if cache:
         for name in _PATH_OVERRIDES:
             env.pop(name, None)
