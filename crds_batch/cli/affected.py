@@ -8,11 +8,10 @@ import click
 from ..batch.affected import run_affected
 from ..batch.compare import CompareOptions
 from ..batch.plan import AffectedRequest
-from ..store import open_params
-from .inputs import echo_input_problems
+from .inputs import job_inputs, server_params_options
 from .cluster_options import cluster_from_options, cluster_options
 from .main import EXIT_ERRORS, EXIT_OK
-from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
+from .options import (WordsOption, allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
                       instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
 from .summary import echo_dataset_failures, render_summary
@@ -22,14 +21,16 @@ from .summary import echo_dataset_failures, render_summary
 @click.option("--old-context", required=True, help="The context in use now (.pmap name or symbolic).")
 @click.option("--new-context", required=True, envvar="CRDS_CONTEXT", show_envvar=True,
               help="The context being delivered (.pmap name or symbolic).")
-@params_option
+@params_option(required=False)
+@server_params_options
 @click.option("--diffs-only/--all-types", default=True, show_default=True,
               help="Compare only the (instrument, type) pairs the context diff changes, as crds --diffs-only; "
                    "--all-types compares every type of every dataset, as plain crds bestrefs.")
 @click.option("--datasets-since", default=None, metavar="auto|DATE|none",
               help="Skip datasets observed before DATE; auto (default with --diffs-only) derives per-instrument "
                    "dates from the references the new context adds or drops; none keeps all.")
-@click.option("--instruments", multiple=True, metavar="NAME", help="Only these instruments.")
+@click.option("--instruments", cls=WordsOption, multiple=True, metavar="NAME...",
+              help="Only these instruments (without --params: their datasets, from the CRDS server).")
 @click.option("--only-ids", multiple=True, metavar="IDS", help="Only these dataset ids (@FILE: one a line).")
 @click.option("--drop-ids", multiple=True, metavar="IDS", help="Skip these dataset ids (@FILE: one a line).")
 @types_option
@@ -54,8 +55,8 @@ from .summary import echo_dataset_failures, render_summary
               help="Write a self-contained HTML report: summary, error classes and plots.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
 @cluster_options
-def command(old_context, new_context, params, trust_pickles, diffs_only, datasets_since, instruments, only_ids,
-            drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
+def command(old_context, new_context, params, trust_pickles, server_url, server_datasets, diffs_only, datasets_since,
+            instruments, only_ids, drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
             affected_bundle, print_affected, print_affected_details, print_new_references, print_update_counts,
             allow_bad_rules, allow_bad_references, output, report_path, quiet, **cluster):
     """Find the datasets whose best references change from OLD to NEW context.
@@ -90,9 +91,9 @@ def command(old_context, new_context, params, trust_pickles, diffs_only, dataset
         allow_bad_rules=allow_bad_rules,
         allow_bad_references=allow_bad_references,
     )
-    with open_params(params, trust_pickles=trust_pickles) as source, \
+    with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
+                    datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors), \
             partition_progress("affected", enabled=not quiet) as progress:
-        input_errors = echo_input_problems(source)
         result = run_affected(request, source, cluster_from_options(**cluster), log=log, progress=progress)
     if print_new_references:
         _echo_lines(result.new_reference_lines())

@@ -7,11 +7,10 @@ import click
 
 from ..batch.check import CheckRequest, run_check
 from ..batch.compare import CompareOptions
-from ..store import open_params
-from .inputs import echo_input_problems
+from .inputs import job_inputs, server_params_options
 from .cluster_options import cluster_from_options, cluster_options
 from .main import EXIT_ERRORS, EXIT_OK
-from .options import (allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
+from .options import (WordsOption, allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
                       instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
 from .summary import echo_dataset_failures
@@ -20,8 +19,10 @@ from .summary import echo_dataset_failures
 @click.command("check-context")
 @click.option("--new-context", required=True, envvar="CRDS_CONTEXT", show_envvar=True,
               help="The context to check (.pmap name or symbolic).")
-@params_option
-@click.option("--instruments", multiple=True, metavar="NAME", help="Only these instruments.")
+@params_option(required=False)
+@server_params_options
+@click.option("--instruments", cls=WordsOption, multiple=True, metavar="NAME...",
+              help="Only these instruments (without --params: their datasets, from the CRDS server).")
 @click.option("--only-ids", multiple=True, metavar="IDS", help="Only these dataset ids (@FILE: one a line).")
 @click.option("--drop-ids", multiple=True, metavar="IDS", help="Skip these dataset ids (@FILE: one a line).")
 @click.option("--datasets-since", default=None, metavar="DATE", help="Skip datasets observed before DATE.")
@@ -55,7 +56,7 @@ from .summary import echo_dataset_failures
               help="Write changes.parquet, errors.parquet, error_classes.csv, summary.json.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or messages on stderr.")
 @cluster_options
-def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids, datasets_since, types, skip_types,
+def command(new_context, params, trust_pickles, server_url, server_datasets, instruments, only_ids, drop_ids, datasets_since, types, skip_types,
             compare_source, undefined_differences_matter, na_differences_matter, differences_are_errors,
             print_new_references, dump_unique_errors, unique_threshold, stats, update_pickle, save_pickle,
             allow_bad_rules, allow_bad_references, report_path, output, quiet, **cluster):
@@ -91,8 +92,8 @@ def command(new_context, params, trust_pickles, instruments, only_ids, drop_ids,
         allow_bad_references=allow_bad_references,
         update_pickle=update_pickle,
     )
-    with open_params(params, trust_pickles=trust_pickles) as source:
-        input_errors = echo_input_problems(source)
+    with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
+                    datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors):
         with partition_progress("check-context", enabled=not quiet) as progress:
             result = run_check(request, source, cluster_from_options(**cluster), log=log, progress=progress)
         seconds = time.monotonic() - started

@@ -40,17 +40,20 @@ def instrument_names(values) -> tuple[str, ...]:
 
 # -- parameter stores: --params and dataset selection (see crds_batch.store) ----------------
 
-def params_option(func):
+def params_option(func=None, *, required: bool = True):
     """``--params PATH`` (repeatable) and ``--trust-pickles``: a store directory or save/dataset files.
 
     Open them with ``with crds_batch.store.open_params(params, trust_pickles=trust_pickles) as store:``.
+    ``required=False`` (``@params_option(required=False)``): commands that can fetch from a server instead.
     """
+    if func is None:
+        return lambda decorated: params_option(decorated, required=required)
     func = click.option(
         "--trust-pickles", is_flag=True,
         help="Allow .pkl saves. Unpickling runs code from the file: only for pickles you made.",
     )(func)
     return click.option(
-        "--params", "params", multiple=True, metavar="PATH", required=True,
+        "--params", "params", multiple=True, metavar="PATH", required=required,
         help="A parameter store directory, or .json/.pkl saves and FITS/ASDF files "
              "(repeatable; files are ingested into a temporary store, later ones winning).",
     )(func)

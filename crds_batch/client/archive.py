@@ -12,15 +12,17 @@ Ids the server answers with an error text are reported, not stored.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow.compute as pc
 
+from ..errors import CrdsBatchError
 from ..store import Store, ingest, layout
 from ..store import schema as S
 from ..store.saves import write_json_save
@@ -165,3 +167,22 @@ def _commit(pending: dict[str, dict], store_dir: str, report: ArchiveIngestRepor
         shutil.rmtree(directory, ignore_errors=True)
     pending.clear()
     return count
+
+
+@contextlib.contextmanager
+def fetched_store(client: CrdsClient, *, observatory: str, context: str | None = None,
+                  instruments: Sequence[str] | None = None, datasets: Sequence[str] | None = None,
+                  progress: Progress | None = None) -> Iterator[tuple[Store, ArchiveIngestReport]]:
+    """The server's parameters of ``instruments`` (or ``datasets``) in a temporary store, open for one job and
+    removed afterwards: what ``affected``/``check-context --instruments`` do with a server, as crds bestrefs
+    fetches its parameters."""
+    with tempfile.TemporaryDirectory(prefix="crds-batch-fetched-") as scratch:
+        path = os.path.join(scratch, "store")
+        report = ingest_from_server(client, path, observatory=observatory, context=context,
+                                    instruments=instruments, datasets=datasets, progress=progress)
+        if not layout.is_store(path):
+            what = f"datasets {', '.join(datasets[:5])}" if datasets else f"instruments {', '.join(instruments or [])}"
+            raise CrdsBatchError(f"{client.url} has no parameters for {what} ({report.missing_count} ids without "
+                                 "headers)")
+        with Store(path) as store:
+            yield store, report
