@@ -96,7 +96,8 @@ def _from_server(sources, store_dir, server, instruments, all_instruments, datas
     ids = _dataset_words(split_words(datasets)) if datasets else None
     with CrdsClient(ClientSettings.from_env(server_url=server or None)) as client:
         obs = server_observatory(client, observatory)
-        with partition_progress(f"Fetching headers from {client.url}", enabled=not quiet) as progress:
+        with partition_progress(f"Fetching headers from {client.url}", enabled=not quiet,
+                                rate_unit="datasets") as progress:
             report = ingest_from_server(client, store_dir, observatory=obs, context=context,
                                         instruments=instrument_names(instruments), all_instruments=all_instruments,
                                         datasets=ids, since=parse_since(since), progress=progress)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from .. import settings
 
@@ -16,14 +17,30 @@ def stderr_log(message: str) -> None:
     click.echo(message, err=True)
 
 
+class RateColumn(ProgressColumn):
+    """Items per second over the whole run so far (``1,234 datasets/s``)."""
+
+    def __init__(self, unit: str):
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed
+        rate = task.completed / elapsed if elapsed else 0.0
+        return Text(f"{rate:,.0f} {self.unit}/s", style="progress.data.speed")
+
+
 @contextlib.contextmanager
-def partition_progress(description: str, enabled: bool = True) -> Iterator:
-    """Yield a ``progress(done, total)`` callback drawing a bar on stderr once work lasts a moment."""
+def partition_progress(description: str, enabled: bool = True, rate_unit: str | None = None) -> Iterator:
+    """Yield a ``progress(done, total)`` callback drawing a bar on stderr once work lasts a moment
+    (with ``rate_unit``, also the rate: ``N <rate_unit>/s``)."""
     console = Console(stderr=True)
     delay = settings.get_float("progress-after-seconds", 2.0)
     started = time.monotonic()
-    bar = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=False)
+    columns = [TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if rate_unit:
+        columns.append(RateColumn(rate_unit))
+    bar = Progress(*columns, console=console, transient=False)
     state = {"task": None, "shown": False}
 
     def update(done: int, total: int) -> None:

@@ -5,6 +5,7 @@ import ast
 import json
 import math
 import pprint
+import re
 import shutil
 
 import pytest
@@ -37,7 +38,8 @@ def header_calls(server) -> int:
     return sum("get_dataset_headers_by_id" in line for line in server.lines)
 
 
-def test_ingest_from_server_equals_ingest_of_the_export(small_chunk_server, hst_store, tmp_path, capsys):
+def test_ingest_from_server_equals_ingest_of_the_export(small_chunk_server, hst_store, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the progress bar on one line
     from_export = tmp_path / "from-export"
     export(Store(str(hst_store)), str(tmp_path / "export.json"))
     ingest([str(tmp_path / "export.json")], str(from_export))
@@ -50,7 +52,10 @@ def test_ingest_from_server_equals_ingest_of_the_export(small_chunk_server, hst_
     assert len(expected) == 120
     assert saved(from_server, tmp_path, "b") == expected  # same ids, same parameters
     assert header_calls(small_chunk_server) - before == math.ceil(120 / 7)  # chunks of max_headers_per_rpc
-    assert "Ingested 120 datasets" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Ingested 120 datasets" in err
+    bar = [line for line in err.splitlines() if line.startswith("Fetching headers from")]
+    assert bar and re.search(r"120/120 .* [\d,]+ datasets/s$", bar[-1].rstrip()), err  # the progress bar's rate
 
 
 def test_second_run_fetches_only_what_is_missing(small_chunk_server, hst_save, tmp_path, capsys):
