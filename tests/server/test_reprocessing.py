@@ -80,11 +80,18 @@ def test_context_change_is_reprocessed_and_served_across_restarts(cache, hst_sto
         before = rpc(server, "get_affected_datasets", "hst", OLD, NEW)
         assert before["error"]["message"].startswith("OtherError: No precomputed affected datasets results exist")
         set_operational(cache, NEW)
+        # the crds client's get_affected_datasets is the first request to see the change: queued, and said so
+        early = run_crds("crds.misc.query_affected", "--starting-context", OLD, "--stopping-context", NEW,
+                         server_url=server.url, crds_path=tmp_path / "early")
         replies = _poll_results(server)
         assert f"reprocessing: affected {OLD} -> {NEW} started" in server.log_text()
-    first = replies[0]["error"]["message"]
-    assert first.startswith(f"OtherError: Affected datasets for {OLD!r} --> {NEW!r} are ")
-    assert "not yet complete" in first and "No precomputed" not in first
+    assert early.returncode != 0 and early.stdout.strip() == ""
+    assert "(FATAL) get_affected_datasets failed:" in early.stderr, early.stderr[-2000:]
+    assert f"Affected datasets for {OLD!r} --> {NEW!r} are queued on this server" in early.stderr
+    assert "not yet complete" in early.stderr and "don't exist" not in early.stderr
+    first = replies[0].get("error") or {}
+    if first:  # still running when polled: the same text
+        assert first["message"].startswith(f"OtherError: Affected datasets for {OLD!r} --> {NEW!r} are ")
     result = replies[-1]["result"]
     assert result["affected_ids"] == expected_ids
     assert (result["old_context"], result["new_context"], result["bestrefs_status"]) == (OLD, NEW, 0)
