@@ -143,3 +143,20 @@ def test_sighup_makes_the_server_look_at_the_config_now(cache, hst_store, tmp_pa
         server.process.send_signal(signal.SIGHUP)
         assert wait_for(lambda: f"operational context {OLD} -> {NEW}, affected datasets queued" in server.log_text(),
                         30), server.log_text()[-3000:]
+
+
+def test_a_failed_run_is_reported_in_one_line(cache, hst_store, tmp_path):
+    missing = "hst_9999.pmap"
+    with _serve_reprocessing(cache, hst_store, tmp_path / "results", "--no-cluster", "--poll-seconds", "0.2") \
+            as server:
+        set_operational(cache, missing)
+
+        def failed():
+            reply = rpc(server, "get_affected_datasets", "hst", OLD, missing)
+            return "failed" in reply["error"]["message"] and reply
+
+        assert wait_for(failed, 60), server.log_text()[-3000:]
+        message = failed()["error"]["message"]
+    assert message.startswith(f"OtherError: crds-batch reprocessing {OLD!r} --> {missing!r} failed at ")
+    assert missing in message.split("failed at ", 1)[1]
+    assert "\n" not in message
