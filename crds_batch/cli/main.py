@@ -41,6 +41,8 @@ COMMAND_MODULES: list[str] = [
     "checksum_cmd",
     "certify_cmd",
     "rowdiff_cmd",
+    # issue 14, second half (tools: explain, uniqname, newcontext, refactor, safe-bestrefs, capture)
+    "explain_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
