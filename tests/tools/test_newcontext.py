@@ -101,4 +101,4 @@ def test_next_serial_skips_names_in_the_cache(cache, tmp_path):
 
     os.symlink(cache / "mappings" / "hst" / "hst_0729.pmap", cache / "mappings" / "hst" / "hst_0731.pmap")
     assert next_name("hst_0729.pmap", str(tmp_path), set()) == "hst_0732.pmap"
-    assert next_name("hst_acs.imap", str(tmp_path), set()).startswith("hst_acs_0")
+    assert next_name("hst_acs.imap", str(tmp_path), set()) == "hst_acs_10000.imap"  # _0001 starts the series: taken
