@@ -44,6 +44,7 @@ COMMAND_MODULES: list[str] = [
     # issue 14, second half (tools: explain, uniqname, newcontext, refactor, safe-bestrefs, capture)
     "explain_cmd",
     "newcontext_cmd",
+    "uniqname_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
