@@ -45,6 +45,7 @@ COMMAND_MODULES: list[str] = [
     "explain_cmd",
     "newcontext_cmd",
     "uniqname_cmd",
+    "safe_bestrefs_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
