@@ -46,6 +46,7 @@ COMMAND_MODULES: list[str] = [
     "newcontext_cmd",
     "uniqname_cmd",
     "safe_bestrefs_cmd",
+    "capture_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

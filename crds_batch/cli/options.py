@@ -126,7 +126,7 @@ def crds_tool_options(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        settings = ToolSettings(**{name: kwargs.pop(name) for name in TOOL_OPTION_NAMES})
+        settings = ToolSettings(**{field: kwargs.pop(name) for field, name in TOOL_OPTION_NAMES.items()})
         with tool_settings_applied(settings):
             return func(*args, **kwargs)
 
@@ -138,9 +138,9 @@ def crds_tool_options(func):
                      help="Never write the CRDS cache (sets CRDS_READONLY_CACHE for this run)."),
         click.option("-I", "--ignore-cache", "ignore_cache", is_flag=True,
                      help="Download files even if cached (only commands that download act on it)."),
-        click.option("-J", "--jwst", "observatory", flag_value="jwst", help="Observatory is JWST."),
-        click.option("-H", "--hst", "observatory", flag_value="hst", help="Observatory is HST."),
-        click.option("--roman", "observatory", flag_value="roman", help="Observatory is Roman."),
+        click.option("-J", "--jwst", "forced_observatory", flag_value="jwst", help="Observatory is JWST."),
+        click.option("-H", "--hst", "forced_observatory", flag_value="hst", help="Observatory is HST."),
+        click.option("--roman", "forced_observatory", flag_value="roman", help="Observatory is Roman."),
         click.option("--stats", "stats", is_flag=True, help="Print the elapsed time on stderr at the end."),
         click.option("--log-time", "log_time", is_flag=True, envvar="CRDS_LOG_TIME",
                      help="Date and time on each log line."),

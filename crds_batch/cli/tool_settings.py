@@ -21,7 +21,10 @@ from dataclasses import dataclass
 
 import click
 
-TOOL_OPTION_NAMES = ("verbose", "verbosity", "readonly_cache", "ignore_cache", "observatory", "stats", "log_time")
+#: ToolSettings field -> the click parameter holding it (names a command's own options do not use).
+TOOL_OPTION_NAMES = {"verbose": "verbose", "verbosity": "verbosity", "readonly_cache": "readonly_cache",
+                     "ignore_cache": "ignore_cache", "observatory": "forced_observatory", "stats": "stats",
+                     "log_time": "log_time"}
 
 #: crds's --verbose is verbosity 50.
 VERBOSE_LEVEL = 50
