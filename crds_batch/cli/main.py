@@ -47,6 +47,7 @@ COMMAND_MODULES: list[str] = [
     "uniqname_cmd",
     "safe_bestrefs_cmd",
     "capture_cmd",
+    "refactor_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
