@@ -270,15 +270,19 @@ def format_value(value: Any) -> str:
 # ------------------------------------------------------------------ inputs
 
 def dataset_parameters(store, dataset_id: str) -> dict[str, Any]:
-    """The parameters of one dataset of ``store`` (an id ``X`` means ``X:X``, as crds)."""
+    """The parameters of one dataset of ``store``: the id as stored (a file dataset keeps its file name),
+    else as crds normalizes it (upper case; a bare ``X`` means ``X:X``)."""
+    import pyarrow.dataset as ds
+
     from ..store import normalize_id
     from ..store import schema as S
 
-    wanted = normalize_id(dataset_id)
-    table = store.scan(only_ids=[wanted])
-    if table.num_rows == 0:
-        raise ExplainError(f"dataset {wanted} is not in the parameter store")
-    row = table.slice(0, 1).to_pylist()[0]
+    wanted = [dataset_id, normalize_id(dataset_id)]
+    table = store.dataset().to_table(filter=ds.field(S.DATASET_ID).isin(wanted)) if store.files() else None
+    if table is None or table.num_rows == 0:
+        raise ExplainError(f"dataset {wanted[1]} is not in the parameter store")
+    rows = {row[S.DATASET_ID]: row for row in table.to_pylist()}
+    row = rows.get(dataset_id) or rows[wanted[1]]
     return {name: value for name, value in row.items() if S.is_parameter(name) and value is not None}
 
 
