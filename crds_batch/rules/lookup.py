@@ -175,7 +175,10 @@ def choose_reference(rmap: ReferenceMapping, header_in: Header) -> Any:
         trace.note("precondition", changes=trace.header_changes(header_in, header))
     header = apply_parkey_relevance(rmap, header)
     try:
-        with trace.deeper():
+        if trace.active():
+            with trace.deeper():
+                chosen = rmap.selector.choose(header)
+        else:
             chosen = rmap.selector.choose(header)
     except Exception as first:
         trace.note("lookup_failed", error=str(first))
@@ -195,7 +198,7 @@ def _fallback(rmap: ReferenceMapping, header_in: Header, first: Exception) -> An
         if trace.active():
             trace.note("fallback", changes=trace.header_changes(header_in, fallback))
         fallback = apply_parkey_relevance(rmap, fallback)
-        with trace.deeper():
+        with trace.deeper():  # the fallback is rare: one context manager is no cost
             return rmap.selector.choose(fallback)
     except Exception as exc:
         if rmap.reffile_required in ("YES", "NONE"):

@@ -70,14 +70,21 @@ def recording() -> Iterator[list[Step]]:
         _STEPS.reset(token)
 
 
-@contextmanager
-def deeper() -> Iterator[None]:
-    """Steps noted inside the block are one selector level deeper."""
-    token = _DEPTH.set(_DEPTH.get() + 1)
-    try:
-        yield
-    finally:
-        _DEPTH.reset(token)
+class _Deeper:
+    """``with deeper():`` steps noted inside are one selector level deeper; nothing at all when not recording."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _DEPTH.set(_DEPTH.get() + 1) if _STEPS.get() is not None else None
+
+    def __exit__(self, *exc_info) -> None:
+        if self._token is not None:
+            _DEPTH.reset(self._token)
+
+
+def deeper() -> _Deeper:
+    return _Deeper()
 
 
 def header_changes(before: dict, after: dict) -> dict[str, tuple[Any, Any]]:

@@ -198,3 +198,19 @@ def test_cli_usage_and_unknown_dataset(tmp_path, capsys):
     assert main(["explain", "--context", "hst_0729.pmap", "--dataset", "NOPE", "--params",
                  str(tmp_path / "store")]) == 3
     assert "NOPE:NOPE is not in the parameter store" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("context, instruments", [("jwst_0541.pmap", ["miri", "nircam"]),
+                                                  ("hst_0729.pmap", ["wfc3", "cos"])])
+def test_generated_datasets_explained_answer_is_the_engines(context, instruments):
+    from crds_batch.synth.generate import generate
+    from crds_batch.synth.writer import frame_params
+
+    rules = load_context(context)
+    count = 0
+    for frame in generate(context, 40, seed=3, instruments=instruments):
+        for parameters in frame_params(frame).values():
+            got = {item.filekind: item.result for item in explain(rules, parameters).types if item.result != "OMIT"}
+            assert got == evaluate_records(rules, [parameters])[0]
+            count += 1
+    assert count == 40

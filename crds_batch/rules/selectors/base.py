@@ -123,6 +123,8 @@ class Selector:
             if tracing:
                 trace.note("candidate", **self.trace_candidate(lookup, selection))
             try:
+                if not tracing:
+                    return self.get_choice(selection, header)
                 with trace.deeper():
                     return self.get_choice(selection, header)
             except LookupFailure as exc:
