@@ -33,6 +33,9 @@ RULES = {
     "mdriztab": rmap("(('CCDGAIN',),)", """SelectVersion({
     '<1.5' : 'x_old_mdz.fits', '<3' : 'x_mid_mdz.fits', 'default' : 'x_new_mdz.fits',
 })"""),
+    "atodtab": rmap("(('CCDGAIN',),)", """VersionAfter({
+    '1.0' : 'x_v1_a2d.fits', '2.0.0' : 'x_v2_a2d.fits', '3' : 'x_v3_a2d.fits',
+})"""),
     # rmap_relevance false -> N/A
     "bpixtab": rmap("(('DETECTOR',),)", "Match({('HRC',) : 'x_bpx.fits'})",
                     "    'rmap_relevance' : '(DETECTOR == \"WFC\")',\n"),
@@ -84,7 +87,7 @@ def test_every_selector_kind_and_special_value_explained(hand_made):
     assert results == {
         "darkfile": "x_hrc_c_drk.fits",  # two keys tie at weight -2; merged dates: 2002-06-01 is the latest <= July
         "ccdtab": "x_late_ccd.fits", "idctab": "x_one_idc.fits", "oscntab": ("x_lo_osc.fits", "x_hi_osc.fits"),
-        "mdriztab": "x_mid_mdz.fits", "bpixtab": "NOT FOUND n/a", "flshfile": "OMIT",
+        "mdriztab": "x_mid_mdz.fits", "atodtab": "x_v2_a2d.fits", "bpixtab": "NOT FOUND n/a", "flshfile": "OMIT",
         "pfltfile": "x_f814w_pfl.fits", "crrejtab": "NOT FOUND n/a",
         "dgeofile": "NOT FOUND No match found.",
         "d2imfile": "NOT FOUND  parameter='DETECTOR' value='HRC' is not in ['WFC']", "spottab": "NOT FOUND n/a", "snkcfile": "OMIT"}
@@ -99,6 +102,8 @@ def test_every_selector_kind_and_special_value_explained(hand_made):
     assert _steps(got, "idctab", "candidate")[0].facts["distance"] == 1.0
     assert _steps(got, "oscntab", "candidate")[0].facts["key"] == (1.0, 4.0)
     assert _steps(got, "mdriztab", "candidate")[0].facts["key"] == "<3"
+    assert _steps(got, "atodtab", "candidate")[0].facts["key"] == (2, 0, 0)
+    assert _steps(got, "atodtab", "candidate")[0].facts["next"] == (3, 0, 0)
     assert _steps(got, "bpixtab", "rmap_relevance")[0].facts == {"expression": '(DETECTOR == "WFC")', "value": False}
     assert _steps(got, "flshfile", "rmap_omit")[0].facts["value"] is True
     assert _steps(got, "pfltfile", "parkey_relevance")[0].facts["parameter"] == "FILTER1"
