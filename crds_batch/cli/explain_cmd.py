@@ -16,8 +16,9 @@ from .options import crds_tool_options, split_words, types_option
 @click.option("--header", "header_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False),
               help="A FITS/ASDF dataset file whose header is the parameters.")
 @types_option
+@click.option("--json", "json_output", is_flag=True, help="One JSON document: results, steps and facts, changes.")
 @crds_tool_options
-def command(context, old_context, dataset_id, params, header_file, types):
+def command(context, old_context, dataset_id, params, header_file, types, json_output):
     """Why a dataset gets its references: pmap -> imap -> rmap -> selectors, step by step.
 
     For each type: the imap's entry, rmap_omit/rmap_relevance and parkey_relevance
@@ -37,5 +38,6 @@ def command(context, old_context, dataset_id, params, header_file, types):
     if dataset_id and not params:
         raise click.UsageError("--dataset needs --params STORE")
     for line in explain_request(context, old_context=old_context, header_file=header_file,
-                                dataset_id=dataset_id, params=params, types=split_words(types)):
+                                dataset_id=dataset_id, params=params, types=split_words(types),
+                                json_output=json_output):
         click.echo(line)

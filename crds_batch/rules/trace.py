@@ -10,6 +10,7 @@ A step is ``Step(kind, depth, facts)``; ``depth`` is the selector nesting
 nested in it...). Kinds and their facts:
 
 ``imap``           ``filekind``, ``imap``, ``entry`` (the imap's value: an rmap name, N/A or OMIT)
+``rmap``           ``filekind``, ``rmap`` (noted by ``explain`` when it starts at an rmap)
 ``rmap_omit``      ``expression``, ``value`` (True: the type is omitted)
 ``rmap_relevance`` ``expression``, ``value`` (False: the type is N/A)
 ``precondition``   ``changes`` ``{parameter: (before, after)}`` made by the rmap's header hook

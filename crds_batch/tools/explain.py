@@ -267,6 +267,24 @@ def format_value(value: Any) -> str:
     return repr(value)
 
 
+def as_json(new: Explanation, old: Explanation | None = None) -> dict:
+    """The explanation(s) as plain JSON values (tuples become lists)."""
+    def one(explanation: Explanation) -> dict:
+        return {"context": explanation.context, "mapping": explanation.mapping,
+                "types": [{"type": item.filekind, "result": item.result, "rmap": item.rmap,
+                           "steps": [{"kind": step.kind, "depth": step.depth, **step.facts} for step in item.steps]}
+                          for item in explanation.types]}
+
+    result = one(new)
+    if old is not None:
+        result["old"] = one(old)
+        result["changes"] = [{"type": change.filekind,
+                              "old": change.old.result if change.old else None,
+                              "new": change.new.result if change.new else None,
+                              "why": reason(change.old_step, change.new_step)} for change in changes(old, new)]
+    return result
+
+
 # ------------------------------------------------------------------ inputs
 
 def dataset_parameters(store, dataset_id: str) -> dict[str, Any]:
@@ -301,15 +319,19 @@ def read_inputs(header_file: str | None = None, dataset_id: str | None = None,
 
 def explain_request(context: str, *, old_context: str | None = None, header_file: str | None = None,
                     dataset_id: str | None = None, params: Sequence[str] = (),
-                    types: Sequence[str] = ()) -> list[str]:
-    """The text ``crds-batch explain`` prints."""
+                    types: Sequence[str] = (), json_output: bool = False) -> list[str]:
+    """The text ``crds-batch explain`` prints (one JSON document with ``json_output``)."""
     from ..rules.loading import load_context
 
     parameters = read_inputs(header_file, dataset_id, params)
     new = explain(load_context(context), parameters, types)
+    old = explain(load_context(old_context), parameters, types) if old_context else None
+    if json_output:
+        import json
+
+        return [json.dumps(as_json(new, old), indent=1, default=str)]
     lines = render(new)
-    if old_context:
-        old = explain(load_context(old_context), parameters, types)
+    if old is not None:
         lines.append("")
         lines.extend(render_changes(old, new))
     return lines

@@ -219,3 +219,18 @@ def test_generated_datasets_explained_answer_is_the_engines(context, instruments
             assert got == evaluate_records(rules, [parameters])[0]
             count += 1
     assert count == 40
+
+
+def test_cli_json_holds_the_same_answers_and_changes(capsys):
+    import json
+
+    raw = str(TEST_DATA / "hst" / "j8bt05njq_raw.fits")
+    assert main(["explain", "--context", "hst_0729.pmap", "--old-context", "hst_0300.pmap", "--header", raw,
+                 "--types", "imphttab darkfile", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {item["type"]: item["result"] for item in document["types"]} == {
+        "imphttab": "2391649pj_imp.fits", "darkfile": "n3o1059hj_drk.fits"}
+    assert document["changes"] == [{"type": "imphttab", "old": "w3m1716tj_imp.fits", "new": "2391649pj_imp.fits",
+                                    "why": "the same selection 2002-03-01 00:00:00 now gives another choice"}]
+    kinds = [step["kind"] for step in document["types"][1]["steps"]]
+    assert kinds[:3] == ["imap", "rmap_omit", "rmap_relevance"] and kinds[-1] == "result" and "match" in kinds
