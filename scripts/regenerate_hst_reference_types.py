@@ -5,9 +5,10 @@ crds keeps, per HST instrument and reference type, a "spec" file
 (``crds/hst/specs/<instrument>_<type>.spec``, a Python-literal dict). certify
 uses two facts from them: ``filetype`` (the reference's FILETYPE header value
 that names its type) and ``unique_rowkeys`` (the table columns whose values
-make a row's "mode", for the table mode checks). This script reads those files
+make a row's "mode", for the table mode checks); ``uniqname`` uses ``suffix``
+(the CDBS file name suffix of the type, ``drk`` for darkfile). This script reads those files
 as data (``ast.literal_eval``; crds is not imported) and writes
-``{instrument: {type: {"filetype": ..., "unique_rowkeys": [...]}}}``.
+``{instrument: {type: {"filetype": ..., "unique_rowkeys": [...], "suffix": ...}}}``.
 
 Usage::
 
@@ -42,8 +43,9 @@ def main(argv: list[str]) -> int:
         types.setdefault(instrument, {})[filekind] = {
             "filetype": str(spec.get("filetype", "")).lower(),
             "unique_rowkeys": list(spec.get("unique_rowkeys") or []),
+            "suffix": str(spec.get("suffix", "")),
         }
-    out = {"source": "crds/hst/specs/*.spec of crds 13.2.7 (filetype, unique_rowkeys)", "types": types}
+    out = {"source": "crds/hst/specs/*.spec of crds 13.2.7 (filetype, unique_rowkeys, suffix)", "types": types}
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
     return 0

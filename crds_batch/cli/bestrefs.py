@@ -13,7 +13,7 @@ import click
 
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, skip_types_option, split_words,
-                      types_option)
+                      crds_tool_options, types_option)
 from .progress import partition_progress, stderr_log
 
 
@@ -36,6 +36,7 @@ from .progress import partition_progress, stderr_log
 @click.option("--trust-pickles", is_flag=True, help="Allow .pkl saves (unpickling runs code from the file).")
 @click.option("--workers", type=int, default=None, help="Worker processes for reading/writing files (default: CPUs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr (errors still).")
+@crds_tool_options
 def command(sources, files_mode, pickles_mode, new_context, old_context, compare_source_bestrefs, update_bestrefs,
             print_new_references, types, skip_types, allow_bad_rules, allow_bad_references, trust_pickles, workers,
             quiet):

@@ -7,12 +7,14 @@ import click
 
 from ..certify.checksum import ADD, REMOVE, VERIFY, run_checksums
 from ..certify.log import CertifyLog
+from .options import crds_tool_options
 
 
 @click.command("checksum")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--remove", is_flag=True, help="Remove FITS checksums (refused for mappings, as crds does).")
 @click.option("--verify", is_flag=True, help="Verify checksums without changing the files.")
+@crds_tool_options
 def command(files, remove, verify):
     """Add or update the checksums of mappings (sha1sum) and FITS references (CHECKSUM/DATASUM).
 

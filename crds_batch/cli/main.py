@@ -41,6 +41,13 @@ COMMAND_MODULES: list[str] = [
     "checksum_cmd",
     "certify_cmd",
     "rowdiff_cmd",
+    # issue 14, second half (tools: explain, uniqname, newcontext, refactor, safe-bestrefs, capture)
+    "explain_cmd",
+    "newcontext_cmd",
+    "uniqname_cmd",
+    "safe_bestrefs_cmd",
+    "capture_cmd",
+    "refactor_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .main import EXIT_ERRORS, EXIT_OK
+from .options import crds_tool_options
 
 BANNER = "#" * 100
 
@@ -15,6 +16,7 @@ BANNER = "#" * 100
 @click.option("--observatory", envvar="CRDS_OBSERVATORY", metavar="OBS",
               help="Default: CRDS_OBSERVATORY, the URL's, else the server's.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the ids and errors.")
+@crds_tool_options
 def command(old_context, new_context, server, observatory, quiet):
     """Print the ids the server's affected-datasets computation found, one a line, sorted (as crds
     query_affected prints them); its error summary goes to stderr. Exit 1 when the server's

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from ..certify.rowdiff import rowdiff_text
+from .options import crds_tool_options
 
 
 def _names(text: str | None) -> list[str]:
@@ -17,6 +18,7 @@ def _names(text: str | None) -> list[str]:
 @click.option("--ignore-fields", default=None, metavar="A,B", help="Compare all columns but these.")
 @click.option("--mode-fields", default=None, metavar="A,B",
               help="Mode comparison on these columns (not built yet: refused).")
+@crds_tool_options
 def command(table_a, table_b, fields, ignore_fields, mode_fields):
     """Print the row differences of the tables in TABLE_A and TABLE_B (summary, then a unified diff)."""
     if fields and ignore_fields:

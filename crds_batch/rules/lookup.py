@@ -13,6 +13,7 @@ from typing import Any
 
 from .conditioning import add_evalable_keys, condition_header
 from .errors import IrrelevantType, OmitType
+from . import trace
 from .hooks import dnr_check
 from .mappings import NA_VALUES, OMIT_VALUES, InstrumentContext, PipelineContext, ReferenceMapping, is_special
 
@@ -93,43 +94,53 @@ def type_reference(imap: InstrumentContext, filekind: str, header: Header) -> An
     if filekind not in imap.selections:
         return "NOT FOUND Unknown reference type " + repr(filekind)
     entry = imap.selections[filekind]
+    trace.note("imap", filekind=filekind, imap=imap.basename, entry=entry)
     if isinstance(entry, str) and entry in NA_VALUES:
-        return "NOT FOUND n/a"
+        return _traced_result("NOT FOUND n/a")
     if isinstance(entry, str) and entry in OMIT_VALUES:
-        return None
+        return _traced_result(None)
     try:
         return rmap_reference(imap.child(filekind), header)
     except Exception as exc:  # loading failures of a lazily loaded rmap, as crds reports them
-        return "NOT FOUND " + str(exc)
+        return _traced_result("NOT FOUND " + str(exc))
+
+
+def _traced_result(value: Any) -> Any:
+    trace.note("result", value="OMIT" if value is None else value)
+    return value
 
 
 def rmap_reference(rmap: ReferenceMapping, header: Header) -> Any:
     """crds ``get_best_ref``: exceptions become ``NOT FOUND`` texts, omission becomes None."""
     try:
-        return choose_reference(rmap, header)
+        return _traced_result(choose_reference(rmap, header))
     except IrrelevantType:
-        return "NOT FOUND n/a"
+        return _traced_result("NOT FOUND n/a")
     except OmitType:
-        return None
+        return _traced_result(None)
     except Exception as exc:
-        return "NOT FOUND " + str(exc)
+        return _traced_result("NOT FOUND " + str(exc))
 
 
 def rmap_omitted(rmap: ReferenceMapping, expr_header: Mapping[str, str]) -> bool:
     try:
-        return bool(rmap.rmap_omit.evaluate(expr_header))
+        omitted = bool(rmap.rmap_omit.evaluate(expr_header))
     except Exception as exc:
         log.debug("Failed checking OMIT for %s with expr %r: %s", rmap.basename, rmap.rmap_omit.source, exc)
-        return False
+        omitted = False
+    trace.note("rmap_omit", expression=rmap.rmap_omit.source, value=omitted)
+    return omitted
 
 
 def rmap_relevant(rmap: ReferenceMapping, expr_header: Mapping[str, str]) -> bool:
     try:
-        return bool(rmap.rmap_relevance.evaluate(expr_header))
+        relevant = bool(rmap.rmap_relevance.evaluate(expr_header))
     except Exception as exc:
         log.debug("Failed checking relevance for %s with expr %r: %s",
                   rmap.basename, rmap.rmap_relevance.source, exc)
-        return True
+        relevant = True
+    trace.note("rmap_relevance", expression=rmap.rmap_relevance.source, value=relevant)
+    return relevant
 
 
 def apply_parkey_relevance(rmap: ReferenceMapping, header: Header) -> Header:
@@ -147,6 +158,7 @@ def apply_parkey_relevance(rmap: ReferenceMapping, header: Header) -> Header:
         expression = rmap.parkey_relevance.get(parkey.lower())
         if expression is not None and not expression.evaluate(expr_header):
             result[parkey] = "N/A"
+            trace.note("parkey_relevance", parameter=parkey, expression=expression.source)
     return result
 
 
@@ -159,11 +171,19 @@ def choose_reference(rmap: ReferenceMapping, header_in: Header) -> Any:
     if not rmap_relevant(rmap, expr_header):
         raise IrrelevantType("Rmap does not apply to the given parameter set based on rmap_relevance expression.")
     header = rmap.precondition(header_in) if rmap.precondition else header_in
+    if rmap.precondition and trace.active():
+        trace.note("precondition", changes=trace.header_changes(header_in, header))
     header = apply_parkey_relevance(rmap, header)
     try:
-        chosen = rmap.selector.choose(header)
+        if trace.active():
+            with trace.deeper():
+                chosen = rmap.selector.choose(header)
+        else:
+            chosen = rmap.selector.choose(header)
     except Exception as first:
+        trace.note("lookup_failed", error=str(first))
         if dnr_check(rmap.observatory, header):
+            trace.note("dnr")
             raise IrrelevantType("Reference type not required for DNR dataset.") from first
         chosen = _fallback(rmap, header_in, first)
     return _terminal(chosen)
@@ -175,8 +195,11 @@ def _fallback(rmap: ReferenceMapping, header_in: Header, first: Exception) -> An
         if not fallback:
             raise first
         fallback = minimize(fits_to_parkeys(rmap.observatory, fallback), rmap.required_parkeys)
+        if trace.active():
+            trace.note("fallback", changes=trace.header_changes(header_in, fallback))
         fallback = apply_parkey_relevance(rmap, fallback)
-        return rmap.selector.choose(fallback)
+        with trace.deeper():  # the fallback is rare: one context manager is no cost
+            return rmap.selector.choose(fallback)
     except Exception as exc:
         if rmap.reffile_required in ("YES", "NONE"):
             raise exc from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .. import trace
 from ..conditioning import condition_value, esoteric_key, glob_list
 from ..errors import DuplicateKeyError, LookupFailure, SelectorStructureError, ValidationError
 
@@ -112,11 +113,22 @@ class Selector:
         """Return the terminal choice for ``header`` (a conditioned, minimized dataset header)."""
         self.check_defined(header)
         lookup = self.validate_header(header)
+        tracing = trace.active()
+        if tracing:
+            trace.note("selector", selector=self.short_name, parameters=self.parameters,
+                       values={name: header.get(name, "UNDEFINED") for name in self.parameters},
+                       lookup=None if lookup is header else lookup, nkeys=len(self.selections))
         last = None
         for selection in self.candidates(lookup):
+            if tracing:
+                trace.note("candidate", **self.trace_candidate(lookup, selection))
             try:
-                return self.get_choice(selection, header)
+                if not tracing:
+                    return self.get_choice(selection, header)
+                with trace.deeper():
+                    return self.get_choice(selection, header)
             except LookupFailure as exc:
+                trace.note("candidate_failed", error=str(exc))
                 last = exc
         more = " last exception: " + str(last) if last else ""
         raise LookupFailure("All lookup attempts failed." + more)
@@ -159,6 +171,10 @@ class Selector:
     def candidates(self, lookup: Any) -> Iterator[Any]:
         raise NotImplementedError
 
+    def trace_candidate(self, lookup: Any, selection: Any) -> dict:
+        """What :mod:`..trace` records about a proposed selection (only while tracing)."""
+        return {"key": selection[0], "choice": describe_choice(selection[1])}
+
     def get_choice(self, selection: tuple[Any, Any], header: Mapping[str, str]) -> Any:
         choice = selection[1]
         if isinstance(choice, Selector):
@@ -191,3 +207,10 @@ class Selector:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.parameters!r}, nselections={len(self.selections)})"
+
+
+def describe_choice(choice: Any) -> Any:
+    """A terminal choice as is; a nested selector as ``"<UseAfter on (DATE-OBS, TIME-OBS)>"``."""
+    if isinstance(choice, Selector):
+        return f"<{choice.short_name} on ({', '.join(choice.parameters)})>"
+    return choice

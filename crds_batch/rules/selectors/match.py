@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import trace
 from ..conditioning import condition_match_key
 from ..errors import AmbiguousMatchError, MatchingError, SelectorStructureError
-from .base import Selector
+from .base import Selector, describe_choice
 from .matchers import make_matcher
 
 
@@ -86,8 +87,27 @@ class MatchSelector(Selector):
     def candidates(self, header: Mapping[str, str]) -> Iterator[Any]:
         # Lazy like crds: a merge error only matters if the group is reached.
         by_weight: dict[int, list[int]] = {}
-        for weight, index in self.weights(header):
+        weights = self.weights(header)
+        for weight, index in weights:
             by_weight.setdefault(weight, []).append(index)
+        if trace.active():
+            trace.note("match", nkeys=len(self.selections), survivors=[
+                (self.selections[index][0], weight) for weight, index in sorted(weights)])
         for _, indices in sorted(by_weight.items()):
             yield (tuple(indices), self.merged_choice(tuple(indices)))
         raise MatchingError("No match found.")
+
+    def trace_candidate(self, header: Mapping[str, str], selection: Any) -> dict:
+        """The tied keys of the group, their weight, and how each field of each key scored."""
+        indices, choice = selection
+        keys = []
+        for index in indices:
+            fields = []
+            for field, parameter in enumerate(self.parameters):
+                value = header.get(parameter, "UNDEFINED")
+                status = int(self._statuses(field, value)[index])
+                fields.append((parameter, value, self.selections[index][0][field], status))
+            keys.append({"key": self.selections[index][0], "fields": fields,
+                         "choice": describe_choice(self.selections[index][1])})
+        weight = -sum(status for _, _, _, status in keys[0]["fields"]) if keys else 0
+        return {"weight": weight, "keys": keys, "choice": describe_choice(choice), "merged": len(indices) > 1}

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..conditioning import condition_value
 from ..errors import ValidationError
-from .base import Selector
+from .base import Selector, describe_choice
 
 
 def _number(selector: Selector, name: str, value: Any) -> float:
@@ -41,6 +41,10 @@ class GeometricallyNearestSelector(Selector):
         keys = np.array([key for key, _ in self.selections], dtype="f")
         yield self.selections[int(np.argmin(np.abs(keys - value)))]
 
+    def trace_candidate(self, value: float, selection: Any) -> dict:
+        return {"key": selection[0], "choice": describe_choice(selection[1]),
+                "distance": abs(float(selection[0]) - value)}
+
 
 class BracketSelector(Selector):
     """The pair of choices whose keys bracket the dataset value (clamped at both ends)."""
@@ -64,6 +68,10 @@ class BracketSelector(Selector):
             yield (selections[index], selections[index])
         else:
             yield (selections[index - 1], selections[index])
+
+    def trace_candidate(self, value: float, pair: Any) -> dict:
+        less, greater = pair
+        return {"key": (less[0], greater[0]), "choice": (describe_choice(less[1]), describe_choice(greater[1]))}
 
     def get_choice(self, pair: tuple[Any, Any], header: Mapping[str, str]) -> Any:
         less, greater = pair
@@ -144,3 +152,6 @@ class SelectVersionSelector(Selector):
         while self.selections[index][0] < version:
             index += 1
         yield self.selections[index]
+
+    def trace_candidate(self, version: Any, selection: Any) -> dict:
+        return {"key": selection[0].text, "choice": describe_choice(selection[1])}

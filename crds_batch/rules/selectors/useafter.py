@@ -15,7 +15,7 @@ import numpy as np
 from ..conditioning import glob_compress
 from ..dates import parse_date, reformat_date
 from ..errors import InvalidDatetimeError, LookupFailure, UseAfterError, ValidationError, VersionAfterError
-from .base import Selector
+from .base import Selector, describe_choice
 
 _VERSION_RE = re.compile(r"^(\d{1,8}(\.\d{1,8}(\.\d{1,8})?)?)[a-zA-Z0-9_\+\-\.]{0,128}$")
 
@@ -55,6 +55,13 @@ class UseAfterSelector(Selector):
 
     def candidates(self, date: Any) -> Iterator[Any]:
         yield self.selections[self.find(date)]
+
+    def trace_candidate(self, date: Any, selection: Any) -> dict:
+        """The key chosen for the dataset's date, and the next (later, so not chosen) key."""
+        index = self.selections.index(selection)
+        later = self.selections[index + 1][0] if index + 1 < len(self.selections) else None
+        return {"key": selection[0], "choice": describe_choice(selection[1]), "next": later,
+                "earlier": index}
 
     def merge(self, other: Selector) -> Selector:
         """Union of both date tables; on equal dates the greater choice wins."""
@@ -111,3 +118,7 @@ class ClosestTimeSelector(UseAfterSelector):
         when = parse_date(date)
         deltas = np.array([abs((when - parse_date(key)).total_seconds()) for key in self.keys], "f")
         yield self.selections[int(np.argmin(deltas))]
+
+    def trace_candidate(self, date: Any, selection: Any) -> dict:
+        delta = abs((parse_date(date) - parse_date(selection[0])).total_seconds())
+        return {"key": selection[0], "choice": describe_choice(selection[1]), "seconds_away": delta}
