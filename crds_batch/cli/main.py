@@ -41,6 +41,7 @@ COMMAND_MODULES: list[str] = [
     "checksum_cmd",
     "certify_cmd",
     "rowdiff_cmd",
+    "sync_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

@@ -1,0 +1,57 @@
+"""Running ``crds-batch sync`` and ``crds sync`` (13.2.7) against a server, and comparing the caches."""
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+from tests.server.servers import CLIENT_SECONDS, client_env, run_crds
+
+
+def run_ours(*args: str, server_url: str, crds_path: Path | str, timeout: float = CLIENT_SECONDS,
+             **extra: str) -> subprocess.CompletedProcess:
+    Path(crds_path).mkdir(parents=True, exist_ok=True)
+    env = client_env(server_url, crds_path, "none", **extra)
+    env.pop("CRDS_OBSERVATORY")
+    env.setdefault("CRDS_LOCK_PATH", str(Path(crds_path).parent))
+    return subprocess.run([sys.executable, "-m", "crds_batch.cli.main", "sync", *args], cwd=REPO, env=env,
+                          text=True, capture_output=True, timeout=timeout)
+
+
+def run_theirs(*args: str, server_url: str, crds_path: Path | str, **extra: str) -> subprocess.CompletedProcess:
+    return run_crds("crds.sync", "--hst", *args, server_url=server_url, crds_path=crds_path, **extra)
+
+
+def layout(root: Path) -> dict[str, object]:
+    """``{relative path: bytes | ("link", relative target) | "dir"}`` of everything under ``root``."""
+    found: dict[str, object] = {}
+    for path in sorted(root.rglob("*")):
+        name = str(path.relative_to(root))
+        if path.is_symlink():
+            found[name] = ("link", os.path.relpath(os.path.realpath(path), root))
+        elif path.is_dir():
+            found[name] = "dir"
+        else:
+            found[name] = path.read_bytes()
+    return found
+
+
+def server_config(root: Path) -> dict:
+    """The cache's server_config with its encoded download_metadata decoded (gzip stamps a time)."""
+    from crds_batch.client.envelope import crds_decode
+
+    raw = ast.literal_eval((root / "config" / "hst" / "server_config").read_text())
+    raw["download_metadata"] = crds_decode(raw["download_metadata"])
+    return raw
+
+
+def comparable(root: Path) -> dict[str, object]:
+    """:func:`layout` with server_config parsed and decoded."""
+    found = layout(root)
+    key = os.path.join("config", "hst", "server_config")
+    if key in found:
+        found[key] = server_config(root)
+    return found
