@@ -29,6 +29,7 @@ class SyncReport:
     seconds: float = 0.0
     log: Callable[[str], None] = field(default=to_stderr, repr=False, compare=False)
     verbose_on: bool = field(default=False, repr=False, compare=False)
+    readonly: bool = False
 
     @property
     def ok(self) -> bool:
@@ -54,7 +55,8 @@ class SyncReport:
         if self.would_fetch_files:
             parts.append(f"{self.would_fetch_files} files ({self.would_fetch_bytes} bytes) would be fetched")
         if self.removed:
-            parts.append(f"{len(self.removed)} files ({self.removed_bytes} bytes) removed")
+            verb = "would be removed" if self.readonly else "removed"
+            parts.append(f"{len(self.removed)} files ({self.removed_bytes} bytes) {verb}")
         for name, count in self.check_counts.items():
             parts.append(f"{count} {name}")
         parts.append(f"context {self.context_after or self.context_before or '(none)'}"

@@ -51,6 +51,7 @@ def run_sync(options: P.SyncOptions, client: CrdsClient, log: Callable[[str], No
     report.observatory = observatory
     paths = CachePaths.from_env(observatory)
     report.context_before = configured_context(paths)
+    report.readonly = options.readonly
     if options.readonly:
         report.info("READONLY CACHE: nothing is downloaded, removed or switched; saying what would be.")
     lock = None if options.readonly or options.output_dir else lock_path(paths.config)
