@@ -31,6 +31,9 @@ FLAT_GUESS_ENTRIES = 20
 CDBS_INSTRUMENT_CODES = {"j": "acs", "o": "stis", "n": "nicmos", "u": "wfpc2", "i": "wfc3", "l": "cos",
                          "m": "synphot"}
 SYNPHOT_SUFFIXES = ("syn", "th")
+#: The instrument directories (and IRAF-prefix links) crds's HST locator makes when it lists the cached
+#: references of an ``instrument`` cache (``--purge-references``): every CDBS instrument but synphot.
+LISTED_INSTRUMENTS = {"hst": ("acs", "cos", "nicmos", "stis", "wfc3", "wfpc2")}
 
 
 def reference_instrument(name: str, observatory: str) -> str | None:
@@ -66,6 +69,17 @@ class Placement:
 
     def path(self, name: str) -> str:
         return self.mapping_path(name) if is_mapping_name(name) else os.path.join(self.reference_dir(name), name)
+
+    def make_listed_instrument_dirs(self) -> None:
+        """What crds leaves behind when it lists an ``instrument`` cache's references (see LISTED_INSTRUMENTS)."""
+        if self.output_dir or self.subdir_mode != "instrument":
+            return
+        names = [f"{self.observatory}_{instrument}_x.fits" for instrument in LISTED_INSTRUMENTS.get(self.observatory, ())]
+        for name in names:
+            os.makedirs(self.reference_dir(name), exist_ok=True)
+        for link, target in self.legacy_links(names).items():
+            if not os.path.lexists(link):
+                os.symlink(target, link)
 
     def legacy_links(self, names) -> dict[str, str]:
         """``{link path: instrument directory}`` crds makes for the HST instruments of ``names``."""

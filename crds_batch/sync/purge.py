@@ -42,6 +42,8 @@ def purge_mappings(placement: Placement, keep: set[str], readonly: bool, report)
 
 
 def purge_references(placement: Placement, keep: set[str], readonly: bool, report) -> None:
+    if not readonly:
+        placement.make_listed_instrument_dirs()
     cached = cached_references(placement)
     doomed = set(cached) - keep
     doomed |= {n[:-1] + "d" for n in doomed if _GEIS_HEADER.match(n)} & set(cached)

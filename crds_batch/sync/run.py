@@ -110,7 +110,8 @@ class Sync:
             from .check import check_files
             verify = mappings + (references if (options.fetch_references or options.files) else [])
             check_files(self, verify)
-        self.record.save()
+        if not options.readonly:
+            self.record.save()
         self._publish()
 
     @property
