@@ -6,7 +6,8 @@ its successive requests (after the list, requests pass): ``pass`` forwards to th
 ``drop`` closes the connection without a reply, ``reset`` closes it with a TCP reset, ``slow``
 answers only after ``slow_seconds``, ``garbage`` sends an HTML page with status 200, ``truncate``
 promises more bytes than it sends, ``500`` answers with an error status, ``no-instrument`` forwards
-a ``get_dataset_headers_by_id`` reply with ``INSTRUME`` removed from its first header.
+a ``get_dataset_headers_by_id`` reply with ``INSTRUME`` removed from its first header, ``corrupt``
+forwards the answer with its last byte changed (same length, wrong content).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
-BEHAVIOURS = ("pass", "drop", "reset", "slow", "garbage", "truncate", "500", "no-instrument")
+BEHAVIOURS = ("pass", "drop", "reset", "slow", "garbage", "truncate", "500", "no-instrument", "corrupt")
 
 
 class _QuietServer(http.server.ThreadingHTTPServer):
@@ -95,6 +96,8 @@ def _handler(server: BadServer):
                 first = sorted(reply["result"])[0]
                 reply["result"][first].pop("INSTRUME")
                 data = json.dumps(reply).encode()
+            if behaviour == "corrupt" and data:
+                data = data[:-1] + bytes([data[-1] ^ 0xFF])
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "transfer-encoding",
                                                                           "connection")]
             if behaviour == "truncate":

@@ -57,4 +57,10 @@ def comparable(root: Path) -> dict[str, object]:
     key = os.path.join("config", "hst", "server_config")
     if key in found:
         found[key] = server_config(root)
+        if found[key].get("status") == "context parameter":
+            # crds resolves a context through heavy_client.get_final_context in --files and
+            # --dataset-* runs, which sets status "context parameter" on its cached server info before
+            # writing it; readers reset status to "cache" on load, so crds-batch writes what the
+            # server said: "server".
+            found[key]["status"] = "server"
     return found
