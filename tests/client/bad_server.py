@@ -32,8 +32,10 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 
 class BadServer:
-    def __init__(self, upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0):
+    def __init__(self, upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0,
+                 forward_host: bool = False):
         self.upstream = urlsplit(upstream)
+        self.forward_host = forward_host  # the server then names the proxy in its download URLs
         self.faults = {method: list(plan) for method, plan in faults.items()}
         self.slow_seconds = slow_seconds
         self.requests: Counter = Counter()
@@ -51,8 +53,9 @@ class BadServer:
     def forward(self, verb: str, path: str, body: bytes | None, headers) -> tuple[int, list, bytes]:
         connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
         try:
+            kept = ("content-type", "range", "host") if self.forward_host else ("content-type", "range")
             connection.request(verb, path, body=body, headers={k: v for k, v in headers.items()
-                                                               if k.lower() in ("content-type", "range")})
+                                                               if k.lower() in kept})
             response = connection.getresponse()
             return response.status, response.getheaders(), response.read()
         finally:
@@ -127,8 +130,8 @@ def _handler(server: BadServer):
 
 
 @contextlib.contextmanager
-def bad_server(upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0):
-    server = BadServer(upstream, faults, slow_seconds)
+def bad_server(upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0, forward_host: bool = False):
+    server = BadServer(upstream, faults, slow_seconds, forward_host)
     thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
