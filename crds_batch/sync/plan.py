@@ -52,6 +52,8 @@ class SyncOptions:
     lock_timeout: float = 600.0
     force_config_update: bool = False
     verbose: bool = False
+    #: False: fetch only, never touch the cache config (``bestrefs --sync-references``).
+    update_config: bool = True
 
     @property
     def checking(self) -> bool:

@@ -242,6 +242,8 @@ class Sync:
 
     def _publish(self) -> None:
         report = self.report
+        if not self.options.update_config:
+            return
         if self.options.output_dir:
             report.verbose("Used --output-dir: the cache config (context, bad files) is left as it was.")
             return
@@ -262,3 +264,11 @@ def _size(fact: dict) -> int:
         return int(fact.get("size", 0))
     except (TypeError, ValueError):
         return 0
+
+
+def fetch_named(names, client: CrdsClient, observatory: str | None = None,
+                log: Callable[[str], None] = to_stderr) -> SyncReport:
+    """Fetch exactly the files ``names`` into the cache (verified, under the sync lock), leaving the
+    cache config as it is: what ``bestrefs --sync-references`` needs."""
+    options = P.SyncOptions(files=sorted(set(names)), observatory=observatory, update_config=False)
+    return run_sync(options, client, log)

@@ -61,3 +61,29 @@ def test_dataset_ids_like_crds(served_cache, cos_datasets, tmp_path):
     got = comparable(tmp_path / "ours")
     assert got == comparable(tmp_path / "theirs")
     assert 0 < sum(name.endswith(".fits") for name in got) < 91
+
+
+def test_bestrefs_sync_references_fetches_the_new_references(sync_server, served_cache, cos_datasets, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    from tests.server.servers import client_env
+
+    _, params = cos_datasets
+    dataset = tmp_path / "cos_raw.fits"
+    _dataset_file(dataset, next(iter(params.values())))
+    cache = tmp_path / "cache"
+    assert run_ours("--contexts", NEW_CONTEXT, server_url=sync_server.url, crds_path=cache).returncode == 0
+    env = client_env(sync_server.url, cache, "hst", CRDS_LOCK_PATH=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "crds_batch.cli.main", "bestrefs", "--files", str(dataset),
+                           "--new-context", NEW_CONTEXT, "--print-new-references", "--sync-references"],
+                          cwd=REPO, env=env, text=True, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    new = {line.split()[-1] for line in done.stdout.splitlines()} - {"n/a"}
+    assert new and "Sync: " in done.stderr
+    fetched = {p.name for p in (cache / "references").rglob("*.fits")}
+    assert fetched == new
+    for name in new:
+        assert next((cache / "references").rglob(name)).read_bytes() == \
+            (served_cache / "references" / "hst" / name).read_bytes()
