@@ -74,7 +74,8 @@ class Placement:
         """What crds leaves behind when it lists an ``instrument`` cache's references (see LISTED_INSTRUMENTS)."""
         if self.output_dir or self.subdir_mode != "instrument":
             return
-        names = [f"{self.observatory}_{instrument}_x.fits" for instrument in LISTED_INSTRUMENTS.get(self.observatory, ())]
+        instruments = LISTED_INSTRUMENTS.get(self.observatory, ())
+        names = [f"{self.observatory}_{instrument}_x.fits" for instrument in instruments]
         for name in names:
             os.makedirs(self.reference_dir(name), exist_ok=True)
         for link, target in self.legacy_links(names).items():

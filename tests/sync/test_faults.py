@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import random
 import resource
 import signal
@@ -19,10 +18,10 @@ import pytest
 
 from crds_batch.synth.generate import generate
 from crds_batch.synth.writer import frame_params
+from crds_batch.tools import mapping_tree
 from tests.client.bad_server import bad_server
 from tests.conftest import REPO
 from tests.server.servers import client_env, serving
-from crds_batch.tools import mapping_tree
 
 from .cachegen import NEW_CONTEXT, OLD_CONTEXT, build_cache, set_operational
 from .runs import run_ours
@@ -71,7 +70,8 @@ def test_corrupting_server_without_retries_does_not_switch_the_context(sync_serv
         done = run_ours("--contexts", NEW_CONTEXT, *REFS, "--parallel", "1", server_url=bad.url, crds_path=cache)
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR: ")]
-    assert len(errors) == 2 and any("sha1" in line for line in errors) and any("before the whole reply" in line for line in errors)
+    assert len(errors) == 2 and any("sha1" in line for line in errors)
+    assert any("before the whole reply" in line for line in errors)
     assert "skipping CRDS cache config and context update" in done.stderr
     assert _config_context(cache) is None
     # the failures hit rmaps (fetched first): their imap and the pmap are not written over them
