@@ -95,3 +95,25 @@ def set_bad_files(root: Path, names: list[str]) -> None:
     raw = ast.literal_eval(path.read_text())
     raw["bad_files_list"] = sorted(names)
     path.write_text(pprint.pformat(raw))
+
+
+def write_asdf_reference(path: Path, instrument: str) -> None:
+    """A small real ASDF reference (Roman metadata + 8 bytes of data unique to the name)."""
+    import asdf
+
+    data = np.frombuffer(path.name.encode().ljust(8, b"_")[:8], dtype=np.uint8).copy()
+    tree = {"roman": {"meta": {"instrument": {"name": instrument.upper()}, "filename": path.name}, "data": data}}
+    asdf.AsdfFile(tree).write_to(path)
+
+
+def build_roman_cache(root: Path) -> Path:
+    """Every Roman mapping and config file of the test cache, and an ASDF file for every reference they name."""
+    for component in ("mappings", "config"):
+        shutil.copytree(CACHE / component / "roman", root / component / "roman")
+    references = root / "references" / "roman"
+    references.mkdir(parents=True)
+    for pmap in sorted((root / "mappings" / "roman").glob("*.pmap")):
+        for reference in mapping_tree.reference_names(str(pmap)):
+            if not (references / reference).exists():
+                write_asdf_reference(references / reference, reference.split("_")[1])
+    return root

@@ -22,8 +22,10 @@ def run_ours(*args: str, server_url: str, crds_path: Path | str, timeout: float 
                           text=True, capture_output=True, timeout=timeout)
 
 
-def run_theirs(*args: str, server_url: str, crds_path: Path | str, **extra: str) -> subprocess.CompletedProcess:
-    return run_crds("crds.sync", "--hst", *args, server_url=server_url, crds_path=crds_path, **extra)
+def run_theirs(*args: str, server_url: str, crds_path: Path | str, observatory: str = "hst",
+               **extra: str) -> subprocess.CompletedProcess:
+    return run_crds("crds.sync", f"--{observatory}", *args, server_url=server_url, crds_path=crds_path,
+                    observatory=observatory, **extra)
 
 
 def layout(root: Path) -> dict[str, object]:
@@ -40,23 +42,23 @@ def layout(root: Path) -> dict[str, object]:
     return found
 
 
-def server_config(root: Path) -> dict:
+def server_config(root: Path, observatory: str = "hst") -> dict:
     """The cache's server_config with its encoded download_metadata decoded (gzip stamps a time)."""
     from crds_batch.client.envelope import crds_decode
 
-    raw = ast.literal_eval((root / "config" / "hst" / "server_config").read_text())
+    raw = ast.literal_eval((root / "config" / observatory / "server_config").read_text())
     raw["download_metadata"] = crds_decode(raw["download_metadata"])
     return raw
 
 
-def comparable(root: Path) -> dict[str, object]:
+def comparable(root: Path, observatory: str = "hst") -> dict[str, object]:
     """:func:`layout` with server_config parsed and decoded, without crds-batch's own sha1 record
     (the one file crds-batch adds to a cache, by design: it makes a re-check fast)."""
     found = layout(root)
-    found.pop(os.path.join("config", "hst", RECORD_NAME), None)
-    key = os.path.join("config", "hst", "server_config")
+    found.pop(os.path.join("config", observatory, RECORD_NAME), None)
+    key = os.path.join("config", observatory, "server_config")
     if key in found:
-        found[key] = server_config(root)
+        found[key] = server_config(root, observatory)
         if found[key].get("status") == "context parameter":
             # crds resolves a context through heavy_client.get_final_context in --files and
             # --dataset-* runs, which sets status "context parameter" on its cached server info before

@@ -36,3 +36,26 @@ def test_output_dir_like_crds(sync_server, tmp_path):
     assert comparable(tmp_path / "ours-out") == comparable(tmp_path / "theirs-out")
     assert sorted(p.name for p in (tmp_path / "ours-out").iterdir()) == ["hst_cos_0306.imap", "zas1615jl_spot.fits"]
     assert comparable(tmp_path / "ours") == comparable(tmp_path / "theirs")
+
+
+def test_roman_asdf_references_like_crds(tmp_path):
+    """Roman (no IRAF links; ASDF references): same cache as crds sync, in the default and flat layouts."""
+    from tests.server.servers import serving
+
+    from .cachegen import build_roman_cache
+
+    served = build_roman_cache(tmp_path / "served")
+    with serving("--observatory", "roman", cache=served) as server:
+        for layout_args in ((), ("--organize", "flat")):
+            for tool, run in (("ours", run_ours), ("theirs", run_theirs)):
+                args = ("--last", "3", "--fetch-references", *layout_args)
+                if tool == "theirs":
+                    args = tuple("--last-n-contexts" if a == "--last" else a for a in args)
+                    args = tuple(f"--organize={layout_args[1]}" if a == "--organize" else a
+                                 for a in args if a != "flat")
+                done = run(*args, server_url=server.url, crds_path=tmp_path / tool,
+                           **({"observatory": "roman"} if tool == "theirs" else {}))
+                assert done.returncode == 0, done.stderr[-2000:]
+            got, expected = comparable(tmp_path / "ours", "roman"), comparable(tmp_path / "theirs", "roman")
+            assert got == expected, sorted(set(got) ^ set(expected))
+    assert any(name.endswith(".asdf") for name in got)
