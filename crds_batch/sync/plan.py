@@ -103,8 +103,8 @@ def _known(name: str) -> str:
 
 
 def resolve_name(client: CrdsClient, observatory: str, name: str) -> str:
-    """A mapping or reference name as given, or a symbolic/date spec (``hst-operational``,
-    ``jwst-nircam-flat-edit``, ``hst-2024-01-01T00:00:00``) resolved by the server."""
+    """A mapping or reference name as given, or a spec the server resolves: symbolic (``hst-operational``,
+    ``jwst-nircam-flat-edit``) or date-based (``hst-2024-01-01T00:00:00``), as crds asks it."""
     base = os.path.basename(name.strip())
     if is_mapping_name(base) or "." in base:
         return base

@@ -13,7 +13,8 @@ from .runs import comparable, run_ours, run_theirs
     ("--last", "1", "--fetch-references"),
     ("--all",),
     ("--files", "hst_cos_0305.imap", "zas1615jl_spot.fits"),
-], ids=["contexts-references", "range", "last-references", "all", "files"])
+    ("--files", "hst-cos-flatfile-operational", "hst-cos-edit"),
+], ids=["contexts-references", "range", "last-references", "all", "files", "symbolic-files"])
 def test_same_cache_as_crds_sync(sync_server, tmp_path, args):
     theirs = run_theirs(*("--last-n-contexts" if a == "--last" else a for a in args),
                         server_url=sync_server.url, crds_path=tmp_path / "theirs")
@@ -24,7 +25,8 @@ def test_same_cache_as_crds_sync(sync_server, tmp_path, args):
     got = comparable(tmp_path / "ours")
     assert sorted(got) == sorted(expected)
     assert got == expected
-    assert any(name.endswith(".fits") for name in got) == ("--fetch-references" in args or "--files" in args)
+    assert any(name.endswith(".fits") for name in got) == \
+        ("--fetch-references" in args or any(a.endswith(".fits") for a in args))
 
 
 def test_output_dir_like_crds(sync_server, tmp_path):
