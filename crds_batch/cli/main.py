@@ -42,6 +42,7 @@ COMMAND_MODULES: list[str] = [
     "certify_cmd",
     "rowdiff_cmd",
     "sync_cmd",
+    "get_synphot_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

@@ -54,6 +54,8 @@ class SyncOptions:
     verbose: bool = False
     #: False: fetch only, never touch the cache config (``bestrefs --sync-references``).
     update_config: bool = True
+    #: A cache root (``CRDS_PATH``) other than the environment's (``get-synphot``'s private cache).
+    cache_root: str | None = None
 
     @property
     def checking(self) -> bool:

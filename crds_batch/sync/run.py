@@ -49,7 +49,7 @@ def run_sync(options: P.SyncOptions, client: CrdsClient, log: Callable[[str], No
         raise SyncError("No CRDS server configured: set CRDS_SERVER_URL (sync downloads from a server)")
     observatory = P.choose_observatory(options, client)
     report.observatory = observatory
-    paths = CachePaths.from_env(observatory)
+    paths = CachePaths.from_env(observatory, {"CRDS_PATH": options.cache_root} if options.cache_root else None)
     report.context_before = configured_context(paths)
     report.readonly = options.readonly
     if options.readonly:
