@@ -40,8 +40,9 @@ def test_get_synphot_links_components_and_tables(tmp_path):
     (out / "comp" / "old").mkdir(parents=True)
     with serving("--observatory", "hst", cache=served) as server:
         env = client_env(server.url, tmp_path / "unused", "hst", CRDS_LOCK_PATH=str(tmp_path))
-        done = subprocess.run([sys.executable, "-m", "crds_batch.cli.main", "get-synphot", "--context", "hst-operational",
-                               "--output-dir", str(out)], cwd=REPO, env=env, text=True, capture_output=True,
+        command = [sys.executable, "-m", "crds_batch.cli.main", "get-synphot", "--context", "hst-operational",
+                   "--output-dir", str(out)]
+        done = subprocess.run(command, cwd=REPO, env=env, text=True, capture_output=True,
                               timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in out.iterdir()) == ["comp", "mtab"]  # the private cache is gone, old comp too
