@@ -57,15 +57,17 @@ def _range(ctx, param, value):
               help="Seconds to wait for another sync of the same cache.")
 @click.option("--force-config-update", is_flag=True, help="Switch the context even when errors occurred.")
 @click.option("-v", "--verbose", is_flag=True, help="Say more (every file planned).")
+@click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS", default=None,
+              help="Sync again every SECONDS until interrupted (a pipeline cache; or use cron).")
 def command(contexts, range_, all_, last, files, output_dir, fetch_references, dataset_files, dataset_ids,
             purge_mappings, purge_references, check_files, check_sha1sum, repair_files, purge_rejected,
             purge_blacklisted, organize, organize_delete_junk, readonly, observatory, server, parallel,
-            lock_timeout, force_config_update, verbose):
+            lock_timeout, force_config_update, verbose, watch):
     """Sync a CRDS cache from a server: mappings first, then references, then checks, and the config
     that switches the context last, only if all went well. Every file is written whole and verified
     (temp file, size and sha1, rename). Exit status 1 when errors occurred."""
     from ..client import ClientSettings, CrdsClient
-    from ..sync import SyncOptions, run_sync
+    from ..sync import SyncOptions, run_sync, watch_sync
 
     chosen = [bool(contexts), range_ is not None, all_, last is not None]
     if sum(chosen) > 1:
@@ -80,6 +82,9 @@ def command(contexts, range_, all_, last, files, output_dir, fetch_references, d
         readonly=readonly, observatory=observatory, parallel=parallel, lock_timeout=lock_timeout,
         force_config_update=force_config_update, verbose=verbose)
     with CrdsClient(ClientSettings.from_env(server_url=server)) as client:
-        report = run_sync(options, client)
-    click.echo(report.summary(), err=True)
+        if watch:
+            report = watch_sync(options, client, watch)  # each run's summary is logged
+        else:
+            report = run_sync(options, client)
+            click.echo(report.summary(), err=True)
     return EXIT_ERRORS if report.errors else EXIT_OK

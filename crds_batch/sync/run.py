@@ -272,3 +272,28 @@ def fetch_named(names, client: CrdsClient, observatory: str | None = None,
     cache config as it is: what ``bestrefs --sync-references`` needs."""
     options = P.SyncOptions(files=sorted(set(names)), observatory=observatory, update_config=False)
     return run_sync(options, client, log)
+
+
+def watch_sync(options: P.SyncOptions, client: CrdsClient, interval: float,
+               log: Callable[[str], None] = to_stderr, runs: int | None = None) -> SyncReport:
+    """Sync now and then every ``interval`` seconds (``runs`` times; None: until interrupted); each run's
+    summary is logged, a failed run (a server down, a lock held) is one line and the next run retries.
+    Returns the last run's report."""
+    import dataclasses
+
+    from ..errors import CrdsBatchError
+
+    done = 0
+    report = SyncReport(log=log)
+    while runs is None or done < runs:
+        started = time.monotonic()
+        try:
+            report = run_sync(dataclasses.replace(options), client, log)
+            log(report.summary())
+        except CrdsBatchError as exc:
+            report = SyncReport(log=log)
+            report.error(str(exc))
+        done += 1
+        if runs is None or done < runs:
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+    return report

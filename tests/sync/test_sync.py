@@ -116,3 +116,30 @@ def test_a_killed_lock_holder_does_not_hang_the_next_sync(sync_server, tmp_path)
 def test_lock_off_with_crds_use_locking_false(tmp_path):
     assert lock_path(str(tmp_path), {"CRDS_USE_LOCKING": "false"}) is None
     assert lock_path(str(tmp_path), {}).startswith("/tmp/")
+
+
+def test_watch_syncs_again_until_interrupted(sync_server, served_cache, tmp_path):
+    from tests.conftest import REPO
+    from tests.server.servers import client_env
+
+    cache = tmp_path / "cache"
+    env = client_env(sync_server.url, cache, "hst", CRDS_LOCK_PATH=str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-m", "crds_batch.cli.main", "sync", "--watch", "0.2"], cwd=REPO,
+                               env=env, stderr=subprocess.PIPE, text=True)
+    summaries = []
+    try:
+        for line in process.stderr:
+            if line.startswith("Sync: "):
+                summaries.append(line)
+                if len(summaries) == 1:  # a mapping goes missing: the next run fetches it again
+                    (cache / "mappings" / "hst" / NEW_CONTEXT).unlink()
+                if len(summaries) == 3:
+                    break
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+    from crds_batch.tools import mapping_tree
+
+    closure = mapping_tree.mapping_names(str(served_cache / "mappings" / "hst" / NEW_CONTEXT))
+    assert [_fetched(s) for s in summaries] == [len(closure), 1, 0], summaries
+    assert process.returncode == 130
