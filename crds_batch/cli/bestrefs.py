@@ -37,9 +37,11 @@ from .progress import partition_progress, stderr_log
 @click.option("--workers", type=int, default=None, help="Worker processes for reading/writing files (default: CPUs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr (errors still).")
 @crds_tool_options
+@click.option("--sync-references", "sync_references", type=int, default=0, is_flag=False, flag_value=1,
+              metavar="[1]", help="Fetch the new references into the cache from CRDS_SERVER_URL (crds's switch).")
 def command(sources, files_mode, pickles_mode, new_context, old_context, compare_source_bestrefs, update_bestrefs,
             print_new_references, types, skip_types, allow_bad_rules, allow_bad_references, trust_pickles, workers,
-            quiet):
+            quiet, sync_references):
     """Best references for dataset FILEs (--files) or for the datasets of saves (--load-pickles).
 
     \b
@@ -79,7 +81,25 @@ def command(sources, files_mode, pickles_mode, new_context, old_context, compare
             stderr_log(f"ERROR: {message}")
     if not quiet:
         _summary(result, files_mode, update_bestrefs)
-    return EXIT_ERRORS if result.error_count else EXIT_OK
+    synced_ok = _sync_references(result) if sync_references else True
+    return EXIT_ERRORS if result.error_count or not synced_ok else EXIT_OK
+
+
+def _sync_references(result) -> bool:
+    """Fetch the new references of the updates (as crds: lower-cased, N/A left out); True if all came."""
+    from ..client import CrdsClient
+    from ..observatories import observatory_of_name
+    from ..sync import fetch_named
+
+    names = sorted({update.new.lower() for outcome in result.outcomes for update in outcome.updates
+                    if update.new != "N/A"})
+    if not names:
+        return True
+    observatory = observatory_of_name(result.context.rsplit("/", 1)[-1]).name
+    with CrdsClient() as client:
+        report = fetch_named(names, client, observatory)
+    stderr_log(report.summary())
+    return report.ok
 
 
 def _summary(result, files_mode: bool, update: bool) -> None:

@@ -48,6 +48,8 @@ COMMAND_MODULES: list[str] = [
     "safe_bestrefs_cmd",
     "capture_cmd",
     "refactor_cmd",
+    "sync_cmd",
+    "get_synphot_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

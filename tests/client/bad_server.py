@@ -6,7 +6,8 @@ its successive requests (after the list, requests pass): ``pass`` forwards to th
 ``drop`` closes the connection without a reply, ``reset`` closes it with a TCP reset, ``slow``
 answers only after ``slow_seconds``, ``garbage`` sends an HTML page with status 200, ``truncate``
 promises more bytes than it sends, ``500`` answers with an error status, ``no-instrument`` forwards
-a ``get_dataset_headers_by_id`` reply with ``INSTRUME`` removed from its first header.
+a ``get_dataset_headers_by_id`` reply with ``INSTRUME`` removed from its first header, ``corrupt``
+forwards the answer with its last byte changed (same length, wrong content).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
-BEHAVIOURS = ("pass", "drop", "reset", "slow", "garbage", "truncate", "500", "no-instrument")
+BEHAVIOURS = ("pass", "drop", "reset", "slow", "garbage", "truncate", "500", "no-instrument", "corrupt")
 
 
 class _QuietServer(http.server.ThreadingHTTPServer):
@@ -31,8 +32,10 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 
 class BadServer:
-    def __init__(self, upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0):
+    def __init__(self, upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0,
+                 forward_host: bool = False):
         self.upstream = urlsplit(upstream)
+        self.forward_host = forward_host  # the server then names the proxy in its download URLs
         self.faults = {method: list(plan) for method, plan in faults.items()}
         self.slow_seconds = slow_seconds
         self.requests: Counter = Counter()
@@ -50,8 +53,9 @@ class BadServer:
     def forward(self, verb: str, path: str, body: bytes | None, headers) -> tuple[int, list, bytes]:
         connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
         try:
+            kept = ("content-type", "range", "host") if self.forward_host else ("content-type", "range")
             connection.request(verb, path, body=body, headers={k: v for k, v in headers.items()
-                                                               if k.lower() in ("content-type", "range")})
+                                                               if k.lower() in kept})
             response = connection.getresponse()
             return response.status, response.getheaders(), response.read()
         finally:
@@ -95,6 +99,8 @@ def _handler(server: BadServer):
                 first = sorted(reply["result"])[0]
                 reply["result"][first].pop("INSTRUME")
                 data = json.dumps(reply).encode()
+            if behaviour == "corrupt" and data:
+                data = data[:-1] + bytes([data[-1] ^ 0xFF])
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "transfer-encoding",
                                                                           "connection")]
             if behaviour == "truncate":
@@ -124,8 +130,8 @@ def _handler(server: BadServer):
 
 
 @contextlib.contextmanager
-def bad_server(upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0):
-    server = BadServer(upstream, faults, slow_seconds)
+def bad_server(upstream: str, faults: dict[str, list[str]], slow_seconds: float = 3.0, forward_host: bool = False):
+    server = BadServer(upstream, faults, slow_seconds, forward_host)
     thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

@@ -94,13 +94,18 @@ _DATE_SPEC = re.compile(r"^(?:(?P<prefix>[a-z0-9_-]+?)-)?(?P<date>\d{4}-\d{2}-\d
 @rpc_method
 def get_context_by_date(call: Call, date, observatory=None) -> str:
     """The context in use at a date: ``hst-2019-09-01T00:00:00`` -> pmap, ``hst-acs-<date>`` -> its imap,
-    ``hst-acs-darkfile-<date>`` -> its rmap; symbolic names (``hst-operational``) as the cache config says."""
+    ``hst-acs-darkfile-<date>`` -> its rmap; symbolic names (``hst-operational``, and with an instrument
+    and type ``hst-acs-darkfile-edit``, as CRDS servers resolve them) as the cache config says."""
     state = call.state
     state.check_observatory(observatory)
     spec = params.text("date", date).strip()
     match = _DATE_SPEC.match(spec)
     if match is None:
-        return call.state.context_path(spec).rsplit("/", 1)[-1]
+        symbolic = _SYMBOLIC_SPEC.match(spec.lower())
+        if symbolic is None or not symbolic.group("path"):
+            return call.state.context_path(spec).rsplit("/", 1)[-1]
+        root = call.state.context_path(f"{symbolic.group('obs')}-{symbolic.group('state')}").rsplit("/", 1)[-1]
+        return _descend(call, root, [k for k in symbolic.group("path").split("-") if k], spec)
     when = _parse_date(match.group("date"))
     parts = (match.group("prefix") or state.observatory).lower().split("-")
     if parts[0] != state.observatory or len(parts) > 3:
@@ -111,8 +116,16 @@ def get_context_by_date(call: Call, date, observatory=None) -> str:
             pmap = context
     if pmap is None:
         raise OtherError(f"No context was in use at {match.group('date')!r} (context history of {state.observatory})")
-    name = pmap
-    for key in parts[1:]:
+    return _descend(call, pmap, parts[1:], spec)
+
+
+_SYMBOLIC_SPEC = re.compile(
+    r"^(?P<obs>[a-z]+)(?P<path>(-[a-z0-9_]+){0,2}?)-(?P<state>operational|latest|edit|versions)$")
+
+
+def _descend(call: Call, name: str, keys: list[str], spec: str) -> str:
+    """From mapping ``name`` down the selectors by ``keys`` (an instrument, then a reference type)."""
+    for key in keys:
         selector = _parsed_tree(call, name, mapping_tree.load_parsed).selector
         choices = {str(k).lower(): v for k, v in selector.items()} if isinstance(selector, dict) else {}
         child = choices.get(key)
