@@ -275,9 +275,7 @@ def _apply_parkey_relevance(program: RmapProgram, header: dict[str, str]) -> dic
     key = (_read_by(program, "parkey", header), undefined)
     irrelevant = program._irrelevant.get(key)
     if irrelevant is None:
-        applied = lookup.apply_parkey_relevance(rmap, header)
-        irrelevant = program._irrelevant[key] = tuple(
-            name for name, value in applied.items() if name not in header or header[name] != value)
+        irrelevant = program._irrelevant[key] = tuple(lookup.irrelevant_parkeys(rmap, header))
     result = dict(header)
     for name in irrelevant:
         result[name] = "N/A"
