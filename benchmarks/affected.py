@@ -16,7 +16,10 @@ is compared with crds doing the same work on two samples of the same archive
   --print-affected` (every type), what crds runs offline as is.
 
 Peak memory is the largest summed RSS of the command's process tree
-(client + workers). The store is ingested once; delete it from --workdir
+(client + workers); CPU seconds are user + system of all its processes
+(reaped children included); the load average (1 minute) is printed before
+and after each run, since the machine may be shared. With 1 and 2 workers
+the speed-up of the second worker is printed too. The store is ingested once; delete it from --workdir
 to measure on a store written by newer ingest code.
 """
 from __future__ import annotations
@@ -30,8 +33,18 @@ import tempfile
 import time
 
 import psutil
+import resource
 
 CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "crds-cache-test")
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_measured(argv: list[str], env: dict) -> tuple[float, int, str]:
@@ -119,18 +132,27 @@ def main() -> int:
         for workers in (int(w) for w in args.workers.split(",")):
             argv = ["crds-batch", "affected", "--old-context", args.old, "--new-context", args.new,
                     "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
+            load_before, cpu_before = load_average(), children_cpu()
             seconds, peak, out = run_measured(argv, env)
+            cpu, load_after = children_cpu() - cpu_before, load_average()
             rate = args.datasets / seconds
-            rows.append({"mode": mode, "workers": workers, "seconds": round(seconds, 1),
+            rows.append({"mode": mode, "workers": workers, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+                         "load": f"{load_before:.1f}->{load_after:.1f}",
                          "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline, 1),
                          "peak_rss_mib": round(peak / 2**20), "affected_products": len(out.splitlines())})
     print(f"\n{args.datasets:,} datasets, {args.old} -> {args.new}; crds's marginal rate doing the same work:")
     for mode, baseline in baselines.items():
         print(f"  crds {mode:<11} {baseline:,.0f} datasets/s")
-    print(f"{'mode':<12} {'workers':>7} {'seconds':>8} {'datasets/s':>11} {'x crds':>7} {'peak RSS':>9} {'affected':>9}")
+    print(f"{'mode':<12} {'workers':>7} {'seconds':>8} {'CPU s':>6} {'datasets/s':>11} {'x crds':>7} {'peak RSS':>9} "
+          f"{'affected':>9} {'load 1m':>9}")
     for row in rows:
-        print(f"{row['mode']:<12} {row['workers']:>7} {row['seconds']:>8} {row['datasets_per_s']:>11,} "
-              f"{row['ratio_vs_crds']:>7} {row['peak_rss_mib']:>6} MiB {row['affected_products']:>9,}")
+        print(f"{row['mode']:<12} {row['workers']:>7} {row['seconds']:>8} {row['cpu_seconds']:>6} "
+              f"{row['datasets_per_s']:>11,} {row['ratio_vs_crds']:>7} {row['peak_rss_mib']:>6} MiB "
+              f"{row['affected_products']:>9,} {row['load']:>9}")
+    for mode in baselines:
+        seconds = {row["workers"]: row["seconds"] for row in rows if row["mode"] == mode}
+        if 1 in seconds and 2 in seconds:
+            print(f"{mode}: 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x (whole command, cluster start included)")
     print(json.dumps({"datasets": args.datasets, "crds_datasets_per_s": {m: round(b, 1) for m, b in baselines.items()},
                       "runs": rows}))
     return 0

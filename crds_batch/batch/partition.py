@@ -149,8 +149,11 @@ class PartitionResult:
                    filtered_ids=skipped[0], before_since=skipped[1])
 
 
-def tally(selected: SelectedRows, affected: set, failed: set) -> pd.DataFrame:
-    """Count the partition's datasets per (instrument, observation year, outcome) for reports."""
+def tally(selected: SelectedRows, affected, failed) -> pd.DataFrame:
+    """Count the partition's datasets per (instrument, observation year, outcome) for reports.
+
+    ``affected`` and ``failed`` are arrays (or lists) of dataset ids.
+    """
     frame = selected.frame
     if frame.empty:
         return pd.DataFrame(columns=TALLY_COLUMNS)
@@ -161,7 +164,7 @@ def tally(selected: SelectedRows, affected: set, failed: set) -> pd.DataFrame:
     years = pc.if_else(pc.equal(times, MIN_DATE), None, years)
     years = pc.fill_null(years, "unknown").to_numpy(zero_copy_only=False)
     index = pd.Index(ids, dtype=object)  # hashed object ids: fast membership against large sets
-    outcome = np.where(index.isin(list(failed)), "failed", np.where(index.isin(list(affected)), "affected", "ok"))
+    outcome = np.where(index.isin(failed), "failed", np.where(index.isin(affected), "affected", "ok"))
     instruments = pd.Series(selected.instruments, dtype=object).str.lower().to_numpy(dtype=object)
     counted = pd.DataFrame({"instrument": instruments, "year": years, "outcome": outcome})
     counted = counted.groupby(["instrument", "year", "outcome"], sort=True).size().reset_index(name="datasets")
@@ -177,8 +180,10 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
     if frame.empty:
         return PartitionResult.empty(selected)
     changes, errors, affected = [], [], []
-    for instrument in sorted(set(instruments)):
-        rows = frame.loc[instruments == instrument]
+    present = sorted(set(instruments))
+    for instrument in present:
+        # A store partition holds one instrument: no copy of its rows then.
+        rows = frame if len(present) == 1 else frame.loc[instruments == instrument]
         ids = rows["dataset_id"].to_numpy(dtype=object)
         key = instrument.lower()
         if key not in plan.types:
@@ -224,13 +229,13 @@ def partition_result(selected: SelectedRows, changes: list, errors: list, affect
                      extra: dict | None = None) -> PartitionResult:
     """A partition's result from its per-type pieces (shared by the batch jobs)."""
     errors_frame = _concat(errors, ERROR_COLUMNS)
-    failed = set(errors_frame.loc[errors_frame["level"] == "error", "dataset_id"])
+    failed = errors_frame.loc[errors_frame["level"] == "error", "dataset_id"].to_numpy(dtype=object)
     return PartitionResult(
         changes=_concat(changes, CHANGE_COLUMNS),
         errors=errors_frame,
         affected_ids=affected,
         datasets=len(selected.frame),
-        tally=tally(selected, set(affected), failed),
+        tally=tally(selected, np.asarray(affected, dtype=object), failed),
         extra=extra or {},
         filtered_ids=selected.filtered_ids,
         before_since=selected.before_since,

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .partition import TALLY_COLUMNS, AffectedPlan
 from .scope import DatasetCounts
@@ -52,7 +54,7 @@ class AffectedResult:
 
     def affected_products(self) -> list[str]:
         """Sorted unique lower-case products (first ``:`` field) of affected datasets (crds --print-affected)."""
-        return sorted({dataset_id.split(":")[0].lower() for dataset_id in self.affected_ids})
+        return affected_products(self.affected_ids)
 
     def new_reference_lines(self) -> list[str]:
         """``id instrument filekind old new`` lines, lower case, in crds's order (--print-new-references)."""
@@ -117,3 +119,16 @@ class AffectedResult:
 def _write_text(path: str, text: str) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def affected_products(dataset_ids: list[str]) -> list[str]:
+    """Sorted unique lower-case products (first ``:`` field) of ``dataset_ids``, with Arrow for ASCII ids.
+
+    UTF-8 byte order is code point order, so Arrow's sort is Python's; non-ASCII ids take
+    Python's own ``lower()`` (whose Unicode rules Arrow does not promise to follow).
+    """
+    ids = pa.array(dataset_ids, type=pa.string())
+    if not len(ids) or not pc.all(pc.string_is_ascii(ids)).as_py():
+        return sorted({dataset_id.split(":")[0].lower() for dataset_id in dataset_ids})
+    products = pc.unique(pc.ascii_lower(pc.list_element(pc.split_pattern(ids, ":", max_splits=1), 0)))
+    return products.take(pc.sort_indices(products)).to_pylist()

@@ -123,6 +123,8 @@ class EncodedTable(Mapping[str, Column]):
             key = str(name).upper()
             self._positions[rename.get(key, key) if rename else key] = position
         self._encoded: dict[str, Column] = {}
+        #: instrument -> (its rows, what the evaluator derived from them), shared by every context evaluated.
+        self.derived: dict[str, tuple[np.ndarray, dict[Any, Any]]] = {}
 
     def __getitem__(self, key: str) -> Column:
         found = self._encoded.get(key)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..rules import lookup
 from ..rules.errors import IrrelevantType, OmitType
+from ..rules.conditioning import evalable_name
 from ..rules.hooks import dnr_check
 from ..rules.mappings import InstrumentContext, ReferenceMapping
 from ..rules.selectors import MatchSelector, Selector, UseAfterSelector
@@ -76,6 +77,12 @@ class RmapProgram:
     #: Candidate steps of the selector per tuple of its parameters' values (many plans share them).
     _steps: dict[tuple, list] = field(default_factory=dict, repr=False)
     _classes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    #: Outcome of the rmap_omit/rmap_relevance gate per tuple of the (name, value) pairs those expressions read.
+    _gates: dict[tuple, Constant | None] = field(default_factory=dict, repr=False)
+    #: Parameters parkey_relevance sets to N/A, per tuple of the (name, value) pairs its expressions read.
+    _irrelevant: dict[tuple, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    #: Per expression group ("gate", "parkey"): the names read, and header key -> whether they read it.
+    _reads: dict[str, tuple[frozenset[str], dict[str, bool]]] = field(default_factory=dict, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
 
     def value_class(self, column: str, value: str) -> str:
@@ -205,13 +212,11 @@ def _plan(program: RmapProgram, header: dict[str, str]) -> Plan:
     for date in program.date_columns:
         header.setdefault(date, "UNDEFINED")
     try:
-        expr_header = lookup.add_evalable_keys(header)
-        if lookup.rmap_omitted(rmap, expr_header):
-            return Constant(None)
-        if not lookup.rmap_relevant(rmap, expr_header):
-            return Constant("NOT FOUND n/a")
+        gated = _gate(program, header)
+        if gated is not None:
+            return gated
         matched = rmap.precondition(dict(header)) if rmap.precondition else dict(header)
-        matched = lookup.apply_parkey_relevance(rmap, matched)
+        matched = _apply_parkey_relevance(program, matched)
     except Exception as exc:
         return Constant("NOT FOUND " + str(exc))
     primary = _cached_chain(program, matched)
@@ -220,6 +225,61 @@ def _plan(program: RmapProgram, header: dict[str, str]) -> Plan:
     if rmap.fallback and not primary.dnr:
         primary.fallback = _fallback_chain(program, header, primary.required)
     return primary
+
+
+def _read_by(program: RmapProgram, group: str, header: dict[str, str]) -> tuple:
+    """The (key, value) pairs of ``header`` that the expressions of ``group`` can see (in header order)."""
+    found = program._reads.get(group)
+    if found is None:
+        rmap = program.rmap
+        expressions = ([rmap.rmap_omit, rmap.rmap_relevance] if group == "gate"
+                       else list(rmap.parkey_relevance.values()))
+        found = program._reads[group] = (frozenset().union(*(e.names for e in expressions)), {})
+    names, memo = found
+    pairs = []
+    for key, value in header.items():
+        reads = memo.get(key)
+        if reads is None:
+            reads = memo[key] = key in names or evalable_name(key) in names
+        if reads:
+            pairs.append((key, value))
+    return tuple(pairs)
+
+
+def _gate(program: RmapProgram, header: dict[str, str]) -> Constant | None:
+    """The rmap_omit / rmap_relevance outcome: a constant result, or None to go on (cached per values read)."""
+    rmap = program.rmap
+    key = _read_by(program, "gate", header)
+    try:
+        return program._gates[key]
+    except KeyError:
+        pass
+    expr_header = lookup.add_evalable_keys(header)
+    if lookup.rmap_omitted(rmap, expr_header):
+        found: Constant | None = Constant(None)
+    elif not lookup.rmap_relevant(rmap, expr_header):
+        found = Constant("NOT FOUND n/a")
+    else:
+        found = None
+    program._gates[key] = found
+    return found
+
+
+def _apply_parkey_relevance(program: RmapProgram, header: dict[str, str]) -> dict[str, str]:
+    """``lookup.apply_parkey_relevance``, computed once per tuple of the values its expressions read."""
+    rmap = program.rmap
+    if not rmap.parkey_relevance:
+        return dict(header)
+    undefined = tuple(key for key in rmap.required_parkeys  # defaulted to UNDEFINED for the expressions
+                      if header.get(key) in ("UNDEFINED", None))
+    key = (_read_by(program, "parkey", header), undefined)
+    irrelevant = program._irrelevant.get(key)
+    if irrelevant is None:
+        irrelevant = program._irrelevant[key] = tuple(lookup.irrelevant_parkeys(rmap, header))
+    result = dict(header)
+    for name in irrelevant:
+        result[name] = "N/A"
+    return result
 
 
 def _fallback_chain(program: RmapProgram, header: dict[str, str], required: bool) -> Chain | None:
@@ -232,7 +292,7 @@ def _fallback_chain(program: RmapProgram, header: dict[str, str], required: bool
         return None
     try:
         fallback = lookup.minimize(lookup.fits_to_parkeys(rmap.observatory, fallback), rmap.required_parkeys)
-        fallback = lookup.apply_parkey_relevance(rmap, fallback)
+        fallback = _apply_parkey_relevance(program, fallback)
     except Exception as exc:
         return Chain([("error", str(exc))], required=required)
     chain = _cached_chain(program, fallback)

@@ -113,19 +113,22 @@ class DateTable:
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
         # numpy compares unicode strings by code point, exactly as Python compares str.
         self.did, self.as_array, self.valid, self.errors = _normalized_dates(columns, names, n)
-        self._error_codes: dict[int, np.ndarray] = {}
+        #: id(values) -> (values, codes); the values object is kept so that its id is not reused while cached
+        #: (a DateTable is shared by the evaluations of several contexts over one table).
+        self._error_codes: dict[int, tuple[Any, np.ndarray]] = {}
 
     def date(self, d: int) -> str | None:
         """Normalized date of distinct date ``d``, None if it does not normalize."""
         return str(self.as_array[d]) if self.valid[d] else None
 
     def error_codes(self, values: Any) -> np.ndarray:
-        found = self._error_codes.get(id(values))
-        if found is None:
-            found = np.full(len(self.as_array), -1, dtype=np.int64)
-            for d, error in self.errors.items():
-                found[d] = values.code("NOT FOUND " + error)
-            self._error_codes[id(values)] = found
+        cached = self._error_codes.get(id(values))
+        if cached is not None and cached[0] is values:
+            return cached[1]
+        found = np.full(len(self.as_array), -1, dtype=np.int64)
+        for d, error in self.errors.items():
+            found[d] = values.code("NOT FOUND " + error)
+        self._error_codes[id(values)] = (values, found)
         return found
 
 

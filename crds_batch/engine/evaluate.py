@@ -205,7 +205,7 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         minimized[key] = (column.take(rows) if column is not None else
                           Column(np.full(len(rows), -1, np.int32), [])).with_default("UNDEFINED")
     programs = instrument_programs(imap, list(dict.fromkeys(keys)))
-    date_tables: dict[tuple[str, ...], DateTable] = {}  # dates normalized once for all types
+    date_tables = _shared_derivations(columns, imap.instrument.upper(), rows)  # dates normalized once for all types
     for filekind in kinds:
         codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
         keep = masks[filekind] if masks is not None else None
@@ -215,6 +215,21 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         if keep is not None:
             found[~keep] = -1
         codes[rows] = found
+
+
+def _shared_derivations(columns: Mapping[str, Column], instrument: str, rows: np.ndarray) -> dict[Any, Any]:
+    """What is derived from an instrument's rows once for every type and every context evaluated over them.
+
+    Normalized dates (:class:`DateTable`), class-reduced key columns and hooks' date features depend
+    only on the rows' values, so the contexts evaluated over one :class:`EncodedTable` (old and new in
+    ``affected``) share them; other column mappings get a fresh cache per call.
+    """
+    if not isinstance(columns, EncodedTable):
+        return {}
+    found = columns.derived.get(instrument)
+    if found is None or not np.array_equal(found[0], rows):
+        found = columns.derived[instrument] = (rows, {})
+    return found[1]
 
 
 def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mapping[str, Column]:

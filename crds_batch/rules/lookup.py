@@ -145,21 +145,29 @@ def rmap_relevant(rmap: ReferenceMapping, expr_header: Mapping[str, str]) -> boo
 
 def apply_parkey_relevance(rmap: ReferenceMapping, header: Header) -> Header:
     """Set parameters whose ``parkey_relevance`` expression is false to ``N/A``."""
+    result = dict(header)
+    for parkey in irrelevant_parkeys(rmap, header):
+        result[parkey] = "N/A"
+    return result
+
+
+def irrelevant_parkeys(rmap: ReferenceMapping, header: Header) -> list[str]:
+    """The required parameters whose ``parkey_relevance`` expression is false for ``header``."""
     if not rmap.parkey_relevance:
-        return dict(header)
+        return []
     expr_header = dict(header)
     for key in rmap.required_parkeys:
         if key not in expr_header or expr_header[key] in ("UNDEFINED", None):
             expr_header[key] = "UNDEFINED"
     expr_header = add_evalable_keys(expr_header)
     expr_header["keep_comments"] = False
-    result = dict(header)
+    irrelevant = []
     for parkey in rmap.required_parkeys:
         expression = rmap.parkey_relevance.get(parkey.lower())
         if expression is not None and not expression.evaluate(expr_header):
-            result[parkey] = "N/A"
+            irrelevant.append(parkey)
             trace.note("parkey_relevance", parameter=parkey, expression=expression.source)
-    return result
+    return irrelevant
 
 
 def choose_reference(rmap: ReferenceMapping, header_in: Header) -> Any:

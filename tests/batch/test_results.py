@@ -1,0 +1,23 @@
+"""Affected products as crds prints them: first ':' field, lower case, unique, sorted by code point."""
+from __future__ import annotations
+
+import random
+
+from crds_batch.batch.results import affected_products
+
+
+def _python_products(ids):
+    return sorted({dataset_id.split(":")[0].lower() for dataset_id in ids})
+
+
+def test_affected_products_equal_python_rule():
+    rng = random.Random(3)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789_:-"
+    ids = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(5000)]
+    assert affected_products(ids) == _python_products(ids)
+
+
+def test_affected_products_with_non_ascii_ids_and_none():
+    ids = ["J8BT09JCQ:J8BT09JCQ", "İX:1", "ÉTÉ:2", "a:b", "A"]
+    assert affected_products(ids) == _python_products(ids)
+    assert affected_products([]) == []
