@@ -41,6 +41,9 @@ COMMAND_MODULES: list[str] = [
     "checksum_cmd",
     "certify_cmd",
     "rowdiff_cmd",
+    # issue 14: the crds toolbox
+    "matches_cmd",
+    "uses_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.
