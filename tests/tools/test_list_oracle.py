@@ -129,3 +129,20 @@ def test_version_and_usage(capsys):
     assert code == 2 and "say what to list" in err
     code, _, err = ours(capsys, "--mappings", "--range", "5:3", "--hst")
     assert code == 3 and "Invalid context range" in err
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("spec", ["hst-2019-06-01T00:00:00", "hst-acs-2018-01-01T00:00:00"])
+def test_date_based_contexts_resolve_through_the_server_as_crds(spec, cache_server, capsys, tmp_path, monkeypatch):
+    expected = run_crds("crds.list", "--resolve-contexts", "--contexts", spec, server_url=cache_server.url,
+                        crds_path=CACHE, cwd=tmp_path, CRDS_READONLY_CACHE="1")
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    monkeypatch.setenv("CRDS_SERVER_URL", cache_server.url)
+    code, out, err = ours(capsys, "--resolve-contexts", "--contexts", spec)
+    assert code == 0, err
+    assert out == expected.stdout and out.strip()
+
+
+def test_date_based_context_without_a_server_is_one_line(capsys):
+    code, out, err = ours(capsys, "--resolve-contexts", "--contexts", "hst-2019-06-01T00:00:00")
+    assert code == 3 and out == "" and "needs a CRDS server" in err
