@@ -62,7 +62,7 @@ def parse_range(text: str) -> tuple[int, int]:
 def pick_observatory(explicit: str | None, names: Iterable[str] = (), env: Mapping[str, str] | None = None) -> str:
     """The observatory as crds picks it: the flag, CRDS_OBSERVATORY, the server URL, the names given, else jwst."""
     env = os.environ if env is None else env
-    if explicit:
+    if explicit and explicit.lower() != "none":  # crds writes CRDS_OBSERVATORY=none for "not set"
         return explicit.lower()
     if env.get("CRDS_OBSERVATORY", "").lower() not in ("", "none"):
         return env["CRDS_OBSERVATORY"].lower()

@@ -64,7 +64,8 @@ BANNER_WIDTH = 80
 def cat_lines(name: str, observatory: str, add_filename: bool = False) -> list[str]:
     """A cached file as ``crds list --cat`` prints it: a banner, then the mapping's text.
 
-    Reference headers are not printed yet (crds's header flattening is not re-expressed): one-line error.
+    FITS references: header, ``fits.info`` and array properties (:mod:`.reference_headers`); other
+    reference formats are not printed yet (one-line error).
     """
     path = _cat_path(name, observatory)
     lines = ["#" * BANNER_WIDTH, f"File: {os.path.abspath(path)}", "-" * BANNER_WIDTH]
@@ -74,10 +75,19 @@ def cat_lines(name: str, observatory: str, add_filename: bool = False) -> list[s
                 body = [line.rstrip() for line in handle]
         except OSError as exc:
             raise CacheError(f"Failed dumping: {name!r} : {exc.strerror}: {path!r}") from None
+    elif path.lower().endswith(".fits"):
+        from .reference_headers import fits_cat_lines
+
+        if not os.path.exists(path):
+            raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
+        body = fits_cat_lines(path)
     else:
-        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings only (reference headers: not yet)")
+        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings and FITS references "
+                         "(ASDF, JSON, YAML headers: not yet)")
+    from .reference_headers import Banner
+
     prefix = os.path.basename(path) + ": " if add_filename else ""
-    return lines + [prefix + line if prefix else line for line in body]
+    return lines + [prefix + line if prefix and not isinstance(line, Banner) else str(line) for line in body]
 
 
 def _cat_path(name: str, observatory: str) -> str:

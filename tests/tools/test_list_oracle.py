@@ -46,8 +46,13 @@ def ours(capsys, *args: str) -> tuple[int, str, str]:
     ["--cat", "hst_acs_0421.imap", "--hst"],
     ["--cat", "jwst_fgs_0073.imap", "jwst_0541.pmap", "--add-filenames", "--jwst"],
     ["--cat", "--mappings", "--contexts", "roman_0004.pmap", "--add-filenames", "--roman"],
+    ["--cat", "v8q14451j_idc.fits", "z1q2219el_2zx.fits", "--hst"],  # FITS tables in the cache
+    ["--cat", "z1r1943el_1dx.fits", "hst_acs_0421.imap", "--hst", "--add-filenames"],
+    ["--cat", "{test_data}/hst/j8bt05njq_raw.fits", "--hst", "--add-filenames"],  # images, HDUs without data
+    ["--cat", "{test_data}/test-source.fits", "--hst"],
 ])
-def test_cache_listing_equals_crds(args, capsys, tmp_path):
+def test_cache_listing_equals_crds(args, capsys, tmp_path, test_data_dir):
+    args = [arg.format(test_data=test_data_dir) for arg in args]
     expected = crds_offline(*args, cwd=tmp_path)
     assert expected.returncode == 0, expected.stderr[-2000:]
     code, out, err = ours(capsys, *args)
@@ -119,6 +124,11 @@ def test_config_shows_paths_and_server_info(capsys, cache_dir):
     assert code == 0
     assert f"\tmapping root = '{cache_dir}/mappings/hst'" in out.splitlines()
     assert "\toperational_context = 'hst_0729.pmap'" in out.splitlines()
+
+
+def test_cat_of_an_asdf_reference_is_one_line_for_now(capsys):
+    code, out, err = ours(capsys, "--cat", "roman_wfi_dark_0001.asdf", "--roman")
+    assert code == 3 and err.count("\n") == 1 and "roman_wfi_dark_0001.asdf" in err
 
 
 def test_version_and_usage(capsys):
