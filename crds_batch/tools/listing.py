@@ -81,9 +81,15 @@ def cat_lines(name: str, observatory: str, add_filename: bool = False) -> list[s
         if not os.path.exists(path):
             raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
         body = fits_cat_lines(path)
+    elif path.lower().endswith(".asdf"):
+        from .reference_headers import asdf_cat_lines
+
+        if not os.path.exists(path):
+            raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
+        body = asdf_cat_lines(path)
     else:
-        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings and FITS references "
-                         "(ASDF, JSON, YAML headers: not yet)")
+        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings, FITS and ASDF references "
+                         "(JSON, YAML: not yet)")
     from .reference_headers import Banner
 
     prefix = os.path.basename(path) + ": " if add_filename else ""

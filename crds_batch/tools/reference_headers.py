@@ -1,4 +1,5 @@
-"""A FITS reference as ``crds list --cat`` prints it: its header, ``fits.info``, and each extension's array.
+"""A reference as ``crds list --cat`` prints it. FITS: its header, ``fits.info`` and each extension's array;
+ASDF: its tree flattened to a header (see :func:`asdf_header`).
 
 The header is crds's unconditioned header of a FITS file: every card of every
 HDU in order, keys upper-cased, values as text; a key seen again keeps its
@@ -103,3 +104,69 @@ def _quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+# -- ASDF ------------------------------------------------------------------------------------------
+
+def asdf_header(path: str) -> dict[str, str]:
+    """crds's unconditioned header of an ASDF file: the tree flattened to ``A.B.C`` keys, values as text,
+    values of other types named (``SUPRESSED_NONSTD_TYPE: 'NDArrayType'``), HISTORY from the history entries."""
+    import warnings
+
+    import asdf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with asdf.open(path, lazy_load=True) as handle:
+            flat = _simple_types(handle.tree)
+            flat["HISTORY"] = _asdf_history(handle)
+    header = {str(key).upper(): str(value) for key, value in flat.items()}
+    header["FILE_FORMAT"] = "ASDF"
+    return header
+
+
+def _simple_types(tree) -> dict:
+    from collections.abc import Mapping
+
+    result = {}
+    for key, value in tree.items():
+        if not isinstance(key, str):
+            continue
+        if isinstance(value, Mapping):
+            for nested_key, nested_value in _simple_types(value).items():
+                result[key.upper() + "." + nested_key] = nested_value
+        else:
+            result[key.upper()] = _simple_value(value)
+    return result
+
+
+def _simple_value(value):
+    import datetime
+
+    if isinstance(value, (str, int, float, complex)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(_simple_value(item) for item in value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(" ").replace(" ", "T")
+    if type(value).__name__ == "Time" and hasattr(value, "utc"):  # astropy Time: UTC, whole seconds (as crds)
+        return value.utc.strftime("%Y-%m-%dT%H:%M:%S")
+    return "SUPRESSED_NONSTD_TYPE: " + repr(type(value).__name__)
+
+
+def _asdf_history(handle) -> str:
+    try:
+        entries = handle.get_history_entries()
+    except Exception:  # noqa: BLE001 - crds reads the tree's entries itself then
+        history = handle.tree.get("history", [])
+        entries = history.get("entries", history) if isinstance(history, dict) else history
+    lines = []
+    for entry in entries:
+        when = entry["time"]
+        text = when.isoformat(" ") if hasattr(when, "isoformat") else str(when)
+        lines.append(text.split(".")[0] + " :: " + entry["description"])
+    return "\n".join(lines) if lines else "UNDEFINED"
+
+
+def asdf_cat_lines(path: str) -> list[str]:
+    return pprint.pformat(asdf_header(path)).splitlines()

@@ -50,6 +50,8 @@ def ours(capsys, *args: str) -> tuple[int, str, str]:
     ["--cat", "z1r1943el_1dx.fits", "hst_acs_0421.imap", "--hst", "--add-filenames"],
     ["--cat", "{test_data}/hst/j8bt05njq_raw.fits", "--hst", "--add-filenames"],  # images, HDUs without data
     ["--cat", "{test_data}/test-source.fits", "--hst"],
+    ["--cat", "roman_wfi_dark_0001.asdf", "roman_wfi_pars-exposurepipeline_0001.asdf", "--roman", "--add-filenames"],
+    ["--cat", "roman_wfi_distortion_0001.asdf", "roman_wfi_epsf_0001.asdf", "--roman"],
 ])
 def test_cache_listing_equals_crds(args, capsys, tmp_path, test_data_dir):
     args = [arg.format(test_data=test_data_dir) for arg in args]
@@ -126,9 +128,10 @@ def test_config_shows_paths_and_server_info(capsys, cache_dir):
     assert "\toperational_context = 'hst_0729.pmap'" in out.splitlines()
 
 
-def test_cat_of_an_asdf_reference_is_one_line_for_now(capsys):
-    code, out, err = ours(capsys, "--cat", "roman_wfi_dark_0001.asdf", "--roman")
-    assert code == 3 and err.count("\n") == 1 and "roman_wfi_dark_0001.asdf" in err
+def test_cat_of_a_json_reference_is_one_line_for_now(capsys, test_data_dir):
+    path = next((test_data_dir / "jwst").glob("*.json"))
+    code, out, err = ours(capsys, "--cat", str(path), "--jwst")
+    assert code == 3 and err.count("\n") == 1 and path.name in err
 
 
 def test_version_and_usage(capsys):
