@@ -19,8 +19,8 @@ _SHOW_FLAGS = {"new_files": "new-files", "all_new_files": "all-new-files", "affe
 @click.argument("new")
 @click.option("-i", "--include-header-diffs", is_flag=True, help="Include mapping header differences.")
 @click.option("-B", "--hide-boring-diffs", is_flag=True, help="Leave out name, derived_from, sha1sum changes.")
-@click.option("-U", "--recurse-added-deleted", is_flag=True, help="(accepted as crds does; nested files of added "
-              "or deleted mappings are not listed)")
+@click.option("-U", "--recurse-added-deleted", is_flag=True,
+              help="Also list every file under an added or deleted mapping as added or deleted.")
 @click.option("-L", "--lowest-mapping-only", is_flag=True, help="Show only the lowest mapping of each difference.")
 @click.option("-E", "--remove-paths", is_flag=True, help="Show mapping names without their paths.")
 @click.option("-Q", "--squash-tuples", is_flag=True, help="Show differences as 'a b -- c d -- message' lines.")

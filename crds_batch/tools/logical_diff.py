@@ -52,7 +52,7 @@ class DiffTuple:
         return any(word in self.message for word in BORING_WORDS)
 
     def sort_key(self):
-        return (-len(self.parts), self.parts)
+        return (-len(self.parts), _Comparable(self.parts))
 
     def unquoted(self) -> tuple:
         """The tuple as crds prints it: quotes taken out of the message unless it is a header change."""
@@ -69,6 +69,29 @@ class DiffTuple:
             else:
                 pairs.extend(zip(name, value))
         return pairs
+
+
+class _Comparable:
+    """Orders difference tuples as Python orders tuples; where crds's -U paths put a name where another
+    difference has a key tuple, a string sorts before a tuple (Python itself would refuse to compare)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __lt__(self, other) -> bool:
+        try:
+            return self.value < other.value
+        except TypeError:
+            return _loose(self.value) < _loose(other.value)
+
+    def __eq__(self, other) -> bool:
+        return self.value == other.value
+
+
+def _loose(value):
+    if isinstance(value, tuple):
+        return (1, tuple(_loose(item) for item in value))
+    return (0, str(value))
 
 
 def logical_differences(old: str, new: str, include_header_diffs: bool = False,
@@ -133,6 +156,8 @@ class _Walker:
         for key, old_value in old_sel.items():
             if key not in new_sel:
                 diffs.append(DiffTuple(path + (pair, (key,), f"deleted {old_value!r}"), names, instrument))
+                if self.recurse and not is_special(old_value):
+                    diffs += self.files(old_value, "deleted", path + ((old_name,),), pars + (diff_name,), instrument)
                 continue
             new_value = new_sel[key]
             if old_value == new_value:
@@ -146,14 +171,45 @@ class _Walker:
             if old_sum != new_sum:
                 diff = DiffTuple(path + (pair, (key,), f"replaced {old_value!r} with {new_value!r}"), names,
                                  instrument)
-            nested = (self.mapping(old_child, new_child, old_value, new_value, path + (pair,), pars + (diff_name,),
-                                   instrument) if normal else [])
+            if normal:
+                nested = self.mapping(old_child, new_child, old_value, new_value, path + (pair,), pars + (diff_name,),
+                                      instrument)
+            elif self.recurse and (old_child or new_child):  # a mapping replaced by N/A or OMIT, or back
+                nested = self.files(old_value if old_child else new_value, "deleted" if old_child else "added",
+                                    path + ((old_name,),), pars + (diff_name,), instrument)
+            else:
+                nested = []
             if os.path.basename(old_name) == os.path.basename(new_name) and not nested:
                 diff = None
             diffs += ([diff] if diff else []) + nested
         for key, new_value in new_sel.items():
             if key not in old_sel:
                 diffs.append(DiffTuple(path + (pair, (key,), f"added {new_value!r}"), names, instrument))
+                if self.recurse and not is_special(new_value):
+                    diffs += self.files(new_value, "added", path + ((old_name,),), pars + (diff_name,), instrument)
+        return diffs
+
+    def files(self, name: str, change: str, path: tuple, pars: tuple, instrument) -> list[DiffTuple]:
+        """-U: every file under an added or deleted mapping, as crds's ``diff_files`` lists them."""
+        parsed = load_parsed(name, self.near)
+        diff_name = DIFF_NAMES.get(_kind(parsed), "ReferenceMapping")
+        if isinstance(parsed.selector, SelectorCall):
+            header = parsed.header
+            found = self.flat(parsed.selector, f"{change} terminal", path + (name,), pars + (diff_name,),
+                              header.get("parkey", ()), 0)
+            return [DiffTuple(d.parts, d.names, str(header.get("instrument", "")).lower(),
+                              str(header.get("filekind", "")).lower()) for d in found]
+        if diff_name == "InstrumentContext":
+            instrument = str(parsed.header.get("instrument", "")).lower()
+        parkey = tuple(parsed.header.get("parkey", ()))
+        diffs = []
+        for key, value in parsed.selector.items():
+            key = str(key).lower()
+            if is_special(value):
+                diffs.append(DiffTuple(path + ((name,), (key,), f"{change} {value!r}"),
+                                       pars + (diff_name, parkey, "DIFFERENCE"), instrument))
+            else:
+                diffs += self.files(value, change, path + (key,), pars + (diff_name,), instrument)
         return diffs
 
     @staticmethod

@@ -75,6 +75,16 @@ def test_primitive_diffs_equal_crds(capsys, tmp_path):
 
 
 @pytest.mark.oracle
+def test_recurse_added_deleted_equals_crds(capsys, tmp_path):
+    """Between these, whole types appear in imaps (ACS snkcfile...): -U lists every file under them."""
+    expected, code, out, err = both(capsys, tmp_path, "crds://hst_0300.pmap", "crds://hst_0729.pmap", "-U")
+    plain = main(["diff", "crds://hst_0300.pmap", "crds://hst_0729.pmap"])
+    assert plain == 1 and len(capsys.readouterr().out) < len(out)
+    assert out == expected.stdout, err
+    assert code == expected.returncode == 1
+
+
+@pytest.mark.oracle
 def test_check_diffs_warns_as_crds(capsys, tmp_path):
     expected, code, _, err = both(capsys, tmp_path, "crds://hst_0700.pmap", "crds://hst_0710.pmap", "-K")
     theirs = [line.split(" -  ", 1)[1] for line in expected.stderr.splitlines() if line.startswith("CRDS - WARNING")]
