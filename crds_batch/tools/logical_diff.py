@@ -23,6 +23,7 @@ from ..cache import directories_of
 from ..rules.parsing import ParsedMapping, SelectorCall
 from .diff import BORING_WORDS, _choice_repr, check_comparable
 from .mapping_tree import is_special, load_parsed
+from .matches import match_item
 
 #: crds's diff_name of a mapping by its header's ``mapping`` kind.
 DIFF_NAMES = {"PIPELINE": "PipelineContext", "INSTRUMENT": "InstrumentContext", "REFERENCE": "ReferenceMapping"}
@@ -118,14 +119,8 @@ def _parameters(parkey, level: int) -> tuple:
 
 
 def _diff_key(selector_name: str, parameters: tuple, key) -> tuple:
-    """crds's ``_diff_key``: the key's values as strings, one per parameter (UseAfter dates split)."""
-    if selector_name in ("UseAfter", "ClosestTime", "VersionAfter", "SelectVersion"):
-        if len(parameters) == 1:
-            return (str(key),)
-        splitter = None if selector_name in ("UseAfter", "ClosestTime") else "."
-        return tuple(str(part) for part in str(key).split(splitter))[:len(parameters)]
-    values = key if isinstance(key, tuple) else (key,)
-    return tuple(str(value) for value in values)[:len(parameters)]
+    """crds's ``_diff_key``: the values of the key's match item, as strings."""
+    return tuple(str(value) for _name, value in match_item(selector_name, parameters, key))
 
 
 class _Walker:

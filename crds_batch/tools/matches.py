@@ -39,15 +39,16 @@ def match_paths(context: str, reference: str) -> list[tuple]:
 def _selector_paths(selector: SelectorCall, reference: str, parkey, level: int, sofar: tuple):
     parameters = tuple(parkey[level]) if level < len(parkey) else ()
     for key, value in selector.table:
-        here = sofar + (_match_item(selector.name, parameters, key),)
+        here = sofar + (match_item(selector.name, parameters, key),)
         if isinstance(value, SelectorCall):
             yield from _selector_paths(value, reference, parkey, level + 1, here)
         elif value == reference:
             yield here
 
 
-def _match_item(selector_name: str, parameters: tuple, key) -> tuple:
-    """crds's ``match_item``: ``((parameter, value), ...)``, UseAfter-like date keys split."""
+def match_item(selector_name: str, parameters: tuple, key) -> tuple:
+    """crds's ``match_item``: ``((parameter, value), ...)`` of one selector key, UseAfter-like date keys split
+    (one parameter: the key whole). Match paths and difference tuples are both made of these."""
     if selector_name in ("UseAfter", "ClosestTime", "VersionAfter", "SelectVersion"):
         if len(parameters) == 1:
             return ((parameters[0], key),)
