@@ -3,13 +3,43 @@ from __future__ import annotations
 
 import click
 
-from ..tools.status import cache_status
+from .. import __version__
+from ..tools.contexts import ContextChoice, parse_range
+from ..tools.listing import dict_lines, listing_lines
+from ..tools.status import cache_status, config_sections
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import WordsOption, instrument_names, split_words
 
 
 @click.command("list")
+@click.argument("cat_files", nargs=-1, metavar="[FILE...]")
 @click.option("--status", is_flag=True, help="Print the configuration: cache paths, contexts, versions.")
+@click.option("--config", "show_config", is_flag=True,
+              help="Print the CRDS_* settings, cache paths, the cache's server info and the Python in use.")
+@click.option("--version", "show_version", is_flag=True, help="Print the crds-batch version.")
+@click.option("--mappings", "list_mappings", is_flag=True,
+              help="Print the mappings of the contexts and every mapping below them.")
+@click.option("--references", "list_references", is_flag=True,
+              help="Print the references the contexts' rules name.")
+@click.option("--resolve-contexts", is_flag=True,
+              help="Print the mapping names the context specifiers mean (no sub-mappings).")
+@click.option("--range", "context_range", metavar="MIN:MAX", help="Contexts: the cache's .pmaps numbered MIN to MAX.")
+@click.option("--all", "all_contexts", is_flag=True, help="Contexts: every .pmap of the cache (with --mappings: "
+              "every mapping).")
+@click.option("--last-n-contexts", "--last", "last", type=click.IntRange(min=1), metavar="N",
+              help="Contexts: the cache's last N .pmaps.")
+@click.option("--up-to-context", metavar="CONTEXT", help="Contexts: the cache's .pmaps up to CONTEXT.")
+@click.option("--after-context", metavar="CONTEXT", help="Contexts: the cache's .pmaps from CONTEXT on.")
+@click.option("--cached-mappings", is_flag=True, help="Print the mappings in the cache.")
+@click.option("--cached-references", is_flag=True, help="Print the references in the cache.")
+@click.option("--full-path", is_flag=True, help="Print cache paths instead of names.")
+@click.option("--cat", is_flag=True, help="Print the text of the mappings FILE... and those the contexts imply "
+              "(with --mappings/--references), each under a banner.")
+@click.option("--add-filenames", "--add-filename", "add_filename", is_flag=True,
+              help="With --cat: start each line with the file's name.")
+@click.option("-H", "--hst", "observatory_flag", flag_value="hst", help="Observatory HST.")
+@click.option("-J", "--jwst", "observatory_flag", flag_value="jwst", help="Observatory JWST.")
+@click.option("--roman", "observatory_flag", flag_value="roman", help="Observatory Roman.")
 @click.option("--dataset-ids-for-instruments", "dataset_ids", cls=WordsOption, multiple=True,
               metavar="INSTRUMENT...", help="Print the server's dataset ids of these instruments.")
 @click.option("--dataset-headers", "dataset_headers", cls=WordsOption, multiple=True, metavar="IDS...|@FILE",
@@ -24,18 +54,53 @@ from .options import WordsOption, instrument_names, split_words
 @click.option("--operational-context", "--latest-context", "operational_context", is_flag=True,
               help="Print the server's latest (operational) context (serverless: the cache's).")
 @click.option("--remote-context", metavar="PIPELINE", help="Print the context PIPELINE reported in use.")
-@click.option("--contexts", "contexts", cls=WordsOption, multiple=True, metavar="PMAP...",
-              help="Contexts for the dataset queries (default: the server's latest).")
+@click.option("--contexts", "contexts", cls=WordsOption, multiple=True, metavar="CONTEXT...",
+              help="Contexts: mapping names or symbolic ones (hst-operational, jwst-edit, jwst-fgs-linearity-edit, "
+                   "dates with a server); for the dataset queries default the server's latest.")
 @click.option("--server", "server", metavar="URL", default=None, help="The CRDS server (default CRDS_SERVER_URL).")
 @click.option("--observatory", envvar="CRDS_OBSERVATORY", metavar="OBS", help="Default: CRDS_OBSERVATORY, the URL's, "
               "else the server's.")
-def command(status, dataset_ids, dataset_headers, as_json, first_id, minimize, id_expansions_only,
-            operational_context, remote_context, contexts, server, observatory):
-    """List cache, configuration and server facts (as `crds list`)."""
+def command(cat_files, status, show_config, show_version, list_mappings, list_references, resolve_contexts,
+            context_range, all_contexts, last, up_to_context, after_context, cached_mappings, cached_references,
+            full_path, cat, add_filename, observatory_flag, dataset_ids, dataset_headers, as_json, first_id, minimize,
+            id_expansions_only, operational_context, remote_context, contexts, server, observatory):
+    """List cache, configuration and server facts (as `crds list`).
+
+    \b
+    crds-batch list --mappings --contexts hst_0729.pmap      # the context and every mapping below it
+    crds-batch list --references --last 3 --hst              # references of the cache's last 3 .pmaps
+    crds-batch list --resolve-contexts --contexts jwst-fgs-linearity-edit
+    crds-batch list --cat hst_acs_0421.imap --add-filenames
+    """
+    if cat_files and not cat:
+        raise click.UsageError(f"unexpected argument {cat_files[0]!r} (file names follow --cat)")
     server_asked = bool(dataset_ids or dataset_headers or operational_context or remote_context)
-    if not status and not server_asked:
-        raise click.UsageError("say what to list: --status, --dataset-ids-for-instruments, --dataset-headers, "
-                               "--operational-context or --remote-context")
+    choice = ContextChoice(contexts=tuple(split_words(contexts)), range=parse_range(context_range) if context_range
+                           else None, all=all_contexts, last=last, up_to=up_to_context, after=after_context)
+    cache_asked = bool(cat or list_mappings or list_references or resolve_contexts or cached_mappings
+                       or cached_references)
+    if not (status or show_config or show_version or cache_asked or server_asked):
+        raise click.UsageError("say what to list: --mappings, --references, --resolve-contexts, --cat, "
+                               "--cached-mappings, --cached-references, --status, --config, --version, "
+                               "--dataset-ids-for-instruments, --dataset-headers, --operational-context or "
+                               "--remote-context")
+    if show_version:
+        click.echo(__version__)
+    if cache_asked:
+        for line in listing_lines(observatory=observatory_flag or observatory, choice=choice,
+                                  resolve=resolve_contexts, references=list_references, mappings=list_mappings,
+                                  cached_refs=cached_references, cached_maps=cached_mappings, full_path=full_path,
+                                  cat=cat, cat_files=cat_files, add_filename=add_filename,
+                                  warn=lambda message: click.echo(f"WARNING: {message}", err=True)):
+            click.echo(line)
+        if cat:
+            return EXIT_OK
+    if show_config:
+        from ..tools.contexts import pick_observatory
+
+        for title, values in config_sections(pick_observatory(observatory_flag or observatory, choice.contexts)):
+            for line in dict_lines(title, values):
+                click.echo(line)
     if status:
         for label, value in cache_status().items():
             click.echo(f"{label} = {value!r}")

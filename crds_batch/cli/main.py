@@ -50,6 +50,9 @@ COMMAND_MODULES: list[str] = [
     "refactor_cmd",
     "sync_cmd",
     "get_synphot_cmd",
+    # issue 14: the crds toolbox
+    "matches_cmd",
+    "uses_cmd",
 ]
 
 #: The flag that shows tracebacks, and the variable that does the same.

@@ -23,6 +23,9 @@ def cache_status(env: Mapping[str, str] | None = None) -> dict[str, str]:
         "CRDS_SERVER_URL": env.get("CRDS_SERVER_URL", "undefined"),
         "CRDS_CONTEXT": env.get("CRDS_CONTEXT", "undefined"),
         "CRDS_OBSERVATORY": env.get("CRDS_OBSERVATORY", "undefined"),
+        "CRDS_MODE": env.get("CRDS_MODE", "auto"),
+        # crds locks its cache while syncing; crds-batch never writes a cache file in place.
+        "Cache Locking": "not needed: files are replaced atomically (temp + fsync + rename)",
     }
     for name in OBSERVATORIES:
         paths = CachePaths.from_env(name, env)
@@ -35,9 +38,40 @@ def cache_status(env: Mapping[str, str] | None = None) -> dict[str, str]:
             continue
         context = info.latest_context or info.operational_context or "unknown (no server_config)"
         status[f"{name} Effective Context"] = context
+        status[f"{name} Last Synced"] = str(info.raw.get("last_synced", "never (no server_config)"))
         status[f"{name} Bad Files"] = str(len(info.bad_files))
     status["Readonly Cache"] = str(env.get("CRDS_READONLY_CACHE", "0").lower() in _TRUE_WORDS)
     status["Dask Scheduler"] = env.get("DASK_SCHEDULER_ADDRESS", "LocalCluster (default)")
     status["Python Executable"] = sys.executable
     status["Python Version"] = platform.python_version()
     return status
+
+
+#: server_config fields crds list --config shows under "CRDS Server Info".
+SERVER_INFO_FIELDS = ("observatory", "connected", "operational_context", "last_synced", "reference_url",
+                      "mapping_url")
+
+
+def config_sections(observatory: str, env: Mapping[str, str] | None = None) -> list[tuple[str, dict]]:
+    """``(title, {key: value})`` sections of ``list --config``, in crds's order and titles.
+
+    crds prints every setting it knows with its default; here the CRDS_* variables
+    that are set, the cache paths of ``observatory``, what its ``server_config``
+    says and the Python in use.
+    """
+    env = dict(os.environ if env is None else env)
+    paths = CachePaths.from_env(observatory, env)
+    actual = {f"{component[:-1] if component.endswith('s') else component} root": paths.component(component)
+              for component in ("config", "mappings", "pickles", "references")}
+    try:
+        raw = load_server_config(observatory, env).raw
+    except CrdsBatchError as exc:
+        raw = {"error": str(exc)}
+    server = {key: raw[key] for key in SERVER_INFO_FIELDS if key in raw}
+    return [
+        ("CRDS Environment", {key: value for key, value in env.items() if key.startswith("CRDS_")}),
+        ("CRDS Actual Paths", actual),
+        ("CRDS Server Info", server),
+        ("Python Environment", {"Python Version": platform.python_version(), "Python Executable": sys.executable,
+                                "crds-batch Version": __version__}),
+    ]

@@ -1,0 +1,153 @@
+"""What ``crds-batch list`` prints from the cache, as ``crds list`` prints it (lines, no I/O to stdout).
+
+Each function returns the lines of one ``crds list`` switch: the mapping or
+reference closure of contexts, cache listings, mapping text (``--cat``), the
+configuration. Dictionaries print as crds's ``_print_dict``: sorted keys,
+``key = repr(value)``, tab-indented under a title.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from ..cache import CachePaths, locate_mapping, locate_reference
+from ..cache.server_config import is_mapping_name
+from ..errors import CacheError
+from .contexts import cached_mappings, cached_references
+
+
+def dict_lines(title: str | None, values: Mapping[str, object]) -> list[str]:
+    """crds's ``_print_dict``: an optional title, then ``key = repr(value)`` by sorted key."""
+    lines = [title] if title else []
+    if not values:
+        return lines + ["\tnone"]
+    indent = "\t" if title else ""
+    return lines + [f"{indent}{key} = {values[key]!r}" for key in sorted(values)]
+
+
+def path_lines(names: Iterable[str], observatory: str, full_path: bool) -> list[str]:
+    """Mapping or reference names, or with ``full_path`` their cache paths (crds's locate_file)."""
+    return [locate_file(name, observatory) if full_path else name for name in names]
+
+
+def locate_file(name: str, observatory: str) -> str:
+    """Cache path of a mapping or reference name (crds's config.locate_file)."""
+    if is_mapping_name(name):
+        return os.path.join(CachePaths.from_env(observatory).mappings, os.path.basename(name))
+    return locate_reference(name, observatory, _instrument_of(name, observatory))
+
+
+def _instrument_of(name: str, observatory: str) -> str | None:
+    """The instrument directory of a reference in an instrument-layout cache (the name's second word)."""
+    parts = os.path.basename(name).split("_")
+    return parts[1] if len(parts) > 2 and parts[0] == observatory else None
+
+
+def cached_mapping_lines(observatory: str, full_path: bool) -> list[str]:
+    names = cached_mappings(observatory)
+    if not full_path:
+        return names
+    directory = CachePaths.from_env(observatory).mappings
+    return [os.path.join(directory, name) for name in names]
+
+
+def cached_reference_lines(observatory: str, full_path: bool) -> list[str]:
+    paths = cached_references(observatory)
+    return paths if full_path else [os.path.basename(path) for path in paths]
+
+
+# -- --cat -------------------------------------------------------------------------------------
+
+BANNER_WIDTH = 80
+
+
+def cat_lines(name: str, observatory: str, add_filename: bool = False) -> list[str]:
+    """A cached file as ``crds list --cat`` prints it: a banner, then the mapping's text.
+
+    FITS references: header, ``fits.info`` and array properties (:mod:`.reference_headers`); other
+    reference formats are not printed yet (one-line error).
+    """
+    path = _cat_path(name, observatory)
+    lines = ["#" * BANNER_WIDTH, f"File: {os.path.abspath(path)}", "-" * BANNER_WIDTH]
+    if is_mapping_name(path):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                body = [line.rstrip() for line in handle]
+        except OSError as exc:
+            raise CacheError(f"Failed dumping: {name!r} : {exc.strerror}: {path!r}") from None
+    elif path.lower().endswith(".fits"):
+        from .reference_headers import fits_cat_lines
+
+        if not os.path.exists(path):
+            raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
+        body = fits_cat_lines(path)
+    elif path.lower().endswith(".asdf"):
+        from .reference_headers import asdf_cat_lines
+
+        if not os.path.exists(path):
+            raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
+        body = asdf_cat_lines(path)
+    else:
+        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings, FITS and ASDF references "
+                         "(JSON, YAML: not yet)")
+    from .reference_headers import Banner
+
+    prefix = os.path.basename(path) + ": " if add_filename else ""
+    return lines + [prefix + line if prefix and not isinstance(line, Banner) else str(line) for line in body]
+
+
+def _cat_path(name: str, observatory: str) -> str:
+    """A file named on the command line: a path or ./name as given, else the cache (crds's locate_file)."""
+    plain = name.removeprefix("crds://")
+    if not name.startswith("crds://") and (os.path.dirname(name) or os.path.isfile(name)):
+        return os.path.abspath(name)
+    if is_mapping_name(plain):
+        return locate_mapping(plain)
+    return locate_file(plain, observatory)
+
+
+# -- one run of the cache switches, in crds list's order ----------------------------------------
+
+def listing_lines(*, observatory: str | None, choice, resolve: bool = False, references: bool = False,
+                  mappings: bool = False, cached_refs: bool = False, cached_maps: bool = False,
+                  full_path: bool = False, cat: bool = False, cat_files: Iterable[str] = (),
+                  add_filename: bool = False, warn=lambda message: None) -> list[str]:
+    """The lines ``crds list`` prints for the cache switches given (``choice``: a :class:`ContextChoice`).
+
+    As crds: ``--cat`` prints the files named and those the contexts imply, and nothing else;
+    otherwise ``--resolve-contexts``, ``--references``, ``--mappings``, ``--cached-references``,
+    ``--cached-mappings`` print in that order. Contexts are chosen only when a switch needs them.
+    Contexts that cannot be read are skipped after ``warn(message)``.
+    """
+    from .contexts import cached_mappings as all_mappings
+    from .contexts import closure, pick_observatory, select_contexts
+
+    cat_files = list(cat_files)
+    obs = pick_observatory(observatory, list(choice.contexts) + cat_files)
+    needs_contexts = resolve or references or mappings
+    contexts = select_contexts(choice, obs) if needs_contexts else []
+    mapping_names: list[str] = []
+    if mappings:
+        found = closure(all_mappings(obs) if choice.all else contexts, with_references=False)
+        mapping_names = found.mappings
+        for name, message in found.skipped:
+            warn(f"Failed loading context {name!r}: {message}")
+    reference_names: list[str] = []
+    if references:
+        found = closure(contexts)
+        reference_names = found.references
+        for name, message in found.skipped:
+            warn(f"Failed loading context {name!r}: {message}")
+    if cat:
+        lines: list[str] = []
+        for name in cat_files + mapping_names + reference_names:
+            lines += cat_lines(name, obs, add_filename)
+        return lines
+    lines = list(contexts) if resolve else []
+    lines += path_lines(reference_names, obs, full_path)
+    lines += path_lines(mapping_names, obs, full_path)
+    if cached_refs:
+        lines += cached_reference_lines(obs, full_path)
+    if cached_maps:
+        lines += cached_mapping_lines(obs, full_path)
+    return lines

@@ -1,0 +1,161 @@
+"""``crds-batch list`` cache switches print what ``crds list`` (13.2.7) prints on the same cache.
+
+crds runs offline (readonly cache, no server) where it can; the switches that
+ask crds's server for the list of contexts (``--range``, ``--last``, ``--all``)
+run it against ``crds-batch serve`` of the same cache.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from crds_batch.cli.main import main
+from tests.conftest import CACHE
+from tests.server.servers import run_crds, serving
+
+
+def crds_offline(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CRDS_")}
+    env.update(CRDS_PATH=str(CACHE), CRDS_READONLY_CACHE="1")
+    return subprocess.run([sys.executable, "-m", "crds.list", *args], env=env, capture_output=True, text=True,
+                          timeout=600, cwd=cwd)
+
+
+def ours(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["list", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("args", [
+    ["--mappings", "--contexts", "hst_0729.pmap"],
+    ["--mappings", "--contexts", "jwst_0541.pmap", "hst_0700.pmap"],
+    ["--references", "--contexts", "hst_0729.pmap", "jwst_0541.pmap"],
+    ["--references", "--mappings", "--contexts", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap"],
+    ["--resolve-contexts", "--contexts", "hst_0729.pmap", "hst_acs_0421.imap"],
+    ["--mappings", "--full-path", "--contexts", "roman_0004.pmap", "--roman"],
+    ["--cached-mappings", "--hst"],
+    ["--cached-mappings", "--full-path", "--roman"],
+    ["--cached-references", "--hst"],
+    ["--cached-references", "--full-path", "--roman"],
+    ["--cat", "hst_acs_0421.imap", "--hst"],
+    ["--cat", "jwst_fgs_0073.imap", "jwst_0541.pmap", "--add-filenames", "--jwst"],
+    ["--cat", "--mappings", "--contexts", "roman_0004.pmap", "--add-filenames", "--roman"],
+    ["--cat", "v8q14451j_idc.fits", "z1q2219el_2zx.fits", "--hst"],  # FITS tables in the cache
+    ["--cat", "z1r1943el_1dx.fits", "hst_acs_0421.imap", "--hst", "--add-filenames"],
+    ["--cat", "{test_data}/hst/j8bt05njq_raw.fits", "--hst", "--add-filenames"],  # images, HDUs without data
+    ["--cat", "{test_data}/test-source.fits", "--hst"],
+    ["--cat", "roman_wfi_dark_0001.asdf", "roman_wfi_pars-exposurepipeline_0001.asdf", "--roman", "--add-filenames"],
+    ["--cat", "roman_wfi_distortion_0001.asdf", "roman_wfi_epsf_0001.asdf", "--roman"],
+])
+def test_cache_listing_equals_crds(args, capsys, tmp_path, test_data_dir):
+    args = [arg.format(test_data=test_data_dir) for arg in args]
+    expected = crds_offline(*args, cwd=tmp_path)
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    code, out, err = ours(capsys, *args)
+    assert code == 0, err
+    assert out == expected.stdout and out.strip()
+
+
+@pytest.fixture(scope="module")
+def cache_server():
+    with serving("--observatory", "hst") as server:
+        yield server
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("args", [
+    ["--resolve-contexts", "--last", "3"],
+    ["--resolve-contexts", "--range", "700:712"],
+    ["--resolve-contexts", "--all"],
+    ["--mappings", "--range", "725:729"],
+    ["--references", "--last-n-contexts", "2"],
+    ["--resolve-contexts", "--up-to-context", "hst_0010.pmap"],
+    ["--resolve-contexts", "--after-context", "hst_0720.pmap"],
+])
+def test_context_specifiers_equal_crds_with_a_server(args, cache_server, capsys, tmp_path):
+    expected = run_crds("crds.list", *args, server_url=cache_server.url, crds_path=CACHE, cwd=tmp_path,
+                        CRDS_READONLY_CACHE="1")
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    code, out, err = ours(capsys, *args, "--hst")
+    assert code == 0, err
+    assert out == expected.stdout and out.strip()
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("spec, path", [
+    ("jwst-fgs-linearity-edit", ("fgs", "linearity")),
+    ("jwst-nirspec-edit", ("nirspec",)),
+    ("hst-acs-darkfile-operational", ("acs", "darkfile")),
+    ("hst-latest", ()),
+])
+def test_symbolic_names_below_a_pipeline_resolve_as_crds_reads_the_context(spec, path, capsys):
+    import crds
+    from crds.core import heavy_client
+
+    observatory, tag = spec.split("-")[0], spec.split("-")[-1]
+    mapping = crds.get_cached_mapping(heavy_client.get_context_name(observatory, f"{observatory}-{tag}"))
+    for key in path:
+        mapping = mapping.selections[key.upper() if mapping.mapping_type == "pipeline" else key]
+    code, out, err = ours(capsys, "--resolve-contexts", "--contexts", spec)
+    assert code == 0, err
+    assert out == mapping.basename + "\n"
+
+
+def test_unreadable_context_is_skipped_with_a_warning(capsys):
+    """hst_0002.pmap names 'data/hst_acs_0002.imap' (an early hand-made context): crds warns and goes on."""
+    code, out, err = ours(capsys, "--mappings", "--contexts", "hst_0002.pmap", "hst_0729.pmap")
+    assert code == 0 and "hst_0729.pmap" in out.split() and "hst_0002.pmap" not in out.split()
+    assert "WARNING: Failed loading context 'hst_0002.pmap'" in err
+
+
+def test_status_shows_mode_locking_and_last_synced(capsys):
+    code, out, _ = ours(capsys, "--status")
+    assert code == 0
+    assert "CRDS_MODE = 'auto'" in out and "Cache Locking = " in out
+    assert "hst Last Synced = '2019-09-11 15:47:43.789608'" in out
+
+
+def test_config_shows_paths_and_server_info(capsys, cache_dir):
+    code, out, _ = ours(capsys, "--config", "--hst")
+    assert code == 0
+    assert f"\tmapping root = '{cache_dir}/mappings/hst'" in out.splitlines()
+    assert "\toperational_context = 'hst_0729.pmap'" in out.splitlines()
+
+
+def test_cat_of_a_json_reference_is_one_line_for_now(capsys, test_data_dir):
+    path = next((test_data_dir / "jwst").glob("*.json"))
+    code, out, err = ours(capsys, "--cat", str(path), "--jwst")
+    assert code == 3 and err.count("\n") == 1 and path.name in err
+
+
+def test_version_and_usage(capsys):
+    from crds_batch import __version__
+
+    assert ours(capsys, "--version")[1] == __version__ + "\n"
+    code, _, err = ours(capsys)
+    assert code == 2 and "say what to list" in err
+    code, _, err = ours(capsys, "--mappings", "--range", "5:3", "--hst")
+    assert code == 3 and "Invalid context range" in err
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("spec", ["hst-2019-06-01T00:00:00", "hst-acs-2018-01-01T00:00:00"])
+def test_date_based_contexts_resolve_through_the_server_as_crds(spec, cache_server, capsys, tmp_path, monkeypatch):
+    expected = run_crds("crds.list", "--resolve-contexts", "--contexts", spec, server_url=cache_server.url,
+                        crds_path=CACHE, cwd=tmp_path, CRDS_READONLY_CACHE="1")
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    monkeypatch.setenv("CRDS_SERVER_URL", cache_server.url)
+    code, out, err = ours(capsys, "--resolve-contexts", "--contexts", spec)
+    assert code == 0, err
+    assert out == expected.stdout and out.strip()
+
+
+def test_date_based_context_without_a_server_is_one_line(capsys):
+    code, out, err = ours(capsys, "--resolve-contexts", "--contexts", "hst-2019-06-01T00:00:00")
+    assert code == 3 and out == "" and "needs a CRDS server" in err
