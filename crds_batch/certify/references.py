@@ -46,6 +46,7 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
         log.track_error(path, instrument, filekind, problem)
     if kind == "fits":
         log.info(f"FITS file {basename!r} conforms to FITS standards.")
+        _check_keywords(path, context, log, observatory, instrument, filekind)
         from .table_modes import check_table_modes
 
         try:
@@ -59,19 +60,38 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
             run_fitsverify(path, log)
 
 
+def _check_keywords(path: str, context: str | None, log: CertifyLog, observatory: str, instrument: str,
+                    filekind: str) -> None:
+    """The reference's keywords and columns against its type's constraints (crds's .tpn checks)."""
+    from .keyword_checks import check_reference_keywords, fits_header, fits_tables, rmap_parameters
+
+    if "unknown" in (instrument, filekind):
+        return
+    with warnings_to_log(log, path):
+        check_reference_keywords(path, fits_header(path), observatory, instrument.lower(), filekind.lower(),
+                                 rmap_parameters(context, instrument, filekind), log, tables=fits_tables(path))
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def reference_properties(path: str, kind: str) -> tuple[str, str]:
-    """(instrument, type) a reference declares: FITS ``INSTRUME``/``REFTYPE``, ASDF ``meta.instrument.name``/
-    ``meta.reftype``; ``unknown`` where it does not say (HST types come from FILETYPE, not yet mapped here)."""
+    """(instrument, type) a reference declares: FITS ``INSTRUME`` and ``REFTYPE`` (HST: the type whose FILETYPE
+    the file has), ASDF ``meta.instrument.name``/``meta.reftype``; ``unknown`` where it does not say."""
     try:
         if kind == "fits":
             from astropy.io import fits
 
+            from .table_modes import hst_reference_type
+
             header = fits.getheader(path)
-            return str(header.get("INSTRUME", "unknown")), str(header.get("REFTYPE", "unknown"))
+            instrument = str(header.get("INSTRUME", "unknown"))
+            if "FILETYPE" in header:
+                filekind = hst_reference_type(instrument, header["FILETYPE"])
+                if filekind is not None:
+                    return instrument, filekind
+            return instrument, str(header.get("REFTYPE", "unknown"))
         if kind == "asdf":
             import asdf
 
