@@ -65,7 +65,7 @@ def _check_keywords(path: str, context: str | None, log: CertifyLog, observatory
     """The reference's keywords and columns against its type's constraints (crds's .tpn checks)."""
     from .keyword_checks import check_reference_keywords, fits_header, fits_tables, rmap_parameters
 
-    if "unknown" in (instrument, filekind):
+    if observatory != "hst" or "unknown" in (instrument, filekind):  # JWST/Roman headers: data models, not yet
         return
     with warnings_to_log(log, path):
         check_reference_keywords(path, fits_header(path), observatory, instrument.lower(), filekind.lower(),
@@ -83,15 +83,11 @@ def reference_properties(path: str, kind: str) -> tuple[str, str]:
         if kind == "fits":
             from astropy.io import fits
 
-            from .table_modes import hst_reference_type
-
             header = fits.getheader(path)
-            instrument = str(header.get("INSTRUME", "unknown"))
-            if "FILETYPE" in header:
-                filekind = hst_reference_type(instrument, header["FILETYPE"])
-                if filekind is not None:
-                    return instrument, filekind
-            return instrument, str(header.get("REFTYPE", "unknown"))
+            hst = hst_reference_properties(header)
+            if hst is not None:
+                return hst
+            return str(header.get("INSTRUME", "unknown")), str(header.get("REFTYPE", "unknown"))
         if kind == "asdf":
             import asdf
 
@@ -102,6 +98,27 @@ def reference_properties(path: str, kind: str) -> tuple[str, str]:
     except Exception:  # noqa: BLE001 - properties are only labels for errors
         pass
     return "unknown", "unknown"
+
+
+def hst_reference_properties(header) -> tuple[str, str] | None:
+    """(instrument, type) of an HST reference from its header, as crds reads it: SYNPHOT when it has a
+    ``DBTABLE`` (other than IMPHTTAB), else ``INSTRUME``; the type whose FILETYPE is the file's ``FILETYPE``
+    (else ``DBTABLE``, else ``CDBSFILE``). None when these do not name an HST type."""
+    from ..observatories.tables import OBSERVATORIES
+    from .table_modes import hst_reference_type
+
+    if "DBTABLE" in header and header["DBTABLE"] not in ("IMPHTTAB",):
+        instrument = "SYNPHOT"
+    elif "INSTRUME" in header:
+        instrument = str(header["INSTRUME"]).upper()
+    else:
+        return None
+    instrument = OBSERVATORIES["hst"].instrument_fixers.get(instrument, instrument)
+    filetype = header.get("FILETYPE", header.get("DBTABLE", header.get("CDBSFILE")))
+    if filetype is None:
+        return None
+    filekind = hst_reference_type(instrument, str(filetype))
+    return (instrument, filekind) if filekind is not None else None
 
 
 def _load_fits(path: str, log: CertifyLog) -> list[str]:
