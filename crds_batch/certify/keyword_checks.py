@@ -66,12 +66,16 @@ def _number_or_text(value):
 
 
 def check_reference_keywords(path: str, header: dict, observatory: str, instrument: str, filekind: str,
-                             required_names: set[str], log: CertifyLog, tables=None) -> None:
+                             required_names: set[str] | None, log: CertifyLog, tables=None) -> None:
     """Log crds's constraint errors and warnings for the reference at ``path``.
 
-    ``required_names``: keywords the governing rmap selects on (their optional constraints become required);
-    ``tables``: ``[(column names, rows)]`` of the file's tables, for column constraints.
+    ``required_names``: keywords the governing rmap selects on (their optional constraints become required),
+    None when the context has no rmap for the type; ``tables``: ``[(column names, rows)]`` of the file's tables,
+    for column constraints.
     """
+    if required_names is not None and "USEAFTER" in header:
+        _check_useafter(path, header["USEAFTER"], instrument, filekind, log)
+    required_names = required_names or set()
     checks = [_required_copy(c) if c.presence in ("O", "W") and c.name in required_names else c
               for c in constraints(observatory, instrument, filekind, "tpn")]
     header = dict(header)
@@ -102,6 +106,17 @@ def check_reference_keywords(path: str, header: dict, observatory: str, instrume
         else:
             if suggestion:
                 log.warning(suggestion, path)
+
+
+def _check_useafter(path: str, useafter, instrument: str, filekind: str, log: CertifyLog) -> None:
+    """crds turns USEAFTER into the dataset's DATE-OBS/TIME-OBS when an rmap governs the file: it must parse."""
+    from ..rules.dates import reformat_date
+
+    try:
+        reformat_date(str(useafter))
+    except Exception:  # noqa: BLE001 - any unparsable date is this one error
+        log.track_error(path, instrument, filekind, "Error mapping reference names and values to dataset names "
+                        f"and values : Bad USEAFTER time format = {str(useafter)!r}")
 
 
 def _required_copy(constraint: Constraint) -> Constraint:
@@ -165,11 +180,11 @@ def _missing(constraint: Constraint, presence) -> str | None:
     return f"Missing suggested {what}" if presence == "W" else None
 
 
-def rmap_parameters(context: str | None, instrument: str, filekind: str) -> set[str]:
+def rmap_parameters(context: str | None, instrument: str, filekind: str) -> set[str] | None:
     """Keywords the rmap for ``instrument``/``filekind`` in pmap ``context`` selects on (its parkeys, reference
-    switch and extra keys); empty without a context or such an rmap."""
+    switch and extra keys); None without a context or such an rmap."""
     if context is None:
-        return set()
+        return None
     from ..errors import CrdsBatchError
     from ..tools.mapping_tree import is_special, load_parsed
     from .mappings import _selection
@@ -177,13 +192,13 @@ def rmap_parameters(context: str | None, instrument: str, filekind: str) -> set[
     try:
         imap_name = _selection(load_parsed(context), instrument)
         if imap_name is None or is_special(imap_name):
-            return set()
+            return None
         rmap_name = _selection(load_parsed(imap_name), filekind)
         if rmap_name is None or is_special(rmap_name):
-            return set()
+            return None
         header = load_parsed(rmap_name).header
     except (CrdsBatchError, OSError):
-        return set()
+        return None
     names: set[str] = set()
     for level in header.get("parkey", ()):
         names |= {str(name).upper() for name in (level if isinstance(level, tuple) else (level,))}

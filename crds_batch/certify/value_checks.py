@@ -172,7 +172,7 @@ def _pedigree_checker(simple: tuple[str, ...], dated: tuple[str, ...], dated_for
                 raise ValueError(f"Value {kind!r} cannot be used as a simple value.")
             return kind
         if len(words) != 3:
-            raise ValueError(f"('Invalid format for PEDIGREE: ', {text!r})")
+            raise ValueError(repr(("Invalid format for PEDIGREE: ", repr(text))))
         if kind not in dated:
             raise ValueError(f"Value {kind!r} cannot be specified with <start> and <stop> dates.")
         start, stop = words[1:]
