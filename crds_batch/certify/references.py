@@ -24,13 +24,15 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
                       observatory: str) -> None:
     """Log the findings about reference ``path`` of format ``kind``."""
     basename = os.path.basename(path)
-    if kind == "unknown":
+    if kind in ("unknown", "text"):
         log.warning(f"No certifier defined for {basename!r}", path)
         try:
             with open(path, "rb") as handle:
                 handle.read()
         except OSError as exc:
             log.track_error(path, "unknown", "unknown", f"Validation error : Error parsing  : {exc}")
+        return
+    if kind == "fits" and not path.endswith(".fits"):  # crds: FITS recognized by content is not verified
         return
     loader = {"fits": _load_fits, "asdf": _load_asdf, "json": _load_json, "yaml": _load_yaml}.get(kind)
     if loader is None:  # GEIS: header text only

@@ -18,7 +18,7 @@ from ..errors import CrdsBatchError, UnknownContextError
 from ..observatories.tables import observatory_of_name
 from ..rules.parsing import SelectorCall
 from ..tools.mapping_tree import load_parsed, mapping_names, terminal_files
-from .kinds import file_format, is_mapping
+from .kinds import detect_format, is_mapping
 from .log import ANNOTATORS, CertifyLog
 from .mappings import certify_mapping, load_problem, read_mapping
 
@@ -127,7 +127,7 @@ def _certify_list(files: list[str], context: str | None, options: CertifyOptions
 
     for number, path in enumerate(files, 1):
         log.info(BANNER)
-        kind = file_format(path)
+        kind = detect_format(path)
         relative = context if context is not None else "none"
         line = f"Certifying {path!r} ({number}/{len(files)}) as {kind.upper()!r} relative to context {relative!r}"
         if options.comparison_reference and kind != "mapping":
