@@ -38,3 +38,22 @@ def test_run_fitsverify_matches_crds(test_data_dir, tmp_path, capsys, name):
     assert fitsverify_lines(ours) == fitsverify_lines(theirs.stderr)
     assert any(">>" in line for line in fitsverify_lines(ours))
     assert code == (1 if theirs.returncode else 0)
+
+
+def test_run_fitsverify_recategorized_info_matches_crds(test_data_dir, tmp_path, capsys):
+    """A long-string keyword: fitsverify warns, crds makes it INFO and says so in a closing INFO line."""
+    from astropy.io import fits
+
+    path = tmp_path / "hst_acs_biasfile_longstr.fits"
+    shutil.copy(test_data_dir / "hst" / "hst_acs_biasfile_0001.fits", path)
+    with fits.open(path, mode="update") as hdus:
+        hdus[0].header["LONGKEY"] = "x" * 120
+    args = [str(path), "--comparison-context", "hst_0729.pmap", "--run-fitsverify"]
+    theirs = run_crds("crds.certify", args, tmp_path)
+    code = main(["certify", *args])
+    ours = capsys.readouterr().err
+    assert fitsverify_lines(ours) == fitsverify_lines(theirs.stderr)
+    assert any("recategorizes as INFOs" in line for line in fitsverify_lines(ours))
+    assert [line for line in ours.splitlines() if line.endswith(" infos")] == \
+        [line for line in theirs.stderr.splitlines() if line.endswith(" infos")]
+    assert code == (1 if theirs.returncode else 0)
