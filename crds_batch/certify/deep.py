@@ -13,6 +13,7 @@ import collections
 import io
 import multiprocessing
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -55,6 +56,14 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+_QUOTED = re.compile(r" '[^']*'")
+
+
+def error_kind(text: str) -> str:
+    """An error's class in the summary: its text before the first `` : ``, quoted names elided."""
+    return _QUOTED.sub(" '...'", text.split(" : ")[0])
+
+
 def deep_summary(log: CertifyLog) -> list[str]:
     """Closing lines: files certified and how many had errors, only warnings, or nothing; then the count of
     each tracked error class (instrument, type, kind of error)."""
@@ -73,7 +82,7 @@ def deep_summary(log: CertifyLog) -> list[str]:
     lines = [f"deep summary: {certified} files certified: {with_errors} with errors, {warned_only} with warnings "
              f"only, {max(certified - with_errors - warned_only, 0)} clean; {log.errors} errors, "
              f"{log.warnings} warnings"]
-    classes = collections.Counter((m.instrument, m.filekind, m.text.split(" : ")[0]) for m in log.tracked)
+    classes = collections.Counter((m.instrument, m.filekind, error_kind(m.text)) for m in log.tracked)
     for (instrument, filekind, kind), count in sorted(classes.items()):
         lines.append(f"deep summary: {count} errors instrument={instrument!r} type={filekind!r} :: {kind}")
     return lines
