@@ -76,12 +76,9 @@ def check_reference_keywords(path: str, header: dict, observatory: str, instrume
     if required_names is not None and "USEAFTER" in header:
         _check_useafter(path, header["USEAFTER"], instrument, filekind, log)
     required_names = required_names or set()
+    header = certified_header(header, observatory, instrument, filekind, mapped=False)
     checks = [_required_copy(c) if c.presence in ("O", "W") and c.name in required_names else c
               for c in constraints(observatory, instrument, filekind, "tpn")]
-    header = dict(header)
-    for constraint in checks:
-        if constraint.keytype in ("H", "C") and constraint.name not in header:
-            header[constraint.name] = UNDEFINED
     for constraint in checks:
         if constraint.keytype not in ("H", "C") or constraint.datatype.startswith("X"):
             continue
@@ -106,6 +103,30 @@ def check_reference_keywords(path: str, header: dict, observatory: str, instrume
         else:
             if suggestion:
                 log.warning(suggestion, path)
+
+
+def certified_header(header: dict, observatory: str, instrument: str, filekind: str, mapped: bool) -> dict:
+    """The header crds checks and dumps: with ``mapped`` (an rmap governs the file) DATE-OBS/TIME-OBS from a
+    parsable USEAFTER; every keyword or column a constraint names and the file lacks as ``UNDEFINED``."""
+    header = dict(header)
+    if mapped and "USEAFTER" in header:
+        from ..rules.dates import reformat_date
+
+        try:
+            date, time = reformat_date(str(header["USEAFTER"])).split()[:2]
+        except Exception:  # noqa: BLE001 - reported by the USEAFTER check
+            pass
+        else:
+            header.update({"DATE-OBS": date, "DATE_OBS": date, "TIME-OBS": time, "TIME_OBS": time})
+    for constraint in constraints(observatory, instrument, filekind, "tpn"):
+        if constraint.keytype in ("H", "C") and constraint.name not in header:
+            header[constraint.name] = UNDEFINED
+    return header
+
+
+def constrained_names(observatory: str, instrument: str, filekind: str) -> set[str]:
+    """Header keywords the type's constraints name."""
+    return {c.name for c in constraints(observatory, instrument, filekind, "tpn") if c.keytype == "H"}
 
 
 def _check_useafter(path: str, useafter, instrument: str, filekind: str, log: CertifyLog) -> None:

@@ -56,6 +56,8 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
                 check_table_modes(path, options.comparison_reference, context, log)
         except Exception as exc:  # noqa: BLE001 - crds traps the table checks as one error
             log.track_error(path, instrument, filekind, f"Checking reference modes for {path!r} : {_one_line(exc)}")
+        if options.dump_provenance and observatory == "hst" and "unknown" not in (instrument, filekind):
+            _dump_provenance(path, context, log, observatory, instrument, filekind)
         if options.run_fitsverify:
             from .fitsverify import run_fitsverify
 
@@ -72,6 +74,21 @@ def _check_keywords(path: str, context: str | None, log: CertifyLog, observatory
     with warnings_to_log(log, path):
         check_reference_keywords(path, fits_header(path), observatory, instrument.lower(), filekind.lower(),
                                  rmap_parameters(context, instrument, filekind), log, tables=fits_tables(path))
+
+
+def _dump_provenance(path: str, context: str | None, log: CertifyLog, observatory: str, instrument: str,
+                     filekind: str) -> None:
+    from .keyword_checks import certified_header, constrained_names, fits_header, rmap_parameters
+    from .provenance import dump_provenance
+
+    parameters = rmap_parameters(context, instrument, filekind)
+    header = certified_header(fits_header(path), observatory, instrument.lower(), filekind.lower(),
+                              mapped=parameters is not None)
+    try:
+        dump_provenance(path, header, observatory, (parameters or set()) | constrained_names(
+            observatory, instrument.lower(), filekind.lower()), log)
+    except Exception as exc:  # noqa: BLE001 - crds traps the dump as one error
+        log.track_error(path, instrument, filekind, f"Dumping provenance for {path!r} : {_one_line(exc)}")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -35,6 +35,7 @@ class CertifyOptions:
     dont_recurse: bool = False
     dont_parse: bool = False
     run_fitsverify: bool = False
+    dump_provenance: bool = False
     #: Processes certifying ``deep`` references (1: in this process).
     jobs: int = 1
 
