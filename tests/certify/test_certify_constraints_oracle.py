@@ -64,6 +64,28 @@ def test_constraint_messages_match_crds_on_mutated_reference(test_data_dir, tmp_
     assert code == (1 if theirs.returncode else 0)
 
 
+TABLE_MUTATIONS = {
+    "bad_segment": lambda hdus: hdus[1].data["SEGMENT"].__setitem__(3, "FUVX"),  # illegal column value
+    "no_segment": lambda hdus: hdus[1].columns.del_col("SEGMENT"),  # required column removed
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(TABLE_MUTATIONS))
+def test_column_constraints_match_crds_on_mutated_table(test_data_dir, tmp_path, capsys, mutation):
+    path = tmp_path / f"s7g1700gl_dead_{mutation}.fits"
+    with fits.open(test_data_dir / "hst" / "s7g1700gl_dead.fits") as hdus:
+        hdus = fits.HDUList([hdu.copy() for hdu in hdus])
+        TABLE_MUTATIONS[mutation](hdus)
+        if mutation == "no_segment":
+            hdus[1] = fits.BinTableHDU.from_columns(hdus[1].columns, header=hdus[1].header)
+        hdus.writeto(path)
+    code, ours, theirs = certify_both(str(path), "hst_0729.pmap", tmp_path, capsys)
+    expected = constraint_lines(theirs.stderr)
+    assert expected, "the mutation must be something crds objects to"
+    assert constraint_lines(ours) == expected
+    assert code == (1 if theirs.returncode else 0)
+
+
 @pytest.mark.parametrize("observatory", ["hst", "jwst", "roman"])
 def test_constraint_tables_are_what_the_installed_crds_regenerates(observatory):
     import importlib.util
