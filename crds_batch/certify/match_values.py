@@ -92,7 +92,10 @@ def _check_selector(selector, legal: dict, comments: set[str], log: CertifyLog, 
             if isinstance(selector, MatchSelector):
                 _check_key(selector, key, legal, comments)
         except (IllegalValue, ValueError) as exc:
-            log.error(f"{selector.short_name}{selector.parameters!r} : {key!r} : {exc}", path)
+            # crds annotates the exception's text first (JWST: META names with their FITS keywords), then the
+            # line, where a keyword already annotated is left as it is
+            detail = log.annotate(str(exc)) if log.annotate else str(exc)
+            log.error(f"{selector.short_name}{selector.parameters!r} : {key!r} : {detail}", path)
             continue
         if isinstance(choice, Selector):
             _check_selector(choice, legal, comments, log, path)
