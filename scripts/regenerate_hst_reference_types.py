@@ -3,7 +3,8 @@
 
 crds keeps, per HST instrument and reference type, a "spec" file
 (``crds/hst/specs/<instrument>_<type>.spec``, a Python-literal dict). certify
-uses two facts from them: ``filetype`` (the reference's FILETYPE header value
+uses two facts from them (SYNPHOT's types are spec'd as rmap headers,
+``synphot_<type>.rmap``; their ``header`` dict is read the same way): ``filetype`` (the reference's FILETYPE header value
 that names its type) and ``unique_rowkeys`` (the table columns whose values
 make a row's "mode", for the table mode checks); ``uniqname`` uses ``suffix``
 (the CDBS file name suffix of the type, ``drk`` for darkfile). This script reads those files
@@ -35,11 +36,15 @@ def main(argv: list[str]) -> int:
     specs = os.path.join(hst_dir, "specs")
     types: dict[str, dict[str, dict]] = {}
     for name in sorted(os.listdir(specs)):
-        if not name.endswith(".spec"):
+        stem, extension = os.path.splitext(name)
+        if extension not in (".spec", ".rmap") or "_" not in stem:
             continue
-        instrument, filekind = name[:-len(".spec")].split("_", 1)
+        instrument, filekind = stem.split("_", 1)
         with open(os.path.join(specs, name)) as handle:
-            spec = ast.literal_eval(handle.read())
+            text = handle.read()
+        if extension == ".rmap":  # header = {...} then selector = ...: the header's dict literal only
+            text = text.split("=", 1)[1].split("\nselector")[0]
+        spec = ast.literal_eval(text.strip())
         types.setdefault(instrument, {})[filekind] = {
             "filetype": str(spec.get("filetype", "")).lower(),
             "unique_rowkeys": list(spec.get("unique_rowkeys") or []),

@@ -2,8 +2,9 @@
 
 Its ``Error:``/``Warning:`` lines become crds ERROR/WARNING lines prefixed ``>>``
 (a few recategorized as crds does: long-string and XTENSION notes are INFO,
-bad checksums are errors); any other line is INFO; a closing line says the
-output held errors or warnings.
+bad checksums are errors); any other line is INFO; closing lines say the
+output held lines crds recategorizes as warnings, errors or infos. Debian
+and Ubuntu package the program as ``fitsverify`` (``.ci/run`` installs it).
 """
 from __future__ import annotations
 
@@ -31,11 +32,13 @@ def run_fitsverify(path: str, log: CertifyLog) -> None:
     log.info("Running fitsverify.")
     done = subprocess.run([program, path], capture_output=True, text=True)
     errors, warnings = log.errors, log.warnings
+    recategorized_infos = 0
     for line in (done.stdout + done.stderr).splitlines():
         if "Error:" in line or "Warning:" in line:
             for text, level in RECATEGORIZED:
                 if text in line:
                     _log(log, level, f">> RECATEGORIZED {line}", path)
+                    recategorized_infos += level == "INFO"
                     break
             else:
                 _log(log, "ERROR" if "Error:" in line else "WARNING", f">> {line}", path)
@@ -47,6 +50,8 @@ def run_fitsverify(path: str, log: CertifyLog) -> None:
         log.warning("Fitsverify output contains errors or warnings CRDS recategorizes as WARNINGs.", path)
     if log.errors > errors:
         log.error("Fitsverify output contains errors or warnings CRDS recategorizes as ERRORs.", path)
+    if recategorized_infos:
+        log.info("Fitsverify output contains errors or warnings CRDS recategorizes as INFOs.")
 
 
 def _log(log: CertifyLog, level: str, text: str, path: str) -> None:

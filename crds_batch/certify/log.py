@@ -47,6 +47,15 @@ class CertifyLog:
     def _emit(self, message: Message) -> None:
         if self.annotate is not None:
             message = replace(message, text=self.annotate(message.text))
+        self._keep(message)
+
+    def replay(self, messages: list[Message], tracked: list[Message]) -> None:
+        """Keep and print messages another log (another process) already made, as they were."""
+        for message in messages:
+            self._keep(message)
+        self.tracked.extend(tracked)
+
+    def _keep(self, message: Message) -> None:
         self.messages.append(message)
         if message.level == "VERBOSE" and not self.verbose:
             return

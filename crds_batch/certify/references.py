@@ -24,13 +24,15 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
                       observatory: str) -> None:
     """Log the findings about reference ``path`` of format ``kind``."""
     basename = os.path.basename(path)
-    if kind == "unknown":
+    if kind in ("unknown", "text"):
         log.warning(f"No certifier defined for {basename!r}", path)
         try:
             with open(path, "rb") as handle:
                 handle.read()
         except OSError as exc:
             log.track_error(path, "unknown", "unknown", f"Validation error : Error parsing  : {exc}")
+        return
+    if kind == "fits" and not path.endswith(".fits"):  # crds: FITS recognized by content is not verified
         return
     loader = {"fits": _load_fits, "asdf": _load_asdf, "json": _load_json, "yaml": _load_yaml}.get(kind)
     if loader is None:  # GEIS: header text only
@@ -46,6 +48,7 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
         log.track_error(path, instrument, filekind, problem)
     if kind == "fits":
         log.info(f"FITS file {basename!r} conforms to FITS standards.")
+        _check_keywords(path, context, log, observatory, instrument, filekind)
         from .table_modes import check_table_modes
 
         try:
@@ -53,10 +56,39 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
                 check_table_modes(path, options.comparison_reference, context, log)
         except Exception as exc:  # noqa: BLE001 - crds traps the table checks as one error
             log.track_error(path, instrument, filekind, f"Checking reference modes for {path!r} : {_one_line(exc)}")
+        if options.dump_provenance and observatory == "hst" and "unknown" not in (instrument, filekind):
+            _dump_provenance(path, context, log, observatory, instrument, filekind)
         if options.run_fitsverify:
             from .fitsverify import run_fitsverify
 
             run_fitsverify(path, log)
+
+
+def _check_keywords(path: str, context: str | None, log: CertifyLog, observatory: str, instrument: str,
+                    filekind: str) -> None:
+    """The reference's keywords and columns against its type's constraints (crds's .tpn checks)."""
+    from .keyword_checks import check_reference_keywords, fits_header, fits_tables, rmap_parameters
+
+    if observatory != "hst" or "unknown" in (instrument, filekind):  # JWST/Roman headers: data models, not yet
+        return
+    with warnings_to_log(log, path):
+        check_reference_keywords(path, fits_header(path), observatory, instrument.lower(), filekind.lower(),
+                                 rmap_parameters(context, instrument, filekind), log, tables=fits_tables(path))
+
+
+def _dump_provenance(path: str, context: str | None, log: CertifyLog, observatory: str, instrument: str,
+                     filekind: str) -> None:
+    from .keyword_checks import certified_header, constrained_names, fits_header, rmap_parameters
+    from .provenance import dump_provenance
+
+    parameters = rmap_parameters(context, instrument, filekind)
+    header = certified_header(fits_header(path), observatory, instrument.lower(), filekind.lower(),
+                              mapped=parameters is not None)
+    try:
+        dump_provenance(path, header, observatory, (parameters or set()) | constrained_names(
+            observatory, instrument.lower(), filekind.lower()), log)
+    except Exception as exc:  # noqa: BLE001 - crds traps the dump as one error
+        log.track_error(path, instrument, filekind, f"Dumping provenance for {path!r} : {_one_line(exc)}")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -64,13 +96,16 @@ def _one_line(exc: BaseException) -> str:
 
 
 def reference_properties(path: str, kind: str) -> tuple[str, str]:
-    """(instrument, type) a reference declares: FITS ``INSTRUME``/``REFTYPE``, ASDF ``meta.instrument.name``/
-    ``meta.reftype``; ``unknown`` where it does not say (HST types come from FILETYPE, not yet mapped here)."""
+    """(instrument, type) a reference declares: FITS ``INSTRUME`` and ``REFTYPE`` (HST: the type whose FILETYPE
+    the file has), ASDF ``meta.instrument.name``/``meta.reftype``; ``unknown`` where it does not say."""
     try:
         if kind == "fits":
             from astropy.io import fits
 
             header = fits.getheader(path)
+            hst = hst_reference_properties(header)
+            if hst is not None:
+                return hst
             return str(header.get("INSTRUME", "unknown")), str(header.get("REFTYPE", "unknown"))
         if kind == "asdf":
             import asdf
@@ -82,6 +117,27 @@ def reference_properties(path: str, kind: str) -> tuple[str, str]:
     except Exception:  # noqa: BLE001 - properties are only labels for errors
         pass
     return "unknown", "unknown"
+
+
+def hst_reference_properties(header) -> tuple[str, str] | None:
+    """(instrument, type) of an HST reference from its header, as crds reads it: SYNPHOT when it has a
+    ``DBTABLE`` (other than IMPHTTAB), else ``INSTRUME``; the type whose FILETYPE is the file's ``FILETYPE``
+    (else ``DBTABLE``, else ``CDBSFILE``). None when these do not name an HST type."""
+    from ..observatories.tables import OBSERVATORIES
+    from .table_modes import hst_reference_type
+
+    if "DBTABLE" in header and header["DBTABLE"] not in ("IMPHTTAB",):
+        instrument = "SYNPHOT"
+    elif "INSTRUME" in header:
+        instrument = str(header["INSTRUME"]).upper()
+    else:
+        return None
+    instrument = OBSERVATORIES["hst"].instrument_fixers.get(instrument, instrument)
+    filetype = header.get("FILETYPE", header.get("DBTABLE", header.get("CDBSFILE")))
+    if filetype is None:
+        return None
+    filekind = hst_reference_type(instrument, str(filetype))
+    return (instrument, filekind) if filekind is not None else None
 
 
 def _load_fits(path: str, log: CertifyLog) -> list[str]:

@@ -5,7 +5,8 @@ types) the rows are written as text (the column values of each row, over
 the compared columns, in table A's column order) and compared with
 :mod:`difflib`: a summary of the row ranges that differ, then a unified diff.
 Columns are chosen with ``fields`` (only these) or ``ignore_fields`` (all but
-these), never both. (crds's ``--mode-fields`` comparison is not built yet.)
+these), never both. ``mode_fields`` compares the tables by mode instead
+(:mod:`.rowdiff_modes`).
 """
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def _diff_tables(a_data, b_data, fields: list[str], ignore_fields: list[str]) ->
     return matcher.get_opcodes(), list(difflib.unified_diff(a_rows, b_rows, "Table A", "Table B"))
 
 
-def rowdiff_text(path_a: str, path_b: str, fields: list[str] = (), ignore_fields: list[str] = ()) -> str:
+def rowdiff_text(path_a: str, path_b: str, fields: list[str] = (), ignore_fields: list[str] = (),
+                 mode_fields: list[str] = ()) -> str:
     """What ``crds rowdiff`` prints for the two files (its ``rowdiff:`` notes on stdout included)."""
     from astropy.io import fits
     from astropy.io.fits.hdu.table import _TableLikeHDU
@@ -75,8 +77,22 @@ def rowdiff_text(path_a: str, path_b: str, fields: list[str] = (), ignore_fields
             notes = f"rowdiff: {problem}\n"
         else:
             for index, hdu in enumerate(hdus_a):
-                if isinstance(hdu, _TableLikeHDU):
+                if not isinstance(hdu, _TableLikeHDU):
+                    continue
+                if mode_fields:
+                    from .rowdiff_modes import ModeColumnsMissing, mode_diffs
+
+                    try:
+                        diffs.append((index, mode_diffs(hdu.data, hdus_b[index].data, list(mode_fields), fields,
+                                                        ignore_fields)))
+                    except ModeColumnsMissing as exc:
+                        raise RowDiffError(str(exc)) from None
+                else:
                     diffs.append((index, _diff_tables(hdu.data, hdus_b[index].data, fields, ignore_fields)))
+    if mode_fields:
+        from .rowdiff_modes import render_mode_diffs
+
+        return notes + render_mode_diffs(diffs) + "\n"
     return notes + _render(diffs) + "\n"
 
 

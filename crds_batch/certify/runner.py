@@ -18,7 +18,7 @@ from ..errors import CrdsBatchError, UnknownContextError
 from ..observatories.tables import observatory_of_name
 from ..rules.parsing import SelectorCall
 from ..tools.mapping_tree import load_parsed, mapping_names, terminal_files
-from .kinds import file_format, is_mapping
+from .kinds import detect_format, is_mapping
 from .log import ANNOTATORS, CertifyLog
 from .mappings import certify_mapping, load_problem, read_mapping
 
@@ -35,6 +35,9 @@ class CertifyOptions:
     dont_recurse: bool = False
     dont_parse: bool = False
     run_fitsverify: bool = False
+    dump_provenance: bool = False
+    #: Processes certifying ``deep`` references (1: in this process).
+    jobs: int = 1
 
 
 def locate_given(name: str) -> str:
@@ -107,27 +110,46 @@ def observatory_of(paths: list[str], context_spec: str | None = None) -> str:
     raise UnknownContextError("Cannot tell the observatory of the files; name a --comparison-context")
 
 
-def certify_files(names: list[str], options: CertifyOptions, log: CertifyLog) -> int:
+def certify_files(names: list[str], options: CertifyOptions, log: CertifyLog, progress=None) -> int:
     """Certify ``names``; log as crds (the caller adds the unique-error dump and the count lines); return
-    the number of errors."""
+    the number of errors. ``progress(done, total)`` follows the references certified in parallel (``deep``)."""
     files = file_closure(names, options.dont_recurse, log)
     if options.comparison_reference:
         options = replace(options, comparison_reference=locate_given(options.comparison_reference))
     observatory = observatory_of(files, options.comparison_context)
     log.annotate = ANNOTATORS.get(observatory)
     context = comparison_context_of(options.comparison_context, observatory, log)
-    _certify_list(files, context, options, log, observatory)
+    certified: dict = {}
+    if options.deep and options.jobs > 1:
+        from .deep import certify_in_parallel
+
+        references = deep_references(files, observatory)
+        if len(references) > 1:
+            certified = certify_in_parallel(references, context, options, observatory, options.jobs, progress)
+    _certify_list(files, context, options, log, observatory, certified)
     log.info(BANNER)
     return log.errors
 
 
+def deep_references(files: list[str], observatory: str) -> list[str]:
+    """Every reference in the cache that the rmaps among ``files`` name (once each)."""
+    import io
+
+    quiet = CertifyLog(stream=io.StringIO())
+    found: set[str] = set()
+    for path in files:
+        if path.endswith(".rmap"):
+            found.update(existing_references(path, observatory, quiet))
+    return sorted(found)
+
+
 def _certify_list(files: list[str], context: str | None, options: CertifyOptions, log: CertifyLog,
-                  observatory: str) -> None:
+                  observatory: str, certified: dict | None = None) -> None:
     from .references import certify_reference
 
     for number, path in enumerate(files, 1):
         log.info(BANNER)
-        kind = file_format(path)
+        kind = detect_format(path)
         relative = context if context is not None else "none"
         line = f"Certifying {path!r} ({number}/{len(files)}) as {kind.upper()!r} relative to context {relative!r}"
         if options.comparison_reference and kind != "mapping":
@@ -138,7 +160,9 @@ def _certify_list(files: list[str], context: str | None, options: CertifyOptions
             if options.exist or options.deep:
                 references = existing_references(path, observatory, log)
                 if options.deep and references:
-                    _certify_list(references, context, options, log, observatory)
+                    _certify_list(references, context, options, log, observatory, certified)
+        elif certified and path in certified:
+            log.replay(*certified[path])
         else:
             certify_reference(path, kind, context, options, log, observatory)
 

@@ -5,9 +5,11 @@ import sys
 
 import click
 
+from ..certify.deep import deep_summary, default_jobs
 from ..certify.log import CertifyLog
 from ..certify.runner import CertifyOptions, certify_files, stats_message
 from ..certify.unique_errors import dump_unique_errors, write_error_files
+from .progress import partition_progress
 
 
 @click.command("certify")
@@ -22,6 +24,8 @@ from ..certify.unique_errors import dump_unique_errors, write_error_files
                    "'none': no comparison).")
 @click.option("-y", "--comparison-reference", default=None, metavar="FILE",
               help="Reference table to compare a new table's modes (rows) with.")
+@click.option("-p", "--dump-provenance", is_flag=True,
+              help="Print the provenance keywords of references (rmap parameters, constrained and HST provenance keywords).")
 @click.option("-f", "--run-fitsverify", is_flag=True, help="Also run the fitsverify program on FITS files.")
 @click.option("--dump-unique-errors", "dump_unique", is_flag=True, help="Print the first instance of each class of error.")
 @click.option("--unique-errors-file", default=None, metavar="PATH",
@@ -29,9 +33,11 @@ from ..certify.unique_errors import dump_unique_errors, write_error_files
 @click.option("--all-errors-file", default=None, metavar="PATH", help="Write every file with an error here.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print crds's verbose messages (e.g. added rules).")
 @click.option("--stats", is_flag=True, help="Print the elapsed time and files per second at the end.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes certifying --deep references in parallel (default: the CPUs available).")
 @click.option("--json", "as_json", is_flag=True, help="Also write counts and messages as one JSON object on stdout.")
 def command(files, deep, dont_recurse, dont_parse, exist, comparison_context, comparison_reference,
-            run_fitsverify, dump_unique, unique_errors_file, all_errors_file, verbose, stats, as_json):
+            dump_provenance, run_fitsverify, dump_unique, unique_errors_file, all_errors_file, verbose, stats, jobs, as_json):
     """Certify mappings (.pmap/.imap/.rmap) and references (.fits/.asdf/.json/.yaml).
 
     Messages are crds's log lines on stderr (CRDS - ERROR - ..., N errors,
@@ -45,14 +51,18 @@ def command(files, deep, dont_recurse, dont_parse, exist, comparison_context, co
     log = CertifyLog(stream=sys.stderr, verbose=verbose)
     options = CertifyOptions(comparison_context=comparison_context, comparison_reference=comparison_reference,
                              deep=deep, exist=exist, dont_recurse=dont_recurse, dont_parse=dont_parse,
-                             run_fitsverify=run_fitsverify)
-    errors = certify_files(list(files), options, log)
+                             run_fitsverify=run_fitsverify, dump_provenance=dump_provenance, jobs=jobs or default_jobs())
+    with partition_progress("certify --deep", enabled=deep) as progress:
+        errors = certify_files(list(files), options, log, progress=progress)
     if dump_unique:
         dump_unique_errors(log)
     write_error_files(log, unique_errors_file, all_errors_file)
     log.summary()
     if stats:
         log.info(stats_message(log, time.perf_counter() - started))
+    if deep:
+        for line in deep_summary(log):
+            click.echo(line, err=True)
     if as_json:
         import json
 

@@ -14,6 +14,11 @@ CASES = [
     ["test-source.fits", "test-alternate-modes.fits", "--ignore-fields", "valueleft"],
     ["test-source.fits", "test-alternate-modes.fits", "--fields", "valueleft,modeup"],
     ["test-source.fits", "hst/s7g1700gl_dead.fits"],  # different HDU lists: crds's one-line note
+    # --mode-fields: tables compared by mode (missing, duplicated, changed modes; common-mode rows)
+    ["test-source.fits", "test-change-row1-valueLeft.fits", "--mode-fields", "modeup,modedown"],
+    ["test-single-modes.fits", "test-duplicate-mode.fits", "--mode-fields", "modeup,modedown"],
+    ["test-source.fits", "test-alternate-modes.fits", "--mode-fields", "modeup,modedown"],
+    ["test-source.fits", "test-source.fits", "--mode-fields", "modeup"],
 ]
 
 

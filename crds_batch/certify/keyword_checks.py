@@ -1,0 +1,242 @@
+"""A reference's keywords and table columns against the constraints crds keeps for its instrument and type.
+
+As ``crds certify`` checks them (its ``.tpn`` validators, kept as data in
+:mod:`crds_batch.observatories.constraints`):
+
+- the header is the union of every HDU's cards (first value wins), values
+  read back as numbers where they are numbers;
+- each constraint (sorted) applies unless its presence condition says not:
+  a missing required keyword or column is an error (``Missing required
+  keyword 'X'``), a missing ``W`` keyword a warning, an excluded one present
+  an error, a present one must have a legal value (``Value 'X' is not one of
+  [...]``, ranges, real tolerances, PEDIGREE and date forms);
+- constraints on keywords the comparison context's rmap selects on are
+  required even where the constraint says optional.
+
+Array, group and expression constraints, and presence conditions calling
+functions other than ``required``/``optional``/``warning``, are not checked
+here (crds evaluates them as Python; they are mostly JWST's).
+"""
+from __future__ import annotations
+
+import re
+
+from ..observatories.constraints import Constraint, constraints
+from ..rules.errors import ExpressionError
+from ..rules.expressions import compile_expression
+from .log import CertifyLog
+from .value_checks import NonCompliant, NotChecked, check_value
+
+UNDEFINED = "UNDEFINED"
+_WRAPPED = re.compile(r"^\((required|optional|warning)\((.*)\)\)$")
+_WRAPPER_PRESENCE = {"required": "R", "optional": "O", "warning": "W"}
+_KEYTYPE_WORD = {"H": "keyword", "C": "table column"}
+#: Header keys whose repeated cards crds joins instead of keeping the first.
+_APPENDED = ("HISTORY", "COMMENT")
+
+
+def fits_header(path: str) -> dict:
+    """crds's reference header of a FITS file: every HDU's cards, first value wins, numbers as numbers."""
+    from astropy.io import fits
+
+    header: dict = {}
+    with fits.open(path) as hdus:
+        for hdu in hdus:
+            for card in hdu.header.cards:
+                key = str(card.keyword).upper()
+                if not key:
+                    continue
+                value = str(card.value)
+                if key in header and key in _APPENDED:
+                    header[key] += "\n" + value
+                elif key not in header:
+                    header[key] = value
+    header["FILE_FORMAT"] = "FITS"
+    return {key: _number_or_text(value) for key, value in header.items()}
+
+
+def _number_or_text(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return value
+
+
+def check_reference_keywords(path: str, header: dict, observatory: str, instrument: str, filekind: str,
+                             required_names: set[str] | None, log: CertifyLog, tables=None) -> None:
+    """Log crds's constraint errors and warnings for the reference at ``path``.
+
+    ``required_names``: keywords the governing rmap selects on (their optional constraints become required),
+    None when the context has no rmap for the type; ``tables``: ``[(column names, rows)]`` of the file's tables,
+    for column constraints.
+    """
+    if required_names is not None and "USEAFTER" in header:
+        _check_useafter(path, header["USEAFTER"], instrument, filekind, log)
+    required_names = required_names or set()
+    header = certified_header(header, observatory, instrument, filekind, mapped=False)
+    checks = [_required_copy(c) if c.presence in ("O", "W") and c.name in required_names else c
+              for c in constraints(observatory, instrument, filekind, "tpn")]
+    for constraint in checks:
+        if constraint.keytype not in ("H", "C") or constraint.datatype.startswith("X"):
+            continue
+        presence = None
+        try:
+            presence = _presence(constraint, header, log)
+            if not presence:
+                continue
+            if constraint.keytype == "H":
+                suggestion = _check_header(constraint, presence, header)
+            else:
+                suggestion = _check_column(constraint, presence, tables or [])
+        except NotChecked:
+            continue
+        except NonCompliant as exc:
+            log.warning(f"{exc} for {constraint.name!r} should be '2018-12-22T00:00:00'", path)
+        except Exception as exc:  # noqa: BLE001 - every failed check is one message, as crds logs it
+            if presence == "W":
+                log.warning(f"Checking {constraint.name!r} failed: {exc}", path)
+            else:
+                log.track_error(path, instrument, filekind, f"Checking {constraint.name!r} : {exc}")
+        else:
+            if suggestion:
+                log.warning(suggestion, path)
+
+
+def certified_header(header: dict, observatory: str, instrument: str, filekind: str, mapped: bool) -> dict:
+    """The header crds checks and dumps: with ``mapped`` (an rmap governs the file) DATE-OBS/TIME-OBS from a
+    parsable USEAFTER; every keyword or column a constraint names and the file lacks as ``UNDEFINED``."""
+    header = dict(header)
+    if mapped and "USEAFTER" in header:
+        from ..rules.dates import reformat_date
+
+        try:
+            date, time = reformat_date(str(header["USEAFTER"])).split()[:2]
+        except Exception:  # noqa: BLE001 - reported by the USEAFTER check
+            pass
+        else:
+            header.update({"DATE-OBS": date, "DATE_OBS": date, "TIME-OBS": time, "TIME_OBS": time})
+    for constraint in constraints(observatory, instrument, filekind, "tpn"):
+        if constraint.keytype in ("H", "C") and constraint.name not in header:
+            header[constraint.name] = UNDEFINED
+    return header
+
+
+def constrained_names(observatory: str, instrument: str, filekind: str) -> set[str]:
+    """Header keywords the type's constraints name."""
+    return {c.name for c in constraints(observatory, instrument, filekind, "tpn") if c.keytype == "H"}
+
+
+def _check_useafter(path: str, useafter, instrument: str, filekind: str, log: CertifyLog) -> None:
+    """crds turns USEAFTER into the dataset's DATE-OBS/TIME-OBS when an rmap governs the file: it must parse."""
+    from ..rules.dates import reformat_date
+
+    try:
+        reformat_date(str(useafter))
+    except Exception:  # noqa: BLE001 - any unparsable date is this one error
+        log.track_error(path, instrument, filekind, "Error mapping reference names and values to dataset names "
+                        f"and values : Bad USEAFTER time format = {str(useafter)!r}")
+
+
+def _required_copy(constraint: Constraint) -> Constraint:
+    return Constraint(constraint.name, constraint.keytype, constraint.datatype, "R", constraint.values)
+
+
+def _presence(constraint: Constraint, header: dict, log: CertifyLog):
+    """False when the constraint does not apply to ``header``, else its effective presence (R, O, W, True...)."""
+    presence = constraint.presence
+    if constraint.conditional:
+        wrapped = _WRAPPED.match(presence)
+        source, wrapper = (wrapped.group(2), wrapped.group(1)) if wrapped else (presence, None)
+        try:
+            expression = compile_expression(source)
+        except ExpressionError:
+            raise NotChecked(presence) from None
+        try:
+            value = expression.evaluate(header)
+        except Exception as exc:  # noqa: BLE001 - crds warns and skips the check
+            log.warning(f"Failed checking applicability of {constraint.describe()} skipping check :  {exc}")
+            return False
+        if wrapper is not None:
+            value = _WRAPPER_PRESENCE[wrapper] if value else False
+        if not value:
+            return False
+        presence = value
+    if presence in ("O", "W"):
+        return presence
+    if presence in ("F", "S", "A"):
+        raise NotChecked(presence)
+    return True if presence not in ("R", "P", "E") else presence
+
+
+def _check_header(constraint: Constraint, presence, header: dict) -> str | None:
+    """Raise for an illegal or missing required keyword; return the warning for a missing suggested one."""
+    value = header.get(constraint.name, UNDEFINED)
+    if value in (None, UNDEFINED):
+        return _missing(constraint, presence)
+    if presence == "E":
+        raise ValueError(f"*Must not define* keyword {constraint.name!r}")
+    check_value(constraint, value)
+    return None
+
+
+def _check_column(constraint: Constraint, presence, tables) -> str | None:
+    seen = False
+    for colnames, rows in tables:
+        if constraint.name in colnames:
+            seen = True
+            index = colnames.index(constraint.name)
+            for row in rows:
+                if row[index] is not None:
+                    check_value(constraint, row[index])
+    return None if seen else _missing(constraint, presence)
+
+
+def _missing(constraint: Constraint, presence) -> str | None:
+    what = f"{_KEYTYPE_WORD[constraint.keytype]} {constraint.name!r}"
+    if presence in ("R", "P", True):
+        raise ValueError(f"Missing required {what}")
+    return f"Missing suggested {what}" if presence == "W" else None
+
+
+def rmap_parameters(context: str | None, instrument: str, filekind: str) -> set[str] | None:
+    """Keywords the rmap for ``instrument``/``filekind`` in pmap ``context`` selects on (its parkeys, reference
+    switch and extra keys); None without a context or such an rmap."""
+    if context is None:
+        return None
+    from ..errors import CrdsBatchError
+    from ..tools.mapping_tree import is_special, load_parsed
+    from .mappings import _selection
+
+    try:
+        imap_name = _selection(load_parsed(context), instrument)
+        if imap_name is None or is_special(imap_name):
+            return None
+        rmap_name = _selection(load_parsed(imap_name), filekind)
+        if rmap_name is None or is_special(rmap_name):
+            return None
+        header = load_parsed(rmap_name).header
+    except (CrdsBatchError, OSError):
+        return None
+    names: set[str] = set()
+    for level in header.get("parkey", ()):
+        names |= {str(name).upper() for name in (level if isinstance(level, tuple) else (level,))}
+    switch = str(header.get("reffile_switch", "NONE")).upper()
+    if switch != "NONE":
+        names.add(switch)
+    names |= {str(name).upper() for name in header.get("extra_keys", ())}
+    return names
+
+
+def fits_tables(path: str) -> list[tuple[list[str], list[tuple]]]:
+    """(upper-case column names, rows) of each table HDU of a FITS file."""
+    from astropy.io import fits
+
+    found = []
+    with fits.open(path) as hdus:
+        for hdu in hdus:
+            if "TABLEHDU" in type(hdu).__name__.upper() and hdu.data is not None:
+                found.append(([name.upper() for name in hdu.data.columns.names], [tuple(row) for row in hdu.data]))
+    return found
