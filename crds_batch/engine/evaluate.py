@@ -211,7 +211,15 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         keep = masks[filekind] if masks is not None else None
         if keep is not None and not keep.any():
             continue  # no row's pipelines use this type
-        found = _evaluate_type(imap, filekind, programs.get(filekind), minimized, len(rows), values, date_tables)
+        program = programs.get(filekind)
+        # Results are shared between contexts only over one EncodedTable, and only into an empty registry.
+        sharing = isinstance(columns, EncodedTable) and program is not None and not values.objects
+        result_key = ("result", filekind, id(program), tuple(keys))
+        found = _reused_result(date_tables, result_key, program, values) if sharing else None
+        if found is None:
+            found = _evaluate_type(imap, filekind, program, minimized, len(rows), values, date_tables)
+            if sharing:
+                date_tables[result_key] = (program, found.copy(), list(values.objects))
         if keep is not None:
             found[~keep] = -1
         codes[rows] = found
@@ -230,6 +238,25 @@ def _shared_derivations(columns: Mapping[str, Column], instrument: str, rows: np
     if found is None or not np.array_equal(found[0], rows):
         found = columns.derived[instrument] = (rows, {})
     return found[1]
+
+
+def _reused_result(shared: dict[Any, Any], key: tuple, program: RmapProgram, values: _Values) -> np.ndarray | None:
+    """The codes another context computed over these rows with the same rmap program, if any (taken once).
+
+    A type's results depend only on its rmap (its program, shared by the contexts that
+    share the rmap object), the instrument's header keys and the rows: when two contexts
+    evaluated over one :class:`EncodedTable` name the same rmap for a type (``affected``
+    on unchanged types, e.g. with ``--all-types``), the second reuses the first's codes.
+    Both registries start empty, so registering the first's values in its order gives
+    the codes and order a fresh evaluation would give.
+    """
+    found = shared.pop(key, None)
+    if found is None or found[0] is not program:
+        return None
+    _program, codes, objects = found
+    for value in objects:
+        values.code(value)
+    return codes
 
 
 def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mapping[str, Column]:
