@@ -91,9 +91,11 @@ def evaluate(context: Any, table: pd.DataFrame | EncodedTable, reftypes: Sequenc
         Rows whose instrument is missing or unknown to the context are None everywhere.
     """
     context = _as_context(context)
-    if not isinstance(table, EncodedTable):
+    share_results = isinstance(table, EncodedTable)  # the caller may evaluate another context over it
+    if not share_results:
         table = encode_table(table, observatory or context.observatory or "")
-    per_type = _evaluate(context, table, table.nrows, reftypes, observatory, type_rule=type_rule)
+    per_type = _evaluate(context, table, table.nrows, reftypes, observatory, type_rule=type_rule,
+                         share_results=share_results)
     data = {}
     for filekind, (codes, values) in per_type.items():
         labels = [value if isinstance(value, str) else repr(value) for value in values.objects]
@@ -141,7 +143,7 @@ def _dedupe(labels: list[str]) -> tuple[list[str], np.ndarray]:
 
 def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes: Sequence[str] | None,
               observatory: str | None, strict: bool = False,
-              type_rule: str = API) -> dict[str, tuple[np.ndarray, _Values]]:
+              type_rule: str = API, share_results: bool = False) -> dict[str, tuple[np.ndarray, _Values]]:
     observatory = (observatory or context.observatory or "").lower()
     results: dict[str, tuple[np.ndarray, _Values]] = {}
     wanted = [t.lower() for t in reftypes] if reftypes else None
@@ -161,7 +163,7 @@ def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes:
         else:
             imap, keys = context, context.required_parkeys()
         _evaluate_instrument(imap, keys, columns, rows, nrows, wanted, results, observatory,
-                             context if isinstance(context, PipelineContext) else None, type_rule)
+                             context if isinstance(context, PipelineContext) else None, type_rule, share_results)
     return results
 
 
@@ -193,7 +195,8 @@ def _instruments(context: PipelineContext, columns: Mapping[str, Column], nrows:
 
 def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapping[str, Column], rows: np.ndarray,
                          nrows: int, wanted: list[str] | None, results: dict, observatory: str,
-                         context: PipelineContext | None = None, type_rule: str = API) -> None:
+                         context: PipelineContext | None = None, type_rule: str = API,
+                         share_results: bool = False) -> None:
     translated = _translate_columns(observatory, columns)
     kinds, masks = (wanted if wanted is not None else imap.filekinds), None
     if observatory == "jwst" and context is not None:
@@ -211,7 +214,15 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         keep = masks[filekind] if masks is not None else None
         if keep is not None and not keep.any():
             continue  # no row's pipelines use this type
-        found = _evaluate_type(imap, filekind, programs.get(filekind), minimized, len(rows), values, date_tables)
+        program = programs.get(filekind)
+        # Results are shared between contexts only over a caller's EncodedTable, and only into an empty registry.
+        sharing = share_results and isinstance(columns, EncodedTable) and program is not None and not values.objects
+        result_key = ("result", filekind, id(program), tuple(keys))
+        found = _reused_result(date_tables, result_key, program, values) if sharing else None
+        if found is None:
+            found = _evaluate_type(imap, filekind, program, minimized, len(rows), values, date_tables)
+            if sharing:
+                date_tables[result_key] = (program, found.copy(), list(values.objects))
         if keep is not None:
             found[~keep] = -1
         codes[rows] = found
@@ -230,6 +241,25 @@ def _shared_derivations(columns: Mapping[str, Column], instrument: str, rows: np
     if found is None or not np.array_equal(found[0], rows):
         found = columns.derived[instrument] = (rows, {})
     return found[1]
+
+
+def _reused_result(shared: dict[Any, Any], key: tuple, program: RmapProgram, values: _Values) -> np.ndarray | None:
+    """The codes another context computed over these rows with the same rmap program, if any (taken once).
+
+    A type's results depend only on its rmap (its program, shared by the contexts that
+    share the rmap object), the instrument's header keys and the rows: when two contexts
+    evaluated over one :class:`EncodedTable` name the same rmap for a type (``affected``
+    on unchanged types, e.g. with ``--all-types``), the second reuses the first's codes.
+    Both registries start empty, so registering the first's values in its order gives
+    the codes and order a fresh evaluation would give.
+    """
+    found = shared.pop(key, None)
+    if found is None or found[0] is not program:
+        return None
+    _program, codes, objects = found
+    for value in objects:
+        values.code(value)
+    return codes
 
 
 def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mapping[str, Column]:

@@ -25,3 +25,38 @@ def test_contexts_sharing_one_encoding_equal_separate_encodings(order):
         alone = evaluate(context, frame, observatory="hst").astype(object)
         assert together.equals(alone), context.basename
         assert together.apply(lambda column: column.astype(str).str.startswith("NOT FOUND").any()).any()
+
+
+@pytest.mark.parametrize("instrument", ["ACS", "STIS", "WFC3"])
+def test_second_context_reuses_results_of_shared_rmaps(instrument, monkeypatch):
+    """A type whose rmap both contexts share is evaluated once over a shared table; results are unchanged.
+
+    The second context's results, category order included, equal its own evaluation
+    over a separate encoding; only the types whose rmaps differ are evaluated again.
+    """
+    from crds_batch.engine import evaluate as evaluator
+
+    frame = next(synth.generate("hst_0729.pmap", 1500, seed=5, instruments=[instrument.lower()],
+                                odd_date_fraction=0.2, invalid_fraction=0.05, chunk_size=1500))
+    frame = frame.drop(columns=["dataset_id"])
+    old, new = load_context("hst_0650.pmap"), load_context("hst_0729.pmap")
+    old_imap, new_imap = old.get_imap(instrument), new.get_imap(instrument)
+    shared_types = {kind for kind, name in new_imap.selections.items()
+                    if old_imap.selections.get(kind) == name and old_imap.child(kind) is new_imap.child(kind)
+                    and not isinstance(old_imap.child(kind), str)}
+    assert shared_types and shared_types != set(new_imap.selections)
+    evaluated = []
+    real = evaluator._evaluate_type
+    monkeypatch.setattr(evaluator, "_evaluate_type",
+                        lambda imap, filekind, *rest: evaluated.append(filekind) or real(imap, filekind, *rest))
+    shared = encode_table(frame, "hst")
+    evaluate(old, shared, observatory="hst")
+    evaluated.clear()
+    together = evaluate(new, shared, observatory="hst")
+    assert not shared_types & set(evaluated)
+    assert set(evaluated) == set(new_imap.selections) - shared_types
+    alone = evaluate(new, frame, observatory="hst")
+    assert list(together.columns) == list(alone.columns)
+    for kind in together.columns:
+        assert list(together[kind].cat.categories) == list(alone[kind].cat.categories), kind
+        assert (together[kind].cat.codes == alone[kind].cat.codes).all(), kind
