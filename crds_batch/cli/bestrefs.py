@@ -72,13 +72,8 @@ def command(sources, files_mode, pickles_mode, new_context, old_context, compare
         with partition_progress("bestrefs", enabled=not quiet) as progress:
             result = run_files(request, progress=progress)
     if print_new_references:
-        for line in result.new_reference_lines():
-            click.echo(line)
-    for outcome in result.outcomes:
-        for message in outcome.warnings:
-            stderr_log(f"WARNING: {message}")
-        for message in outcome.errors:
-            stderr_log(f"ERROR: {message}")
+        _echo_lines(result.new_reference_lines())
+    _echo_lines(result.messages(), err=True)
     if not quiet:
         _summary(result, files_mode, update_bestrefs)
     synced_ok = _sync_references(result) if sync_references else True
@@ -91,8 +86,7 @@ def _sync_references(result) -> bool:
     from ..observatories import observatory_of_name
     from ..sync import fetch_named
 
-    names = sorted({update.new.lower() for outcome in result.outcomes for update in outcome.updates
-                    if update.new != "N/A"})
+    names = sorted(result.new_reference_names() - {"n/a"})
     if not names:
         return True
     observatory = observatory_of_name(result.context.rsplit("/", 1)[-1]).name
@@ -104,11 +98,16 @@ def _sync_references(result) -> bool:
 
 def _summary(result, files_mode: bool, update: bool) -> None:
     what = "files" if files_mode else "datasets"
-    failed = sum(1 for o in result.outcomes if o.errors)
-    updates = sum(len(o.updates) for o in result.outcomes)
-    text = f"{len(result.outcomes)} {what}, {updates} new references from {result.context}, {failed} with errors"
+    text = (f"{result.dataset_count} {what}, {result.update_count} new references from {result.context}, "
+            f"{result.failed_count} with errors")
     if files_mode:
         written = sum(1 for o in result.outcomes if o.written)
         text += f", {written} files updated" if update else " (dry run: --update-bestrefs writes headers)"
     stderr_log(text)
 
+
+
+def _echo_lines(lines: list[str], err: bool = False) -> None:
+    """All ``lines`` in one write (millions of lines: one echo each would dominate the run)."""
+    if lines:
+        click.echo("\n".join(lines), err=err)

@@ -83,6 +83,31 @@ class FilesResult:
     def error_count(self) -> int:
         return sum(len(outcome.errors) for outcome in self.outcomes)
 
+    @property
+    def dataset_count(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def update_count(self) -> int:
+        return sum(len(outcome.updates) for outcome in self.outcomes)
+
+    @property
+    def failed_count(self) -> int:
+        """Datasets (or files) with at least one error."""
+        return sum(1 for outcome in self.outcomes if outcome.errors)
+
+    def new_reference_names(self) -> set[str]:
+        """The new references of the updates, lower-cased (N/A included)."""
+        return {update.new.lower() for outcome in self.outcomes for update in outcome.updates}
+
+    def messages(self) -> list[str]:
+        """The ``WARNING:``/``ERROR:`` lines of every outcome, in order."""
+        lines = []
+        for outcome in self.outcomes:
+            lines += [f"WARNING: {message}" for message in outcome.warnings]
+            lines += [f"ERROR: {message}" for message in outcome.errors]
+        return lines
+
     def new_reference_lines(self) -> list[str]:
         """``--print-new-references`` lines, datasets sorted as crds sorts them."""
         return [update.line(outcome.path)

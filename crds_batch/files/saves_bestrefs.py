@@ -5,21 +5,85 @@ and all datasets evaluated in one columnar pass per context; updates and
 errors are decided exactly as for files (:mod:`.bestrefs`): with no
 comparison every successful assignment is an update with old ``None``, as
 crds prints it; ``old_context`` or ``compare_source`` compare instead.
+
+Speed (issue 15): a dataset whose every looked-up type gives a file name or
+N/A (no failed lookup, no unresolved result, no bad reference, a usable
+instrument) is decided a column at a time on the distinct results
+(:func:`crds_batch.batch.compare.normalize_column`) and its updates kept as
+arrays (:class:`BulkUpdates`), never as per-dataset objects. Only the other
+datasets (a few percent) go through the per-dataset :func:`.bestrefs._compare`.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+from ..batch.compare import CompareOptions, normalize_column
 from ..cache import load_server_config, resolve_context
 from ..observatories import observatory_of_name
 from ..rules.loading import load_context
 from ..store import input_problems, open_params
 from ..store import schema as S
 from .bestrefs import (FileOutcome, FilesRequest, FilesResult, _compare, _evaluate, _fail, _instrument_problem,
-                       _old_references, _row, describer)
+                       _old_references, describer)
 
 
-def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool = False) -> FilesResult:
+@dataclass
+class BulkUpdates:
+    """Updates of the datasets decided column-wise: parallel arrays, one entry per update."""
+
+    datasets: np.ndarray  # object: dataset id
+    instruments: np.ndarray  # object: upper-case instrument
+    kinds: np.ndarray  # object: lower-case type
+    olds: np.ndarray  # object: old value (None without comparison)
+    news: np.ndarray  # object: new value
+    dataset_count: int  # datasets decided here (with or without updates)
+
+    def __len__(self) -> int:
+        return len(self.news)
+
+    def new_names(self) -> set[str]:
+        return set(pd.unique(self.news))
+
+    def lines(self) -> Iterator[tuple[str, str]]:
+        """(dataset, ``--print-new-references`` line), by dataset then type, as crds prints them."""
+        order = np.lexsort((self.kinds, self.datasets))
+        for i in order:
+            dataset = self.datasets[i]
+            yield dataset, " ".join([dataset.lower(), self.instruments[i].lower(), self.kinds[i],
+                                     str(self.olds[i]).lower(), self.news[i].lower()])
+
+
+@dataclass
+class SavesResult(FilesResult):
+    """A :class:`FilesResult` whose trouble-free datasets are summarized in ``bulk``."""
+
+    bulk: BulkUpdates | None = None
+
+    @property
+    def dataset_count(self) -> int:
+        return len(self.outcomes) + (self.bulk.dataset_count if self.bulk else 0)
+
+    @property
+    def update_count(self) -> int:
+        return super().update_count + (len(self.bulk) if self.bulk else 0)
+
+    def new_reference_names(self) -> set[str]:
+        return super().new_reference_names() | (self.bulk.new_names() if self.bulk else set())
+
+    def new_reference_lines(self) -> list[str]:
+        if not self.bulk:
+            return super().new_reference_lines()
+        slow = ((outcome.path, update.line(outcome.path))
+                for outcome in sorted(self.outcomes, key=lambda o: o.path) for update in outcome.updates)
+        return [line for _dataset, line in heapq.merge(slow, self.bulk.lines(), key=lambda item: item[0])]
+
+
+def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool = False) -> SavesResult:
     """Best references of every dataset of ``saves`` under ``request.new_context``.
 
     ``request.files`` is ignored; the dataset ids take the place of file paths in the result.
@@ -37,7 +101,8 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     # Datasets of another observatory fail one by one, as crds fails them (Unknown instrument 'cos'...).
     foreign = every[every[S.OBSERVATORY] != observatory]
     frame = every[every[S.OBSERVATORY] == observatory].reset_index(drop=True)
-    ids = frame[S.DATASET_ID].tolist()
+    ids = np.asarray(frame[S.DATASET_ID].to_numpy(dtype=object))
+    instruments = np.asarray(frame[S.INSTRUMENT].astype(str).str.upper().to_numpy(dtype=object))
     params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])
     new_ctx = load_context(context_name)
     old_ctx = load_context(resolve_context(request.old_context, observatory)) if request.old_context else None
@@ -46,19 +111,30 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     old = _evaluate(old_ctx, params, reftypes) if old_ctx is not None else None
     bad_files = load_server_config(observatory).bad_files
     skip = {t.lower() for t in request.skip_types}
+    # Per instrument, once: whether it can be used at all.
+    problem_of = {instrument: _instrument_problem(request, new_ctx, old_ctx, instrument, bad_files, context_name)
+                  for instrument in pd.unique(instruments)}
+    usable = np.array([problem_of[i] is None for i in instruments], dtype=bool)
+    columns = _Columns(new, old, len(ids), skip, bad_files)
+    fast = usable & ~columns.trouble if not request.compare_source else np.zeros(len(ids), dtype=bool)
+    bulk = columns.updates(fast, ids, instruments, compared=old is not None)
     outcomes = []
-    for position, dataset in enumerate(ids):
+    for position in np.flatnonzero(~fast):
+        dataset = ids[position]
         outcome = FileOutcome(dataset)
         outcomes.append(outcome)
-        header = {k: v for k, v in params.iloc[position].items() if isinstance(v, str)}
-        instrument = frame[S.INSTRUMENT].iloc[position].upper()
-        problem = _instrument_problem(request, new_ctx, old_ctx, instrument, bad_files, context_name)
-        if problem:
-            _fail(outcome, f"{dataset}: {problem}")
+        instrument = instruments[position]
+        if problem_of[instrument]:
+            _fail(outcome, f"{dataset}: {problem_of[instrument]}")
             continue
         outcome.instrument = instrument
-        old_refs = _old_references(request, old, position, observatory, new_ctx, instrument, header)
-        _compare(outcome, instrument, _row(new, position), old_refs, skip, describer(old_ctx, new_ctx, header))
+        header = _Header(params, position)
+        if old is not None:
+            old_refs = columns.row(columns.old, position)
+        else:
+            old_refs = _old_references(request, None, position, observatory, new_ctx, instrument, header.get())
+        new_refs = columns.row(columns.new, position)
+        _compare(outcome, instrument, new_refs, old_refs, skip, header.describer(old_ctx, new_ctx))
         for update in outcome.updates:
             if update.new.lower() in bad_files:
                 message = f"{dataset}: new reference {update.new.lower()!r} is designated scientifically invalid"
@@ -67,4 +143,85 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
         outcome = FileOutcome(dataset)
         _fail(outcome, f"{dataset}: unknown instrument {instrument.lower()!r} for context {context_name!r}")
         outcomes.append(outcome)
-    return FilesResult(context_name, outcomes + unreadable)
+    return SavesResult(context_name, outcomes + unreadable, bulk=bulk)
+
+
+class _Header:
+    """One dataset's string parameters, read from the frame only when asked for (few datasets need them)."""
+
+    def __init__(self, params: pd.DataFrame, position: int):
+        self._params, self._position, self._header = params, position, None
+
+    def get(self) -> dict[str, str]:
+        if self._header is None:
+            row = self._params.iloc[self._position]
+            self._header = {k: v for k, v in row.items() if isinstance(v, str)}
+        return self._header
+
+    def describer(self, old_ctx, new_ctx):
+        return lambda kind, side, result: describer(old_ctx, new_ctx, self.get())(kind, side, result)
+
+
+class _Columns:
+    """The result columns as category codes, with per-row trouble flags and column-wise updates."""
+
+    def __init__(self, new: pd.DataFrame, old: pd.DataFrame | None, nrows: int, skip: set[str], bad_files):
+        options = CompareOptions()
+        self.nrows = nrows
+        self.new = {kind: _codes(new[kind]) for kind in new.columns}
+        self.old = {kind: _codes(old[kind]) for kind in old.columns} if old is not None else None
+        kinds = sorted(set(new.columns) | set(old.columns if old is not None else ()))
+        self.kinds = [kind for kind in kinds if kind not in skip]
+        self.trouble = np.zeros(nrows, dtype=bool)
+        self.normalized = {}
+        for kind in self.kinds:
+            new_column = normalize_column(new[kind] if kind in new.columns else None, nrows, "New:", options)
+            bad = np.array([str(v).lower() in bad_files for v in new_column.value], dtype=bool)
+            new_present = self.new[kind][0] >= 0 if kind in self.new else np.zeros(nrows, dtype=bool)
+            if old is None:
+                present, old_column = new_present, None
+                row_bad = ~new_column.ok | new_column.unresolved | bad
+            else:
+                old_column = normalize_column(old[kind] if kind in old.columns else None, nrows, "Old:", options)
+                old_present = self.old[kind][0] >= 0 if kind in self.old else np.zeros(nrows, dtype=bool)
+                present = new_present | old_present
+                row_bad = ~new_column.ok | new_column.unresolved | bad
+                self.trouble |= present & old_column.unresolved[old_column.codes]
+            self.trouble |= present & row_bad[new_column.codes]
+            self.normalized[kind] = (present, new_column, old_column)
+
+    def row(self, columns: dict, position: int) -> dict[str, str]:
+        """One dataset's results ``{TYPE: value}`` (types looked up only), as :func:`.bestrefs._row`."""
+        row = {}
+        for kind, (codes, categories) in columns.items():
+            code = codes[position]
+            if code >= 0:
+                row[kind.upper()] = categories[code]
+        return row
+
+    def updates(self, rows: np.ndarray, ids: np.ndarray, instruments: np.ndarray, compared: bool) -> BulkUpdates:
+        parts = []
+        for kind in self.kinds:
+            present, new_column, old_column = self.normalized[kind]
+            mask = rows & present
+            new_values = new_column.value[new_column.codes]
+            if compared:
+                old_values = old_column.value[old_column.codes]
+                mask &= new_values != old_values
+            positions = np.flatnonzero(mask)
+            if not len(positions):
+                continue
+            olds = old_values[positions] if compared else np.full(len(positions), None, dtype=object)
+            parts.append((positions, np.full(len(positions), kind, dtype=object), olds, new_values[positions]))
+        if not parts:
+            empty = np.array([], dtype=object)
+            return BulkUpdates(empty, empty, empty, empty, empty, int(rows.sum()))
+        positions = np.concatenate([p[0] for p in parts])
+        return BulkUpdates(ids[positions], instruments[positions], np.concatenate([p[1] for p in parts]),
+                           np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]),
+                           int(rows.sum()))
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    return np.asarray(categorical.cat.codes, dtype=np.int64), np.asarray(categorical.cat.categories, dtype=object)
