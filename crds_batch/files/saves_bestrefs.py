@@ -131,8 +131,10 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
         header = _Header(params, position)
         if old is not None:
             old_refs = columns.row(columns.old, position)
-        else:
+        elif request.compare_source:
             old_refs = _old_references(request, None, position, observatory, new_ctx, instrument, header.get())
+        else:
+            old_refs = None
         new_refs = columns.row(columns.new, position)
         _compare(outcome, instrument, new_refs, old_refs, skip, header.describer(old_ctx, new_ctx))
         for update in outcome.updates:
