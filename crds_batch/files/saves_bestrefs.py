@@ -41,6 +41,7 @@ class BulkUpdates:
     kinds: np.ndarray  # object: lower-case type
     olds: np.ndarray  # object: old value (None without comparison)
     news: np.ndarray  # object: new value
+    ranks: np.ndarray  # int: the type's place in upper-case order (crds's order within a dataset)
     dataset_count: int  # datasets decided here (with or without updates)
 
     def __len__(self) -> int:
@@ -51,7 +52,7 @@ class BulkUpdates:
 
     def lines(self) -> Iterator[tuple[str, str]]:
         """(dataset, ``--print-new-references`` line), by dataset then type, as crds prints them."""
-        order = np.lexsort((self.kinds, self.datasets))
+        order = np.lexsort((self.ranks, self.datasets))
         for i in order:
             dataset = self.datasets[i]
             yield dataset, " ".join([dataset.lower(), self.instruments[i].lower(), self.kinds[i],
@@ -116,10 +117,15 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
                   for instrument in pd.unique(instruments)}
     usable = np.array([problem_of[i] is None for i in instruments], dtype=bool)
     columns = _Columns(new, old, len(ids), skip, bad_files)
-    fast = usable & ~columns.trouble if not request.compare_source else np.zeros(len(ids), dtype=bool)
-    bulk = columns.updates(fast, ids, instruments, compared=old is not None)
+    column_wise = usable & ~columns.hard if not request.compare_source else np.zeros(len(ids), dtype=bool)
+    fast = column_wise & ~columns.failed
+    bulk = columns.updates(column_wise, int(fast.sum()), ids, instruments, compared=old is not None)
+    failed_lookups = columns.failed_lookups(column_wise & columns.failed, ids, instruments)
     outcomes = []
     for position in np.flatnonzero(~fast):
+        if position in failed_lookups:
+            outcomes.append(failed_lookups[position])
+            continue
         dataset = ids[position]
         outcome = FileOutcome(dataset)
         outcomes.append(outcome)
@@ -174,7 +180,9 @@ class _Columns:
         self.old = {kind: _codes(old[kind]) for kind in old.columns} if old is not None else None
         kinds = sorted(set(new.columns) | set(old.columns if old is not None else ()))
         self.kinds = [kind for kind in kinds if kind not in skip]
-        self.trouble = np.zeros(nrows, dtype=bool)
+        self.kinds.sort(key=str.upper)  # crds's (and _compare's) order: upper-case type names
+        self.failed = np.zeros(nrows, dtype=bool)  # a lookup failed (an error line, other types still update)
+        self.hard = np.zeros(nrows, dtype=bool)  # unresolved result or bad reference: per-dataset path
         self.normalized = {}
         for kind in self.kinds:
             new_column = normalize_column(new[kind] if kind in new.columns else None, nrows, "New:", options)
@@ -182,14 +190,13 @@ class _Columns:
             new_present = self.new[kind][0] >= 0 if kind in self.new else np.zeros(nrows, dtype=bool)
             if old is None:
                 present, old_column = new_present, None
-                row_bad = ~new_column.ok | new_column.unresolved | bad
             else:
                 old_column = normalize_column(old[kind] if kind in old.columns else None, nrows, "Old:", options)
                 old_present = self.old[kind][0] >= 0 if kind in self.old else np.zeros(nrows, dtype=bool)
                 present = new_present | old_present
-                row_bad = ~new_column.ok | new_column.unresolved | bad
-                self.trouble |= present & old_column.unresolved[old_column.codes]
-            self.trouble |= present & row_bad[new_column.codes]
+                self.hard |= present & old_column.unresolved[old_column.codes]
+            self.hard |= present & (new_column.unresolved | bad)[new_column.codes]
+            self.failed |= present & ~new_column.ok[new_column.codes]
             self.normalized[kind] = (present, new_column, old_column)
 
     def row(self, columns: dict, position: int) -> dict[str, str]:
@@ -201,11 +208,36 @@ class _Columns:
                 row[kind.upper()] = categories[code]
         return row
 
-    def updates(self, rows: np.ndarray, ids: np.ndarray, instruments: np.ndarray, compared: bool) -> BulkUpdates:
+    def failed_lookups(self, rows: np.ndarray, ids: np.ndarray, instruments: np.ndarray) -> dict[int, FileOutcome]:
+        """Outcomes (errors only; their updates are in :meth:`updates`) of ``rows``, worded as :func:`_compare`."""
+        found = []  # (position, type rank, message)
+        for rank, kind in enumerate(self.kinds):
+            present, new_column, _old_column = self.normalized[kind]
+            positions = np.flatnonzero(rows & present & ~new_column.ok[new_column.codes])
+            messages = new_column.error[new_column.codes[positions]]
+            found += zip(positions.tolist(), [rank] * len(positions), messages.tolist())
+        found.sort(key=lambda item: (item[0], item[1]))
+        outcomes: dict[int, FileOutcome] = {}
+        for position, rank, message in found:
+            outcome = outcomes.get(position)
+            if outcome is None:
+                outcome = outcomes[position] = FileOutcome(ids[position], instrument=instruments[position])
+            outcome.tracked.append((self.kinds[rank].upper(), str(message)))
+        for outcome in outcomes.values():
+            grouped: dict[str, list[str]] = {}
+            for kind, message in outcome.tracked:
+                grouped.setdefault(message, []).append(kind)
+            outcome.errors = [f"{outcome.path}: instrument={outcome.instrument!r} types={','.join(kinds)}: {message}"
+                              for message, kinds in grouped.items()]
+        return outcomes
+
+    def updates(self, rows: np.ndarray, decided: int, ids: np.ndarray, instruments: np.ndarray,
+                compared: bool) -> BulkUpdates:
+        """The updates of ``rows`` (successful lookups only); ``decided``: datasets counted as decided here."""
         parts = []
-        for kind in self.kinds:
+        for rank, kind in enumerate(self.kinds):
             present, new_column, old_column = self.normalized[kind]
-            mask = rows & present
+            mask = rows & present & new_column.ok[new_column.codes]
             new_values = new_column.value[new_column.codes]
             if compared:
                 old_values = old_column.value[old_column.codes]
@@ -214,14 +246,14 @@ class _Columns:
             if not len(positions):
                 continue
             olds = old_values[positions] if compared else np.full(len(positions), None, dtype=object)
-            parts.append((positions, np.full(len(positions), kind, dtype=object), olds, new_values[positions]))
+            parts.append((positions, np.full(len(positions), kind, dtype=object), olds, new_values[positions],
+                          np.full(len(positions), rank)))
         if not parts:
             empty = np.array([], dtype=object)
-            return BulkUpdates(empty, empty, empty, empty, empty, int(rows.sum()))
+            return BulkUpdates(empty, empty, empty, empty, empty, np.array([], dtype=int), decided)
         positions = np.concatenate([p[0] for p in parts])
-        return BulkUpdates(ids[positions], instruments[positions], np.concatenate([p[1] for p in parts]),
-                           np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]),
-                           int(rows.sum()))
+        return BulkUpdates(ids[positions], instruments[positions], *(np.concatenate([p[i] for p in parts])
+                                                                      for i in (1, 2, 3, 4)), decided)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
