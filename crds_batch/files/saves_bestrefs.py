@@ -24,7 +24,8 @@ import pandas as pd
 
 from ..batch.compare import CompareOptions, normalize_column
 from ..cache import load_server_config, resolve_context
-from ..observatories import observatory_of_name
+from ..engine.types import selection_keywords
+from ..observatories import get_observatory, observatory_of_name
 from ..rules.loading import load_context
 from ..store import input_problems, open_params
 from ..store import schema as S
@@ -91,8 +92,11 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     """
     context_name = resolve_context(request.new_context)
     observatory = observatory_of_name(context_name).name
+    new_ctx = load_context(context_name)
+    old_ctx = load_context(resolve_context(request.old_context, observatory)) if request.old_context else None
     with open_params(list(saves), trust_pickles=trust_pickles) as store:
-        every = store.scan(as_pandas=True)
+        columns = None if request.compare_source else _read_columns(store, observatory, (new_ctx, old_ctx))
+        every = store.scan(columns=columns, as_pandas=True)
         problems, problem_count = input_problems(store)
     # What could not be read (bad lines, datasets without an instrument...) fails, as crds fails it.
     unreadable = [FileOutcome(problem.split(": ", 1)[0], errors=[problem], failed=True) for problem in problems]
@@ -105,8 +109,6 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     ids = np.asarray(frame[S.DATASET_ID].to_numpy(dtype=object))
     instruments = np.asarray(frame[S.INSTRUMENT].astype(str).str.upper().to_numpy(dtype=object))
     params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])
-    new_ctx = load_context(context_name)
-    old_ctx = load_context(resolve_context(request.old_context, observatory)) if request.old_context else None
     reftypes = [t.lower() for t in request.types] or None
     new = _evaluate(new_ctx, params, reftypes)
     old = _evaluate(old_ctx, params, reftypes) if old_ctx is not None else None
@@ -152,6 +154,20 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
         _fail(outcome, f"{dataset}: unknown instrument {instrument.lower()!r} for context {context_name!r}")
         outcomes.append(outcome)
     return SavesResult(context_name, outcomes + unreadable, bulk=bulk)
+
+
+def _read_columns(store, observatory: str, contexts) -> list[str]:
+    """The store columns the lookups read: ids, partitions, instrument and date keywords, and every keyword
+    the contexts' rmaps read (as check-context reads them); the rest of a save is never looked at."""
+    obs = get_observatory(observatory)
+    needed = {*S.FIXED_COLUMNS, obs.instrument_keyword, *obs.date_keywords, *selection_keywords(observatory)}
+    for context in contexts:
+        for instrument in context.instruments if context is not None else ():
+            try:
+                needed.update(context.get_imap(instrument).required_parkeys())
+            except Exception:  # an instrument the context cannot load: its datasets fail, per dataset
+                pass
+    return [name for name in store.schema().names if name in needed]
 
 
 class _Header:
