@@ -33,6 +33,10 @@ from .progress import partition_progress, stderr_log
 @skip_types_option
 @allow_bad_rules_option
 @allow_bad_references_option
+@click.option("--dump-unique-errors", is_flag=True,
+              help="Print the error classes in crds's own line form ('000003 errors like:: ...'), as crds.")
+@click.option("--unique-threshold", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --dump-unique-errors, only classes with at least this many errors.")
 @click.option("--trust-pickles", is_flag=True, help="Allow .pkl saves (unpickling runs code from the file).")
 @click.option("--workers", type=int, default=None, help="Worker processes for reading/writing files (default: CPUs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr (errors still).")
@@ -40,8 +44,8 @@ from .progress import partition_progress, stderr_log
 @click.option("--sync-references", "sync_references", type=int, default=0, is_flag=False, flag_value=1,
               metavar="[1]", help="Fetch the new references into the cache from CRDS_SERVER_URL (crds's switch).")
 def command(sources, files_mode, pickles_mode, new_context, old_context, compare_source_bestrefs, update_bestrefs,
-            print_new_references, types, skip_types, allow_bad_rules, allow_bad_references, trust_pickles, workers,
-            quiet, sync_references):
+            print_new_references, types, skip_types, allow_bad_rules, allow_bad_references, dump_unique_errors, unique_threshold,
+            trust_pickles, workers, quiet, sync_references):
     """Best references for dataset FILEs (--files) or for the datasets of saves (--load-pickles).
 
     \b
@@ -72,13 +76,12 @@ def command(sources, files_mode, pickles_mode, new_context, old_context, compare
         with partition_progress("bestrefs", enabled=not quiet) as progress:
             result = run_files(request, progress=progress)
     if print_new_references:
-        for line in result.new_reference_lines():
-            click.echo(line)
-    for outcome in result.outcomes:
-        for message in outcome.warnings:
-            stderr_log(f"WARNING: {message}")
-        for message in outcome.errors:
-            stderr_log(f"ERROR: {message}")
+        _echo_lines(result.new_reference_lines())
+    _echo_lines(result.messages(), err=True)
+    if dump_unique_errors:
+        from ..batch.unique_errors import classify
+
+        _echo_lines(classify(result.error_frame()).crds_lines(unique_threshold))
     if not quiet:
         _summary(result, files_mode, update_bestrefs)
     synced_ok = _sync_references(result) if sync_references else True
@@ -91,8 +94,7 @@ def _sync_references(result) -> bool:
     from ..observatories import observatory_of_name
     from ..sync import fetch_named
 
-    names = sorted({update.new.lower() for outcome in result.outcomes for update in outcome.updates
-                    if update.new != "N/A"})
+    names = sorted(result.new_reference_names() - {"n/a"})
     if not names:
         return True
     observatory = observatory_of_name(result.context.rsplit("/", 1)[-1]).name
@@ -104,11 +106,16 @@ def _sync_references(result) -> bool:
 
 def _summary(result, files_mode: bool, update: bool) -> None:
     what = "files" if files_mode else "datasets"
-    failed = sum(1 for o in result.outcomes if o.errors)
-    updates = sum(len(o.updates) for o in result.outcomes)
-    text = f"{len(result.outcomes)} {what}, {updates} new references from {result.context}, {failed} with errors"
+    text = (f"{result.dataset_count} {what}, {result.update_count} new references from {result.context}, "
+            f"{result.failed_count} with errors")
     if files_mode:
         written = sum(1 for o in result.outcomes if o.written)
         text += f", {written} files updated" if update else " (dry run: --update-bestrefs writes headers)"
     stderr_log(text)
 
+
+
+def _echo_lines(lines: list[str], err: bool = False) -> None:
+    """All ``lines`` in one write (millions of lines: one echo each would dominate the run)."""
+    if lines:
+        click.echo("\n".join(lines), err=err)

@@ -70,6 +70,7 @@ class FileOutcome:
     warnings: list[str] = field(default_factory=list)
     written: bool = False
     failed: bool = False  # the whole file failed: no lookups, no update
+    tracked: list[tuple[str, str]] = field(default_factory=list)  # (TYPE, message) per failed lookup, as crds tracks
 
 
 @dataclass
@@ -82,6 +83,41 @@ class FilesResult:
     @property
     def error_count(self) -> int:
         return sum(len(outcome.errors) for outcome in self.outcomes)
+
+    @property
+    def dataset_count(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def update_count(self) -> int:
+        return sum(len(outcome.updates) for outcome in self.outcomes)
+
+    @property
+    def failed_count(self) -> int:
+        """Datasets (or files) with at least one error."""
+        return sum(1 for outcome in self.outcomes if outcome.errors)
+
+    def new_reference_names(self) -> set[str]:
+        """The new references of the updates, lower-cased (N/A included)."""
+        return {update.new.lower() for outcome in self.outcomes for update in outcome.updates}
+
+    def error_frame(self) -> pd.DataFrame:
+        """Errors as :func:`crds_batch.batch.unique_errors.classify` takes them: a row per failed lookup
+        (tracked by crds), one per dataset for the rest (a failed dataset, a bad reference: logged, untracked)."""
+        rows = []
+        for outcome in self.outcomes:
+            rows += [(outcome.path, outcome.instrument or "", kind, message, "error") for kind, message in outcome.tracked]
+            if len(outcome.errors) > len({message for _kind, message in outcome.tracked}):
+                rows.append((outcome.path, outcome.instrument or "", "", outcome.errors[0], "error"))
+        return pd.DataFrame(rows, columns=["dataset_id", "instrument", "filekind", "message", "level"])
+
+    def messages(self) -> list[str]:
+        """The ``WARNING:``/``ERROR:`` lines of every outcome, in order."""
+        lines = []
+        for outcome in self.outcomes:
+            lines += [f"WARNING: {message}" for message in outcome.warnings]
+            lines += [f"ERROR: {message}" for message in outcome.errors]
+        return lines
 
     def new_reference_lines(self) -> list[str]:
         """``--print-new-references`` lines, datasets sorted as crds sorts them."""
@@ -226,6 +262,7 @@ def _compare(outcome: FileOutcome, instrument: str, new_refs: dict[str, str], ol
         new_ok, new, message = normalize(new_refs.get(kind), "New:", options)
         if not new_ok:
             failed.setdefault(str(message), []).append(kind)
+            outcome.tracked.append((kind, str(message)))
             continue
         if old_refs is None:
             outcome.updates.append(RefUpdate(instrument, kind.lower(), None, new))

@@ -5,29 +5,98 @@ and all datasets evaluated in one columnar pass per context; updates and
 errors are decided exactly as for files (:mod:`.bestrefs`): with no
 comparison every successful assignment is an update with old ``None``, as
 crds prints it; ``old_context`` or ``compare_source`` compare instead.
+
+Speed (issue 15): a dataset whose every looked-up type gives a file name or
+N/A (no failed lookup, no unresolved result, no bad reference, a usable
+instrument) is decided a column at a time on the distinct results
+(:func:`crds_batch.batch.compare.normalize_column`) and its updates kept as
+arrays (:class:`BulkUpdates`), never as per-dataset objects. Only the other
+datasets (a few percent) go through the per-dataset :func:`.bestrefs._compare`.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+from ..batch.compare import CompareOptions, normalize_column
 from ..cache import load_server_config, resolve_context
-from ..observatories import observatory_of_name
+from ..engine.types import selection_keywords
+from ..observatories import get_observatory, observatory_of_name
 from ..rules.loading import load_context
 from ..store import input_problems, open_params
 from ..store import schema as S
 from .bestrefs import (FileOutcome, FilesRequest, FilesResult, _compare, _evaluate, _fail, _instrument_problem,
-                       _old_references, _row, describer)
+                       _old_references, describer)
 
 
-def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool = False) -> FilesResult:
+@dataclass
+class BulkUpdates:
+    """Updates of the datasets decided column-wise: parallel arrays, one entry per update."""
+
+    datasets: np.ndarray  # object: dataset id
+    instruments: np.ndarray  # object: upper-case instrument
+    kinds: np.ndarray  # object: lower-case type
+    olds: np.ndarray  # object: old value (None without comparison)
+    news: np.ndarray  # object: new value
+    ranks: np.ndarray  # int: the type's place in upper-case order (crds's order within a dataset)
+    dataset_count: int  # datasets decided here (with or without updates)
+
+    def __len__(self) -> int:
+        return len(self.news)
+
+    def new_names(self) -> set[str]:
+        return set(pd.unique(self.news))
+
+    def lines(self) -> Iterator[tuple[str, str]]:
+        """(dataset, ``--print-new-references`` line), by dataset then type, as crds prints them."""
+        order = np.lexsort((self.ranks, self.datasets))
+        for i in order:
+            dataset = self.datasets[i]
+            yield dataset, " ".join([dataset.lower(), self.instruments[i].lower(), self.kinds[i],
+                                     str(self.olds[i]).lower(), self.news[i].lower()])
+
+
+@dataclass
+class SavesResult(FilesResult):
+    """A :class:`FilesResult` whose trouble-free datasets are summarized in ``bulk``."""
+
+    bulk: BulkUpdates | None = None
+
+    @property
+    def dataset_count(self) -> int:
+        return len(self.outcomes) + (self.bulk.dataset_count if self.bulk else 0)
+
+    @property
+    def update_count(self) -> int:
+        return super().update_count + (len(self.bulk) if self.bulk else 0)
+
+    def new_reference_names(self) -> set[str]:
+        return super().new_reference_names() | (self.bulk.new_names() if self.bulk else set())
+
+    def new_reference_lines(self) -> list[str]:
+        if not self.bulk:
+            return super().new_reference_lines()
+        slow = ((outcome.path, update.line(outcome.path))
+                for outcome in sorted(self.outcomes, key=lambda o: o.path) for update in outcome.updates)
+        return [line for _dataset, line in heapq.merge(slow, self.bulk.lines(), key=lambda item: item[0])]
+
+
+def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool = False) -> SavesResult:
     """Best references of every dataset of ``saves`` under ``request.new_context``.
 
     ``request.files`` is ignored; the dataset ids take the place of file paths in the result.
     """
     context_name = resolve_context(request.new_context)
     observatory = observatory_of_name(context_name).name
+    new_ctx = load_context(context_name)
+    old_ctx = load_context(resolve_context(request.old_context, observatory)) if request.old_context else None
     with open_params(list(saves), trust_pickles=trust_pickles) as store:
-        every = store.scan(as_pandas=True)
+        columns = None if request.compare_source else _read_columns(store, observatory, (new_ctx, old_ctx))
+        every = store.scan(columns=columns, as_pandas=True)
         problems, problem_count = input_problems(store)
     # What could not be read (bad lines, datasets without an instrument...) fails, as crds fails it.
     unreadable = [FileOutcome(problem.split(": ", 1)[0], errors=[problem], failed=True) for problem in problems]
@@ -37,28 +106,45 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     # Datasets of another observatory fail one by one, as crds fails them (Unknown instrument 'cos'...).
     foreign = every[every[S.OBSERVATORY] != observatory]
     frame = every[every[S.OBSERVATORY] == observatory].reset_index(drop=True)
-    ids = frame[S.DATASET_ID].tolist()
+    ids = np.asarray(frame[S.DATASET_ID].to_numpy(dtype=object))
+    instruments = np.asarray(frame[S.INSTRUMENT].astype(str).str.upper().to_numpy(dtype=object))
     params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])
-    new_ctx = load_context(context_name)
-    old_ctx = load_context(resolve_context(request.old_context, observatory)) if request.old_context else None
     reftypes = [t.lower() for t in request.types] or None
     new = _evaluate(new_ctx, params, reftypes)
     old = _evaluate(old_ctx, params, reftypes) if old_ctx is not None else None
     bad_files = load_server_config(observatory).bad_files
     skip = {t.lower() for t in request.skip_types}
+    # Per instrument, once: whether it can be used at all.
+    problem_of = {instrument: _instrument_problem(request, new_ctx, old_ctx, instrument, bad_files, context_name)
+                  for instrument in pd.unique(instruments)}
+    usable = np.array([problem_of[i] is None for i in instruments], dtype=bool)
+    columns = _Columns(new, old, len(ids), skip, bad_files)
+    column_wise = usable & ~columns.hard if not request.compare_source else np.zeros(len(ids), dtype=bool)
+    fast = column_wise & ~columns.failed
+    bulk = columns.updates(column_wise, int(fast.sum()), ids, instruments, compared=old is not None)
+    failed_lookups = columns.failed_lookups(column_wise & columns.failed, ids, instruments)
     outcomes = []
-    for position, dataset in enumerate(ids):
+    for position in np.flatnonzero(~fast):
+        if position in failed_lookups:
+            outcomes.append(failed_lookups[position])
+            continue
+        dataset = ids[position]
         outcome = FileOutcome(dataset)
         outcomes.append(outcome)
-        header = {k: v for k, v in params.iloc[position].items() if isinstance(v, str)}
-        instrument = frame[S.INSTRUMENT].iloc[position].upper()
-        problem = _instrument_problem(request, new_ctx, old_ctx, instrument, bad_files, context_name)
-        if problem:
-            _fail(outcome, f"{dataset}: {problem}")
+        instrument = instruments[position]
+        if problem_of[instrument]:
+            _fail(outcome, f"{dataset}: {problem_of[instrument]}")
             continue
         outcome.instrument = instrument
-        old_refs = _old_references(request, old, position, observatory, new_ctx, instrument, header)
-        _compare(outcome, instrument, _row(new, position), old_refs, skip, describer(old_ctx, new_ctx, header))
+        header = _Header(params, position)
+        if old is not None:
+            old_refs = columns.row(columns.old, position)
+        elif request.compare_source:
+            old_refs = _old_references(request, None, position, observatory, new_ctx, instrument, header.get())
+        else:
+            old_refs = None
+        new_refs = columns.row(columns.new, position)
+        _compare(outcome, instrument, new_refs, old_refs, skip, header.describer(old_ctx, new_ctx))
         for update in outcome.updates:
             if update.new.lower() in bad_files:
                 message = f"{dataset}: new reference {update.new.lower()!r} is designated scientifically invalid"
@@ -67,4 +153,125 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
         outcome = FileOutcome(dataset)
         _fail(outcome, f"{dataset}: unknown instrument {instrument.lower()!r} for context {context_name!r}")
         outcomes.append(outcome)
-    return FilesResult(context_name, outcomes + unreadable)
+    return SavesResult(context_name, outcomes + unreadable, bulk=bulk)
+
+
+def _read_columns(store, observatory: str, contexts) -> list[str]:
+    """The store columns the lookups read: ids, partitions, instrument and date keywords, and every keyword
+    the contexts' rmaps read (as check-context reads them); the rest of a save is never looked at."""
+    obs = get_observatory(observatory)
+    needed = {*S.FIXED_COLUMNS, obs.instrument_keyword, *obs.date_keywords, *selection_keywords(observatory)}
+    for context in contexts:
+        for instrument in context.instruments if context is not None else ():
+            try:
+                needed.update(context.get_imap(instrument).required_parkeys())
+            except Exception:  # an instrument the context cannot load: its datasets fail, per dataset
+                pass
+    return [name for name in store.schema().names if name in needed]
+
+
+class _Header:
+    """One dataset's string parameters, read from the frame only when asked for (few datasets need them)."""
+
+    def __init__(self, params: pd.DataFrame, position: int):
+        self._params, self._position, self._header = params, position, None
+
+    def get(self) -> dict[str, str]:
+        if self._header is None:
+            row = self._params.iloc[self._position]
+            self._header = {k: v for k, v in row.items() if isinstance(v, str)}
+        return self._header
+
+    def describer(self, old_ctx, new_ctx):
+        return lambda kind, side, result: describer(old_ctx, new_ctx, self.get())(kind, side, result)
+
+
+class _Columns:
+    """The result columns as category codes, with per-row trouble flags and column-wise updates."""
+
+    def __init__(self, new: pd.DataFrame, old: pd.DataFrame | None, nrows: int, skip: set[str], bad_files):
+        options = CompareOptions()
+        self.nrows = nrows
+        self.new = {kind: _codes(new[kind]) for kind in new.columns}
+        self.old = {kind: _codes(old[kind]) for kind in old.columns} if old is not None else None
+        kinds = sorted(set(new.columns) | set(old.columns if old is not None else ()))
+        self.kinds = [kind for kind in kinds if kind not in skip]
+        self.kinds.sort(key=str.upper)  # crds's (and _compare's) order: upper-case type names
+        self.failed = np.zeros(nrows, dtype=bool)  # a lookup failed (an error line, other types still update)
+        self.hard = np.zeros(nrows, dtype=bool)  # unresolved result or bad reference: per-dataset path
+        self.normalized = {}
+        for kind in self.kinds:
+            new_column = normalize_column(new[kind] if kind in new.columns else None, nrows, "New:", options)
+            bad = np.array([str(v).lower() in bad_files for v in new_column.value], dtype=bool)
+            new_present = self.new[kind][0] >= 0 if kind in self.new else np.zeros(nrows, dtype=bool)
+            if old is None:
+                present, old_column = new_present, None
+            else:
+                old_column = normalize_column(old[kind] if kind in old.columns else None, nrows, "Old:", options)
+                old_present = self.old[kind][0] >= 0 if kind in self.old else np.zeros(nrows, dtype=bool)
+                present = new_present | old_present
+                self.hard |= present & old_column.unresolved[old_column.codes]
+            self.hard |= present & (new_column.unresolved | bad)[new_column.codes]
+            self.failed |= present & ~new_column.ok[new_column.codes]
+            self.normalized[kind] = (present, new_column, old_column)
+
+    def row(self, columns: dict, position: int) -> dict[str, str]:
+        """One dataset's results ``{TYPE: value}`` (types looked up only), as :func:`.bestrefs._row`."""
+        row = {}
+        for kind, (codes, categories) in columns.items():
+            code = codes[position]
+            if code >= 0:
+                row[kind.upper()] = categories[code]
+        return row
+
+    def failed_lookups(self, rows: np.ndarray, ids: np.ndarray, instruments: np.ndarray) -> dict[int, FileOutcome]:
+        """Outcomes (errors only; their updates are in :meth:`updates`) of ``rows``, worded as :func:`_compare`."""
+        found = []  # (position, type rank, message)
+        for rank, kind in enumerate(self.kinds):
+            present, new_column, _old_column = self.normalized[kind]
+            positions = np.flatnonzero(rows & present & ~new_column.ok[new_column.codes])
+            messages = new_column.error[new_column.codes[positions]]
+            found += zip(positions.tolist(), [rank] * len(positions), messages.tolist())
+        found.sort(key=lambda item: (item[0], item[1]))
+        outcomes: dict[int, FileOutcome] = {}
+        for position, rank, message in found:
+            outcome = outcomes.get(position)
+            if outcome is None:
+                outcome = outcomes[position] = FileOutcome(ids[position], instrument=instruments[position])
+            outcome.tracked.append((self.kinds[rank].upper(), str(message)))
+        for outcome in outcomes.values():
+            grouped: dict[str, list[str]] = {}
+            for kind, message in outcome.tracked:
+                grouped.setdefault(message, []).append(kind)
+            outcome.errors = [f"{outcome.path}: instrument={outcome.instrument!r} types={','.join(kinds)}: {message}"
+                              for message, kinds in grouped.items()]
+        return outcomes
+
+    def updates(self, rows: np.ndarray, decided: int, ids: np.ndarray, instruments: np.ndarray,
+                compared: bool) -> BulkUpdates:
+        """The updates of ``rows`` (successful lookups only); ``decided``: datasets counted as decided here."""
+        parts = []
+        for rank, kind in enumerate(self.kinds):
+            present, new_column, old_column = self.normalized[kind]
+            mask = rows & present & new_column.ok[new_column.codes]
+            new_values = new_column.value[new_column.codes]
+            if compared:
+                old_values = old_column.value[old_column.codes]
+                mask &= new_values != old_values
+            positions = np.flatnonzero(mask)
+            if not len(positions):
+                continue
+            olds = old_values[positions] if compared else np.full(len(positions), None, dtype=object)
+            parts.append((positions, np.full(len(positions), kind, dtype=object), olds, new_values[positions],
+                          np.full(len(positions), rank)))
+        if not parts:
+            empty = np.array([], dtype=object)
+            return BulkUpdates(empty, empty, empty, empty, empty, np.array([], dtype=int), decided)
+        positions = np.concatenate([p[0] for p in parts])
+        return BulkUpdates(ids[positions], instruments[positions], *(np.concatenate([p[i] for p in parts])
+                                                                      for i in (1, 2, 3, 4)), decided)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    return np.asarray(categorical.cat.codes, dtype=np.int64), np.asarray(categorical.cat.categories, dtype=object)
