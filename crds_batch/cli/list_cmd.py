@@ -37,6 +37,9 @@ from .options import WordsOption, instrument_names, split_words
               "(with --mappings/--references), each under a banner.")
 @click.option("--add-filenames", "--add-filename", "add_filename", is_flag=True,
               help="With --cat: start each line with the file's name.")
+@click.option("--keywords", cls=WordsOption, multiple=True, metavar="KEYWORD...",
+              help="With --cat: print only the reference header keywords containing one of these.")
+@click.option("--no-arrays", is_flag=True, help="With --cat: leave out FITS array properties (slow on large files).")
 @click.option("-H", "--hst", "observatory_flag", flag_value="hst", help="Observatory HST.")
 @click.option("-J", "--jwst", "observatory_flag", flag_value="jwst", help="Observatory JWST.")
 @click.option("--roman", "observatory_flag", flag_value="roman", help="Observatory Roman.")
@@ -62,7 +65,8 @@ from .options import WordsOption, instrument_names, split_words
               "else the server's.")
 def command(cat_files, status, show_config, show_version, list_mappings, list_references, resolve_contexts,
             context_range, all_contexts, last, up_to_context, after_context, cached_mappings, cached_references,
-            full_path, cat, add_filename, observatory_flag, dataset_ids, dataset_headers, as_json, first_id, minimize,
+            full_path, cat, add_filename, keywords, no_arrays, observatory_flag, dataset_ids, dataset_headers, as_json,
+            first_id, minimize,
             id_expansions_only, operational_context, remote_context, contexts, server, observatory):
     """List cache, configuration and server facts (as `crds list`).
 
@@ -91,6 +95,7 @@ def command(cat_files, status, show_config, show_version, list_mappings, list_re
                                   resolve=resolve_contexts, references=list_references, mappings=list_mappings,
                                   cached_refs=cached_references, cached_maps=cached_mappings, full_path=full_path,
                                   cat=cat, cat_files=cat_files, add_filename=add_filename,
+                                  keywords=split_words(keywords), arrays=not no_arrays,
                                   warn=lambda message: click.echo(f"WARNING: {message}", err=True)):
             click.echo(line)
         if cat:

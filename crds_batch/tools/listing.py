@@ -8,7 +8,7 @@ configuration. Dictionaries print as crds's ``_print_dict``: sorted keys,
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..cache import CachePaths, locate_mapping, locate_reference
 from ..cache.server_config import is_mapping_name
@@ -61,7 +61,8 @@ def cached_reference_lines(observatory: str, full_path: bool) -> list[str]:
 BANNER_WIDTH = 80
 
 
-def cat_lines(name: str, observatory: str, add_filename: bool = False) -> list[str]:
+def cat_lines(name: str, observatory: str, add_filename: bool = False, keywords: Sequence[str] = (),
+              arrays: bool = True) -> list[str]:
     """A cached file as ``crds list --cat`` prints it: a banner, then the mapping's text.
 
     FITS references: header, ``fits.info`` and array properties (:mod:`.reference_headers`); other
@@ -80,13 +81,13 @@ def cat_lines(name: str, observatory: str, add_filename: bool = False) -> list[s
 
         if not os.path.exists(path):
             raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
-        body = fits_cat_lines(path)
+        body = fits_cat_lines(path, keywords, arrays)
     elif path.lower().endswith(".asdf"):
         from .reference_headers import asdf_cat_lines
 
         if not os.path.exists(path):
             raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
-        body = asdf_cat_lines(path)
+        body = asdf_cat_lines(path, keywords)
     else:
         raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings, FITS and ASDF references "
                          "(JSON, YAML: not yet)")
@@ -111,7 +112,8 @@ def _cat_path(name: str, observatory: str) -> str:
 def listing_lines(*, observatory: str | None, choice, resolve: bool = False, references: bool = False,
                   mappings: bool = False, cached_refs: bool = False, cached_maps: bool = False,
                   full_path: bool = False, cat: bool = False, cat_files: Iterable[str] = (),
-                  add_filename: bool = False, warn=lambda message: None) -> list[str]:
+                  add_filename: bool = False, keywords: Sequence[str] = (), arrays: bool = True,
+                  warn=lambda message: None) -> list[str]:
     """The lines ``crds list`` prints for the cache switches given (``choice``: a :class:`ContextChoice`).
 
     As crds: ``--cat`` prints the files named and those the contexts imply, and nothing else;
@@ -141,7 +143,7 @@ def listing_lines(*, observatory: str | None, choice, resolve: bool = False, ref
     if cat:
         lines: list[str] = []
         for name in cat_files + mapping_names + reference_names:
-            lines += cat_lines(name, obs, add_filename)
+            lines += cat_lines(name, obs, add_filename, keywords, arrays)
         return lines
     lines = list(contexts) if resolve else []
     lines += path_lines(reference_names, obs, full_path)

@@ -14,6 +14,7 @@ import contextlib
 import io
 import pprint
 import re
+from collections.abc import Sequence
 
 #: Keys whose repeats are expected (crds's DUPLICATES_OK) and those whose repeats are joined (APPEND_KEYS).
 DUPLICATES_OK = ("COMMENT", "HISTORY", "NAXIS", "EXTNAME", "EXTVER")
@@ -46,14 +47,25 @@ def fits_header(path: str) -> dict[str, str]:
     return header
 
 
-def fits_cat_lines(path: str) -> list[str]:
-    """The body crds prints under the ``File:`` banner of a FITS reference (its own banners as :class:`Banner`)."""
+def header_lines(header: dict[str, str], keywords: Sequence[str] = ()) -> list[str]:
+    """A reference header as crds prints it; with ``keywords`` (``--keywords``) only the keys containing one."""
+    if keywords:
+        header = {key: value for key, value in header.items() if any(part in key for part in keywords)}
+    return pprint.pformat(header).splitlines()
+
+
+def fits_cat_lines(path: str, keywords: Sequence[str] = (), arrays: bool = True) -> list[str]:
+    """The body crds prints under the ``File:`` banner of a FITS reference (its own banners as :class:`Banner`).
+
+    ``arrays=False`` (``--no-arrays``) leaves out the array properties, as crds."""
     from astropy.io import fits
 
-    lines = pprint.pformat(fits_header(path)).splitlines()
+    lines = header_lines(fits_header(path), keywords)
     info = io.StringIO()
     fits.info(path, output=info)
     lines += [Banner("-" * BANNER_WIDTH), Banner("Fits Info:")] + [line.rstrip() for line in info.getvalue().splitlines()]
+    if not arrays:
+        return lines
     with fits.open(path) as hdus:
         for index, hdu in enumerate(hdus):
             if index == 0:
@@ -168,5 +180,5 @@ def _asdf_history(handle) -> str:
     return "\n".join(lines) if lines else "UNDEFINED"
 
 
-def asdf_cat_lines(path: str) -> list[str]:
-    return pprint.pformat(asdf_header(path)).splitlines()
+def asdf_cat_lines(path: str, keywords: Sequence[str] = ()) -> list[str]:
+    return header_lines(asdf_header(path), keywords)

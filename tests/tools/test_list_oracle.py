@@ -52,6 +52,9 @@ def ours(capsys, *args: str) -> tuple[int, str, str]:
     ["--cat", "{test_data}/test-source.fits", "--hst"],
     ["--cat", "roman_wfi_dark_0001.asdf", "roman_wfi_pars-exposurepipeline_0001.asdf", "--roman", "--add-filenames"],
     ["--cat", "roman_wfi_distortion_0001.asdf", "roman_wfi_epsf_0001.asdf", "--roman"],
+    ["--cat", "v8q14451j_idc.fits", "--keywords", "DET", "FILE", "--hst"],  # header keys containing a word
+    ["--cat", "{test_data}/hst/j8bt05njq_raw.fits", "--no-arrays", "--hst", "--add-filenames"],
+    ["--cat", "roman_wfi_dark_0001.asdf", "--keywords", "META.INSTRUMENT", "--no-arrays", "--roman"],
 ])
 def test_cache_listing_equals_crds(args, capsys, tmp_path, test_data_dir):
     args = [arg.format(test_data=test_data_dir) for arg in args]
