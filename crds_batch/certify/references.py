@@ -53,7 +53,7 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
 
         try:
             with warnings_to_log(log, path):
-                check_table_modes(path, options.comparison_reference, context, log)
+                check_table_modes(path, options.comparison_reference, context, log, observatory)
         except Exception as exc:  # noqa: BLE001 - crds traps the table checks as one error
             log.track_error(path, instrument, filekind, f"Checking reference modes for {path!r} : {_one_line(exc)}")
         if options.dump_provenance and observatory == "hst" and "unknown" not in (instrument, filekind):

@@ -4,10 +4,10 @@ A table type's *mode columns* (``unique_rowkeys``, from
 ``observatories/hst_reference_types.json``) make each row's mode; a mode
 defined twice in one table, and a mode of the comparison (old) table missing
 from the new one (a deleted row) are warnings. The comparison table is
-``--comparison-reference``; without it the new table is checked for duplicate
-modes only, with crds's "No comparison reference" warning. (crds first looks
-for the reference the new file would replace, by inserting it into the
-context's rmap, and compares with that one: not built.)
+``--comparison-reference``, else the file the new one would replace in the
+comparison context's rmap (``comparison.find_comparison_reference``); without
+one the new table is checked for duplicate modes only, with crds's
+"No comparison reference" warning.
 Only HST types have mode columns.
 """
 from __future__ import annotations
@@ -105,15 +105,21 @@ def _modes(label: str, table: _Table, keys: list[str], log: CertifyLog, path: st
     return {mode: rows[0] for mode, rows in modes.items()}, table.colnames
 
 
-def check_table_modes(path: str, comparison: str | None, context: str | None, log: CertifyLog) -> None:
-    """Mode checks of the FITS table reference at ``path`` against ``comparison`` (a path) if given."""
+def check_table_modes(path: str, comparison: str | None, context: str | None, log: CertifyLog,
+                      observatory: str) -> None:
+    """Mode checks of the FITS table reference at ``path`` against ``comparison`` (a path), else against the
+    file it would replace in ``context``."""
     keys = mode_columns(path)
     if not keys:
         return
+    if comparison is None:
+        from .comparison import find_comparison_reference
+
+        comparison = find_comparison_reference(path, context, observatory, log)
     new_tables = _tables(path, log)
     if not new_tables:
         return
-    if comparison is None:  # crds would look for the file this one replaces in the context: not built
+    if comparison is None:
         for table in new_tables:
             _modes("new reference", table, keys, log, path)
         log.warning(f"No comparison reference for {os.path.basename(path)!r} in context {context!r}. "

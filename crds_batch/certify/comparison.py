@@ -1,0 +1,94 @@
+"""The comparison table of a new reference: the file it would replace in the comparison context, as crds finds it.
+
+``crds certify`` 13.2.7 (``find_old_reference``), when no ``--comparison-reference``
+is given, takes the context's rmap for the reference's instrument and type,
+inserts the reference by its header, and takes the file the insertion
+replaces: the one at the same match key and USEAFTER date. A reference the
+rmap already names, or an insertion that replaces nothing, has no comparison
+table; a replaced file missing from the cache is a warning. The match key is
+``tools.refactor.insertion_point``'s (crds's HST rmap-update header variants
+are not made).
+"""
+from __future__ import annotations
+
+import os
+
+from ..errors import CrdsBatchError
+from ..rules.conditioning import condition_match_key
+from ..rules.parsing import SelectorCall
+from .log import CertifyLog
+
+_FAILED = "Failed resolving comparison reference for table checks"
+
+
+def find_comparison_reference(path: str, context: str | None, observatory: str, log: CertifyLog) -> str | None:
+    """Path of the cached reference ``path`` would replace in ``context``'s rmap, or None (crds's lines logged)."""
+    if context is None:
+        return None
+    from .references import reference_properties
+
+    instrument, filekind = reference_properties(path, "fits")
+    try:
+        rmap_path = _governing_rmap(context, instrument, filekind)
+        replaced = _replaced_name(rmap_path, path)
+    except (CrdsBatchError, OSError, KeyError, ValueError) as exc:
+        log.warning(f"{_FAILED} : {_one_line(exc)}", path)
+        return None
+    if replaced is None:
+        log.info(f"No file corresponding to {path!r} in context {os.path.basename(rmap_path)!r}")
+        return None
+    if replaced == os.path.basename(path):
+        return None
+    from ..cache import locate_reference
+
+    found = locate_reference(replaced, observatory, instrument)
+    if not os.path.exists(found):
+        log.warning(f"Failed to obtain reference comparison file {replaced!r} : Comparison reference "
+                    f"{replaced!r} is defined but does not exist.", path)
+        return None
+    log.info(f"Comparing reference {os.path.basename(path)!r} against {replaced!r}")
+    return found
+
+
+def _governing_rmap(context: str, instrument: str, filekind: str) -> str:
+    """The rmap of ``instrument``/``filekind`` under ``context`` (a pmap, imap or rmap name)."""
+    from ..tools.mapping_tree import is_special, load_parsed
+    from .mappings import _selection
+
+    name = context
+    for level, key in ((".pmap", instrument), (".imap", filekind)):
+        if name.endswith(level):
+            chosen = _selection(load_parsed(name), key)
+            if chosen is None or is_special(chosen):
+                raise CrdsBatchError(f"No rmap for {instrument!r} {filekind!r} in {context!r}")
+            name = chosen
+    if not name.endswith(".rmap"):
+        raise CrdsBatchError(f"Invalid comparison context {context!r}")
+    from ..cache import locate_mapping
+
+    return locate_mapping(name)
+
+
+def _replaced_name(rmap_path: str, reference: str) -> str | None:
+    """The file inserting ``reference`` into the rmap would replace (its own name if the rmap names it)."""
+    from ..rules.loading import load_mapping
+    from ..tools.mapping_tree import terminal_files
+    from ..tools.refactor import insertion_point, read_rmap
+
+    old = read_rmap(rmap_path)
+    if os.path.basename(reference) in terminal_files(old.selector):
+        return os.path.basename(reference)
+    if not isinstance(old.selector, SelectorCall) or old.selector.name != "Match":
+        return None
+    key, date = insertion_point(load_mapping(rmap_path), old, reference)
+    wanted = condition_match_key(key)
+    for old_key, choice in old.selector.table:
+        if condition_match_key(old_key) == wanted:
+            if isinstance(choice, SelectorCall) and choice.name == "UseAfter":
+                return dict(choice.table).get(date)
+            return None
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
