@@ -6,8 +6,9 @@ inserts the reference by its header, and takes the file the insertion
 replaces: the one at the same match key and USEAFTER date. A reference the
 rmap already names, or an insertion that replaces nothing, has no comparison
 table; a replaced file missing from the cache is a warning. The match key is
-``tools.refactor.insertion_point``'s (crds's HST rmap-update header variants
-are not made).
+``tools.refactor.insertion_point``'s: a header value needing crds's wildcard
+expansion is a "Failed resolving" warning here. (crds's one rmap-update header
+hook, ACS BIASFILE, is for a type without table modes.)
 """
 from __future__ import annotations
 
