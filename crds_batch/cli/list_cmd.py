@@ -6,14 +6,14 @@ import click
 from .. import __version__
 from ..tools.contexts import ContextChoice, parse_range
 from ..tools.listing import dict_lines, listing_lines
-from ..tools.status import cache_status, config_sections
+from ..tools.status import cache_status, config_sections, crds_status
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import WordsOption, instrument_names, split_words
 
 
 @click.command("list")
 @click.argument("cat_files", nargs=-1, metavar="[FILE...]")
-@click.option("--status", is_flag=True, help="Print the configuration: cache paths, contexts, versions.")
+@click.option("--status", is_flag=True, help="Print crds list --status's lines (as crds 13.2.7), then crds-batch's own.")
 @click.option("--config", "show_config", is_flag=True,
               help="Print the CRDS_* settings, cache paths, the cache's server info and the Python in use.")
 @click.option("--version", "show_version", is_flag=True, help="Print the crds-batch version.")
@@ -107,8 +107,9 @@ def command(cat_files, status, show_config, show_version, list_mappings, list_re
             for line in dict_lines(title, values):
                 click.echo(line)
     if status:
-        for label, value in cache_status().items():
-            click.echo(f"{label} = {value!r}")
+        for block in (crds_status(), cache_status()):  # crds's lines first, for scripts that parse them
+            for label, value in block.items():
+                click.echo(f"{label} = {value!r}")
     if not server_asked:
         return EXIT_OK
     from ..client import ClientSettings, CrdsClient, api, listing

@@ -14,18 +14,45 @@ from ..observatories import OBSERVATORIES
 _TRUE_WORDS = ("1", "true", "yes", "on")
 
 
+def crds_status(env: Mapping[str, str] | None = None) -> dict[str, object]:
+    """``crds list --status`` (13.2.7): the same labels, sorted as crds prints them.
+
+    The observatory is crds's pick (CRDS_OBSERVATORY, the server URL, else jwst).
+    "CRDS Version" names crds-batch's version (crds-batch is not crds); "Cache Locking"
+    always says disabled: crds-batch never locks (it writes temp + fsync + rename).
+    """
+    from .contexts import pick_observatory
+
+    env = dict(os.environ if env is None else env)
+    observatory = pick_observatory(None, (), env)
+    try:
+        info = load_server_config(observatory, env)
+        context = env.get("CRDS_CONTEXT") or info.latest_context or info.operational_context
+        last_synced = info.raw.get("last_synced")
+    except CrdsBatchError as exc:
+        context = last_synced = f"unreadable config: {exc}"
+    status = {
+        "CRDS_PATH": env.get("CRDS_PATH", "undefined"),
+        "CRDS_SERVER_URL": env.get("CRDS_SERVER_URL", "undefined"),
+        "CRDS_MODE": env.get("CRDS_MODE", "auto"),
+        "Readonly Cache": env.get("CRDS_READONLY_CACHE", "0").lower() in _TRUE_WORDS,
+        "Cache Locking": "disabled, " + env.get("CRDS_LOCKING_MODE", "multiprocessing"),
+        "Effective Context": context,
+        "Last Synced": last_synced,
+        "CRDS Version": f"crds-batch {__version__}",
+        "Python Version": ".".join(str(part) for part in sys.version_info),
+        "Python Executable": sys.executable,
+    }
+    return dict(sorted(status.items()))
+
+
 def cache_status(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return ordered ``{label: value}`` describing the cache, contexts and cluster settings."""
+    """crds-batch's lines after crds's block: every observatory's cache, contexts and cluster settings."""
     env = dict(os.environ if env is None else env)
     status = {
         "crds-batch Version": __version__,
-        "CRDS_PATH": env.get("CRDS_PATH", "undefined"),
-        "CRDS_SERVER_URL": env.get("CRDS_SERVER_URL", "undefined"),
         "CRDS_CONTEXT": env.get("CRDS_CONTEXT", "undefined"),
         "CRDS_OBSERVATORY": env.get("CRDS_OBSERVATORY", "undefined"),
-        "CRDS_MODE": env.get("CRDS_MODE", "auto"),
-        # crds locks its cache while syncing; crds-batch never writes a cache file in place.
-        "Cache Locking": "not needed: files are replaced atomically (temp + fsync + rename)",
     }
     for name in OBSERVATORIES:
         paths = CachePaths.from_env(name, env)
@@ -40,10 +67,7 @@ def cache_status(env: Mapping[str, str] | None = None) -> dict[str, str]:
         status[f"{name} Effective Context"] = context
         status[f"{name} Last Synced"] = str(info.raw.get("last_synced", "never (no server_config)"))
         status[f"{name} Bad Files"] = str(len(info.bad_files))
-    status["Readonly Cache"] = str(env.get("CRDS_READONLY_CACHE", "0").lower() in _TRUE_WORDS)
     status["Dask Scheduler"] = env.get("DASK_SCHEDULER_ADDRESS", "LocalCluster (default)")
-    status["Python Executable"] = sys.executable
-    status["Python Version"] = platform.python_version()
     return status
 
 

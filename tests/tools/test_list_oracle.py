@@ -162,3 +162,37 @@ def test_date_based_contexts_resolve_through_the_server_as_crds(spec, cache_serv
 def test_date_based_context_without_a_server_is_one_line(capsys):
     code, out, err = ours(capsys, "--resolve-contexts", "--contexts", "hst-2019-06-01T00:00:00")
     assert code == 3 and out == "" and "needs a CRDS server" in err
+
+
+def _crds_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CRDS_")}
+    env.update(CRDS_PATH=str(CACHE), CRDS_READONLY_CACHE="1", **extra)
+    return env
+
+
+#: --status lines whose values differ by right: crds-batch is not crds.
+STATUS_MASKED = ("CRDS Version = ",)
+
+
+def _masked(lines: list[str]) -> list[str]:
+    return [line.split(" = ")[0] + " = <masked>" if line.startswith(STATUS_MASKED) else line for line in lines]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("extra", [{}, {"CRDS_OBSERVATORY": "hst"}, {"CRDS_OBSERVATORY": "roman", "CRDS_MODE": "local"}])
+def test_status_starts_with_crds_lines(extra, capsys, monkeypatch):
+    env = _crds_env(**extra)
+    expected = subprocess.run([sys.executable, "-m", "crds.list", "--status"], env=env, capture_output=True,
+                              text=True, timeout=600)
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    crds_lines = expected.stdout.splitlines()
+    for name in [name for name in os.environ if name.startswith("CRDS_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("CRDS_"):
+            monkeypatch.setenv(name, value)
+    code, out, err = ours(capsys, "--status")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert _masked(lines[:len(crds_lines)]) == _masked(crds_lines) and len(crds_lines) == 10
+    assert lines[len(crds_lines)].startswith("crds-batch Version = ")
