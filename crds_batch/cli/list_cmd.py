@@ -15,7 +15,8 @@ from .options import WordsOption, instrument_names, split_words
 @click.argument("cat_files", nargs=-1, metavar="[FILE...]")
 @click.option("--status", is_flag=True, help="Print crds list --status's lines (as crds 13.2.7), then crds-batch's own.")
 @click.option("--config", "show_config", is_flag=True,
-              help="Print the CRDS_* settings, cache paths, the cache's server info and the Python in use.")
+              help="Print crds list --config's sections (settings, client config, cache paths, server info, "
+                   "download URIs, Python), then crds-batch's.")
 @click.option("--version", "show_version", is_flag=True, help="Print the crds-batch version.")
 @click.option("--mappings", "list_mappings", is_flag=True,
               help="Print the mappings of the contexts and every mapping below them.")
