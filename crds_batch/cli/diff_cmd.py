@@ -9,6 +9,7 @@ from ..cache import resolve_context
 from ..cache.server_config import is_mapping_name
 from ..tools.diff import datasets_since_auto, diff_contexts
 from ..tools.diff_report import DiffOptions, diff_report
+from .options import crds_tool_options
 
 _SHOW_FLAGS = {"new_files": "new-files", "all_new_files": "all-new-files", "affected_instruments": "instruments",
                "affected_types": "types", "affected_modes": "modes"}
@@ -47,6 +48,7 @@ _SHOW_FLAGS = {"new_files": "new-files", "all_new_files": "all-new-files", "affe
 @click.option("-H", "--hst", "observatory", flag_value="hst", help="Observatory HST (reference files).")
 @click.option("-J", "--jwst", "observatory", flag_value="jwst", help="Observatory JWST (reference files).")
 @click.option("--roman", "observatory", flag_value="roman", help="Observatory Roman (reference files).")
+@crds_tool_options(own=("observatory",))  # its own -H/-J/--roman
 def command(old, new, include_header_diffs, hide_boring_diffs, recurse_added_deleted, lowest_mapping_only,
             remove_paths, squash_tuples, brief, mapping_text_diffs, primitive_diffs, check_diffs, new_files,
             all_new_files, affected_instruments, affected_types, affected_modes, affected, show_since, observatory):

@@ -6,16 +6,17 @@ import click
 from .. import __version__
 from ..tools.contexts import ContextChoice, parse_range
 from ..tools.listing import dict_lines, listing_lines
-from ..tools.status import cache_status, config_sections
+from ..tools.status import cache_status, config_sections, crds_status
 from .main import EXIT_ERRORS, EXIT_OK
-from .options import WordsOption, instrument_names, split_words
+from .options import WordsOption, crds_tool_options, instrument_names, split_words
 
 
 @click.command("list")
 @click.argument("cat_files", nargs=-1, metavar="[FILE...]")
-@click.option("--status", is_flag=True, help="Print the configuration: cache paths, contexts, versions.")
+@click.option("--status", is_flag=True, help="Print crds list --status's lines (as crds 13.2.7), then crds-batch's own.")
 @click.option("--config", "show_config", is_flag=True,
-              help="Print the CRDS_* settings, cache paths, the cache's server info and the Python in use.")
+              help="Print crds list --config's sections (settings, client config, cache paths, server info, "
+                   "download URIs, Python), then crds-batch's.")
 @click.option("--version", "show_version", is_flag=True, help="Print the crds-batch version.")
 @click.option("--mappings", "list_mappings", is_flag=True,
               help="Print the mappings of the contexts and every mapping below them.")
@@ -63,6 +64,7 @@ from .options import WordsOption, instrument_names, split_words
 @click.option("--server", "server", metavar="URL", default=None, help="The CRDS server (default CRDS_SERVER_URL).")
 @click.option("--observatory", envvar="CRDS_OBSERVATORY", metavar="OBS", help="Default: CRDS_OBSERVATORY, the URL's, "
               "else the server's.")
+@crds_tool_options(own=("observatory", "version"))  # its own -H/-J/--roman and --version
 def command(cat_files, status, show_config, show_version, list_mappings, list_references, resolve_contexts,
             context_range, all_contexts, last, up_to_context, after_context, cached_mappings, cached_references,
             full_path, cat, add_filename, keywords, no_arrays, observatory_flag, dataset_ids, dataset_headers, as_json,
@@ -107,8 +109,9 @@ def command(cat_files, status, show_config, show_version, list_mappings, list_re
             for line in dict_lines(title, values):
                 click.echo(line)
     if status:
-        for label, value in cache_status().items():
-            click.echo(f"{label} = {value!r}")
+        for block in (crds_status(), cache_status()):  # crds's lines first, for scripts that parse them
+            for label, value in block.items():
+                click.echo(f"{label} = {value!r}")
     if not server_asked:
         return EXIT_OK
     from ..client import ClientSettings, CrdsClient, api, listing

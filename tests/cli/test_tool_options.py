@@ -16,7 +16,10 @@ from crds_batch.cli.options import crds_tool_options
 from crds_batch.cli.tool_settings import current
 
 COMMANDS = ["explain", "newcontext", "uniqname", "refactor", "safe-bestrefs", "capture", "bestrefs", "checksum",
-            "rowdiff", "query-affected"]
+            "rowdiff", "query-affected", "list", "diff", "matches", "uses"]
+
+#: Commands whose own options take over flags of the same name (their -H/-J/--roman, list's --version).
+OWN_VERSION = {"list"}
 
 
 @click.command()
@@ -58,8 +61,9 @@ def test_verbosity_and_log_time():
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_tool_has_the_flags(command, capsys):
-    assert main([command, "-V"]) == 0
-    assert capsys.readouterr().out.strip() == f"crds-batch, version {__version__}"
+    if command not in OWN_VERSION:
+        assert main([command, "-V"]) == 0
+        assert capsys.readouterr().out.strip() == f"crds-batch, version {__version__}"
     assert main([command, "--help"]) == 0
     text = capsys.readouterr().out
     for flag in ("--verbose", "--verbosity", "--readonly-cache", "--ignore-cache", "--jwst", "--hst", "--roman",
@@ -72,4 +76,14 @@ def test_stats_on_a_real_command(tmp_path, capsys):
 
     raw = str(TEST_DATA / "hst" / "j8bt05njq_raw.fits")
     assert main(["explain", "--context", "hst_0729.pmap", "--header", raw, "--types", "darkfile", "--stats"]) == 0
+    assert re.search(r"^STATS: elapsed \d+\.\d\d s$", capsys.readouterr().err, re.M)
+
+
+def test_commands_keep_their_own_observatory_and_version_flags(capsys, monkeypatch):
+    monkeypatch.delenv("CRDS_OBSERVATORY", raising=False)
+    assert main(["list", "--version"]) == 0
+    assert capsys.readouterr().out == __version__ + "\n"
+    assert main(["list", "--resolve-contexts", "--contexts", "hst-operational", "-J", "-R"]) == 0
+    assert capsys.readouterr().out == "hst_0729.pmap\n"  # an explicit context's observatory, as before
+    assert main(["uses", "--files", "hst_acs_0421.imap", "-H", "--stats"]) in (0, 1)
     assert re.search(r"^STATS: elapsed \d+\.\d\d s$", capsys.readouterr().err, re.M)

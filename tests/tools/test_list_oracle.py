@@ -14,7 +14,7 @@ import pytest
 
 from crds_batch.cli.main import main
 from tests.conftest import CACHE
-from tests.server.servers import run_crds, serving
+from tests.server.servers import client_env, run_crds, serving
 
 
 def crds_offline(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -162,3 +162,82 @@ def test_date_based_contexts_resolve_through_the_server_as_crds(spec, cache_serv
 def test_date_based_context_without_a_server_is_one_line(capsys):
     code, out, err = ours(capsys, "--resolve-contexts", "--contexts", "hst-2019-06-01T00:00:00")
     assert code == 3 and out == "" and "needs a CRDS server" in err
+
+
+def _crds_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CRDS_")}
+    env.update(CRDS_PATH=str(CACHE), CRDS_READONLY_CACHE="1", **extra)
+    return env
+
+
+#: --status lines whose values differ by right: crds-batch is not crds.
+STATUS_MASKED = ("CRDS Version = ",)
+
+
+def _masked(lines: list[str]) -> list[str]:
+    return [line.split(" = ")[0] + " = <masked>" if line.startswith(STATUS_MASKED) else line for line in lines]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("extra", [{}, {"CRDS_OBSERVATORY": "hst"}, {"CRDS_OBSERVATORY": "roman", "CRDS_MODE": "local"}])
+def test_status_starts_with_crds_lines(extra, capsys, monkeypatch):
+    env = _crds_env(**extra)
+    expected = subprocess.run([sys.executable, "-m", "crds.list", "--status"], env=env, capture_output=True,
+                              text=True, timeout=600)
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    crds_lines = expected.stdout.splitlines()
+    for name in [name for name in os.environ if name.startswith("CRDS_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("CRDS_"):
+            monkeypatch.setenv(name, value)
+    code, out, err = ours(capsys, "--status")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert _masked(lines[:len(crds_lines)]) == _masked(crds_lines) and len(crds_lines) == 10
+    assert lines[len(crds_lines)].startswith("crds-batch Version = ")
+
+
+def _sections(text: str) -> list[tuple[str, dict[str, str]]]:
+    sections: list[tuple[str, dict[str, str]]] = []
+    for line in text.splitlines():
+        if not line.startswith("\t"):
+            sections.append((line, {}))
+        elif line != "\tnone":
+            key, _, value = line[1:].partition(" = ")
+            sections[-1][1][key] = value
+    return sections
+
+
+#: --config values that differ by right: (section, key).
+CONFIG_MASKED = {("CRDS Client Config", "crds"), ("CRDS Client Config", "version"),
+                 ("CRDS Server Info", "connected"), ("CRDS Server Info", "status")}
+
+
+@pytest.mark.oracle
+def test_config_prints_crds_sections(cache_server, capsys, monkeypatch, tmp_path):
+    """crds list --config crashes offline (no download URIs), so both run with crds-batch serve as the server."""
+    expected = run_crds("crds.list", "--config", server_url=cache_server.url, crds_path=CACHE, cwd=tmp_path,
+                        CRDS_READONLY_CACHE="1")
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    theirs = _sections(expected.stdout)
+    # crds prints a partial "CRDS Server Info" first when the server sends no latest_context: keep its full one
+    theirs = [section for index, section in enumerate(theirs)
+              if index + 1 == len(theirs) or theirs[index + 1][0] != section[0]]
+    for name in [name for name in os.environ if name.startswith("CRDS")]:
+        monkeypatch.delenv(name)
+    for name, value in client_env(cache_server.url, CACHE, "hst", CRDS_READONLY_CACHE="1").items():
+        if name.startswith("CRDS"):
+            monkeypatch.setenv(name, value)
+    code, out, err = ours(capsys, "--config")
+    assert code == 0, err
+    mine = _sections(out)
+    assert [title for title, _ in mine] == [title for title, _ in theirs] + ["crds-batch"]
+    for (title, values), (_, their_values) in zip(mine, theirs):
+        if title == "CRDS Environment":  # crds adds its defaults; ours are the variables set
+            assert values and values.items() <= their_values.items()
+            continue
+        assert values.keys() == their_values.keys(), title
+        for key, value in values.items():
+            if (title, key) not in CONFIG_MASKED:
+                assert value == their_values[key], (title, key)
