@@ -25,6 +25,8 @@ def _range(ctx, param, value):
 @click.option("--all", "all_", is_flag=True, help="Every context on the server (and every mapping).")
 @click.option("--last", "--last-n-contexts", "last", type=click.IntRange(1), metavar="N",
               help="The server's last N contexts.")
+@click.option("--up-to-context", metavar="CONTEXT", help="The server's contexts up to and including CONTEXT.")
+@click.option("--after-context", metavar="CONTEXT", help="The server's contexts from CONTEXT on (CONTEXT included).")
 @click.option("--files", cls=WordsOption, multiple=True, metavar="FILE...",
               help="Exactly these files (mappings, references, or names like jwst-nircam-flat-edit).")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Put the files here, flat; the cache "
@@ -59,7 +61,7 @@ def _range(ctx, param, value):
 @click.option("-v", "--verbose", is_flag=True, help="Say more (every file planned).")
 @click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS", default=None,
               help="Sync again every SECONDS until interrupted (a pipeline cache; or use cron).")
-def command(contexts, range_, all_, last, files, output_dir, fetch_references, dataset_files, dataset_ids,
+def command(contexts, range_, all_, last, up_to_context, after_context, files, output_dir, fetch_references, dataset_files, dataset_ids,
             purge_mappings, purge_references, check_files, check_sha1sum, repair_files, purge_rejected,
             purge_blacklisted, organize, organize_delete_junk, readonly, observatory, server, parallel,
             lock_timeout, force_config_update, verbose, watch):
@@ -69,11 +71,12 @@ def command(contexts, range_, all_, last, files, output_dir, fetch_references, d
     from ..client import ClientSettings, CrdsClient
     from ..sync import SyncOptions, run_sync, watch_sync
 
-    chosen = [bool(contexts), range_ is not None, all_, last is not None]
+    chosen = [bool(contexts), range_ is not None, all_, last is not None, bool(up_to_context), bool(after_context)]
     if sum(chosen) > 1:
-        raise click.UsageError("give only one of --contexts, --range, --all, --last")
+        raise click.UsageError("give only one of --contexts, --range, --all, --last, --up-to-context, --after-context")
     options = SyncOptions(
         contexts=split_words(contexts) or None, range=range_, all=all_, last=last,
+        up_to_context=up_to_context, after_context=after_context,
         files=split_words(files) or None, output_dir=output_dir, fetch_references=fetch_references,
         dataset_files=split_words(dataset_files) or None, dataset_ids=split_words(dataset_ids) or None,
         purge_mappings=purge_mappings, purge_references=purge_references, check_files=check_files,

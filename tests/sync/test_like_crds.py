@@ -12,9 +12,13 @@ from .runs import comparable, run_ours, run_theirs
     ("--range", "2:2"),
     ("--last", "1", "--fetch-references"),
     ("--all",),
+    ("--up-to-context", OLD_CONTEXT),
+    ("--after-context", NEW_CONTEXT, "--fetch-references"),
+    ("--up-to-context", "hst-operational"),
     ("--files", "hst_cos_0305.imap", "zas1615jl_spot.fits"),
     ("--files", "hst-cos-flatfile-operational", "hst-cos-edit"),
-], ids=["contexts-references", "range", "last-references", "all", "files", "symbolic-files"])
+], ids=["contexts-references", "range", "last-references", "all", "up-to", "after-references",
+    "up-to-symbolic", "files", "symbolic-files"])
 def test_same_cache_as_crds_sync(sync_server, tmp_path, args):
     theirs = run_theirs(*("--last-n-contexts" if a == "--last" else a for a in args),
                         server_url=sync_server.url, crds_path=tmp_path / "theirs")
