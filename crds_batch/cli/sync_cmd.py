@@ -58,13 +58,15 @@ def _range(ctx, param, value):
 @click.option("--lock-timeout", type=click.FloatRange(0), default=600.0, show_default=True,
               help="Seconds to wait for another sync of the same cache.")
 @click.option("--force-config-update", is_flag=True, help="Switch the context even when errors occurred.")
+@click.option("--verify-context-change", is_flag=True, help="An error if the context does not change to a new one.")
+@click.option("--push-context", metavar="KEY", help="Tell the server the final context, for the pipeline of KEY.")
 @click.option("-v", "--verbose", is_flag=True, help="Say more (every file planned).")
 @click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS", default=None,
               help="Sync again every SECONDS until interrupted (a pipeline cache; or use cron).")
 def command(contexts, range_, all_, last, up_to_context, after_context, files, output_dir, fetch_references, dataset_files, dataset_ids,
             purge_mappings, purge_references, check_files, check_sha1sum, repair_files, purge_rejected,
             purge_blacklisted, organize, organize_delete_junk, readonly, observatory, server, parallel,
-            lock_timeout, force_config_update, verbose, watch):
+            lock_timeout, force_config_update, verify_context_change, push_context, verbose, watch):
     """Sync a CRDS cache from a server: mappings first, then references, then checks, and the config
     that switches the context last, only if all went well. Every file is written whole and verified
     (temp file, size and sha1, rename). Exit status 1 when errors occurred."""
@@ -83,7 +85,8 @@ def command(contexts, range_, all_, last, up_to_context, after_context, files, o
         check_sha1sum=check_sha1sum, repair_files=repair_files, purge_rejected=purge_rejected,
         purge_blacklisted=purge_blacklisted, organize=organize, organize_delete_junk=organize_delete_junk,
         readonly=readonly, observatory=observatory, parallel=parallel, lock_timeout=lock_timeout,
-        force_config_update=force_config_update, verbose=verbose)
+        force_config_update=force_config_update, verify_context_change=verify_context_change,
+        push_context=push_context, verbose=verbose)
     with CrdsClient(ClientSettings.from_env(server_url=server)) as client:
         if watch:
             report = watch_sync(options, client, watch)  # each run's summary is logged

@@ -54,6 +54,10 @@ class SyncOptions:
     parallel: int = 8
     lock_timeout: float = 600.0
     force_config_update: bool = False
+    #: An error when the context does not change (crds's ``--verify-context-change``).
+    verify_context_change: bool = False
+    #: Tell the server the final context for the pipeline of this key (crds's ``--push-context``).
+    push_context: str | None = None
     verbose: bool = False
     #: False: fetch only, never touch the cache config (``bestrefs --sync-references``).
     update_config: bool = True

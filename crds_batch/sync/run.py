@@ -27,7 +27,7 @@ from .errors import SyncError
 from .locate import Placement, current_subdir_mode
 from .lock import lock_path, sync_lock
 from .progress import human_bytes
-from .publish import configured_context, write_config, write_subdir_mode
+from .publish import configured_context, push_context, verify_context_change, write_config, write_subdir_mode
 from .report import SyncReport, to_stderr
 from .sha1_record import RECORD_NAME, Sha1Record, file_sha1
 
@@ -257,6 +257,10 @@ class Sync:
             return
         write_config(self.paths, self.info, self.client.url)
         report.config_updated = True
+        if self.options.verify_context_change:
+            verify_context_change(report.context_before, configured_context(self.paths), report)
+        if self.options.push_context:
+            push_context(self.client, self.observatory, self.paths, self.options.push_context, report)
 
 
 def _size(fact: dict) -> int:
