@@ -27,6 +27,8 @@ def _range(ctx, param, value):
               help="The server's last N contexts.")
 @click.option("--up-to-context", metavar="CONTEXT", help="The server's contexts up to and including CONTEXT.")
 @click.option("--after-context", metavar="CONTEXT", help="The server's contexts from CONTEXT on (CONTEXT included).")
+@click.option("--include-orphans", is_flag=True, help="With the contexts' references, also the server's references "
+              "no context names.")
 @click.option("--files", cls=WordsOption, multiple=True, metavar="FILE...",
               help="Exactly these files (mappings, references, or names like jwst-nircam-flat-edit).")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Put the files here, flat; the cache "
@@ -60,13 +62,14 @@ def _range(ctx, param, value):
 @click.option("--force-config-update", is_flag=True, help="Switch the context even when errors occurred.")
 @click.option("--verify-context-change", is_flag=True, help="An error if the context does not change to a new one.")
 @click.option("--push-context", metavar="KEY", help="Tell the server the final context, for the pipeline of KEY.")
+@click.option("--clear-locks", is_flag=True, help="Remove the cache's sync lock file and do nothing else.")
 @click.option("-v", "--verbose", is_flag=True, help="Say more (every file planned).")
 @click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS", default=None,
               help="Sync again every SECONDS until interrupted (a pipeline cache; or use cron).")
-def command(contexts, range_, all_, last, up_to_context, after_context, files, output_dir, fetch_references, dataset_files, dataset_ids,
+def command(contexts, range_, all_, last, up_to_context, after_context, include_orphans, files, output_dir, fetch_references, dataset_files, dataset_ids,
             purge_mappings, purge_references, check_files, check_sha1sum, repair_files, purge_rejected,
             purge_blacklisted, organize, organize_delete_junk, readonly, observatory, server, parallel,
-            lock_timeout, force_config_update, verify_context_change, push_context, verbose, watch):
+            lock_timeout, force_config_update, verify_context_change, push_context, clear_locks, verbose, watch):
     """Sync a CRDS cache from a server: mappings first, then references, then checks, and the config
     that switches the context last, only if all went well. Every file is written whole and verified
     (temp file, size and sha1, rename). Exit status 1 when errors occurred."""
@@ -78,7 +81,7 @@ def command(contexts, range_, all_, last, up_to_context, after_context, files, o
         raise click.UsageError("give only one of --contexts, --range, --all, --last, --up-to-context, --after-context")
     options = SyncOptions(
         contexts=split_words(contexts) or None, range=range_, all=all_, last=last,
-        up_to_context=up_to_context, after_context=after_context,
+        up_to_context=up_to_context, after_context=after_context, include_orphans=include_orphans,
         files=split_words(files) or None, output_dir=output_dir, fetch_references=fetch_references,
         dataset_files=split_words(dataset_files) or None, dataset_ids=split_words(dataset_ids) or None,
         purge_mappings=purge_mappings, purge_references=purge_references, check_files=check_files,
@@ -86,7 +89,7 @@ def command(contexts, range_, all_, last, up_to_context, after_context, files, o
         purge_blacklisted=purge_blacklisted, organize=organize, organize_delete_junk=organize_delete_junk,
         readonly=readonly, observatory=observatory, parallel=parallel, lock_timeout=lock_timeout,
         force_config_update=force_config_update, verify_context_change=verify_context_change,
-        push_context=push_context, verbose=verbose)
+        push_context=push_context, clear_locks=clear_locks, verbose=verbose)
     with CrdsClient(ClientSettings.from_env(server_url=server)) as client:
         if watch:
             report = watch_sync(options, client, watch)  # each run's summary is logged

@@ -7,7 +7,7 @@ resolves), ``--all`` (every .pmap on the server, and every mapping),
 .pmaps), ``--up-to-context C`` / ``--after-context C`` (the .pmaps up to / from C), else ``CRDS_CONTEXT``, else ``<obs>-latest``. Mapping closures and
 reference names come from the server (``get_mapping_names``,
 ``get_reference_names``); crds reads the same names off the mappings it has
-just fetched. GEIS references bring their conjugate (``x.r1h`` -> ``x.r1d``).
+just fetched. ``--include-orphans`` adds the server's references no .pmap names. GEIS references bring their conjugate (``x.r1h`` -> ``x.r1d``).
 """
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ class SyncOptions:
     last: int | None = None
     up_to_context: str | None = None
     after_context: str | None = None
+    #: Also the server's references no context names (crds's ``--include-orphans``).
+    include_orphans: bool = False
+    #: Remove the cache's sync lock and do nothing else (crds's ``--clear-locks``).
+    clear_locks: bool = False
     files: Sequence[str] | None = None
     output_dir: str | None = None
     fetch_references: bool = False
@@ -153,6 +157,12 @@ def context_references(client: CrdsClient, contexts: Sequence[str]) -> list[str]
     for context in contexts:
         names.update(str(n) for n in client.call("get_reference_names", context))
     return with_conjugates(n for n in names if not n.upper().startswith(("NOT FOUND", "N/A", "OMIT")))
+
+
+def orphan_references(client: CrdsClient, observatory: str) -> list[str]:
+    """The server's references no .pmap of the server names (crds's ``--include-orphans``)."""
+    catalog = set(client.call("list_references", observatory, "*"))
+    return sorted(catalog - set(context_references(client, server_pmaps(client, observatory))))
 
 
 def with_conjugates(names) -> list[str]:

@@ -25,7 +25,7 @@ from . import plan as P
 from .download import FileJob, fetch_files
 from .errors import SyncError
 from .locate import Placement, current_subdir_mode
-from .lock import lock_path, sync_lock
+from .lock import clear_lock, lock_path, sync_lock
 from .progress import human_bytes
 from .publish import configured_context, push_context, verify_context_change, write_config, write_subdir_mode
 from .report import SyncReport, to_stderr
@@ -51,6 +51,11 @@ def run_sync(options: P.SyncOptions, client: CrdsClient, log: Callable[[str], No
     report.observatory = observatory
     paths = CachePaths.from_env(observatory, {"CRDS_PATH": options.cache_root} if options.cache_root else None)
     report.context_before = configured_context(paths)
+    if options.clear_locks:  # crds does this and nothing else
+        removed = clear_lock(lock_path(paths.config))
+        report.info(f"Removed the cache's sync lock: {' '.join(removed)}" if removed else "No sync lock to remove.")
+        report.context_after = report.context_before
+        return report
     report.readonly = options.readonly
     if options.readonly:
         report.info("READONLY CACHE: nothing is downloaded, removed or switched; saying what would be.")
@@ -146,6 +151,8 @@ class Sync:
             references = P.with_conjugates(dataset_references(self, contexts))
         elif options.fetch_references or options.purge_references:
             references = P.context_references(client, contexts)
+            if options.include_orphans:
+                references = P.with_conjugates(set(references) | set(P.orphan_references(client, obs)))
         return mappings, references, closure
 
     def _sweep_temps(self) -> None:
