@@ -116,40 +116,63 @@ class WordsOption(click.Option):
 
 # -- the flags crds's command line tools share (crds.core.cmdline.Script) ------------------------
 
-def crds_tool_options(func):
+def crds_tool_options(func=None, *, own: dict[str, str] | None = None):
     """``-v/--verbose``, ``--verbosity N`` (CRDS_VERBOSITY), ``-R/--readonly-cache``, ``-I/--ignore-cache``,
     ``-J/--jwst``, ``-H/--hst``, ``--roman``, ``--stats``, ``--log-time`` (CRDS_LOG_TIME), ``-V/--version``.
 
     The command function does not see them: they take effect around its call
     (see :mod:`crds_batch.cli.tool_settings`). ``--debug-traps`` is the group's.
+    A command with its own option for a setting names it in ``own`` (``{"verbose": "verbose",
+    "observatory": "observatory"}``: ToolSettings field -> the command's parameter): that flag is the
+    command's (it keeps its value), and the setting is read from it.
     """
+    if func is None:
+        return lambda decorated: crds_tool_options(decorated, own=own)
     import functools
 
     from .tool_settings import TOOL_OPTION_NAMES, ToolSettings, print_version, tool_settings_applied
 
+    own = dict(own or {})
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        settings = ToolSettings(**{field: kwargs.pop(name) for field, name in TOOL_OPTION_NAMES.items()})
+        settings = ToolSettings(**{field: kwargs[own[field]] if field in own else kwargs.pop(name)
+                                   for field, name in TOOL_OPTION_NAMES.items()})
         with tool_settings_applied(settings):
             return func(*args, **kwargs)
 
-    options = [
-        click.option("-v", "--verbose", "verbose", is_flag=True, help="Debug messages on stderr (as --verbosity 50)."),
-        click.option("--verbosity", "verbosity", type=click.IntRange(0, 100), default=0, envvar="CRDS_VERBOSITY",
-                     show_envvar=True, metavar="N", help="Log verbosity 0..100; above 0 shows debug messages."),
-        click.option("-R", "--readonly-cache", "readonly_cache", is_flag=True, envvar="CRDS_READONLY_CACHE",
-                     help="Never write the CRDS cache (sets CRDS_READONLY_CACHE for this run)."),
-        click.option("-I", "--ignore-cache", "ignore_cache", is_flag=True,
-                     help="Download files even if cached (only commands that download act on it)."),
-        click.option("-J", "--jwst", "forced_observatory", flag_value="jwst", help="Observatory is JWST."),
-        click.option("-H", "--hst", "forced_observatory", flag_value="hst", help="Observatory is HST."),
-        click.option("--roman", "forced_observatory", flag_value="roman", help="Observatory is Roman."),
-        click.option("--stats", "stats", is_flag=True, help="Print the elapsed time on stderr at the end."),
-        click.option("--log-time", "log_time", is_flag=True, envvar="CRDS_LOG_TIME",
-                     help="Date and time on each log line."),
-        click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=print_version,
-                     help="Print the version and exit."),
-    ]
-    for option in reversed(options):
-        wrapper = option(wrapper)
+    options = {  # the click parameter name -> its option
+        "verbose": click.option("-v", "--verbose", "verbose", is_flag=True,
+                                help="Debug messages on stderr (as --verbosity 50)."),
+        "verbosity": click.option("--verbosity", "verbosity", type=click.IntRange(0, 100), default=0,
+                                  envvar="CRDS_VERBOSITY", show_envvar=True, metavar="N",
+                                  help="Log verbosity 0..100; above 0 shows debug messages."),
+        "readonly_cache": click.option("-R", "--readonly-cache", "readonly_cache", is_flag=True,
+                                       envvar="CRDS_READONLY_CACHE",
+                                       help="Never write the CRDS cache (sets CRDS_READONLY_CACHE for this run)."),
+        "ignore_cache": click.option("-I", "--ignore-cache", "ignore_cache", is_flag=True,
+                                     help="Download files even if cached (only commands that download act on it)."),
+        "forced_observatory": _stacked(
+            click.option("-J", "--jwst", "forced_observatory", flag_value="jwst", help="Observatory is JWST."),
+            click.option("-H", "--hst", "forced_observatory", flag_value="hst", help="Observatory is HST."),
+            click.option("--roman", "forced_observatory", flag_value="roman", help="Observatory is Roman.")),
+        "stats": click.option("--stats", "stats", is_flag=True, help="Print the elapsed time on stderr at the end."),
+        "log_time": click.option("--log-time", "log_time", is_flag=True, envvar="CRDS_LOG_TIME",
+                                 help="Date and time on each log line."),
+        "version": click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
+                                callback=print_version, help="Print the version and exit."),
+    }
+    skipped = {TOOL_OPTION_NAMES[field] for field in own}
+    for name, option in reversed(options.items()):
+        if name not in skipped:
+            wrapper = option(wrapper)
     return wrapper
+
+
+def _stacked(*options):
+    """Several click options applied as one decorator (in the order given)."""
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return apply

@@ -6,7 +6,7 @@ import re
 import click
 
 from .main import EXIT_ERRORS, EXIT_OK
-from .options import WordsOption, split_words
+from .options import WordsOption, crds_tool_options, split_words
 
 
 def _range(ctx, param, value):
@@ -19,6 +19,7 @@ def _range(ctx, param, value):
 
 
 @click.command("sync")
+@crds_tool_options(own={"verbose": "verbose", "readonly_cache": "readonly", "observatory": "observatory"})
 @click.option("--contexts", cls=WordsOption, multiple=True, metavar="CONTEXT...",
               help="Contexts to sync: .pmap/.imap/.rmap names or specs the server resolves (hst-operational).")
 @click.option("--range", "range_", metavar="MIN:MAX", callback=_range, help="The .pmaps numbered MIN to MAX.")
@@ -49,10 +50,10 @@ def _range(ctx, param, value):
 @click.option("--organize", type=click.Choice(["flat", "instrument"]), help="Move the references to this layout "
               "(on an idle cache).")
 @click.option("--organize-delete-junk", is_flag=True, help="With --organize, remove what is in the way.")
-@click.option("--readonly-cache", "--dry-run", "readonly", is_flag=True,
+@click.option("-R", "--readonly-cache", "--dry-run", "readonly", is_flag=True,
               help="Change nothing; say what would be fetched or removed and the bytes (also CRDS_READONLY_CACHE=1).")
-@click.option("--hst", "observatory", flag_value="hst", help="The observatory is HST.")
-@click.option("--jwst", "observatory", flag_value="jwst", help="The observatory is JWST.")
+@click.option("-H", "--hst", "observatory", flag_value="hst", help="The observatory is HST.")
+@click.option("-J", "--jwst", "observatory", flag_value="jwst", help="The observatory is JWST.")
 @click.option("--roman", "observatory", flag_value="roman", help="The observatory is Roman.")
 @click.option("--server", metavar="URL", default=None, help="The CRDS server (default CRDS_SERVER_URL).")
 @click.option("--parallel", type=click.IntRange(1, 64), default=8, show_default=True,
@@ -74,7 +75,11 @@ def command(contexts, range_, all_, last, up_to_context, after_context, include_
     that switches the context last, only if all went well. Every file is written whole and verified
     (temp file, size and sha1, rename). Exit status 1 when errors occurred."""
     from ..client import ClientSettings, CrdsClient
-    from ..sync import SyncOptions, run_sync, watch_sync
+    from ..sync import SyncOptions, run_sync, to_stderr, watch_sync
+    from .tool_settings import current, stamped
+
+    def log(line: str) -> None:
+        to_stderr(stamped(line))
 
     chosen = [bool(contexts), range_ is not None, all_, last is not None, bool(up_to_context), bool(after_context)]
     if sum(chosen) > 1:
@@ -89,11 +94,12 @@ def command(contexts, range_, all_, last, up_to_context, after_context, include_
         purge_blacklisted=purge_blacklisted, organize=organize, organize_delete_junk=organize_delete_junk,
         readonly=readonly, observatory=observatory, parallel=parallel, lock_timeout=lock_timeout,
         force_config_update=force_config_update, verify_context_change=verify_context_change,
-        push_context=push_context, clear_locks=clear_locks, verbose=verbose)
+        push_context=push_context, clear_locks=clear_locks,
+        verbose=verbose or current().level > 0, ignore_cache=current().ignore_cache)
     with CrdsClient(ClientSettings.from_env(server_url=server)) as client:
         if watch:
-            report = watch_sync(options, client, watch)  # each run's summary is logged
+            report = watch_sync(options, client, watch, log)  # each run's summary is logged
         else:
-            report = run_sync(options, client)
-            click.echo(report.summary(), err=True)
+            report = run_sync(options, client, log)
+            log(report.summary())
     return EXIT_ERRORS if report.errors else EXIT_OK

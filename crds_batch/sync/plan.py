@@ -63,6 +63,8 @@ class SyncOptions:
     #: Tell the server the final context for the pipeline of this key (crds's ``--push-context``).
     push_context: str | None = None
     verbose: bool = False
+    #: Fetch every file again, even when in place (crds's ``-I/--ignore-cache``).
+    ignore_cache: bool = False
     #: False: fetch only, never touch the cache config (``bestrefs --sync-references``).
     update_config: bool = True
     #: A cache root (``CRDS_PATH``) other than the environment's (``get-synphot``'s private cache).

@@ -217,7 +217,7 @@ class Sync:
         for name in names:
             if name not in facts:
                 self.report.error(f"CRDS has no record of file {name!r}")
-        todo = [n for n in names if n in facts and not self.is_in_place(n, facts[n])]
+        todo = [n for n in names if n in facts and (self.options.ignore_cache or not self.is_in_place(n, facts[n]))]
         self._fetched = getattr(self, "_fetched", set()) | set(names)
         if self.options.readonly:
             nbytes = sum(_size(facts[n]) for n in todo)

@@ -16,7 +16,7 @@ from crds_batch.cli.options import crds_tool_options
 from crds_batch.cli.tool_settings import current
 
 COMMANDS = ["explain", "newcontext", "uniqname", "refactor", "safe-bestrefs", "capture", "bestrefs", "checksum",
-            "rowdiff", "query-affected"]
+            "rowdiff", "query-affected", "sync"]
 
 
 @click.command()
