@@ -67,7 +67,8 @@ def _range(ctx, param, value):
 @click.option("-v", "--verbose", is_flag=True, help="Say more (every file planned).")
 @click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS", default=None,
               help="Sync again every SECONDS until interrupted (a pipeline cache; or use cron).")
-def command(contexts, range_, all_, last, up_to_context, after_context, include_orphans, files, output_dir, fetch_references, dataset_files, dataset_ids,
+def command(contexts, range_, all_, last, up_to_context, after_context, include_orphans, files, output_dir,
+            fetch_references, dataset_files, dataset_ids,
             purge_mappings, purge_references, check_files, check_sha1sum, repair_files, purge_rejected,
             purge_blacklisted, organize, organize_delete_junk, readonly, observatory, server, parallel,
             lock_timeout, force_config_update, verify_context_change, push_context, clear_locks, verbose, watch):

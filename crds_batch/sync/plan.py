@@ -4,10 +4,12 @@ Contexts as crds 13.2.7 chooses them (``cmdline.ContextsScript``):
 ``--contexts`` names (mapping names, or symbolic/date specs the server
 resolves), ``--all`` (every .pmap on the server, and every mapping),
 ``--range N:M`` (.pmaps whose serial is in [N, M]), ``--last N`` (the last N
-.pmaps), ``--up-to-context C`` / ``--after-context C`` (the .pmaps up to / from C), else ``CRDS_CONTEXT``, else ``<obs>-latest``. Mapping closures and
+.pmaps), ``--up-to-context C`` / ``--after-context C`` (the .pmaps up to / from C),
+else ``CRDS_CONTEXT``, else ``<obs>-latest``. Mapping closures and
 reference names come from the server (``get_mapping_names``,
 ``get_reference_names``); crds reads the same names off the mappings it has
-just fetched. ``--include-orphans`` adds the server's references no .pmap names. GEIS references bring their conjugate (``x.r1h`` -> ``x.r1d``).
+just fetched. ``--include-orphans`` adds the server's references no .pmap names.
+GEIS references bring their conjugate (``x.r1h`` -> ``x.r1d``).
 """
 from __future__ import annotations
 
