@@ -48,7 +48,7 @@ _SHOW_FLAGS = {"new_files": "new-files", "all_new_files": "all-new-files", "affe
 @click.option("-H", "--hst", "observatory", flag_value="hst", help="Observatory HST (reference files).")
 @click.option("-J", "--jwst", "observatory", flag_value="jwst", help="Observatory JWST (reference files).")
 @click.option("--roman", "observatory", flag_value="roman", help="Observatory Roman (reference files).")
-@crds_tool_options(own=("observatory",))  # its own -H/-J/--roman
+@crds_tool_options(own={"observatory": None})  # its own -H/-J/--roman
 def command(old, new, include_header_diffs, hide_boring_diffs, recurse_added_deleted, lowest_mapping_only,
             remove_paths, squash_tuples, brief, mapping_text_diffs, primitive_diffs, check_diffs, new_files,
             all_new_files, affected_instruments, affected_types, affected_modes, affected, show_since, observatory):

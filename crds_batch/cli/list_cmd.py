@@ -64,7 +64,7 @@ from .options import WordsOption, crds_tool_options, instrument_names, split_wor
 @click.option("--server", "server", metavar="URL", default=None, help="The CRDS server (default CRDS_SERVER_URL).")
 @click.option("--observatory", envvar="CRDS_OBSERVATORY", metavar="OBS", help="Default: CRDS_OBSERVATORY, the URL's, "
               "else the server's.")
-@crds_tool_options(own=("observatory", "version"))  # its own -H/-J/--roman and --version
+@crds_tool_options(own={"observatory": None, "version": None})  # its own -H/-J/--roman and --version
 def command(cat_files, status, show_config, show_version, list_mappings, list_references, resolve_contexts,
             context_range, all_contexts, last, up_to_context, after_context, cached_mappings, cached_references,
             full_path, cat, add_filename, keywords, no_arrays, observatory_flag, dataset_ids, dataset_headers, as_json,

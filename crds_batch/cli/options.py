@@ -116,18 +116,17 @@ class WordsOption(click.Option):
 
 # -- the flags crds's command line tools share (crds.core.cmdline.Script) ------------------------
 
-#: Groups of :func:`crds_tool_options` a command may keep for its own options of the same names.
-TOOL_OPTION_GROUPS = ("verbose", "observatory", "version")
-
-
-def crds_tool_options(func=None, *, own: tuple[str, ...] = ()):
+def crds_tool_options(func=None, *, own: dict[str, str | None] | None = None):
     """``-v/--verbose``, ``--verbosity N`` (CRDS_VERBOSITY), ``-R/--readonly-cache``, ``-I/--ignore-cache``,
     ``-J/--jwst``, ``-H/--hst``, ``--roman``, ``--stats``, ``--log-time`` (CRDS_LOG_TIME), ``-V/--version``.
 
     The command function does not see them: they take effect around its call
     (see :mod:`crds_batch.cli.tool_settings`). ``--debug-traps`` is the group's.
-    ``own`` names groups of :data:`TOOL_OPTION_GROUPS` the command defines itself, which are then left
-    out (``@crds_tool_options(own=("observatory",))`` keeps a command's own ``-H/-J/--roman``).
+    A command with its own option for a setting names it in ``own`` (``{"verbose": "verbose",
+    "observatory": "observatory"}``: ToolSettings field -> the command's parameter): that flag is the
+    command's (it keeps its value), and the setting is read from it; with ``None`` instead of a
+    parameter the setting keeps its default (``{"observatory": None, "version": None}``: the
+    command's own ``-H/-J/--roman`` and ``--version`` only).
     """
     if func is None:
         return lambda decorated: crds_tool_options(decorated, own=own)
@@ -135,43 +134,49 @@ def crds_tool_options(func=None, *, own: tuple[str, ...] = ()):
 
     from .tool_settings import TOOL_OPTION_NAMES, ToolSettings, print_version, tool_settings_applied
 
-    unknown = set(own) - set(TOOL_OPTION_GROUPS)
-    if unknown:
-        raise ValueError(f"unknown tool option groups {sorted(unknown)}")
+    own = dict(own or {})
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         settings = ToolSettings(**{field: kwargs.pop(name) for field, name in TOOL_OPTION_NAMES.items()
-                                   if name in kwargs})
+                                   if field not in own},
+                                **{field: kwargs[parameter] for field, parameter in own.items()
+                                   if field in TOOL_OPTION_NAMES and parameter is not None})
         with tool_settings_applied(settings):
             return func(*args, **kwargs)
 
-    groups = {
-        "verbose": [click.option("-v", "--verbose", "verbose", is_flag=True,
-                                 help="Debug messages on stderr (as --verbosity 50).")],
-        "verbosity": [click.option("--verbosity", "verbosity", type=click.IntRange(0, 100), default=0,
-                                   envvar="CRDS_VERBOSITY", show_envvar=True, metavar="N",
-                                   help="Log verbosity 0..100; above 0 shows debug messages.")],
-        "cache": [
-            click.option("-R", "--readonly-cache", "readonly_cache", is_flag=True, envvar="CRDS_READONLY_CACHE",
-                         help="Never write the CRDS cache (sets CRDS_READONLY_CACHE for this run)."),
-            click.option("-I", "--ignore-cache", "ignore_cache", is_flag=True,
-                         help="Download files even if cached (only commands that download act on it)."),
-        ],
-        "observatory": [
+    options = {  # the click parameter name -> its option
+        "verbose": click.option("-v", "--verbose", "verbose", is_flag=True,
+                                help="Debug messages on stderr (as --verbosity 50)."),
+        "verbosity": click.option("--verbosity", "verbosity", type=click.IntRange(0, 100), default=0,
+                                  envvar="CRDS_VERBOSITY", show_envvar=True, metavar="N",
+                                  help="Log verbosity 0..100; above 0 shows debug messages."),
+        "readonly_cache": click.option("-R", "--readonly-cache", "readonly_cache", is_flag=True,
+                                       envvar="CRDS_READONLY_CACHE",
+                                       help="Never write the CRDS cache (sets CRDS_READONLY_CACHE for this run)."),
+        "ignore_cache": click.option("-I", "--ignore-cache", "ignore_cache", is_flag=True,
+                                     help="Download files even if cached (only commands that download act on it)."),
+        "forced_observatory": _stacked(
             click.option("-J", "--jwst", "forced_observatory", flag_value="jwst", help="Observatory is JWST."),
             click.option("-H", "--hst", "forced_observatory", flag_value="hst", help="Observatory is HST."),
-            click.option("--roman", "forced_observatory", flag_value="roman", help="Observatory is Roman."),
-        ],
-        "timing": [
-            click.option("--stats", "stats", is_flag=True, help="Print the elapsed time on stderr at the end."),
-            click.option("--log-time", "log_time", is_flag=True, envvar="CRDS_LOG_TIME",
-                         help="Date and time on each log line."),
-        ],
-        "version": [click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
-                                 callback=print_version, help="Print the version and exit.")],
+            click.option("--roman", "forced_observatory", flag_value="roman", help="Observatory is Roman.")),
+        "stats": click.option("--stats", "stats", is_flag=True, help="Print the elapsed time on stderr at the end."),
+        "log_time": click.option("--log-time", "log_time", is_flag=True, envvar="CRDS_LOG_TIME",
+                                 help="Date and time on each log line."),
+        "version": click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
+                                callback=print_version, help="Print the version and exit."),
     }
-    options = [option for group, members in groups.items() if group not in own for option in members]
-    for option in reversed(options):
-        wrapper = option(wrapper)
+    skipped = {TOOL_OPTION_NAMES.get(field, field) for field in own}
+    for name, option in reversed(options.items()):
+        if name not in skipped:
+            wrapper = option(wrapper)
     return wrapper
+
+
+def _stacked(*options):
+    """Several click options applied as one decorator (in the order given)."""
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return apply

@@ -6,7 +6,8 @@
   read the cache; ``list --status`` reports the setting).
 - ``-J``/``-H``/``--roman``: ``CRDS_OBSERVATORY`` for the run (default contexts, header conventions).
 - ``--stats``: ``STATS: elapsed N.NN s`` on stderr when the command ends.
-- ``-I``: kept in :func:`current` for commands that download.
+- ``-I``: kept in :func:`current` for commands that download (``sync`` fetches every file again).
+- Commands that print their own log lines stamp them with :func:`stamped`.
 Environment changes are undone when the command returns (tests run commands in-process).
 """
 from __future__ import annotations
@@ -91,8 +92,13 @@ def tool_settings_applied(settings: ToolSettings) -> Iterator[ToolSettings]:
             else:
                 os.environ[name] = value
         if settings.stats:
-            prefix = time.strftime("%Y-%m-%d %H:%M:%S ") if settings.log_time else ""
-            click.echo(f"{prefix}STATS: elapsed {time.perf_counter() - started:.2f} s", err=True)
+            click.echo(stamped(f"STATS: elapsed {time.perf_counter() - started:.2f} s", settings), err=True)
+
+
+def stamped(line: str, settings: ToolSettings | None = None) -> str:
+    """``line``, after the date and time when ``--log-time`` is on (commands that print their own lines)."""
+    settings = current() if settings is None else settings
+    return time.strftime("%Y-%m-%d %H:%M:%S ") + line if settings.log_time else line
 
 
 def _log_handler(settings: ToolSettings) -> logging.Handler | None:

@@ -19,7 +19,7 @@ from .options import WordsOption, crds_tool_options, split_words
 @click.option("-H", "--hst", "observatory", flag_value="hst", help="Observatory HST.")
 @click.option("-J", "--jwst", "observatory", flag_value="jwst", help="Observatory JWST.")
 @click.option("--roman", "observatory", flag_value="roman", help="Observatory Roman.")
-@crds_tool_options(own=("observatory",))  # its own -H/-J/--roman
+@crds_tool_options(own={"observatory": None})  # its own -H/-J/--roman
 def command(files, include_used, print_datasets, params, observatory):
     """Print every mapping of the cache that refers to the --files, directly or through the
     mappings above (as crds uses); with --print-datasets, the datasets of --params that were last

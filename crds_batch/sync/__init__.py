@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from .errors import SyncError, SyncLockTimeout
 from .plan import SyncOptions
-from .report import SyncReport
+from .report import SyncReport, to_stderr
 from .run import fetch_named, run_sync, watch_sync
 
-__all__ = ["SyncError", "SyncLockTimeout", "SyncOptions", "SyncReport", "fetch_named", "run_sync", "watch_sync"]
+__all__ = ["SyncError", "SyncLockTimeout", "SyncOptions", "SyncReport", "fetch_named", "run_sync", "to_stderr",
+           "watch_sync"]

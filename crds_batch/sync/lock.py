@@ -79,3 +79,14 @@ def read_holder(path: str) -> str:
             return handle.read().strip() or "holder unknown"
     except OSError:
         return "holder unknown"
+
+
+def clear_lock(path: str | None) -> list[str]:
+    """``--clear-locks``: remove the lock file at ``path`` and its holder note, whoever holds it (as crds
+    breaks its cache locks); the paths removed. A process holding the lock keeps it until it ends."""
+    removed = []
+    for name in (path, path + ".holder") if path else ():
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+            removed.append(name)
+    return removed

@@ -4,10 +4,12 @@ Contexts as crds 13.2.7 chooses them (``cmdline.ContextsScript``):
 ``--contexts`` names (mapping names, or symbolic/date specs the server
 resolves), ``--all`` (every .pmap on the server, and every mapping),
 ``--range N:M`` (.pmaps whose serial is in [N, M]), ``--last N`` (the last N
-.pmaps), else ``CRDS_CONTEXT``, else ``<obs>-latest``. Mapping closures and
+.pmaps), ``--up-to-context C`` / ``--after-context C`` (the .pmaps up to / from C),
+else ``CRDS_CONTEXT``, else ``<obs>-latest``. Mapping closures and
 reference names come from the server (``get_mapping_names``,
 ``get_reference_names``); crds reads the same names off the mappings it has
-just fetched. GEIS references bring their conjugate (``x.r1h`` -> ``x.r1d``).
+just fetched. ``--include-orphans`` adds the server's references no .pmap names.
+GEIS references bring their conjugate (``x.r1h`` -> ``x.r1d``).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from ..cache.server_config import is_mapping_name
 from ..client import CrdsClient
 from ..observatories import OBSERVATORIES
+from ..tools.contexts import ContextChoice, pick_pmaps
 from .errors import SyncError
 
 #: Order mappings are written in, so a reader never finds a mapping whose children are missing.
@@ -32,6 +35,12 @@ class SyncOptions:
     range: tuple[int, int] | None = None
     all: bool = False
     last: int | None = None
+    up_to_context: str | None = None
+    after_context: str | None = None
+    #: Also the server's references no context names (crds's ``--include-orphans``).
+    include_orphans: bool = False
+    #: Remove the cache's sync lock and do nothing else (crds's ``--clear-locks``).
+    clear_locks: bool = False
     files: Sequence[str] | None = None
     output_dir: str | None = None
     fetch_references: bool = False
@@ -51,7 +60,13 @@ class SyncOptions:
     parallel: int = 8
     lock_timeout: float = 600.0
     force_config_update: bool = False
+    #: An error when the context does not change (crds's ``--verify-context-change``).
+    verify_context_change: bool = False
+    #: Tell the server the final context for the pipeline of this key (crds's ``--push-context``).
+    push_context: str | None = None
     verbose: bool = False
+    #: Fetch every file again, even when in place (crds's ``-I/--ignore-cache``).
+    ignore_cache: bool = False
     #: False: fetch only, never touch the cache config (``bestrefs --sync-references``).
     update_config: bool = True
     #: A cache root (``CRDS_PATH``) other than the environment's (``get-synphot``'s private cache).
@@ -64,7 +79,8 @@ class SyncOptions:
 
     @property
     def context_mode(self) -> bool:
-        return bool(self.contexts or self.range or self.all or self.last)
+        return bool(self.contexts or self.range or self.all or self.last or self.up_to_context
+                    or self.after_context)
 
 
 @dataclass
@@ -121,14 +137,11 @@ def choose_contexts(options: SyncOptions, client: CrdsClient, observatory: str, 
     env = os.environ if env is None else env
     if options.contexts:
         contexts = [resolve_name(client, observatory, c) for c in options.contexts]
-    elif options.all:
-        contexts = server_pmaps(client, observatory)
-    elif options.last:
-        contexts = server_pmaps(client, observatory)[-options.last:]
-    elif options.range:
-        low, high = options.range
-        contexts = [c for c in server_pmaps(client, observatory)
-                    if (m := re.match(r"\w+_(\d+)\.pmap$", c)) and low <= int(m.group(1)) <= high]
+    elif options.all or options.last or options.range or options.up_to_context or options.after_context:
+        choice = ContextChoice(range=options.range, all=options.all, last=options.last,
+                               up_to=options.up_to_context, after=options.after_context)
+        contexts = pick_pmaps(choice, server_pmaps(client, observatory),
+                              lambda spec: resolve_name(client, observatory, spec), f"the server {client.url}")
     elif env.get("CRDS_CONTEXT"):
         contexts = [resolve_name(client, observatory, env["CRDS_CONTEXT"])]
     else:
@@ -148,6 +161,12 @@ def context_references(client: CrdsClient, contexts: Sequence[str]) -> list[str]
     for context in contexts:
         names.update(str(n) for n in client.call("get_reference_names", context))
     return with_conjugates(n for n in names if not n.upper().startswith(("NOT FOUND", "N/A", "OMIT")))
+
+
+def orphan_references(client: CrdsClient, observatory: str) -> list[str]:
+    """The server's references no .pmap of the server names (crds's ``--include-orphans``)."""
+    catalog = set(client.call("list_references", observatory, "*"))
+    return sorted(catalog - set(context_references(client, server_pmaps(client, observatory))))
 
 
 def with_conjugates(names) -> list[str]:

@@ -41,11 +41,40 @@ def write_subdir_mode(paths: CachePaths, mode: str) -> None:
 
 def configured_context(paths: CachePaths) -> str | None:
     """The context the cache's config names now (latest, else operational), None without a config."""
+    return configured_context_kind(paths)[1]
+
+
+def configured_context_kind(paths: CachePaths) -> tuple[str, str | None]:
+    """``("latest", name)`` when the cache's config has a latest context, else ``("operational", name)``
+    (crds's word for what it pushes), name None without a config."""
     import ast
 
     try:
         with open(os.path.join(paths.config, "server_config")) as handle:
             raw = ast.literal_eval(handle.read())
     except (OSError, ValueError, SyntaxError):
-        return None
-    return raw.get("latest_context") or raw.get("operational_context") if isinstance(raw, dict) else None
+        return "operational", None
+    if not isinstance(raw, dict):
+        return "operational", None
+    if "latest_context" in raw:
+        return "latest", raw.get("latest_context") or raw.get("operational_context")
+    return "operational", raw.get("operational_context")
+
+
+def verify_context_change(old: str | None, new: str | None, report) -> None:
+    """``--verify-context-change``: an error when the sync left the cache's context where it was (crds's words)."""
+    if old == new:
+        report.error(f"Expected latest context switch but starting and post-sync contexts are both {old!r}")
+    else:
+        report.info(f"Latest context updated from {old!r} to {new!r}")
+
+
+def push_context(client, observatory: str, paths: CachePaths, key: str, report) -> None:
+    """``--push-context KEY``: tell the server the context the cache now uses, for the pipeline of ``KEY``."""
+    kind, context = configured_context_kind(paths)
+    try:
+        client.call("push_remote_context", observatory, kind, key, context)
+    except Exception as exc:  # noqa: BLE001 - crds's words: the push failed, say why, as an error
+        report.error(f"Failed pushing cached {kind} context name to CRDS server: {exc}")
+        return
+    report.info(f"Pushed cached {kind} context name {context!r} to CRDS server")

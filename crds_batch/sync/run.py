@@ -25,9 +25,9 @@ from . import plan as P
 from .download import FileJob, fetch_files
 from .errors import SyncError
 from .locate import Placement, current_subdir_mode
-from .lock import lock_path, sync_lock
+from .lock import clear_lock, lock_path, sync_lock
 from .progress import human_bytes
-from .publish import configured_context, write_config, write_subdir_mode
+from .publish import configured_context, push_context, verify_context_change, write_config, write_subdir_mode
 from .report import SyncReport, to_stderr
 from .sha1_record import RECORD_NAME, Sha1Record, file_sha1
 
@@ -51,6 +51,11 @@ def run_sync(options: P.SyncOptions, client: CrdsClient, log: Callable[[str], No
     report.observatory = observatory
     paths = CachePaths.from_env(observatory, {"CRDS_PATH": options.cache_root} if options.cache_root else None)
     report.context_before = configured_context(paths)
+    if options.clear_locks:  # crds does this and nothing else
+        removed = clear_lock(lock_path(paths.config))
+        report.info(f"Removed the cache's sync lock: {' '.join(removed)}" if removed else "No sync lock to remove.")
+        report.context_after = report.context_before
+        return report
     report.readonly = options.readonly
     if options.readonly:
         report.info("READONLY CACHE: nothing is downloaded, removed or switched; saying what would be.")
@@ -146,6 +151,8 @@ class Sync:
             references = P.with_conjugates(dataset_references(self, contexts))
         elif options.fetch_references or options.purge_references:
             references = P.context_references(client, contexts)
+            if options.include_orphans:
+                references = P.with_conjugates(set(references) | set(P.orphan_references(client, obs)))
         return mappings, references, closure
 
     def _sweep_temps(self) -> None:
@@ -210,7 +217,7 @@ class Sync:
         for name in names:
             if name not in facts:
                 self.report.error(f"CRDS has no record of file {name!r}")
-        todo = [n for n in names if n in facts and not self.is_in_place(n, facts[n])]
+        todo = [n for n in names if n in facts and (self.options.ignore_cache or not self.is_in_place(n, facts[n]))]
         self._fetched = getattr(self, "_fetched", set()) | set(names)
         if self.options.readonly:
             nbytes = sum(_size(facts[n]) for n in todo)
@@ -257,6 +264,10 @@ class Sync:
             return
         write_config(self.paths, self.info, self.client.url)
         report.config_updated = True
+        if self.options.verify_context_change:
+            verify_context_change(report.context_before, configured_context(self.paths), report)
+        if self.options.push_context:
+            push_context(self.client, self.observatory, self.paths, self.options.push_context, report)
 
 
 def _size(fact: dict) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -103,25 +103,31 @@ def select_contexts(choice: ContextChoice, observatory: str, env: Mapping[str, s
     if choice.contexts:
         resolved = [resolve_specifier(spec, observatory, env) for spec in choice.contexts]
         return sorted(name for name in resolved if name != "N/A")
-    pmaps = cached_mappings(observatory, "*.pmap", env)
-    if choice.all:
-        return pmaps
-    if choice.last:
-        return pmaps[-choice.last:]
-    if choice.range:
-        low, high = choice.range
-        return [name for name in pmaps if (m := _SERIAL.match(name)) and low <= int(m.group(1)) <= high]
-    if choice.up_to or choice.after:
-        spec = choice.up_to or choice.after
-        name = resolve_specifier(spec, observatory, env)
-        if name not in pmaps:
-            flag = "--up-to-context" if choice.up_to else "--after-context"
-            raise UnknownContextError(f"Invalid {flag} {spec!r}: {name!r} is not a context of the cache")
-        index = pmaps.index(name)
-        return pmaps[:index + 1] if choice.up_to else pmaps[index:]
+    if choice.all or choice.last or choice.range or choice.up_to or choice.after:
+        return pick_pmaps(choice, cached_mappings(observatory, "*.pmap", env),
+                          lambda spec: resolve_specifier(spec, observatory, env), "the cache")
     if env.get("CRDS_CONTEXT"):
         return [resolve_specifier(env["CRDS_CONTEXT"], observatory, env)]
     return [resolve_specifier(f"{observatory}-latest", observatory, env)]
+
+
+def pick_pmaps(choice: ContextChoice, pmaps: list[str], resolve: Callable[[str], str], where: str) -> list[str]:
+    """The pipeline contexts ``--all``, ``--last``, ``--range``, ``--up-to-context`` or ``--after-context`` pick
+    from ``pmaps`` (sorted names, of a cache or a server: ``where``); ``resolve`` turns a spec into a name."""
+    if choice.all:
+        return list(pmaps)
+    if choice.last:
+        return list(pmaps[-choice.last:])
+    if choice.range:
+        low, high = choice.range
+        return [name for name in pmaps if (m := _SERIAL.match(name)) and low <= int(m.group(1)) <= high]
+    spec = choice.up_to or choice.after
+    name = resolve(spec)
+    if name not in pmaps:
+        flag = "--up-to-context" if choice.up_to else "--after-context"
+        raise UnknownContextError(f"Invalid {flag} {spec!r}: {name!r} is not a context of {where}")
+    index = pmaps.index(name)
+    return list(pmaps[:index + 1] if choice.up_to else pmaps[index:])
 
 
 def resolve_specifier(spec: str, observatory: str, env: Mapping[str, str] | None = None) -> str:

@@ -16,7 +16,7 @@ from crds_batch.cli.options import crds_tool_options
 from crds_batch.cli.tool_settings import current
 
 COMMANDS = ["explain", "newcontext", "uniqname", "refactor", "safe-bestrefs", "capture", "bestrefs", "checksum",
-            "rowdiff", "query-affected", "list", "diff", "matches", "uses"]
+            "rowdiff", "query-affected", "list", "diff", "matches", "uses", "sync"]
 
 #: Commands whose own options take over flags of the same name (their -H/-J/--roman, list's --version).
 OWN_VERSION = {"list"}

@@ -1,6 +1,8 @@
 """``crds-batch sync`` and ``crds sync`` 13.2.7 into two empty caches from the same server: same result."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .cachegen import NEW_CONTEXT, OLD_CONTEXT
@@ -12,9 +14,13 @@ from .runs import comparable, run_ours, run_theirs
     ("--range", "2:2"),
     ("--last", "1", "--fetch-references"),
     ("--all",),
+    ("--up-to-context", OLD_CONTEXT),
+    ("--after-context", NEW_CONTEXT, "--fetch-references"),
+    ("--up-to-context", "hst-operational"),
     ("--files", "hst_cos_0305.imap", "zas1615jl_spot.fits"),
     ("--files", "hst-cos-flatfile-operational", "hst-cos-edit"),
-], ids=["contexts-references", "range", "last-references", "all", "files", "symbolic-files"])
+], ids=["contexts-references", "range", "last-references", "all", "up-to", "after-references",
+    "up-to-symbolic", "files", "symbolic-files"])
 def test_same_cache_as_crds_sync(sync_server, tmp_path, args):
     theirs = run_theirs(*("--last-n-contexts" if a == "--last" else a for a in args),
                         server_url=sync_server.url, crds_path=tmp_path / "theirs")
@@ -61,3 +67,24 @@ def test_roman_asdf_references_like_crds(tmp_path):
             got, expected = comparable(tmp_path / "ours", "roman"), comparable(tmp_path / "theirs", "roman")
             assert got == expected, sorted(set(got) ^ set(expected))
     assert any(name.endswith(".asdf") for name in got)
+
+
+@pytest.mark.parametrize("switch", ["--dry-run", "--readonly-cache"])
+def test_dry_run_like_crds(sync_server, tmp_path, switch):
+    """``--dry-run`` is crds's read-only cache: purges and repairs are named, nothing changes, as crds."""
+    for tool, run in (("ours", run_ours), ("theirs", run_theirs)):
+        done = run("--all", "--fetch-references",
+                   server_url=sync_server.url, crds_path=tmp_path / tool)
+        assert done.returncode == 0, done.stderr[-2000:]
+        mappings = tmp_path / tool / "mappings" / "hst"
+        damaged = re.search(r"hst_cos_\d+\.imap", (mappings / NEW_CONTEXT).read_text()).group(0)
+        (mappings / damaged).write_text("damaged")  # in the kept closure: the check finds it, the repair is named
+    before = {tool: comparable(tmp_path / tool) for tool in ("ours", "theirs")}
+    args = ("--contexts", NEW_CONTEXT, "--purge-mappings", "--purge-references", "--repair-files", switch)
+    ours = run_ours(*args, server_url=sync_server.url, crds_path=tmp_path / "ours")
+    theirs = run_theirs(*args, server_url=sync_server.url, crds_path=tmp_path / "theirs")
+    assert comparable(tmp_path / "ours") == before["ours"]
+    assert comparable(tmp_path / "theirs") == before["theirs"]
+    assert (ours.returncode == 0) == (theirs.returncode == 0), ours.stderr[-2000:] + theirs.stderr[-2000:]
+    assert ours.returncode == 1, ours.stderr[-2000:]
+    assert "hst_0001.pmap" in ours.stderr and damaged in ours.stderr
