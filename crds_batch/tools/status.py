@@ -18,7 +18,8 @@ def crds_status(env: Mapping[str, str] | None = None) -> dict[str, object]:
 
     The observatory is crds's pick (CRDS_OBSERVATORY, the server URL, else jwst).
     "CRDS Version" names crds-batch's version (crds-batch is not crds); "Cache Locking"
-    always says disabled: crds-batch never locks (it writes temp + fsync + rename).
+    says disabled: crds's multiprocessing cache lock is never taken (readers and writers rely on
+    temp + fsync + rename); only `sync` locks, with its own file lock (see ``sync/lock.py``).
     """
     from .contexts import pick_observatory
 
