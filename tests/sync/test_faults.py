@@ -154,10 +154,14 @@ def test_killed_at_random_points_with_a_reader_throughout(tmp_path, reader_param
         command = [sys.executable, "-m", "crds_batch.cli.main", "sync", *REFS, "--parallel", "2"]
         kills = 0
         try:
-            for _ in range(12):
+            # Kill points are random times into a run; a fast machine finishes some runs first, so
+            # keep going (bounded) until enough runs were killed mid-way.
+            for _ in range(40):
+                if kills >= 8:
+                    break
                 process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL)
-                time.sleep(rng.uniform(0.3, 1.6))
+                time.sleep(rng.uniform(0.1, 1.2))
                 if process.poll() is None:
                     process.send_signal(signal.SIGKILL)
                     kills += 1
@@ -168,7 +172,7 @@ def test_killed_at_random_points_with_a_reader_throughout(tmp_path, reader_param
         finally:
             stop.write_text("stop")
             out, _ = reader.communicate(timeout=60)
-    assert kills >= 5
+    assert kills >= 8
     assert final.returncode == 0, final.stderr[-2000:]
     assert _config_context(cache) == NEW_CONTEXT
     _assert_every_visible_file_verifies(cache, served)
