@@ -1,7 +1,9 @@
 """Package defaults merged into ``dask.config`` (the distributed way)."""
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, Mapping
 
 import dask.config
 import yaml
@@ -70,3 +72,22 @@ def load_config_file(path: str) -> None:
     if not isinstance(loaded, dict):
         raise SettingsError(f"Config file {path}: not a mapping of Dask settings")
     dask.config.update(dask.config.config, loaded, priority="new")
+
+
+@contextlib.contextmanager
+def environment(changes: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for ``None``, remove) environment variables for a block; restore them after it."""
+    saved = {name: os.environ.get(name) for name in changes}
+    try:
+        for name, value in changes.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -13,7 +13,6 @@ Environment changes are undone when the command returns (tests run commands in-p
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import click
+
+from ..settings import environment
 
 #: ToolSettings field -> the click parameter holding it (names a command's own options do not use).
 TOOL_OPTION_NAMES = {"verbose": "verbose", "verbosity": "verbosity", "readonly_cache": "readonly_cache",
@@ -70,27 +71,23 @@ def tool_settings_applied(settings: ToolSettings) -> Iterator[ToolSettings]:
         environ["CRDS_READONLY_CACHE"] = "1"
     if settings.observatory:
         environ["CRDS_OBSERVATORY"] = settings.observatory
-    saved = {name: os.environ.get(name) for name in environ}
-    os.environ.update(environ)
     logger = logging.getLogger("crds_batch")
     handler = _log_handler(settings)
     old_level = logger.level
-    if handler is not None:
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if settings.level > 0 else logging.INFO)
-    _current.append(settings)
     try:
-        yield settings
+        with environment(environ):
+            if handler is not None:
+                logger.addHandler(handler)
+                logger.setLevel(logging.DEBUG if settings.level > 0 else logging.INFO)
+            _current.append(settings)
+            try:
+                yield settings
+            finally:
+                _current.pop()
+                if handler is not None:
+                    logger.removeHandler(handler)
+                    logger.setLevel(old_level)
     finally:
-        _current.pop()
-        if handler is not None:
-            logger.removeHandler(handler)
-            logger.setLevel(old_level)
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         if settings.stats:
             click.echo(stamped(f"STATS: elapsed {time.perf_counter() - started:.2f} s", settings), err=True)
 

@@ -1,31 +1,20 @@
 """Build the demo cache and archive, then run affected datasets on it."""
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from ..batch.affected import run_affected
 from ..batch.cluster import ClusterOptions
 from ..batch.plan import AffectedRequest
 from ..batch.results import AffectedResult
+from ..settings import environment
 from .rules import DEMO_NEW_CONTEXT, DEMO_OLD_CONTEXT, write_demo_cache
 
 
-@contextlib.contextmanager
-def demo_environment(cache: str) -> Iterator[None]:
+def demo_environment(cache: str):
     """Point CRDS_PATH at the demo cache for the run (workers started inside inherit it)."""
-    saved = {name: os.environ.get(name) for name in ("CRDS_PATH", "CRDS_CONTEXT")}
-    os.environ["CRDS_PATH"] = cache
-    os.environ.pop("CRDS_CONTEXT", None)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return environment({"CRDS_PATH": cache, "CRDS_CONTEXT": None})
 
 
 #: Default share of generated datasets given a deliberate fault (an invalid value, or a date before the

@@ -10,9 +10,7 @@ replaced atomically by a sync, so a lookup sees one whole context.
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from ..settings import environment
 
 #: The environment crds's safe_bestrefs exports (the server URL is crds's serverless one).
 SAFE_ENVIRONMENT = {
@@ -24,18 +22,9 @@ SAFE_ENVIRONMENT = {
 }
 
 
-@contextmanager
-def safe_environment() -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in SAFE_ENVIRONMENT}
-    os.environ.update(SAFE_ENVIRONMENT)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def safe_environment():
+    """The block runs in :data:`SAFE_ENVIRONMENT`."""
+    return environment(SAFE_ENVIRONMENT)
 
 
 def safe_bestrefs(request, progress=None):
