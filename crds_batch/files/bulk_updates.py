@@ -55,7 +55,7 @@ class TripleCodes:
             pairs = new_codes.astype(np.int64)
         else:
             pairs = old_codes.astype(np.int64) * (len(new_values) + 1) + new_codes
-        distinct, inverse = np.unique(pairs, return_inverse=True)
+        distinct, inverse = _distinct(pairs, (len(new_values) + 1) * (1 if old_codes is None else len(old_values) + 1))
         base = len(self.triples)
         for pair in distinct.tolist():
             if old_codes is None:
@@ -64,6 +64,18 @@ class TripleCodes:
                 old, new = divmod(pair, len(new_values) + 1)
                 self.triples.append((kind, old_values[old], new_values[new]))
         return (base + inverse.reshape(-1)).astype(np.int32)
+
+
+def _distinct(codes: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for codes in ``[0, bound)``: a table, no sort, when it is small."""
+    if bound > 4 * len(codes) + 1024:
+        return np.unique(codes, return_inverse=True)
+    seen = np.zeros(bound, dtype=bool)
+    seen[codes] = True
+    distinct = np.flatnonzero(seen)
+    index = np.zeros(bound, dtype=np.int64)
+    index[distinct] = np.arange(len(distinct))
+    return distinct, index[codes]
 
 
 @dataclass

@@ -167,9 +167,11 @@ class _Decider:
 
 def _needed_columns(observatory: str, contexts) -> set[str]:
     """The store columns the lookups read: ids, partitions, instrument and date keywords, and every keyword
-    the contexts' rmaps read (as check-context reads them); the rest of a save is never looked at."""
+    the contexts' rmaps read (as check-context reads them); the rest of a save (and the store's own
+    product, exposure and timestamp columns) is never looked at."""
     obs = get_observatory(observatory)
-    needed = {*S.FIXED_COLUMNS, obs.instrument_keyword, *obs.date_keywords, *selection_keywords(observatory)}
+    needed = {S.DATASET_ID, *S.PARTITION_COLUMNS, obs.instrument_keyword, *obs.date_keywords,
+              *selection_keywords(observatory)}
     for context in contexts:
         for instrument in context.instruments if context is not None else ():
             try:
