@@ -94,7 +94,7 @@ class BulkUpdates:
             names |= part.new_names()
         return names
 
-    def text_chunks(self, extra: Sequence[tuple[str, list[str]]] = ()) -> Iterator[bytes]:
+    def text_chunks(self, extra: Sequence[tuple[str, list[str]]] = ()) -> Iterator[memoryview]:
         """``--print-new-references`` text (each line ending in a newline), UTF-8, in crds's order.
 
         ``extra``: (dataset, its lines) of datasets decided one by one; they are merged in by dataset
@@ -122,7 +122,7 @@ class BulkUpdates:
             return
         all_ids = np.concatenate(ids)
         counts_all = np.concatenate(counts).astype(np.int64)
-        triples_all = np.concatenate(triple_of) if triple_of else np.zeros(0, np.int64)
+        triples_all = np.concatenate(triple_of).astype(np.int32) if triple_of else np.zeros(0, np.int32)
         if not len(triples_all):
             return
         is_bulk = np.zeros(len(all_ids), dtype=np.int8)
@@ -131,11 +131,13 @@ class BulkUpdates:
                                 sort_keys=[("id", "ascending"), ("bulk", "ascending")]).to_numpy()
         prefixes = pa.array([i.lower() for i in all_ids[:bulk_rows].tolist()] + [""] * (len(all_ids) - bulk_rows),
                             pa.string())
-        starts = np.cumsum(counts_all) - counts_all
+        index_type = np.int32 if len(triples_all) < 2**31 else np.int64
+        starts = (np.cumsum(counts_all) - counts_all).astype(index_type)
         counts_sorted = counts_all[order]
-        first = np.repeat(starts[order] - (np.cumsum(counts_sorted) - counts_sorted), counts_sorted)
-        entries = first + np.arange(len(first))  # entry positions in output order
-        row_of_entry = np.repeat(np.arange(len(all_ids)), counts_all)
+        entries = np.repeat(starts[order] - (np.cumsum(counts_sorted) - counts_sorted).astype(index_type),
+                            counts_sorted)
+        entries += np.arange(len(entries), dtype=index_type)  # entry positions in output order
+        row_of_entry = np.repeat(np.arange(len(all_ids), dtype=index_type), counts_all)
         suffix_array = pa.array(suffixes, pa.string())
         for start in range(0, len(entries), CHUNK_LINES):
             chunk = entries[start:start + CHUNK_LINES]
@@ -144,11 +146,11 @@ class BulkUpdates:
             yield _utf8(lines)
 
 
-def _utf8(strings: pa.Array) -> bytes:
-    """The concatenated bytes of a string array without nulls."""
-    strings = strings.cast(pa.large_string()) if strings.type != pa.large_string() else strings
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[strings.offset:strings.offset + len(strings) + 1]
-    return strings.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+def _utf8(strings: pa.Array) -> memoryview:
+    """The concatenated bytes of a string array without nulls (a view of its data buffer, no copy)."""
+    offset_type = np.int64 if strings.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(strings.buffers()[1], dtype=offset_type)[strings.offset:strings.offset + len(strings) + 1]
+    return memoryview(strings.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
 
 __all__ = ["BulkUpdates", "CHUNK_LINES", "TripleCodes", "UpdatePart"]

@@ -52,13 +52,13 @@ class SavesResult(FilesResult):
     def new_reference_names(self) -> set[str]:
         return super().new_reference_names() | (self.bulk.new_names() if self.bulk is not None else set())
 
-    def new_reference_text(self) -> Iterator[bytes]:
+    def new_reference_text(self) -> Iterator[bytes | memoryview]:
         slow = [(outcome.path, [update.line(outcome.path) for update in outcome.updates])
                 for outcome in self.outcomes if outcome.updates]
         yield from (self.bulk or BulkUpdates([], 0)).text_chunks(slow)
 
     def new_reference_lines(self) -> list[str]:
-        text = b"".join(self.new_reference_text()).decode("utf-8")
+        text = b"".join(bytes(chunk) for chunk in self.new_reference_text()).decode("utf-8")
         return text.split("\n")[:-1] if text else []
 
 
