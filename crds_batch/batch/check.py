@@ -170,10 +170,8 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
         return PartitionResult.empty(selected)
     compare_source = plan.old_source == "recorded"
     changes, errors, affected, new_frames = [], [], [], []
-    present = sorted(set(instruments))
-    for instrument in present:
-        # A store partition holds one instrument: no copy of its rows then.
-        rows = frame if len(present) == 1 else frame.loc[instruments == instrument]
+    for instrument in sorted(set(instruments)):
+        rows = frame.loc[instruments == instrument]
         ids = rows["dataset_id"].to_numpy(dtype=object)
         key = instrument.lower()
         if instrument:
