@@ -83,3 +83,29 @@ def test_datasets_without_updates_are_counted(save, capsys):
                             "--print-new-references"], capsys)
     assert out == ""
     assert err.splitlines()[-1].startswith("300 datasets, 0 new references from hst_0729.pmap")
+
+
+def test_text_merges_partitions_and_one_by_one_datasets_in_crds_order(monkeypatch):
+    """Rows of several partitions (ids unsorted) and datasets decided one by one come out sorted by dataset,
+    a dataset's types in their column order, the one-by-one lines as given."""
+    import numpy as np
+
+    monkeypatch.setattr(bulk_updates, "CHUNK_LINES", 2)
+    triples = [("darkfile", None, "D1.FITS"), ("biasfile", None, "B1.FITS"), ("darkfile", None, "N/A")]
+    acs = bulk_updates.UpdatePart(np.array(["J3:J3", "J1:J1", "J2:J2"], dtype=object), "ACS",
+                                  np.array([[1, 0], [-1, 2], [-1, -1]], dtype=np.int32), triples)
+    cos = bulk_updates.UpdatePart(np.array(["L9:L9", "A0:A0"], dtype=object), "COS",
+                                  np.array([[0]], dtype=np.int32).repeat(2, axis=0), [("flatfile", None, "F.FITS")])
+    slow = [("J2X", ["j2x acs darkfile none x.fits", "j2x acs flatfile none y.fits"]), ("Z", ["z stis a none b"])]
+    text = b"".join(bytes(chunk) for chunk in bulk_updates.BulkUpdates([acs, cos], 5).text_chunks(slow)).decode()
+    assert text.splitlines() == [
+        "a0:a0 cos flatfile none f.fits",
+        "j1:j1 acs darkfile none n/a",
+        "j2x acs darkfile none x.fits",
+        "j2x acs flatfile none y.fits",
+        "j3:j3 acs biasfile none b1.fits",
+        "j3:j3 acs darkfile none d1.fits",
+        "l9:l9 cos flatfile none f.fits",
+        "z stis a none b",
+    ]
+    assert len(bulk_updates.BulkUpdates([acs, cos], 5)) == 5
