@@ -11,7 +11,7 @@ Speed (issue 15): a dataset whose every looked-up type gives a file name or
 N/A (no failed lookup, no unresolved result, no bad reference, a usable
 instrument) is decided a column at a time on the distinct results
 (:func:`crds_batch.batch.compare.normalize_column`) and its updates kept as
-arrays (:class:`BulkUpdates`), never as per-dataset objects. Only the other
+codes (:class:`.bulk_updates.BulkUpdates`), never as per-dataset objects. Only the other
 datasets (a few percent) go through the per-dataset :func:`.bestrefs._compare`.
 """
 from __future__ import annotations
