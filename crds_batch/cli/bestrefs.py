@@ -9,6 +9,8 @@ one line each on stderr; exit status 1 when any file or lookup failed.
 """
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .main import EXIT_ERRORS, EXIT_OK
@@ -117,9 +119,13 @@ def _summary(result, files_mode: bool, update: bool) -> None:
 
 def _write_text(chunks) -> None:
     """UTF-8 text chunks to stdout as they come (millions of lines: never all of them as Python strings)."""
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text-only stdout (redirected to a StringIO...)
+        for chunk in chunks:
+            stream.write(bytes(chunk).decode("utf-8"))
+        return
     stream.flush()
-    binary = click.get_binary_stream("stdout")
     for chunk in chunks:
         binary.write(chunk)
     binary.flush()
