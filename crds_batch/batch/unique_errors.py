@@ -30,7 +30,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..observatories.keywords import meta_to_fits
 
@@ -179,22 +182,54 @@ def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
     tracked = pd.concat([tracked.loc[~per_instrument], reports], ignore_index=True)
     if tracked.empty:
         return UniqueErrors((), 0, len(failures), tuple(zip(failures["dataset_id"], failures["message"])))
-    tracked = tracked.assign(instrument=tracked["instrument"].str.upper(), filekind=tracked["filekind"].str.upper(),
-                             message=tracked["message"].map(
-                                 {m: annotate_fits_keywords(m) for m in tracked["message"].unique()}))
+    # Keys as integer codes: one class id per row, the work done on the few distinct keys.
+    instrument, instrument_names = _codes(tracked["instrument"], str.upper)
+    filekind, filekind_names = _codes(tracked["filekind"], str.upper)
+    message, message_texts = _codes(tracked["message"], annotate_fits_keywords)
+    combined = (instrument * len(filekind_names) + filekind) * len(message_texts) + message
+    class_of_row, class_codes = pd.factorize(combined)
+    class_keys = []
+    for code in class_codes.tolist():
+        rest, m = divmod(code, len(message_texts))
+        i, f = divmod(rest, len(filekind_names))
+        class_keys.append((instrument_names[i], filekind_names[f], message_texts[m]))
     # crds meets datasets in sorted-id order: the first one it meets names the class.
-    tracked = tracked.sort_values("dataset_id", kind="stable")
-    keys = ["instrument", "filekind", "message"]
-    counts = tracked.groupby(keys, sort=False).size()
-    firsts = tracked.drop_duplicates([*keys, "dataset_id"])
-    firsts = firsts.loc[firsts.groupby(keys, sort=False).cumcount() < max_examples]
-    examples: dict[tuple[str, str, str], list[str]] = {}
-    for instrument, filekind, message, dataset_id in firsts[[*keys, "dataset_id"]].itertuples(index=False):
-        examples.setdefault((instrument, filekind, message), []).append(short_id(dataset_id))
-    classes = [ErrorClass(*key, int(count), tuple(examples[key])) for key, count in counts.items()]
+    id_strings = _strings(tracked["dataset_id"])
+    ids = id_strings.to_numpy(zero_copy_only=False)
+    order = pc.sort_indices(id_strings).to_numpy()  # stable, code point order (Python's)
+    classes_sorted = class_of_row[order]
+    counts = np.bincount(class_of_row, minlength=len(class_keys))
+    dataset_codes = id_strings.dictionary_encode().indices.to_numpy(zero_copy_only=False)[order]
+    distinct = ~pd.DataFrame({"c": classes_sorted, "d": dataset_codes}).duplicated().to_numpy()
+    rows = order[distinct]
+    firsts = pd.Series(classes_sorted[distinct])
+    keep = (firsts.groupby(firsts, sort=False).cumcount() < max_examples).to_numpy()
+    examples: dict[int, list[str]] = {}
+    for class_id, dataset_id in zip(firsts.to_numpy()[keep].tolist(), ids[rows[keep]].tolist()):
+        examples.setdefault(class_id, []).append(short_id(dataset_id))
+    classes = [ErrorClass(*key, int(counts[class_id]), tuple(examples[class_id]))
+               for class_id, key in enumerate(class_keys)]
     classes.sort(key=lambda c: c.sort_key)
     return UniqueErrors(tuple(classes), len(tracked), len(failures),
                         tuple(zip(failures["dataset_id"], failures["message"])))
+
+
+def _codes(column: pd.Series, transform) -> tuple[np.ndarray, list[str]]:
+    """(int64 code per row, distinct values) of ``column`` after ``transform``, applied once per distinct value."""
+    encoded = _strings(column).dictionary_encode()
+    raw = encoded.indices.to_numpy(zero_copy_only=False)
+    codes, values = pd.factorize(np.array([transform(value) for value in encoded.dictionary.to_pylist()],
+                                          dtype=object))
+    return codes.astype(np.int64)[raw], list(values)
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    """A string column (no missing values) as one Arrow string array."""
+    array = pa.array(column.array) if isinstance(column.dtype, pd.StringDtype) else pa.array(
+        column.to_numpy(dtype=object).tolist(), pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string()) if array.type != pa.string() else array
 
 
 def strip_crds_prefix(lines: Sequence[str]) -> list[str]:

@@ -9,6 +9,8 @@ one line each on stderr; exit status 1 when any file or lookup failed.
 """
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .main import EXIT_ERRORS, EXIT_OK
@@ -76,7 +78,7 @@ def command(sources, files_mode, pickles_mode, new_context, old_context, compare
         with partition_progress("bestrefs", enabled=not quiet) as progress:
             result = run_files(request, progress=progress)
     if print_new_references:
-        _echo_lines(result.new_reference_lines())
+        _write_text(result.new_reference_text())
     _echo_lines(result.messages(), err=True)
     if dump_unique_errors:
         from ..batch.unique_errors import classify
@@ -113,6 +115,20 @@ def _summary(result, files_mode: bool, update: bool) -> None:
         text += f", {written} files updated" if update else " (dry run: --update-bestrefs writes headers)"
     stderr_log(text)
 
+
+
+def _write_text(chunks) -> None:
+    """UTF-8 text chunks to stdout as they come (millions of lines: never all of them as Python strings)."""
+    stream = sys.stdout
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text-only stdout (redirected to a StringIO...)
+        for chunk in chunks:
+            stream.write(bytes(chunk).decode("utf-8"))
+        return
+    stream.flush()
+    for chunk in chunks:
+        binary.write(chunk)
+    binary.flush()
 
 
 def _echo_lines(lines: list[str], err: bool = False) -> None:

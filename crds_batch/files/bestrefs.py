@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -118,6 +118,12 @@ class FilesResult:
             lines += [f"WARNING: {message}" for message in outcome.warnings]
             lines += [f"ERROR: {message}" for message in outcome.errors]
         return lines
+
+    def new_reference_text(self) -> Iterator[bytes]:
+        """The ``--print-new-references`` lines as UTF-8 text, each ending in a newline (in chunks)."""
+        lines = self.new_reference_lines()
+        if lines:
+            yield ("\n".join(lines) + "\n").encode("utf-8")
 
     def new_reference_lines(self) -> list[str]:
         """``--print-new-references`` lines, datasets sorted as crds sorts them."""

@@ -1,7 +1,8 @@
 """Bestrefs of the datasets of CRDS save files (``crds bestrefs --load-pickles X.json``).
 
 The saves are opened as a parameter store (:func:`crds_batch.store.open_params`)
-and all datasets evaluated in one columnar pass per context; updates and
+and its partitions (one instrument each) evaluated one after the other, in one
+columnar pass per context, parameters dictionary-encoded; updates and
 errors are decided exactly as for files (:mod:`.bestrefs`): with no
 comparison every successful assignment is an update with old ``None``, as
 crds prints it; ``old_context`` or ``compare_source`` compare instead.
@@ -10,12 +11,11 @@ Speed (issue 15): a dataset whose every looked-up type gives a file name or
 N/A (no failed lookup, no unresolved result, no bad reference, a usable
 instrument) is decided a column at a time on the distinct results
 (:func:`crds_batch.batch.compare.normalize_column`) and its updates kept as
-arrays (:class:`BulkUpdates`), never as per-dataset objects. Only the other
+codes (:class:`.bulk_updates.BulkUpdates`), never as per-dataset objects. Only the other
 datasets (a few percent) go through the per-dataset :func:`.bestrefs._compare`.
 """
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -28,36 +28,11 @@ from ..engine.types import selection_keywords
 from ..observatories import get_observatory, observatory_of_name
 from ..rules.loading import load_context
 from ..store import input_problems, open_params
+from ..store.encoded_read import read_partition_encoded
 from ..store import schema as S
+from .bulk_updates import BulkUpdates, TripleCodes, UpdatePart
 from .bestrefs import (FileOutcome, FilesRequest, FilesResult, _compare, _evaluate, _fail, _instrument_problem,
                        _old_references, describer)
-
-
-@dataclass
-class BulkUpdates:
-    """Updates of the datasets decided column-wise: parallel arrays, one entry per update."""
-
-    datasets: np.ndarray  # object: dataset id
-    instruments: np.ndarray  # object: upper-case instrument
-    kinds: np.ndarray  # object: lower-case type
-    olds: np.ndarray  # object: old value (None without comparison)
-    news: np.ndarray  # object: new value
-    ranks: np.ndarray  # int: the type's place in upper-case order (crds's order within a dataset)
-    dataset_count: int  # datasets decided here (with or without updates)
-
-    def __len__(self) -> int:
-        return len(self.news)
-
-    def new_names(self) -> set[str]:
-        return set(pd.unique(self.news))
-
-    def lines(self) -> Iterator[tuple[str, str]]:
-        """(dataset, ``--print-new-references`` line), by dataset then type, as crds prints them."""
-        order = np.lexsort((self.ranks, self.datasets))
-        for i in order:
-            dataset = self.datasets[i]
-            yield dataset, " ".join([dataset.lower(), self.instruments[i].lower(), self.kinds[i],
-                                     str(self.olds[i]).lower(), self.news[i].lower()])
 
 
 @dataclass
@@ -68,106 +43,142 @@ class SavesResult(FilesResult):
 
     @property
     def dataset_count(self) -> int:
-        return len(self.outcomes) + (self.bulk.dataset_count if self.bulk else 0)
+        return len(self.outcomes) + (self.bulk.dataset_count if self.bulk is not None else 0)
 
     @property
     def update_count(self) -> int:
-        return super().update_count + (len(self.bulk) if self.bulk else 0)
+        return super().update_count + (len(self.bulk) if self.bulk is not None else 0)
 
     def new_reference_names(self) -> set[str]:
-        return super().new_reference_names() | (self.bulk.new_names() if self.bulk else set())
+        return super().new_reference_names() | (self.bulk.new_names() if self.bulk is not None else set())
+
+    def new_reference_text(self) -> Iterator[bytes | memoryview]:
+        slow = [(outcome.path, [update.line(outcome.path) for update in outcome.updates])
+                for outcome in self.outcomes if outcome.updates]
+        yield from (self.bulk or BulkUpdates([], 0)).text_chunks(slow)
 
     def new_reference_lines(self) -> list[str]:
-        if not self.bulk:
-            return super().new_reference_lines()
-        slow = ((outcome.path, update.line(outcome.path))
-                for outcome in sorted(self.outcomes, key=lambda o: o.path) for update in outcome.updates)
-        return [line for _dataset, line in heapq.merge(slow, self.bulk.lines(), key=lambda item: item[0])]
+        text = b"".join(bytes(chunk) for chunk in self.new_reference_text()).decode("utf-8")
+        return text.split("\n")[:-1] if text else []
 
 
 def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool = False) -> SavesResult:
     """Best references of every dataset of ``saves`` under ``request.new_context``.
 
     ``request.files`` is ignored; the dataset ids take the place of file paths in the result.
+    The store's partitions (one instrument each) are read, evaluated and decided one after
+    the other, their parameters dictionary-encoded; only one partition's rows are in memory.
     """
     context_name = resolve_context(request.new_context)
     observatory = observatory_of_name(context_name).name
     new_ctx = load_context(context_name)
     old_ctx = load_context(resolve_context(request.old_context, observatory)) if request.old_context else None
+    decider = _Decider(request, observatory, context_name, new_ctx, old_ctx)
+    outcomes, foreign, parts, decided = [], [], [], 0
     with open_params(list(saves), trust_pickles=trust_pickles) as store:
-        columns = None if request.compare_source else _read_columns(store, observatory, (new_ctx, old_ctx))
-        every = store.scan(columns=columns, as_pandas=True)
+        needed = None if request.compare_source else _needed_columns(observatory, (new_ctx, old_ctx))
         problems, problem_count = input_problems(store)
+        for part_observatory, instrument in store.instruments():
+            names = [name for name in store.schema([instrument]).names if needed is None or name in needed]
+            frame = read_partition_encoded(store, part_observatory, instrument, names)
+            if part_observatory != observatory:
+                # Datasets of another observatory fail one by one, as crds fails them (Unknown instrument 'cos'...).
+                foreign += _foreign(frame, context_name)
+                continue
+            part_outcomes, part, part_decided = decider.decide(frame, instrument.upper())
+            outcomes += part_outcomes
+            parts.append(part)
+            decided += part_decided
+            del frame
     # What could not be read (bad lines, datasets without an instrument...) fails, as crds fails it.
     unreadable = [FileOutcome(problem.split(": ", 1)[0], errors=[problem], failed=True) for problem in problems]
     if problem_count > len(problems):
         unreadable.append(FileOutcome("...", errors=[f"... and {problem_count - len(problems)} more input problems"],
                                       failed=True))
-    # Datasets of another observatory fail one by one, as crds fails them (Unknown instrument 'cos'...).
-    foreign = every[every[S.OBSERVATORY] != observatory]
-    frame = every[every[S.OBSERVATORY] == observatory].reset_index(drop=True)
-    ids = np.asarray(frame[S.DATASET_ID].to_numpy(dtype=object))
-    instruments = np.asarray(frame[S.INSTRUMENT].astype(str).str.upper().to_numpy(dtype=object))
-    params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])
-    reftypes = [t.lower() for t in request.types] or None
-    new = _evaluate(new_ctx, params, reftypes)
-    old = _evaluate(old_ctx, params, reftypes) if old_ctx is not None else None
-    bad_files = load_server_config(observatory).bad_files
-    skip = {t.lower() for t in request.skip_types}
-    # Per instrument, once: whether it can be used at all.
-    problem_of = {instrument: _instrument_problem(request, new_ctx, old_ctx, instrument, bad_files, context_name)
-                  for instrument in pd.unique(instruments)}
-    usable = np.array([problem_of[i] is None for i in instruments], dtype=bool)
-    columns = _Columns(new, old, len(ids), skip, bad_files)
-    column_wise = usable & ~columns.hard if not request.compare_source else np.zeros(len(ids), dtype=bool)
-    fast = column_wise & ~columns.failed
-    bulk = columns.updates(column_wise, int(fast.sum()), ids, instruments, compared=old is not None)
-    failed_lookups = columns.failed_lookups(column_wise & columns.failed, ids, instruments)
+    return SavesResult(context_name, outcomes + foreign + unreadable, bulk=BulkUpdates(parts, decided))
+
+
+def _foreign(frame: pd.DataFrame, context_name: str) -> list[FileOutcome]:
     outcomes = []
-    for position in np.flatnonzero(~fast):
-        if position in failed_lookups:
-            outcomes.append(failed_lookups[position])
-            continue
-        dataset = ids[position]
-        outcome = FileOutcome(dataset)
-        outcomes.append(outcome)
-        instrument = instruments[position]
-        if problem_of[instrument]:
-            _fail(outcome, f"{dataset}: {problem_of[instrument]}")
-            continue
-        outcome.instrument = instrument
-        header = _Header(params, position)
-        if old is not None:
-            old_refs = columns.row(columns.old, position)
-        elif request.compare_source:
-            old_refs = _old_references(request, None, position, observatory, new_ctx, instrument, header.get())
-        else:
-            old_refs = None
-        new_refs = columns.row(columns.new, position)
-        _compare(outcome, instrument, new_refs, old_refs, skip, header.describer(old_ctx, new_ctx))
-        for update in outcome.updates:
-            if update.new.lower() in bad_files:
-                message = f"{dataset}: new reference {update.new.lower()!r} is designated scientifically invalid"
-                (outcome.warnings if request.allow_bad_references else outcome.errors).append(message)
-    for dataset, instrument in zip(foreign[S.DATASET_ID], foreign[S.INSTRUMENT]):
+    for dataset, instrument in zip(frame[S.DATASET_ID].tolist(), frame[S.INSTRUMENT].astype(str).tolist()):
         outcome = FileOutcome(dataset)
         _fail(outcome, f"{dataset}: unknown instrument {instrument.lower()!r} for context {context_name!r}")
         outcomes.append(outcome)
-    return SavesResult(context_name, outcomes + unreadable, bulk=bulk)
+    return outcomes
 
 
-def _read_columns(store, observatory: str, contexts) -> list[str]:
+class _Decider:
+    """Evaluates and decides one partition's datasets (one instrument) at a time."""
+
+    def __init__(self, request: FilesRequest, observatory: str, context_name: str, new_ctx, old_ctx):
+        self.request, self.observatory, self.context_name = request, observatory, context_name
+        self.new_ctx, self.old_ctx = new_ctx, old_ctx
+        self.reftypes = [t.lower() for t in request.types] or None
+        self.bad_files = load_server_config(observatory).bad_files
+        self.skip = {t.lower() for t in request.skip_types}
+
+    def decide(self, frame: pd.DataFrame, instrument: str) -> tuple[list[FileOutcome], UpdatePart, int]:
+        """(outcomes of the datasets decided one by one, the column-wise updates, datasets decided column-wise)."""
+        request = self.request
+        ids = np.asarray(frame[S.DATASET_ID].to_numpy(dtype=object))
+        params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])
+        new = _evaluate(self.new_ctx, params, self.reftypes)
+        old = _evaluate(self.old_ctx, params, self.reftypes) if self.old_ctx is not None else None
+        problem = _instrument_problem(request, self.new_ctx, self.old_ctx, instrument, self.bad_files,
+                                      self.context_name)
+        columns = _Columns(new, old, len(ids), self.skip, self.bad_files)
+        del new, old
+        if problem is None and not request.compare_source:
+            column_wise = ~columns.hard
+        else:
+            column_wise = np.zeros(len(ids), dtype=bool)
+        fast = column_wise & ~columns.failed
+        part = columns.updates(column_wise, ids, instrument, compared=self.old_ctx is not None)
+        failed_lookups = columns.failed_lookups(column_wise & columns.failed, ids, instrument)
+        outcomes = []
+        for position in np.flatnonzero(~fast).tolist():
+            found = failed_lookups.get(position)
+            if found is not None:
+                outcomes.append(found)
+                continue
+            dataset = ids[position]
+            outcome = FileOutcome(dataset)
+            outcomes.append(outcome)
+            if problem:
+                _fail(outcome, f"{dataset}: {problem}")
+                continue
+            outcome.instrument = instrument
+            header = _Header(params, position)
+            if self.old_ctx is not None:
+                old_refs = columns.row(columns.old, position)
+            elif request.compare_source:
+                old_refs = _old_references(request, None, position, self.observatory, self.new_ctx, instrument,
+                                           header.get())
+            else:
+                old_refs = None
+            new_refs = columns.row(columns.new, position)
+            _compare(outcome, instrument, new_refs, old_refs, self.skip, header.describer(self.old_ctx, self.new_ctx))
+            for update in outcome.updates:
+                if update.new.lower() in self.bad_files:
+                    message = f"{dataset}: new reference {update.new.lower()!r} is designated scientifically invalid"
+                    (outcome.warnings if request.allow_bad_references else outcome.errors).append(message)
+        return outcomes, part, int(fast.sum())
+
+
+def _needed_columns(observatory: str, contexts) -> set[str]:
     """The store columns the lookups read: ids, partitions, instrument and date keywords, and every keyword
-    the contexts' rmaps read (as check-context reads them); the rest of a save is never looked at."""
+    the contexts' rmaps read (as check-context reads them); the rest of a save (and the store's own
+    product, exposure and timestamp columns) is never looked at."""
     obs = get_observatory(observatory)
-    needed = {*S.FIXED_COLUMNS, obs.instrument_keyword, *obs.date_keywords, *selection_keywords(observatory)}
+    needed = {S.DATASET_ID, *S.PARTITION_COLUMNS, obs.instrument_keyword, *obs.date_keywords,
+              *selection_keywords(observatory)}
     for context in contexts:
         for instrument in context.instruments if context is not None else ():
             try:
                 needed.update(context.get_imap(instrument).required_parkeys())
             except Exception:  # an instrument the context cannot load: its datasets fail, per dataset
                 pass
-    return [name for name in store.schema().names if name in needed]
+    return needed
 
 
 class _Header:
@@ -224,7 +235,7 @@ class _Columns:
                 row[kind.upper()] = categories[code]
         return row
 
-    def failed_lookups(self, rows: np.ndarray, ids: np.ndarray, instruments: np.ndarray) -> dict[int, FileOutcome]:
+    def failed_lookups(self, rows: np.ndarray, ids: np.ndarray, instrument: str) -> dict[int, FileOutcome]:
         """Outcomes (errors only; their updates are in :meth:`updates`) of ``rows``, worded as :func:`_compare`."""
         found = []  # (position, type rank, message)
         for rank, kind in enumerate(self.kinds):
@@ -237,7 +248,7 @@ class _Columns:
         for position, rank, message in found:
             outcome = outcomes.get(position)
             if outcome is None:
-                outcome = outcomes[position] = FileOutcome(ids[position], instrument=instruments[position])
+                outcome = outcomes[position] = FileOutcome(ids[position], instrument=instrument)
             outcome.tracked.append((self.kinds[rank].upper(), str(message)))
         for outcome in outcomes.values():
             grouped: dict[str, list[str]] = {}
@@ -247,29 +258,23 @@ class _Columns:
                               for message, kinds in grouped.items()]
         return outcomes
 
-    def updates(self, rows: np.ndarray, decided: int, ids: np.ndarray, instruments: np.ndarray,
-                compared: bool) -> BulkUpdates:
-        """The updates of ``rows`` (successful lookups only); ``decided``: datasets counted as decided here."""
-        parts = []
+    def updates(self, rows: np.ndarray, ids: np.ndarray, instrument: str, compared: bool) -> UpdatePart:
+        """The updates of ``rows`` (successful lookups only), as triple codes per (row, type)."""
+        cells = np.full((self.nrows, len(self.kinds)), -1, dtype=np.int32)
+        triples = TripleCodes()
         for rank, kind in enumerate(self.kinds):
             present, new_column, old_column = self.normalized[kind]
             mask = rows & present & new_column.ok[new_column.codes]
-            new_values = new_column.value[new_column.codes]
             if compared:
-                old_values = old_column.value[old_column.codes]
-                mask &= new_values != old_values
+                mask &= new_column.value[new_column.codes] != old_column.value[old_column.codes]
             positions = np.flatnonzero(mask)
             if not len(positions):
                 continue
-            olds = old_values[positions] if compared else np.full(len(positions), None, dtype=object)
-            parts.append((positions, np.full(len(positions), kind, dtype=object), olds, new_values[positions],
-                          np.full(len(positions), rank)))
-        if not parts:
-            empty = np.array([], dtype=object)
-            return BulkUpdates(empty, empty, empty, empty, empty, np.array([], dtype=int), decided)
-        positions = np.concatenate([p[0] for p in parts])
-        return BulkUpdates(ids[positions], instruments[positions], *(np.concatenate([p[i] for p in parts])
-                                                                      for i in (1, 2, 3, 4)), decided)
+            new_codes = new_column.codes[positions]
+            old_codes = old_column.codes[positions] if compared else None
+            cells[positions, rank] = triples.codes(kind, old_codes, old_column.value if compared else None,
+                                                   new_codes, new_column.value)
+        return UpdatePart(ids, instrument, cells, triples.triples)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
