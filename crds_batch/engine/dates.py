@@ -127,7 +127,8 @@ class DateTable:
         ``numpy.searchsorted(keys, self.as_array, side="right")``, from one string sort of the
         dates shared by every table searched (each type, each context): a date is ``>=`` key
         ``k`` when its place in the sorted dates is at least the number of dates ``< k``, so per
-        table only the few keys are searched among the dates and the dates get an integer search.
+        table only the few keys are searched among the dates, and each date reads a running count
+        of keys at its place.
         """
         if self._sorted is None:
             order = np.argsort(self.as_array, kind="stable")
@@ -136,7 +137,9 @@ class DateTable:
             self._sorted = (self.as_array[order], place)
         sorted_dates, place = self._sorted
         dates_below_key = np.searchsorted(sorted_dates, keys, side="left")
-        return np.searchsorted(dates_below_key, place, side="right")
+        # keys <= the date at sorted place p: those with dates_below_key <= p (a running count over places).
+        keys_le_place = np.bincount(dates_below_key, minlength=len(place) + 1).cumsum()
+        return keys_le_place[place]
 
     def date(self, d: int) -> str | None:
         """Normalized date of distinct date ``d``, None if it does not normalize."""
