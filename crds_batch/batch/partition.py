@@ -83,9 +83,11 @@ def row_instruments(frame: pd.DataFrame, observatory: str) -> np.ndarray:
     keyword = obs.instrument_keyword
     for candidate in (keyword, "INSTRUME", "META.INSTRUMENT.NAME", "INSTRUMENT"):
         if candidate in frame.columns:
-            values = frame[candidate].astype(object).where(frame[candidate].notna(), "")
-            upper = values.astype(str).str.strip().str.upper()
-            return upper.replace(obs.instrument_fixers).to_numpy(dtype=object)
+            # Per distinct value (a partition holds one or a few instruments), then per row by code.
+            codes, uniques = pd.factorize(frame[candidate], use_na_sentinel=True)
+            upper = [str(value).strip().upper() for value in uniques] + [""]  # code -1: missing -> ''
+            fixed = np.array([obs.instrument_fixers.get(value, value) for value in upper], dtype=object)
+            return fixed[codes]
     return np.full(len(frame), "", dtype=object)
 
 
@@ -118,8 +120,8 @@ def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
         if isinstance(plan.since, str):
             since = np.full(len(frame), plan.since, dtype=object)
         else:
-            lower = pd.Series(instruments, dtype=object).str.lower()
-            since = lower.map(plan.since).fillna(MIN_DATE).to_numpy(dtype=object)
+            codes, uniques = pd.factorize(instruments)
+            since = np.array([plan.since.get(value.lower(), MIN_DATE) for value in uniques], dtype=object)[codes]
         keep &= exptimes >= since
     if keep.all():
         return SelectedRows(frame, instruments, exptimes)
@@ -164,11 +166,23 @@ def tally(selected: SelectedRows, affected, failed) -> pd.DataFrame:
     years = pc.if_else(pc.equal(times, MIN_DATE), None, years)
     years = pc.fill_null(years, "unknown").to_numpy(zero_copy_only=False)
     index = pd.Index(ids, dtype=object)  # hashed object ids: fast membership against large sets
-    outcome = np.where(index.isin(failed), "failed", np.where(index.isin(affected), "affected", "ok"))
-    instruments = pd.Series(selected.instruments, dtype=object).str.lower().to_numpy(dtype=object)
-    counted = pd.DataFrame({"instrument": instruments, "year": years, "outcome": outcome})
-    counted = counted.groupby(["instrument", "year", "outcome"], sort=True).size().reset_index(name="datasets")
-    return counted[TALLY_COLUMNS]
+    outcome = np.where(index.isin(failed), 2, np.where(index.isin(affected), 1, 0))
+    # Counted on codes (few instruments, years and outcomes), not by grouping a frame of per-row strings.
+    instrument_codes, instruments = pd.factorize(selected.instruments)
+    year_codes, years = pd.factorize(years)
+    names = ([value.lower() for value in instruments], list(years), ["ok", "affected", "failed"])
+    key = (instrument_codes.astype(np.int64) * len(years) + year_codes) * 3 + outcome
+    found, counts = np.unique(key, return_counts=True)
+    rows = sorted((names[0][k // 3 // len(years)], names[1][k // 3 % len(years)], names[2][k % 3], int(count))
+                  for k, count in zip(found.tolist(), counts.tolist()))
+    if len(set(row[:3] for row in rows)) < len(rows):  # instruments differing only in case: add them up
+        merged: dict[tuple, int] = {}
+        for *group, count in rows:
+            merged[tuple(group)] = merged.get(tuple(group), 0) + count
+        rows = sorted((*group, count) for group, count in merged.items())
+    counted = pd.DataFrame({name: [row[i] for row in rows] for i, name in enumerate(TALLY_COLUMNS)})
+    counted["datasets"] = counted["datasets"].astype(np.int64)
+    return counted
 
 
 def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new_context) -> PartitionResult:

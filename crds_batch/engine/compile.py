@@ -81,8 +81,8 @@ class RmapProgram:
     _gates: dict[tuple, Constant | None] = field(default_factory=dict, repr=False)
     #: Parameters parkey_relevance sets to N/A, per tuple of the (name, value) pairs its expressions read.
     _irrelevant: dict[tuple, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    #: Per expression group ("gate", "parkey"): the names read, and header key -> whether they read it.
-    _reads: dict[str, tuple[frozenset[str], dict[str, bool]]] = field(default_factory=dict, repr=False)
+    #: Per expression group ("gate", "parkey"): the names read, and header key order -> the keys they read.
+    _reads: dict[str, tuple[frozenset[str], dict[tuple, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
 
     def value_class(self, column: str, value: str) -> str:
@@ -236,14 +236,11 @@ def _read_by(program: RmapProgram, group: str, header: dict[str, str]) -> tuple:
                        else list(rmap.parkey_relevance.values()))
         found = program._reads[group] = (frozenset().union(*(e.names for e in expressions)), {})
     names, memo = found
-    pairs = []
-    for key, value in header.items():
-        reads = memo.get(key)
-        if reads is None:
-            reads = memo[key] = key in names or evalable_name(key) in names
-        if reads:
-            pairs.append((key, value))
-    return tuple(pairs)
+    keys = tuple(header)  # a program's headers come in few key orders: which keys are read is memoized per order
+    read = memo.get(keys)
+    if read is None:
+        read = memo[keys] = tuple(key for key in keys if key in names or evalable_name(key) in names)
+    return tuple((key, header[key]) for key in read)
 
 
 def _gate(program: RmapProgram, header: dict[str, str]) -> Constant | None:

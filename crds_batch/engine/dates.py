@@ -113,23 +113,50 @@ class DateTable:
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
         # numpy compares unicode strings by code point, exactly as Python compares str.
         self.did, self.as_array, self.valid, self.errors = _normalized_dates(columns, names, n)
-        #: id(values) -> (values, codes); the values object is kept so that its id is not reused while cached
-        #: (a DateTable is shared by the evaluations of several contexts over one table).
-        self._error_codes: dict[int, tuple[Any, np.ndarray]] = {}
+        # The distinct failure texts, and which one each date that does not normalize has.
+        texts: dict[str, int] = {}
+        self._error_text_ids = np.full(len(self.as_array), -1, dtype=np.int64)
+        for d, error in self.errors.items():
+            self._error_text_ids[d] = texts.setdefault(error, len(texts))
+        self._error_texts = list(texts)
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+
+    def count_keys_le(self, keys: np.ndarray) -> np.ndarray:
+        """Per distinct date: how many of the sorted ``keys`` are ``<=`` it (string order).
+
+        ``numpy.searchsorted(keys, self.as_array, side="right")``, from one string sort of the
+        dates shared by every table searched (each type, each context): a date is ``>=`` key
+        ``k`` when its place in the sorted dates is at least the number of dates ``< k``, so per
+        table only the few keys are searched among the dates, and each date reads a running count
+        of keys at its place.
+        """
+        if self._sorted is None:
+            order = np.argsort(self.as_array, kind="stable")
+            place = np.empty(len(order), dtype=np.int64)
+            place[order] = np.arange(len(order), dtype=np.int64)
+            self._sorted = (self.as_array[order], place)
+        sorted_dates, place = self._sorted
+        dates_below_key = np.searchsorted(sorted_dates, keys, side="left")
+        # keys <= the date at sorted place p: those with dates_below_key <= p (a running count over places).
+        keys_le_place = np.bincount(dates_below_key, minlength=len(place) + 1).cumsum()
+        return keys_le_place[place]
 
     def date(self, d: int) -> str | None:
         """Normalized date of distinct date ``d``, None if it does not normalize."""
         return str(self.as_array[d]) if self.valid[d] else None
 
-    def error_codes(self, values: Any) -> np.ndarray:
-        cached = self._error_codes.get(id(values))
-        if cached is not None and cached[0] is values:
-            return cached[1]
-        found = np.full(len(self.as_array), -1, dtype=np.int64)
-        for d, error in self.errors.items():
-            found[d] = values.code("NOT FOUND " + error)
-        self._error_codes[id(values)] = (values, found)
-        return found
+    def error_codes(self, values: Any, d: np.ndarray) -> np.ndarray:
+        """Result codes of the failure texts of the distinct dates ``d`` (dates that do not normalize).
+
+        Only the texts rows meet are registered in ``values`` (in the order the texts first appear
+        among the dates): a type's results list no failure of a date none of its rows reached
+        (registering every date's failure made each type's results carry thousands of unused texts).
+        """
+        text_ids = self._error_text_ids[d]
+        distinct, inverse = np.unique(text_ids, return_inverse=True)
+        codes = np.array([values.code("NOT FOUND " + self._error_texts[t]) for t in distinct.tolist()],
+                         dtype=np.int64)
+        return codes[inverse.reshape(-1)] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,
@@ -190,11 +217,10 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
     ranked = index.ranked(terminal_result)  # covers every table registered above
     width, combined, starts = ranked.width, ranked.combined, ranked.starts
     if len(ranked.keys) and len(dates.as_array):
-        date_rank = 2 * np.searchsorted(ranked.keys, dates.as_array, side="right") - 1
+        date_rank = 2 * dates.count_keys_le(ranked.keys) - 1
     else:
         date_rank = np.full(len(dates.as_array), -1, dtype=np.int64)
     date_rank = np.where(dates.valid, date_rank, -2)
-    date_error_code = dates.error_codes(values)
     row_rank = date_rank[did] if len(date_rank) else np.full(n, -2, dtype=np.int64)
 
     unresolved = np.ones(n, dtype=bool)
@@ -212,7 +238,8 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
         unresolved &= ~(hit | error)
         dated = active & (step_kind == _USEAFTER)
         bad_date = dated & (row_rank == -2)
-        message[bad_date] = date_error_code[did[bad_date]]
+        if bad_date.any():
+            message[bad_date] = dates.error_codes(values, did[bad_date])
         failed |= bad_date
         unresolved &= ~bad_date
         good = np.flatnonzero(dated & (row_rank != -2))
@@ -221,9 +248,11 @@ def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, date
             pos = np.searchsorted(combined, tables_of * width + row_rank[good], side="right") - 1
             found = pos >= starts[tables_of]
             chosen = ranked.choice[pos[found]]
-            distinct, inverse = np.unique(chosen, return_inverse=True)
-            codes = np.array([values.code(ranked.results[r]) for r in distinct.tolist()], dtype=np.int32)
-            out[good[found]] = codes[inverse.reshape(-1)] if len(codes) else codes
+            # Result codes of the few distinct chosen results (registered in ascending result order).
+            used = np.flatnonzero(np.bincount(chosen, minlength=len(ranked.results)))
+            codes = np.zeros(len(ranked.results), dtype=np.int32)
+            codes[used] = [values.code(ranked.results[r]) for r in used.tolist()]
+            out[good[found]] = codes[chosen]
             unresolved[good[found]] = False
     if unresolved.any():
         # Every candidate failed: the text depends on the chain kind and, for a top UseAfter, the date only.

@@ -1,0 +1,31 @@
+"""The per-partition tally of datasets per (instrument, observation year, outcome)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crds_batch.batch.partition import TALLY_COLUMNS, SelectedRows, row_instruments, tally
+from crds_batch.tools.diff import MIN_DATE
+
+
+def test_tally_counts_every_dataset_once_in_sorted_groups():
+    rng = np.random.default_rng(3)
+    n = 2000
+    ids = np.array([f"ID{i:05d}" for i in range(n)], dtype=object)
+    instruments = rng.choice(np.array(["ACS", "WFC3", ""], dtype=object), n)
+    years = rng.choice(["1999-04-01 10:00:00", "2010-12-31 23:59:59", MIN_DATE, "not a date"], n)
+    selected = SelectedRows(pd.DataFrame({"dataset_id": ids}), instruments, years.astype(object))
+    affected, failed = ids[rng.random(n) < 0.4], ids[rng.random(n) < 0.2]
+    counted = tally(selected, affected, failed)
+    outcome = np.where(np.isin(ids, failed), "failed", np.where(np.isin(ids, affected), "affected", "ok"))
+    year = [text[:4] if text[:2] in ("19", "20") and text != MIN_DATE else "unknown" for text in years]
+    expected = (pd.DataFrame({"instrument": [i.lower() for i in instruments], "year": year, "outcome": outcome})
+                .groupby(["instrument", "year", "outcome"], sort=True).size().reset_index(name="datasets"))
+    assert list(counted.columns) == TALLY_COLUMNS
+    assert counted.to_dict("records") == expected.to_dict("records")
+    assert counted["datasets"].sum() == n and counted["datasets"].dtype == np.int64
+
+
+def test_row_instruments_strip_upper_fix_and_blank_missing():
+    frame = pd.DataFrame({"INSTRUME": pd.array([" acs", "WFC3 ", None, "acs"], dtype="string")})
+    assert row_instruments(frame, "hst").tolist() == ["ACS", "WFC3", "", "ACS"]
