@@ -73,7 +73,8 @@ def _check_keywords(path: str, context: str | None, log: CertifyLog, observatory
         return
     with warnings_to_log(log, path):
         check_reference_keywords(path, fits_header(path), observatory, instrument.lower(), filekind.lower(),
-                                 rmap_parameters(context, instrument, filekind), log, tables=fits_tables(path))
+                                 rmap_parameters(context, instrument, filekind), log, tables=fits_tables(path),
+                                 context=context)
 
 
 def _dump_provenance(path: str, context: str | None, log: CertifyLog, observatory: str, instrument: str,
