@@ -235,3 +235,17 @@ def test_geis_constraints_match_crds_on_mutated_header(test_data_dir, tmp_path, 
     path = tmp_path / "valid.r1h"
     path.write_text("".join(lines))
     assert_same(path, tmp_path, capsys)
+
+
+def test_synphot_facts_are_what_the_installed_crds_regenerates():
+    import importlib.util
+    import json
+    from importlib import resources
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "scripts" / "regenerate_synphot_rules.py"
+    spec = importlib.util.spec_from_file_location("regenerate_synphot_rules", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stored = json.loads(resources.files("crds_batch.observatories").joinpath("hst_synphot.json").read_text())
+    assert stored == json.loads(json.dumps(module.synphot_rules()))
