@@ -19,6 +19,8 @@ another case's date when the file is used twice: we show what crds shows.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..rules.conditioning import condition_value, glob_list
 from .log import CertifyLog
 
@@ -63,11 +65,26 @@ def same_weight(special: tuple, general: tuple) -> bool:
     return special_count == general_count
 
 
+def _general(key: tuple) -> bool:
+    """Whether ``key`` can match more than its own values (a ``*``, ``N/A`` or or-group field)."""
+    return any(str(field) in ("*", "N/A") or "|" in str(field) for field in key)
+
+
+@lru_cache(maxsize=64)
+def _cases(selector) -> tuple[tuple[tuple, bool], ...]:
+    """The selector's keys as tuples, each with whether it is general (others can be its special cases)."""
+    keys = [key if isinstance(key, tuple) else (key,) for key, _ in selector.selections]
+    return tuple((key, _general(key)) for key in keys)
+
+
 def check_overlaps(selector, key, observatory: str, log: CertifyLog, path: str) -> None:
     """Raise ``ValueError`` (crds's text) or log verbose warnings for ``key`` of Match ``selector``."""
     key = tuple(condition_value(field) for field in (key if isinstance(key, tuple) else (key,)))
-    for other, _ in selector.selections:
-        other = other if isinstance(other, tuple) else (other,)
+    # only a general key covers a different one, unless this one has N/A (or empty or-group) fields
+    loose = any(str(field) == "N/A" or not str(field).strip("| ") for field in key)
+    for other, general in _cases(selector):
+        if not (general or loose):
+            continue
         if key == other or not matches_superset(other, key) or not same_weight(key, other):
             continue
         key_text, other_text = _describe(selector, key), _describe(selector, other)
