@@ -79,8 +79,7 @@ def check_complex(constraint: Constraint, path: str, header: dict, tables, conte
 
 def check_expression(source: str, header: dict, log: CertifyLog, path: str) -> None:
     """A header/array expression: skipped when a name it uses is undefined, else it must hold."""
-    if any(header.get(name, UNDEFINED) is UNDEFINED or _undefined(header.get(name, UNDEFINED))
-           for name in identifiers(source)):
+    if any(_undefined(header.get(name, UNDEFINED)) for name in identifiers(source)):
         return
     satisfied = _evaluate(source, header)
     if not satisfied:
