@@ -17,13 +17,17 @@ As ``crds certify`` 13.2.7 applies them (``.tpn`` rows kept as data in
 - group rows (``G``) are not supported by crds: a warning;
 - ``&SYNPHOT_*`` rows run :mod:`.synphot_checks`.
 
-Expressions are evaluated by :mod:`.tpn_expressions`, never ``eval``.
+Expressions are evaluated by :mod:`.tpn_expressions`, never ``eval``; one
+outside that language (helpers crds has for other observatories) is not
+checked (``NotChecked``), as a presence condition outside it is not.
 """
 from __future__ import annotations
 
 from ..observatories.constraints import Constraint
+from ..rules.errors import ExpressionError
 from .log import CertifyLog
 from .synphot_checks import CHECKS as SYNPHOT_CHECKS
+from .value_checks import NotChecked
 from .tpn_expressions import UNDEFINED, array_name, array_properties, compile_tpn_expression, identifiers
 
 ARRAY_KEYTYPES = ("A", "D")
@@ -108,6 +112,10 @@ def _check_column_expression(constraint: Constraint, tables) -> None:
 
 def _evaluate(source: str, names: dict):
     try:
-        return compile_tpn_expression(source).evaluate(names)
+        expression = compile_tpn_expression(source)
+    except ExpressionError:  # outside the language we evaluate (helpers of other observatories): not checked
+        raise NotChecked(source) from None
+    try:
+        return expression.evaluate(names)
     except Exception as exc:  # noqa: BLE001 - any failure is crds's "Failed checking constraint"
         raise ConstraintFailed(f"Failed checking constraint {source!r} : {exc}") from None
