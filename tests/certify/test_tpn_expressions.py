@@ -56,3 +56,14 @@ def test_rmap_expressions_still_refuse_calls():
 def test_identifiers_are_the_upper_case_names():
     assert identifiers("(RPROF_ARRAY.SHAPE[-1]==QPROF_ARRAY.SHAPE[-1])") == ["RPROF_ARRAY", "QPROF_ARRAY"]
     assert identifiers("((len(COMPNAME)>0)and(COMPNAME=='x'))") == ["COMPNAME", "COMPNAME"]
+
+
+def test_a_constraint_outside_the_dialect_is_not_checked_rather_than_failed():
+    from crds_batch.certify.complex_checks import check_complex
+    from crds_batch.certify.log import CertifyLog
+    from crds_batch.certify.value_checks import NotChecked
+    from crds_batch.observatories.constraints import Constraint
+
+    constraint = Constraint("SCI", "A", "X", "R", ("(ndim(SCI_ARRAY,2))",))  # a JWST helper we do not have
+    with pytest.raises(NotChecked):
+        check_complex(constraint, "x.fits", {"SCI_ARRAY": IMAGE}, [], None, CertifyLog())
