@@ -13,24 +13,22 @@ As ``crds certify`` checks them (its ``.tpn`` validators, kept as data in
 - constraints on keywords the comparison context's rmap selects on are
   required even where the constraint says optional.
 
-Array, group and expression constraints, and presence conditions calling
-functions other than ``required``/``optional``/``warning``, are not checked
-here (crds evaluates them as Python; they are mostly JWST's).
+Array, group, expression and SYNPHOT constraints are checked by
+:mod:`.complex_checks` from the same loop (in crds's order); presence
+conditions are ``.tpn`` expressions (:mod:`.tpn_expressions`, never ``eval``).
 """
 from __future__ import annotations
 
-import re
 
 from ..observatories.constraints import Constraint, constraints
 from ..rules.errors import ExpressionError
-from ..rules.expressions import compile_expression
+from .complex_checks import ARRAY_KEYTYPES, check_complex, handles, header_name, with_arrays
 from .log import CertifyLog
+from .tpn_expressions import compile_tpn_expression
 from .value_checks import NonCompliant, NotChecked, check_value
 
 UNDEFINED = "UNDEFINED"
-_WRAPPED = re.compile(r"^\((required|optional|warning)\((.*)\)\)$")
-_WRAPPER_PRESENCE = {"required": "R", "optional": "O", "warning": "W"}
-_KEYTYPE_WORD = {"H": "keyword", "C": "table column"}
+_KEYTYPE_WORD = {"H": "keyword", "C": "table column", "A": "array", "D": "array"}
 #: Header keys whose repeated cards crds joins instead of keeping the first.
 _APPENDED = ("HISTORY", "COMMENT")
 
@@ -66,7 +64,8 @@ def _number_or_text(value):
 
 
 def check_reference_keywords(path: str, header: dict, observatory: str, instrument: str, filekind: str,
-                             required_names: set[str] | None, log: CertifyLog, tables=None) -> None:
+                             required_names: set[str] | None, log: CertifyLog, tables=None,
+                             context: str | None = None) -> None:
     """Log crds's constraint errors and warnings for the reference at ``path``.
 
     ``required_names``: keywords the governing rmap selects on (their optional constraints become required),
@@ -79,15 +78,23 @@ def check_reference_keywords(path: str, header: dict, observatory: str, instrume
     header = certified_header(header, observatory, instrument, filekind, mapped=False)
     checks = [_required_copy(c) if c.presence in ("O", "W") and c.name in required_names else c
               for c in constraints(observatory, instrument, filekind, "tpn")]
+    header = with_arrays(path, header, checks)
+    _report_missing_arrays(path, checks, header, log, instrument, filekind)
     for constraint in checks:
-        if constraint.keytype not in ("H", "C") or constraint.datatype.startswith("X"):
+        if constraint.keytype not in ("H", "C") and not handles(constraint):
             continue
         presence = None
         try:
             presence = _presence(constraint, header, log)
             if not presence:
                 continue
-            if constraint.keytype == "H":
+            if handles(constraint):
+                suggestion = None
+                if constraint.keytype == "C" and not any(constraint.name in names for names, _ in tables or []):
+                    suggestion = _missing(constraint, presence)
+                else:
+                    check_complex(constraint, path, header, tables or [], context, log)
+            elif constraint.keytype == "H":
                 suggestion = _check_header(constraint, presence, header)
             else:
                 suggestion = _check_column(constraint, presence, tables or [])
@@ -100,6 +107,27 @@ def check_reference_keywords(path: str, header: dict, observatory: str, instrume
                 log.warning(f"Checking {constraint.name!r} failed: {exc}", path)
             else:
                 log.track_error(path, instrument, filekind, f"Checking {constraint.name!r} : {exc}")
+        else:
+            if suggestion:
+                log.warning(suggestion, path)
+
+
+def _report_missing_arrays(path: str, checks, header: dict, log: CertifyLog, instrument: str,
+                           filekind: str) -> None:
+    """crds reports each required array the file lacks once, before the checks (``Missing required array``)."""
+    reported = set()
+    for constraint in checks:
+        name = header_name(constraint)
+        if constraint.keytype not in ARRAY_KEYTYPES or header.get(name) != UNDEFINED or name in reported:
+            continue
+        try:
+            presence = _presence(constraint, header, log)
+            suggestion = _missing(constraint, presence) if presence else None
+        except NotChecked:
+            continue
+        except ValueError as exc:
+            log.track_error(path, instrument, filekind, str(exc))
+            reported.add(name)
         else:
             if suggestion:
                 log.warning(suggestion, path)
@@ -148,10 +176,8 @@ def _presence(constraint: Constraint, header: dict, log: CertifyLog):
     """False when the constraint does not apply to ``header``, else its effective presence (R, O, W, True...)."""
     presence = constraint.presence
     if constraint.conditional:
-        wrapped = _WRAPPED.match(presence)
-        source, wrapper = (wrapped.group(2), wrapped.group(1)) if wrapped else (presence, None)
         try:
-            expression = compile_expression(source)
+            expression = compile_tpn_expression(presence)
         except ExpressionError:
             raise NotChecked(presence) from None
         try:
@@ -159,8 +185,6 @@ def _presence(constraint: Constraint, header: dict, log: CertifyLog):
         except Exception as exc:  # noqa: BLE001 - crds warns and skips the check
             log.warning(f"Failed checking applicability of {constraint.describe()} skipping check :  {exc}")
             return False
-        if wrapper is not None:
-            value = _WRAPPER_PRESENCE[wrapper] if value else False
         if not value:
             return False
         presence = value

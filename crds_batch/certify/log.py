@@ -76,6 +76,11 @@ class CertifyLog:
     def warning(self, text: str, filename: str | None = None) -> None:
         self._emit(Message("WARNING", text, filename))
 
+    def verbose_warning(self, text: str, filename: str | None = None) -> None:
+        """A warning crds shows (and counts) only with ``--verbose``."""
+        if self.verbose:
+            self.warning(text, filename)
+
     def info(self, text: str) -> None:
         self._emit(Message("INFO", text))
 

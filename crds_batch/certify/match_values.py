@@ -6,7 +6,8 @@ on: the legal values are the ``ld_tpn`` constraints crds keeps for the
 rmap's instrument and type (:mod:`crds_batch.observatories.constraints`), for
 the parameters the rmap requires. Wild cards, ``N/A``, regular expressions,
 ``NOT``/``BETWEEN`` forms and substituted values are judged as crds judges
-them; the first illegal value of a key is one error line.
+them; the first illegal value of a key is one error line. A key whose values
+are legal is then checked for equal-weight overlaps (:mod:`.match_overlaps`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..observatories.constraints import constraints
 from ..rules.conditioning import condition_value, esoteric_key, glob_list
 from ..rules.parsing import ParsedMapping, SelectorCall
 from .log import CertifyLog
+from .match_overlaps import check_overlaps
 
 #: The selector classes an rmap without a ``classes`` header has.
 DEFAULT_CLASSES = ("Match", "UseAfter")
@@ -35,8 +37,6 @@ def check_match_values(parsed: ParsedMapping, log: CertifyLog, path: str) -> Non
         log.error(f"{selector.name}{parameters!r} : Length mismatch between rmap parkey: {str(parkey)!r} "
                   f"and rmap classes header fields {str(tuple(classes))!r}", path)
     legal = legal_values_map(parsed)
-    if not legal:
-        return
     from ..errors import CrdsBatchError
     from ..rules.errors import ExpressionError
     from ..rules.mappings import ReferenceMapping
@@ -46,7 +46,8 @@ def check_match_values(parsed: ParsedMapping, log: CertifyLog, path: str) -> Non
     except (CrdsBatchError, ExpressionError):
         return
     comments = {str(name).upper() for name in parsed.header.get("comment_parkeys", ())}
-    _check_selector(rmap.selector, legal, comments, log, path)
+    observatory = str(parsed.header.get("observatory", "")).lower()
+    _check_selector(rmap.selector, legal, comments, log, path, observatory)
 
 
 def required_parameters(header: dict) -> list[str]:
@@ -83,7 +84,8 @@ def legal_values_map(parsed: ParsedMapping) -> dict[str, tuple[str, ...]]:
     return legal
 
 
-def _check_selector(selector, legal: dict, comments: set[str], log: CertifyLog, path: str) -> None:
+def _check_selector(selector, legal: dict, comments: set[str], log: CertifyLog, path: str,
+                    observatory: str) -> None:
     from ..rules.selectors.base import Selector
     from ..rules.selectors.match import MatchSelector
 
@@ -91,6 +93,7 @@ def _check_selector(selector, legal: dict, comments: set[str], log: CertifyLog, 
         try:
             if isinstance(selector, MatchSelector):
                 _check_key(selector, key, legal, comments)
+                check_overlaps(selector, key, observatory, log, path)
         except (IllegalValue, ValueError) as exc:
             # crds annotates the exception's text first (JWST: META names with their FITS keywords), then the
             # line, where a keyword already annotated is left as it is
@@ -98,7 +101,7 @@ def _check_selector(selector, legal: dict, comments: set[str], log: CertifyLog, 
             log.error(f"{selector.short_name}{selector.parameters!r} : {key!r} : {detail}", path)
             continue
         if isinstance(choice, Selector):
-            _check_selector(choice, legal, comments, log, path)
+            _check_selector(choice, legal, comments, log, path, observatory)
 
 
 def _check_key(selector, key, legal: dict, comments: set[str]) -> None:

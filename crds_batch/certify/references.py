@@ -35,7 +35,8 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
     if kind == "fits" and not path.endswith(".fits"):  # crds: FITS recognized by content is not verified
         return
     loader = {"fits": _load_fits, "asdf": _load_asdf, "json": _load_json, "yaml": _load_yaml}.get(kind)
-    if loader is None:  # GEIS: header text only
+    if loader is None:  # GEIS: header text, checked against its type's constraints
+        _check_geis_keywords(path, context, log, observatory)
         return
     try:
         with warnings_to_log(log, path):
@@ -73,7 +74,21 @@ def _check_keywords(path: str, context: str | None, log: CertifyLog, observatory
         return
     with warnings_to_log(log, path):
         check_reference_keywords(path, fits_header(path), observatory, instrument.lower(), filekind.lower(),
-                                 rmap_parameters(context, instrument, filekind), log, tables=fits_tables(path))
+                                 rmap_parameters(context, instrument, filekind), log, tables=fits_tables(path),
+                                 context=context)
+
+
+def _check_geis_keywords(path: str, context: str | None, log: CertifyLog, observatory: str) -> None:
+    from .geis import geis_header
+    from .keyword_checks import check_reference_keywords, rmap_parameters
+
+    header = geis_header(path)
+    properties = hst_reference_properties(header) if observatory == "hst" else None
+    if properties is None:
+        return
+    instrument, filekind = properties
+    check_reference_keywords(path, header, observatory, instrument.lower(), filekind.lower(),
+                             rmap_parameters(context, instrument, filekind), log, tables=[], context=context)
 
 
 def _dump_provenance(path: str, context: str | None, log: CertifyLog, observatory: str, instrument: str,
