@@ -180,3 +180,27 @@ def test_mutated_roman_references_match_crds(tmp_path, capsys):
     ours, theirs = certify_all(paths, "roman_0007.pmap", tmp_path, capsys)
     assert_same(paths, ours, theirs)
     assert all(has_errors(theirs[path]) for path in paths), "each mutation must be something crds objects to"
+
+
+_PROVENANCE = re.compile(r"^CRDS - (INFO -  \[\d+\] |INFO -  [A-Z0-9_.-]+( \[[^]]*\])? = |WARNING -  Missing keyword )")
+
+PROVENANCE_CASES = {
+    "jwst_0541.pmap": [TEST_DATA / "jwst" / name for name in (
+        "jwst_miri_ipc_0004.fits", "niriss_ref_photom.fits", "jwst_miri_flat_slitlessprism.fits", "valid.asdf",
+        "valid.yaml", "valid.json", "jwst_miri_distortion_0001.asdf")],
+    # crds warns that a parameter reference lacks the ROMAN.META.* provenance keywords (it has META.*): kept
+    "roman_0007.pmap": [TEST_DATA / "roman" / name for name in (
+        "roman_wfi_pars-exposurepipeline.asdf", "roman_wfi16_f158_flat_small.asdf")],
+}
+
+
+@pytest.mark.parametrize("context", sorted(PROVENANCE_CASES))
+def test_dump_provenance_matches_crds(tmp_path, capsys, context):
+    paths = [str(path) for path in PROVENANCE_CASES[context]]
+    theirs = run_crds("crds.certify", [*paths, "--comparison-context", context, "--dump-provenance"], cwd=tmp_path)
+    main(["certify", *paths, "--comparison-context", context, "--dump-provenance"])
+    ours, theirs = per_file(capsys.readouterr().err), per_file(theirs.stderr)
+    for path in paths:
+        expected = [line for line in theirs[path] if _PROVENANCE.match(line)]
+        assert expected, path
+        assert [line for line in ours[path] if _PROVENANCE.match(line)] == expected, path
