@@ -27,12 +27,10 @@ import re
 from collections.abc import Mapping
 
 from ..observatories.constraints import _table as _constraint_table
-from ..observatories.reference_keywords import UNDEFINED, cross_strap, pattern_translations
+from ..observatories.reference_keywords import UNDEFINED, cross_strap_named, header_instrument, pattern_translations
 from .log import CertifyLog
 
 _APPENDED = ("HISTORY", "COMMENT")
-_INSTRUMENT_KEYWORDS = ("INSTRUME", "META.INSTRUMENT.NAME", "META_INSTRUMENT_NAME", "INSTRUMENT",
-                        "ROMAN.META.INSTRUMENT.NAME", "META.INSTRUMENT.TYPE", "META_INSTRUMENT_TYPE")
 _FILEKIND_KEYWORDS = {"jwst": ("REFTYPE", "TYPE", "META.REFTYPE"),
                       "roman": ("ROMAN.META.REFTYPE", "META.REFTYPE", "REFTYPE")}
 _DOTTED = re.compile(r"([A-Za-z][A-Za-z0-9_]*)\.")
@@ -55,7 +53,7 @@ def file_header(path: str, kind: str, observatory: str, log: CertifyLog) -> dict
                 header[key] += "\n" + value
             continue
         header.setdefault(key, value)
-    header = cross_strap(header, observatory) if _names_jwst_instrument(header) else header
+    header = cross_strap_named(header)
     header["FILE_FORMAT"] = kind.upper()
     return header
 
@@ -146,20 +144,6 @@ def _iso(value) -> str:
     return reformat_date(str(value))
 
 
-def _names_jwst_instrument(header: dict) -> bool:
-    """crds cross-straps a header only when it names an instrument of JWST."""
-    instrument = _any_of(header, _INSTRUMENT_KEYWORDS)
-    return instrument is not None and instrument.lower() in _constraint_table("jwst")["types"]
-
-
-def _any_of(header: dict, keys) -> str | None:
-    for key in keys:
-        value = header.get(key.upper(), header.get(key.lower()))
-        if value is not None and value not in ("undefined", UNDEFINED):
-            return str(value)
-    return None
-
-
 # Instrument and type ---------------------------------------------------------------------------------------------
 
 def reference_type(path: str, header: dict | None, observatory: str) -> tuple[str, str]:
@@ -171,7 +155,7 @@ def reference_type(path: str, header: dict | None, observatory: str) -> tuple[st
     if named is not None and named[0] in types and named[1] in kinds:
         return named
     name = os.path.basename(path)
-    instrument = _any_of(header or {}, _INSTRUMENT_KEYWORDS)
+    instrument = header_instrument(header or {})
     if instrument is None:
         raise UnidentifiedReference(f"Can't identify instrument of {name!r} : "
                                     "'No instrument keyword defined in header.'")
@@ -179,11 +163,8 @@ def reference_type(path: str, header: dict | None, observatory: str) -> tuple[st
         raise UnidentifiedReference(f"Can't identify instrument of {name!r} : Invalid instrument "
                                     f"{instrument.lower()!r}")
     keys = _FILEKIND_KEYWORDS[observatory]
-    if observatory == "roman":
-        filekind = next((str(header[k]) for k in keys if str(header.get(k, UNDEFINED)).lower() != "undefined"),
-                        UNDEFINED).lower()
-    else:
-        filekind = (_any_of(header, keys) or UNDEFINED).lower()
+    filekind = next((str(header[k]) for k in keys if str(header.get(k, UNDEFINED)).lower() != "undefined"),
+                    UNDEFINED).lower()
     if filekind not in kinds:
         raise UnidentifiedReference(f"Can't identify {keys[0]} of {name!r}")
     return instrument.lower(), filekind
@@ -240,7 +221,7 @@ def _dataset_header(header: dict, observatory: str, rmap_header: dict, rmap_name
                 header[target] = new.upper() if observatory == "roman" else new
     if observatory == "roman":
         return _roman_dates(header, prefix)
-    return _jwst_dates(cross_strap(header, observatory) if _names_jwst_instrument(header) else header)
+    return _jwst_dates(cross_strap_named(header))
 
 
 def _useafter(header: dict) -> tuple[str, str]:

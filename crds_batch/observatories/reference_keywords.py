@@ -24,6 +24,9 @@ from functools import lru_cache
 from importlib import resources
 
 UNDEFINED = "UNDEFINED"
+#: Keywords crds reads a header's instrument from, in order (crds's INSTRUMENT_KEYWORDS).
+INSTRUMENT_KEYWORDS = ("INSTRUME", "META.INSTRUMENT.NAME", "META_INSTRUMENT_NAME", "INSTRUMENT",
+                       "ROMAN.META.INSTRUMENT.NAME", "META.INSTRUMENT.TYPE", "META_INSTRUMENT_TYPE")
 _PATTERN_NAME = re.compile(r"META(\.[A-Z][A-Z0-9_]*)*\.(P_[A-Z0-9_]+)")
 _DATA_MODEL_NAME = re.compile(r"(META(\.[A-Z][A-Z0-9_]*)+)")
 
@@ -115,3 +118,22 @@ def cross_strap(header: dict, observatory: str) -> dict:
         if crossed.get(synonym, UNDEFINED) == UNDEFINED and master_value != UNDEFINED:
             crossed[synonym] = master_value
     return crossed
+
+
+def header_instrument(header: dict) -> str | None:
+    """The instrument a header names, as crds reads it (first defined of :data:`INSTRUMENT_KEYWORDS`)."""
+    for key in INSTRUMENT_KEYWORDS:
+        value = header.get(key.upper(), header.get(key.lower()))
+        if value is not None and value not in ("undefined", UNDEFINED):
+            return str(value)
+    return None
+
+
+def cross_strap_named(header: dict) -> dict:
+    """:func:`cross_strap` as crds applies it to a file's header: only when the header names a JWST instrument."""
+    from .tables import OBSERVATORIES
+
+    instrument = header_instrument(header)
+    if instrument is None or instrument.lower() not in OBSERVATORIES["jwst"].instruments:
+        return dict(header)
+    return cross_strap(header, "jwst")
