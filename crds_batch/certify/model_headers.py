@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from ..observatories.constraints import _table as _constraint_table
+from ..observatories.constraints import reference_types
 from ..observatories.reference_keywords import UNDEFINED, cross_strap_named, header_instrument, pattern_translations
 from .log import CertifyLog
 
@@ -149,7 +149,7 @@ def _iso(value) -> str:
 def reference_type(path: str, header: dict | None, observatory: str) -> tuple[str, str]:
     """(instrument, type), lower case, of a JWST/Roman reference: from its name, else its header (``header``
     None: not loadable). Raises :class:`UnidentifiedReference` with crds's text."""
-    types = _constraint_table(observatory)["types"]
+    types = reference_types(observatory)
     kinds = {kind for by_kind in types.values() for kind in by_kind}
     named = _name_fields(path, observatory)
     if named is not None and named[0] in types and named[1] in kinds:
