@@ -26,7 +26,6 @@ have an empty ``filekind``.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,26 +34,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..observatories.keywords import meta_to_fits
 
 #: crds's banner around the dump.
 BANNER = "=" * 20
 
 #: Rows with this dataset id are per-instrument reports (a bad context), not per dataset.
 ALL = "ALL"
-
-
-#: A JWST data-model path (META.X.Y) in a message.
-_MODEL_PATH = re.compile(r"(META(\.[A-Z][A-Z0-9_]*)+)")
-#: P_ pattern keywords (META.X.P_KEY): their FITS name is the key's first 8 characters.
-_PATTERN_PATH = re.compile(r"META(\.[A-Z][A-Z0-9_]*)*\.(P_[A-Z0-9_]+)")
-#: Model paths outside the core schema that crds still knows a FITS keyword for.
-_EXTRA_FITS = {
-    "META.INSTRUMENT.NAME": "INSTRUME", "META.TELESCOPE": "TELESCOP", "META.DESCRIPTION": "DESCRIP",
-    "META.REFTYPE": "REFTYPE", "META.AUTHOR": "AUTHOR", "META.PEDIGREE": "PEDIGREE", "META.USEAFTER": "USEAFTER",
-    "META.HISTORY": "HISTORY", "META.CALIBRATION_SOFTWARE_VERSION": "CAL_VER",
-    "META.OBSERVATION.DATE": "DATE-OBS", "META.OBSERVATION.TIME": "TIME-OBS",
-}
 
 
 def annotate_fits_keywords(message: str) -> str:
@@ -66,16 +51,9 @@ def annotate_fits_keywords(message: str) -> str:
     """
     if "META." not in message:
         return message
-    for found in _MODEL_PATH.finditer(message):
-        path = found.group(0)
-        fits = _EXTRA_FITS.get(path) or meta_to_fits(path)
-        if fits is None:
-            pattern = _PATTERN_PATH.match(path)
-            fits = pattern.group(2)[:8] if pattern else "FITS unknown"
-        annotation = f" [{fits}]"
-        if annotation not in message:
-            message = message.replace(path, path + annotation)
-    return message
+    from ..observatories.reference_keywords import annotate_fits_keywords as annotate
+
+    return annotate(message)
 
 
 def short_id(dataset_id: str) -> str:

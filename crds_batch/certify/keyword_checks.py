@@ -65,14 +65,15 @@ def _number_or_text(value):
 
 def check_reference_keywords(path: str, header: dict, observatory: str, instrument: str, filekind: str,
                              required_names: set[str] | None, log: CertifyLog, tables=None,
-                             context: str | None = None) -> None:
+                             context: str | None = None, check_useafter: bool = True) -> None:
     """Log crds's constraint errors and warnings for the reference at ``path``.
 
     ``required_names``: keywords the governing rmap selects on (their optional constraints become required),
     None when the context has no rmap for the type; ``tables``: ``[(column names, rows)]`` of the file's tables,
-    for column constraints.
+    for column constraints; ``context``: the comparison context (SYNPHOT checks read its files); ``check_useafter``: report an unparsable USEAFTER here (HST; JWST/Roman headers report
+    it when their keywords are mapped to dataset keywords).
     """
-    if required_names is not None and "USEAFTER" in header:
+    if check_useafter and required_names is not None and "USEAFTER" in header:
         _check_useafter(path, header["USEAFTER"], instrument, filekind, log)
     required_names = required_names or set()
     header = certified_header(header, observatory, instrument, filekind, mapped=False)
@@ -101,7 +102,7 @@ def check_reference_keywords(path: str, header: dict, observatory: str, instrume
         except NotChecked:
             continue
         except NonCompliant as exc:
-            log.warning(f"{exc} for {constraint.name!r} should be '2018-12-22T00:00:00'", path)
+            log.warning(f"{exc} for {constraint.name!r} should be 'YYYY-MM-DDTHH:MM:SS'", path)
         except Exception as exc:  # noqa: BLE001 - every failed check is one message, as crds logs it
             if presence == "W":
                 log.warning(f"Checking {constraint.name!r} failed: {exc}", path)
@@ -225,11 +226,12 @@ def _missing(constraint: Constraint, presence) -> str | None:
     return f"Missing suggested {what}" if presence == "W" else None
 
 
-def rmap_parameters(context: str | None, instrument: str, filekind: str) -> set[str] | None:
-    """Keywords the rmap for ``instrument``/``filekind`` in pmap ``context`` selects on (its parkeys, reference
-    switch and extra keys); None without a context or such an rmap."""
+def governing_rmap(context: str | None, instrument: str, filekind: str):
+    """The parsed rmap pmap ``context`` has for ``instrument``/``filekind``, or why there is none: ``(rmap,
+    None)``, ``(None, "Unknown instrument 'x' for context 'y'")``/``(None, "Unknown reference type 'z'")`` (crds's
+    words), ``(None, None)`` without a context or a loadable mapping."""
     if context is None:
-        return None
+        return None, None
     from ..errors import CrdsBatchError
     from ..tools.mapping_tree import is_special, load_parsed
     from .mappings import _selection
@@ -237,13 +239,22 @@ def rmap_parameters(context: str | None, instrument: str, filekind: str) -> set[
     try:
         imap_name = _selection(load_parsed(context), instrument)
         if imap_name is None or is_special(imap_name):
-            return None
+            return None, f"Unknown instrument {str(instrument).lower()!r} for context {context!r}"
         rmap_name = _selection(load_parsed(imap_name), filekind)
         if rmap_name is None or is_special(rmap_name):
-            return None
-        header = load_parsed(rmap_name).header
+            return None, f"Unknown reference type {str(filekind).lower()!r}"
+        return load_parsed(rmap_name), None
     except (CrdsBatchError, OSError):
+        return None, None
+
+
+def rmap_parameters(context: str | None, instrument: str, filekind: str) -> set[str] | None:
+    """Keywords the rmap for ``instrument``/``filekind`` in pmap ``context`` selects on (its parkeys, reference
+    switch and extra keys); None without a context or such an rmap."""
+    rmap, _ = governing_rmap(context, instrument, filekind)
+    if rmap is None:
         return None
+    header = rmap.header
     names: set[str] = set()
     for level in header.get("parkey", ()):
         names |= {str(name).upper() for name in (level if isinstance(level, tuple) else (level,))}

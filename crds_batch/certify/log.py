@@ -7,7 +7,6 @@ are also kept per file and per unique class for ``--dump-unique-errors``.
 """
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -114,22 +113,11 @@ class CertifyLog:
         }
 
 
-_DATA_MODEL_NAME = re.compile(r"(META(\.[A-Z][A-Z0-9_]*)+)")
-
-
 def annotate_fits_keywords(text: str) -> str:
     """JWST: ``META.X.Y`` in a message becomes ``META.X.Y [FITSKEY]``, as crds's JWST log does."""
-    from ..observatories.keywords import meta_to_fits
+    from ..observatories.reference_keywords import annotate_fits_keywords as annotate
 
-    for match in _DATA_MODEL_NAME.finditer(text):
-        name = match.group(0)
-        fits = meta_to_fits(name)
-        if fits is None:
-            continue
-        annotation = f" [{fits}]"
-        if annotation not in text:
-            text = text.replace(name, name + annotation)
-    return text
+    return annotate(text)
 
 
 #: Message rewriting per observatory.

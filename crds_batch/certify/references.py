@@ -15,6 +15,7 @@ import os
 import re
 
 from .log import CertifyLog
+from .model_checks import MODEL_OBSERVATORIES
 from .warnings_capture import warnings_to_log
 
 _RELEASE_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
@@ -44,6 +45,9 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
     except Exception as exc:  # noqa: BLE001 - any failure to load is this file's error, the rest go on
         log.track_error(path, "unknown", "unknown", f"Validation error : {_one_line(exc)}")
         return
+    if observatory in MODEL_OBSERVATORIES:
+        _certify_model_reference(path, kind, context, options, log, observatory, problems)
+        return
     instrument, filekind = reference_properties(path, kind)
     for problem in problems:
         log.track_error(path, instrument, filekind, problem)
@@ -65,12 +69,45 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
             run_fitsverify(path, log)
 
 
+def _certify_model_reference(path: str, kind: str, context: str | None, options, log: CertifyLog,
+                             observatory: str, problems: list[str]) -> None:
+    """A JWST/Roman reference after its format checks: keywords, tables, provenance, fitsverify (crds's order)."""
+    from .model_checks import check_keywords, check_rmap_exists, dump_provenance, identify
+
+    with warnings_to_log(log, path):
+        reference = identify(path, kind, observatory, log)
+    if reference is None:
+        return
+    for problem in problems:
+        log.track_error(path, reference.instrument, reference.filekind, problem)
+    if kind == "fits":
+        log.info(f"FITS file {os.path.basename(path)!r} conforms to FITS standards.")
+    with warnings_to_log(log, path):
+        check_keywords(reference, context, log)
+    if kind == "fits":
+        from .table_modes import check_table_modes
+
+        try:
+            with warnings_to_log(log, path):
+                check_table_modes(path, options.comparison_reference, context, log, observatory)
+        except Exception as exc:  # noqa: BLE001 - crds traps the table checks as one error
+            log.track_error(path, reference.instrument, reference.filekind,
+                            f"Checking reference modes for {path!r} : {_one_line(exc)}")
+    if options.dump_provenance:
+        dump_provenance(reference, context, log)
+    if kind == "fits" and options.run_fitsverify:
+        from .fitsverify import run_fitsverify
+
+        run_fitsverify(path, log)
+    check_rmap_exists(reference, context, log)
+
+
 def _check_keywords(path: str, context: str | None, log: CertifyLog, observatory: str, instrument: str,
                     filekind: str) -> None:
     """The reference's keywords and columns against its type's constraints (crds's .tpn checks)."""
     from .keyword_checks import check_reference_keywords, fits_header, fits_tables, rmap_parameters
 
-    if observatory != "hst" or "unknown" in (instrument, filekind):  # JWST/Roman headers: data models, not yet
+    if "unknown" in (instrument, filekind):
         return
     with warnings_to_log(log, path):
         check_reference_keywords(path, fits_header(path), observatory, instrument.lower(), filekind.lower(),

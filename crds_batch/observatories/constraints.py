@@ -82,6 +82,11 @@ def provenance(observatory: str) -> dict:
     return dict(_table(observatory)["provenance"])
 
 
+def reference_types(observatory: str) -> dict[str, tuple[str, ...]]:
+    """Instrument -> the reference types crds knows for it (lower case)."""
+    return {instrument: tuple(kinds) for instrument, kinds in _table(observatory)["types"].items()}
+
+
 def constraint_files(observatory: str, instrument: str, filekind: str, field: str = "tpn") -> list[str]:
     """The constraint files crds applies to ``instrument``/``filekind`` (most specific first)."""
     types = _table(observatory)["types"]

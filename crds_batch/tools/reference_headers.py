@@ -5,8 +5,9 @@ The header is crds's unconditioned header of a FITS file: every card of every
 HDU in order, keys upper-cased, values as text; a key seen again keeps its
 first value, except COMMENT and HISTORY, whose values are joined by newlines.
 ``FILE_FORMAT`` is ``'FITS'``. It prints with :func:`pprint.pformat`, as crds does.
-(crds also cross-straps JWST FITS keywords with their data-model names; that is
-not done here.)
+A header naming a JWST instrument also has each keyword under its synonyms
+(FITS keyword <-> data-model path, as crds cross-straps it:
+:func:`crds_batch.observatories.reference_keywords.cross_strap_named`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import io
 import pprint
 import re
 from collections.abc import Sequence
+
+from ..observatories.reference_keywords import cross_strap_named
 
 #: Keys whose repeats are expected (crds's DUPLICATES_OK) and those whose repeats are joined (APPEND_KEYS).
 DUPLICATES_OK = ("COMMENT", "HISTORY", "NAXIS", "EXTNAME", "EXTVER")
@@ -43,6 +46,7 @@ def fits_header(path: str) -> dict[str, str]:
                         header[key] += "\n" + value
                     continue
                 header[key] = value
+    header = cross_strap_named(header)
     header["FILE_FORMAT"] = "FITS"
     return header
 
@@ -132,7 +136,7 @@ def asdf_header(path: str) -> dict[str, str]:
         with asdf.open(path, lazy_load=True) as handle:
             flat = _simple_types(handle.tree)
             flat["HISTORY"] = _asdf_history(handle)
-    header = {str(key).upper(): str(value) for key, value in flat.items()}
+    header = cross_strap_named({str(key).upper(): str(value) for key, value in flat.items()})
     header["FILE_FORMAT"] = "ASDF"
     return header
 

@@ -55,6 +55,12 @@ def ours(capsys, *args: str) -> tuple[int, str, str]:
     ["--cat", "v8q14451j_idc.fits", "--keywords", "DET", "FILE", "--hst"],  # header keys containing a word
     ["--cat", "{test_data}/hst/j8bt05njq_raw.fits", "--no-arrays", "--hst", "--add-filenames"],
     ["--cat", "roman_wfi_dark_0001.asdf", "--keywords", "META.INSTRUMENT", "--no-arrays", "--roman"],
+    # JWST FITS: keywords also under their data-model names (and vice versa), as crds cross-straps them
+    ["--cat", "{test_data}/jwst/jwst_miri_ipc_0004.fits", "{test_data}/jwst/niriss_ref_photom.fits", "--jwst",
+     "--add-filenames"],
+    ["--cat", "{test_data}/jwst/jwst_miri_flat_slitlessprism.fits", "--keywords", "META.INSTRUMENT", "--jwst"],
+    ["--cat", "{test_data}/jwst/jwst_nirspec_ipc_with_asdf_extension.fits", "--no-arrays", "--jwst"],
+    ["--cat", "{test_data}/jwst/valid.asdf", "{test_data}/jwst/jwst_nirspec_ifupost_0004.asdf", "--jwst"],
 ])
 def test_cache_listing_equals_crds(args, capsys, tmp_path, test_data_dir):
     args = [arg.format(test_data=test_data_dir) for arg in args]
