@@ -185,3 +185,32 @@ def test_jwst_equal_weight_special_case_is_refused_as_crds(tmp_path, capsys):
     assert main(["refactor", "insert", str(first), str(tmp_path / "ours.rmap"), special]) == 3
     assert "is an equal weight special case of ('MIRIFULONG|MIRIFUSHORT',)" in capsys.readouterr().err
     assert not (tmp_path / "ours.rmap").exists()
+
+
+@pytest.mark.parametrize(("rmap_name", "reference"), [
+    ("hst_synphot_tmctab_0003.rmap", "43h1909cm_tmc.fits"),  # Match on no parameters: () replaced
+    ("hst_synphot_thruput_0004.rmap", "acs_f555w_hrc_007_syn.fits"),  # Match only (COMPNAME)
+    ("hst_synphot_thermal_0002.rmap", "wfc3_ir_g141_src_999_th.fits"),
+])
+def test_match_only_rmaps_like_crds(rmap_name, reference, tmp_path):
+    ours, theirs = tmp_path / "ours.rmap", tmp_path / "theirs.rmap"
+    path = TEST_DATA / "hst" / reference
+    assert crds_insert(HST / rmap_name, theirs, path) == 0
+    assert main(["refactor", "insert", str(HST / rmap_name), str(ours), str(path)]) == 0
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert f": '{reference}'," in ours.read_text()
+
+
+def test_version_after_rmap_like_crds_and_selects_the_new_file(tmp_path):
+    """JWST DATALVL selects by calibration software version; CAL_VER maps to it by the rmap's reference_to_dataset."""
+    reference = write_reference(tmp_path / "jwst_system_datalvl_new.fits", {
+        "TELESCOP": "JWST", "INSTRUME": "SYSTEM", "REFTYPE": "DATALVL", "CAL_VER": "1.2.3",
+        "USEAFTER": "2020-01-01T00:00:00"})
+    old = JWST / "jwst_system_datalvl_0002.rmap"
+    ours, theirs = tmp_path / "ours.rmap", tmp_path / "theirs.rmap"
+    assert crds_insert(old, theirs, reference) == 0
+    assert main(["refactor", "insert", str(old), str(ours), reference]) == 0
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert "'1.2.3' : 'jwst_system_datalvl_new.fits'," in ours.read_text()
+    dataset = {"META.CALIBRATION_SOFTWARE_VERSION": "1.3.0"}
+    assert our_choice(ours, dataset) == crds_choice(ours, dataset) == "jwst_system_datalvl_new.fits"
