@@ -214,3 +214,41 @@ def test_version_after_rmap_like_crds_and_selects_the_new_file(tmp_path):
     assert "'1.2.3' : 'jwst_system_datalvl_new.fits'," in ours.read_text()
     dataset = {"META.CALIBRATION_SOFTWARE_VERSION": "1.3.0"}
     assert our_choice(ours, dataset) == crds_choice(ours, dataset) == "jwst_system_datalvl_new.fits"
+
+
+NEAREST_RMAP = """header = {
+    'classes' : ('Match', 'GeometricallyNearest'),
+    'derived_from' : 'hand made',
+    'filekind' : 'DARKFILE',
+    'instrument' : 'ACS',
+    'mapping' : 'REFERENCE',
+    'name' : 'hst_acs_darkfile_9000.rmap',
+    'observatory' : 'HST',
+    'parkey' : (('DETECTOR',), ('CCDGAIN',)),
+    'sha1sum' : 'x',
+}
+
+selector = Match({
+    'HRC' : GeometricallyNearest({
+        2.0 : 'a_drk.fits',
+        10.0 : 'b_drk.fits',
+    }),
+})
+"""
+
+
+@pytest.mark.parametrize(("gain", "dataset_gain"), [(4.0, "3.9"), (10, "11.0")])  # a new key; b_drk replaced
+def test_geometrically_nearest_like_crds_and_selects_the_new_file(gain, dataset_gain, tmp_path):
+    from crds_batch.certify.mapping_text import with_checksum
+    from crds_batch.rules.parsing import parse_mapping
+
+    old = tmp_path / "hst_acs_darkfile_9000.rmap"
+    old.write_text(with_checksum(parse_mapping(NEAREST_RMAP, old.name)))
+    reference = write_reference(tmp_path / "new_drk.fits", {
+        "TELESCOP": "HST", "INSTRUME": "ACS", "DETECTOR": "HRC", "CCDGAIN": gain, "USEAFTER": "Jan 01 2030"})
+    ours, theirs = tmp_path / "ours.rmap", tmp_path / "theirs.rmap"
+    assert crds_insert(old, theirs, reference) == 0
+    assert main(["refactor", "insert", str(old), str(ours), reference]) == 0
+    assert ours.read_bytes() == theirs.read_bytes()
+    dataset = {"INSTRUME": "ACS", "DETECTOR": "HRC", "CCDGAIN": dataset_gain}
+    assert our_choice(ours, dataset) == crds_choice(ours, dataset) == "new_drk.fits"
