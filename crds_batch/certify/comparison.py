@@ -5,18 +5,16 @@ is given, takes the context's rmap for the reference's instrument and type,
 inserts the reference by its header, and takes the file the insertion
 replaces: the one at the same match key and USEAFTER date. A reference the
 rmap already names, or an insertion that replaces nothing, has no comparison
-table; a replaced file missing from the cache is a warning. The match key is
-``tools.refactor.insertion_point``'s: a header value needing crds's wildcard
-expansion is a "Failed resolving" warning here. (crds's one rmap-update header
-hook, ACS BIASFILE, is for a type without table modes.)
+table; a replaced file missing from the cache is a warning. The insertion is
+``refactor insert``'s (``tools.refactor.trial_insertion``): the header's match
+values made as crds makes them, HST wildcards such as ``ANY`` expanded by
+crds's substitutions; an insertion crds refuses is a "Failed resolving" warning.
 """
 from __future__ import annotations
 
 import os
 
 from ..errors import CrdsBatchError
-from ..rules.conditioning import condition_match_key
-from ..rules.parsing import SelectorCall
 from .log import CertifyLog
 
 _FAILED = "Failed resolving comparison reference for table checks"
@@ -72,23 +70,12 @@ def _governing_rmap(context: str, instrument: str, filekind: str) -> str:
 
 def _replaced_name(rmap_path: str, reference: str) -> str | None:
     """The file inserting ``reference`` into the rmap would replace (its own name if the rmap names it)."""
-    from ..rules.loading import load_mapping
     from ..tools.mapping_tree import terminal_files
-    from ..tools.refactor import insertion_point, read_rmap
+    from ..tools.refactor import read_rmap, trial_insertion
 
-    old = read_rmap(rmap_path)
-    if os.path.basename(reference) in terminal_files(old.selector):
+    if os.path.basename(reference) in terminal_files(read_rmap(rmap_path).selector):
         return os.path.basename(reference)
-    if not isinstance(old.selector, SelectorCall) or old.selector.name != "Match":
-        return None
-    key, date = insertion_point(load_mapping(rmap_path), old, reference)
-    wanted = condition_match_key(key)
-    for old_key, choice in old.selector.table:
-        if condition_match_key(old_key) == wanted:
-            if isinstance(choice, SelectorCall) and choice.name == "UseAfter":
-                return dict(choice.table).get(date)
-            return None
-    return None
+    return trial_insertion(rmap_path, reference).replaced
 
 
 def _one_line(exc: BaseException) -> str:

@@ -135,3 +135,7 @@ def _check_value(name: str, value: str, legal: tuple, substitutions: dict) -> No
         _check_value(name, substitutions[name][value], legal, substitutions)
         return
     raise IllegalValue(f" parameter={name!r} value={value!r} is not in {legal!r}")
+
+
+#: One match value against its parameter's legal values (raises :class:`IllegalValue`); refactor insert uses it.
+check_value = _check_value

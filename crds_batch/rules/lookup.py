@@ -151,8 +151,11 @@ def apply_parkey_relevance(rmap: ReferenceMapping, header: Header) -> Header:
     return result
 
 
-def irrelevant_parkeys(rmap: ReferenceMapping, header: Header) -> list[str]:
-    """The required parameters whose ``parkey_relevance`` expression is false for ``header``."""
+def irrelevant_parkeys(rmap: ReferenceMapping, header: Header, keep_comments: bool = False) -> list[str]:
+    """The required parameters whose ``parkey_relevance`` expression is false for ``header``.
+
+    ``keep_comments``: comment parameters stay relevant (crds's rmap updates), else they become ``N/A``
+    (lookups)."""
     if not rmap.parkey_relevance:
         return []
     expr_header = dict(header)
@@ -160,7 +163,7 @@ def irrelevant_parkeys(rmap: ReferenceMapping, header: Header) -> list[str]:
         if key not in expr_header or expr_header[key] in ("UNDEFINED", None):
             expr_header[key] = "UNDEFINED"
     expr_header = add_evalable_keys(expr_header)
-    expr_header["keep_comments"] = False
+    expr_header["keep_comments"] = keep_comments
     irrelevant = []
     for parkey in rmap.required_parkeys:
         expression = rmap.parkey_relevance.get(parkey.lower())

@@ -5,15 +5,13 @@ Facts from crds 13.2.7 (refactoring/refactor.py, core/rmap.py, core/selectors.py
 - delete: every selection whose choice is the reference's base name goes, at any
   depth; a nested selector left without references goes too; a reference found
   nowhere is an error ("Terminal 'X' could not be found and deleted.").
-- insert (``Match`` over ``UseAfter``, the shape of HST rmaps; other shapes are
-  refused here): the reference's header gives the match values (the rmap's first
-  parkey level, each ``glob_compress``-ed after crds's value conditioning; a
-  parameter whose ``parkey_relevance`` is false, and the rmap's ``extra_keys``,
-  become ``N/A``; a missing one ``UNDEFINED``) and the date (``USEAFTER``, or
-  JWST/Roman ``META.USEAFTER``, normalized). An existing Match key equal after
-  conditioning gets the date added (or its file replaced at an equal date); a new
-  key gets a new ``UseAfter({date: file})``. Values crds would expand from
-  wildcards (``ANY``...) are refused here.
+- insert: the reference's header becomes the rmap's match values as crds makes
+  them (:mod:`.refactor_header`: reference -> dataset keywords, HST wildcard
+  substitutions such as ``CCDAMP = 'ANY'``, conditioning, irrelevant and extra
+  parameters ``N/A``), then goes down the selector tree, any selector kinds,
+  adding or replacing (:mod:`.refactor_insert`, with crds's key validation and
+  overlap warnings). Two references landing on the same match path is an
+  error ("Both 'A' and 'B' identically match case"), the rmap still written.
 - the new rmap keeps the old one's ``name`` and gets ``derived_from`` = the old
   rmap's file name; it is written in crds's layout with a fresh ``sha1sum``
   (:mod:`crds_batch.certify.mapping_text`), temp + fsync + rename.
@@ -22,22 +20,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from ..certify.mapping_text import with_checksum
 from ..errors import CrdsBatchError
 from ..files.atomic import write_atomically
-from ..rules.conditioning import condition_match_key, condition_value, glob_compress
-from ..rules.dates import reformat_date
 from ..rules.parsing import ParsedMapping, SelectorCall, parse_mapping
-
-#: Reference header values crds expands into glob patterns (substitutions): not supported here.
-WILDCARDS = frozenset({"ANY", "ALL", "*"})
-USEAFTER_KEYS = ("USEAFTER", "META.USEAFTER", "ROMAN.META.USEAFTER")
+from .refactor_header import RefactorHeaderError, refactor_header
+from .refactor_insert import Insertion, InsertionError, insert, rmap_facts
 
 
 class RefactorError(CrdsBatchError):
     """The rmap cannot be changed as asked."""
+
+
+@dataclass
+class InsertReport:
+    """What ``refactor insert`` says: crds's INFO, WARNING and ERROR lines."""
+
+    infos: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def read_rmap(path: str) -> ParsedMapping:
@@ -99,69 +102,49 @@ def _references(selector: SelectorCall) -> list[str]:
 
 # ------------------------------------------------------------------ insert
 
-def insert_references(old_path: str, new_path: str, references: Sequence[str]) -> list[str]:
-    """Write ``new_path``: ``old_path`` with ``references`` inserted by their headers; return log lines."""
+def insert_references(old_path: str, new_path: str, references: Sequence[str]) -> InsertReport:
+    """Write ``new_path``: ``old_path`` with ``references`` inserted by their headers.
+
+    Two references at the same match path are an error (each would replace the other) but the
+    rmap is still written, as crds does; an insertion crds refuses writes nothing.
+    """
     from ..rules.loading import load_mapping
 
     old = read_rmap(old_path)
     rules = load_mapping(os.path.abspath(old_path))
+    facts = rmap_facts(old)
     selector = old.selector
-    classes = tuple(old.header.get("classes", ("Match", "UseAfter")))
-    if classes != ("Match", "UseAfter") or selector.name != "Match":
-        raise RefactorError(f"{old.name}: refactor insert handles Match/UseAfter rmaps, not {'/'.join(classes)}")
-    lines = []
+    report = InsertReport()
     inserted: dict[tuple, str] = {}
     for reference in references:
         name = os.path.basename(reference)
-        lines.append(f"Inserting {name} into {old.name!r}")
-        key, date = insertion_point(rules, old, reference)
-        if (key, date) in inserted:
-            raise RefactorError(f"Both {name!r} and {inserted[key, date]!r} identically match case: {key} {date}")
-        inserted[key, date] = name
-        selector = _inserted(selector, key, date, name)
+        report.infos.append(f"Inserting {name} into {old.name!r}")
+        try:
+            insertion = insert(selector, facts, refactor_header(rules, old.header, reference), name)
+        except (InsertionError, RefactorHeaderError, KeyError, ValueError) as exc:
+            raise RefactorError(f"Refactoring operation FAILED : Failed inserting {name!r} into rmap: "
+                                f"{old.name!r}: {_one_line(exc)}") from None
+        selector = insertion.selector
+        report.warnings.extend(insertion.warnings)
+        if insertion.path in inserted:
+            report.errors.append(f"Both {name!r} and {inserted[insertion.path]!r} identically match case: "
+                                 f"{insertion.path!r}: each reference would replace the other in the rmap")
+        else:
+            inserted[insertion.path] = name
     write_rmap(old, selector, new_path)
-    return lines
+    return report
 
 
-def insertion_point(rules, old: ParsedMapping, reference: str) -> tuple[tuple, str]:
-    """(Match key, UseAfter date) of ``reference`` from its header."""
-    from ..files.headers import read_parameters
-    from ..rules.lookup import apply_parkey_relevance
+def trial_insertion(rmap_path: str, reference: str) -> Insertion:
+    """``reference`` inserted into the rmap at ``rmap_path`` (nothing written): certify's comparison file."""
+    from ..rules.loading import load_mapping
 
-    header = {key.upper(): str(value) for key, value in read_parameters(reference).parameters.items()}
-    useafter = next((header[key] for key in USEAFTER_KEYS if key in header), None)
-    if useafter is None:
-        raise RefactorError(f"{os.path.basename(reference)}: no USEAFTER in its header")
-    try:
-        date = reformat_date(useafter)
-    except Exception:
-        raise RefactorError(f"{os.path.basename(reference)}: Bad USEAFTER time format = {useafter!r}") from None
-    match_parkeys = tuple(old.header["parkey"][0])
-    values = {key: condition_value(value) for key, value in header.items()}
-    for parkey in match_parkeys:
-        value = values.setdefault(parkey, "UNDEFINED")
-        if value.upper() in WILDCARDS:
-            raise RefactorError(f"{os.path.basename(reference)}: {parkey} = {value!r} needs crds's wildcard "
-                                "expansion, which refactor insert does not do")
-    values = apply_parkey_relevance(rules, values)
-    for extra in old.header.get("extra_keys", ()) or ():
-        if extra.upper() in values:
-            values[extra.upper()] = "N/A"
-    return tuple(glob_compress(values[parkey]) for parkey in match_parkeys), date
+    old = read_rmap(rmap_path)
+    rules = load_mapping(os.path.abspath(rmap_path))
+    header = refactor_header(rules, old.header, reference)
+    return insert(old.selector, rmap_facts(old), header, os.path.basename(reference))
 
 
-def _inserted(selector: SelectorCall, key: tuple, date: str, name: str) -> SelectorCall:
-    table = list(dict(selector.table).items())
-    wanted = condition_match_key(key)
-    for index, (old_key, choice) in enumerate(table):
-        if condition_match_key(old_key) == wanted:
-            if not isinstance(choice, SelectorCall):
-                table[index] = (old_key, SelectorCall("UseAfter", ((date, name),)))
-            else:
-                dates = dict(choice.table)
-                dates[date] = name
-                table[index] = (old_key, replace(choice, table=tuple(dates.items())))
-            break
-    else:
-        table.append((key, SelectorCall("UseAfter", ((date, name),))))
-    return replace(selector, table=tuple(table))
+def _one_line(exc: BaseException) -> str:
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    return " ".join(str(text).split()) or type(exc).__name__
