@@ -179,7 +179,11 @@ def _masked(lines: list[str]) -> list[str]:
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("extra", [{}, {"CRDS_OBSERVATORY": "hst"}, {"CRDS_OBSERVATORY": "roman", "CRDS_MODE": "local"}])
+@pytest.mark.parametrize("extra", [{}, {"CRDS_OBSERVATORY": "hst"}, {"CRDS_OBSERVATORY": "roman", "CRDS_MODE": "local"},
+                                   {"CRDS_OBSERVATORY": "hst", "CRDS_CONTEXT": "hst-operational"},
+                                   {"CRDS_OBSERVATORY": "hst", "CRDS_CONTEXT": "hst-edit"},
+                                   {"CRDS_OBSERVATORY": "hst", "CRDS_CONTEXT": "hst_0700.pmap"},
+                                   {"CRDS_CONTEXT": "jwst-latest"}])
 def test_status_starts_with_crds_lines(extra, capsys, monkeypatch):
     env = _crds_env(**extra)
     expected = subprocess.run([sys.executable, "-m", "crds.list", "--status"], env=env, capture_output=True,
@@ -241,3 +245,20 @@ def test_config_prints_crds_sections(cache_server, capsys, monkeypatch, tmp_path
         for key, value in values.items():
             if (title, key) not in CONFIG_MASKED:
                 assert value == their_values[key], (title, key)
+
+
+@pytest.mark.oracle
+def test_status_resolves_a_date_based_crds_context_through_the_server(cache_server, capsys, monkeypatch, tmp_path):
+    expected = run_crds("crds.list", "--status", server_url=cache_server.url, crds_path=CACHE, cwd=tmp_path,
+                        CRDS_READONLY_CACHE="1", CRDS_CONTEXT="hst-2019-06-01T00:00:00")
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    [theirs] = [line for line in expected.stdout.splitlines() if line.startswith("Effective Context = ")]
+    for name in [name for name in os.environ if name.startswith("CRDS")]:
+        monkeypatch.delenv(name)
+    for name, value in client_env(cache_server.url, CACHE, "hst", CRDS_READONLY_CACHE="1",
+                                  CRDS_CONTEXT="hst-2019-06-01T00:00:00").items():
+        if name.startswith("CRDS"):
+            monkeypatch.setenv(name, value)
+    code, out, err = ours(capsys, "--status")
+    assert code == 0, err
+    assert theirs in out.splitlines() and theirs.endswith(".pmap'")
