@@ -65,8 +65,8 @@ def cat_lines(name: str, observatory: str, add_filename: bool = False, keywords:
               arrays: bool = True) -> list[str]:
     """A cached file as ``crds list --cat`` prints it: a banner, then the mapping's text.
 
-    FITS references: header, ``fits.info`` and array properties (:mod:`.reference_headers`); other
-    reference formats are not printed yet (one-line error).
+    FITS references: header, ``fits.info`` and array properties (:mod:`.reference_headers`); ASDF, JSON
+    and YAML references: their flattened header; other files: a one-line error.
     """
     path = _cat_path(name, observatory)
     lines = ["#" * BANNER_WIDTH, f"File: {os.path.abspath(path)}", "-" * BANNER_WIDTH]
@@ -88,13 +88,29 @@ def cat_lines(name: str, observatory: str, add_filename: bool = False, keywords:
         if not os.path.exists(path):
             raise CacheError(f"Failed dumping: {name!r} : No such file: {path!r}")
         body = asdf_cat_lines(path, keywords)
+    elif path.lower().endswith((".json", ".yaml")):
+        body = _text_tree_lines(name, path, keywords)
     else:
-        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings, FITS and ASDF references "
-                         "(JSON, YAML: not yet)")
+        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings and FITS, ASDF, JSON and YAML "
+                         "references")
     from .reference_headers import Banner
 
     prefix = os.path.basename(path) + ": " if add_filename else ""
     return lines + [prefix + line if prefix and not isinstance(line, Banner) else str(line) for line in body]
+
+
+def _text_tree_lines(name: str, path: str, keywords: Sequence[str]) -> list[str]:
+    """A JSON or YAML reference's header lines; a file that does not load is one line, as crds says it."""
+    from .reference_headers import text_tree_cat_lines
+
+    file_format = "JSON" if path.lower().endswith(".json") else "YAML"
+    try:
+        return text_tree_cat_lines(path, file_format, keywords)
+    except OSError as exc:
+        raise CacheError(f"Failed dumping: {name!r} : {exc.strerror}: {path!r}") from None
+    except Exception as exc:  # noqa: BLE001 - json/yaml parse errors, a tree that is not a mapping
+        message = " ".join(str(exc).split())
+        raise CacheError(f"Failed dumping: {name!r} : {file_format} wouldn't load from {path!r} : {message}") from None
 
 
 def _cat_path(name: str, observatory: str) -> str:

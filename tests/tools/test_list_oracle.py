@@ -131,10 +131,55 @@ def test_config_shows_paths_and_server_info(capsys, cache_dir):
     assert "\toperational_context = 'hst_0729.pmap'" in out.splitlines()
 
 
-def test_cat_of_a_json_reference_is_one_line_for_now(capsys, test_data_dir):
-    path = next((test_data_dir / "jwst").glob("*.json"))
+#: JSON and YAML references naming no instrument (crds cross-straps JWST names only when one is named).
+TREE_FILES = {
+    "tree.json": '{"meta": {"author": "A. Person", "exposure": {"readpatt": "ANY", "ngroups": 3}}, '
+                 '"useafter": "2015-01-25T12:00:00", "factors": [1, 2.5, "x"], "flag": true, "none": null, '
+                 '"7": "seven", "pedigree": "DUMMY"}',
+    "tree.yaml": "meta:\n  author: A. Person\n  dates:\n    start: 2001-03-21T12:00:00\n    day: 2001-03-21\n"
+                 "  list: [a, 1, 2.5, [nested, 2]]\nuseafter: 2015-01-25 12:00:00.5\nflag: false\nempty: ~\n"
+                 "HISTORY: one line\n",
+    "list.yaml": "- {key: deliverer, required: true}\n- choices: [a, b]\n",
+}
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("names, extra", [
+    (["tree.json"], []), (["tree.yaml"], ["--add-filenames"]), (["list.yaml", "tree.json"], []),
+    (["tree.yaml"], ["--keywords", "META.DATES", "FLAG"]),
+])
+def test_cat_of_json_and_yaml_references_equals_crds(names, extra, capsys, tmp_path):
+    for name, text in TREE_FILES.items():
+        (tmp_path / name).write_text(text)
+    args = ["--cat", *[str(tmp_path / name) for name in names], *extra, "--jwst"]
+    expected = crds_offline(*args, cwd=tmp_path)
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    code, out, err = ours(capsys, *args)
+    assert code == 0, err
+    assert out == expected.stdout and "META" in out
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name", ["jwst/valid.json", "jwst/valid.yaml", "rc_description.yaml"])
+def test_json_and_yaml_headers_are_crds_before_jwst_cross_strapping(name, test_data_dir):
+    """crds's test references name a JWST instrument: crds then adds JWST keyword synonyms (cross-strapping,
+    not built here); every other key is crds's unconditioned header as crds reads the file."""
+    from crds.io import factory
+
+    from crds_batch.tools.reference_headers import text_tree_header
+
+    path = str(test_data_dir / name)
+    handle = factory.file_factory(path)
+    theirs = handle._reduce_header(handle.get_raw_header())
+    theirs["FILE_FORMAT"] = handle.format
+    assert text_tree_header(path, handle.format) == theirs
+
+
+@pytest.mark.parametrize("name", ["jwst/invalid.json", "jwst/invalid.yaml"])
+def test_cat_of_a_json_or_yaml_file_that_does_not_load_is_one_line(name, capsys, test_data_dir):
+    path = test_data_dir / name
     code, out, err = ours(capsys, "--cat", str(path), "--jwst")
-    assert code == 3 and err.count("\n") == 1 and path.name in err
+    assert code == 3 and err.count("\n") == 1 and "wouldn't load from" in err and path.name in err
 
 
 def test_version_and_usage(capsys):
