@@ -55,6 +55,29 @@ def ours(capsys, *args: str) -> tuple[int, str, str]:
     ["--cat", "v8q14451j_idc.fits", "--keywords", "DET", "FILE", "--hst"],  # header keys containing a word
     ["--cat", "{test_data}/hst/j8bt05njq_raw.fits", "--no-arrays", "--hst", "--add-filenames"],
     ["--cat", "roman_wfi_dark_0001.asdf", "--keywords", "META.INSTRUMENT", "--no-arrays", "--roman"],
+    # --tpns: references (cached or not: the name tells the type), rmaps, imaps, pmaps; files that do not exist
+    ["--tpns", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap", "z1r1943el_1dx.fits", "v8q14451j_idc.fits", "--hst"],
+    ["--tpns", "jwst_nircam_dark_0001.fits", "jwst_fgs_linearity_0008.rmap", "jwst_fgs_0073.imap", "jwst_0541.pmap",
+     "jwst_nircam_pars-tweakregstep_0001.fits", "--jwst"],
+    ["--tpns", "roman_0004.pmap", "--mappings", "--contexts", "roman_0004.pmap", "--roman"],
+    ["--tpns", "--mappings", "--contexts", "roman_0004.pmap", "--roman"],  # no files: crds ignores --tpns
+    ["--tpns", "{test_data}/hst/s7g1700gl_dead.fits", "{test_data}/hst/e1b09593u.r1h", "--hst"],
+    # --file-properties: CRDS, CDBS, synphot and GEIS names, headers, the files contexts imply
+    ["--file-properties", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap", "hst_0729.pmap", "z1r1943el_1dx.fits",
+     "{test_data}/hst/s7g1700gl_dead.fits", "{test_data}/hst/acs_new_idc.fits", "{test_data}/hst/2381905mm_tmg.fits",
+     "{test_data}/hst/wfc3_ir_f098m_002_th.fits", "{test_data}/hst/hst_acs_biasfile_0001.fits",
+     "{test_data}/hst/e1b09593u.r1h", "{test_data}/hst/y951738kl_hv.fits", "--hst"],
+    ["--file-properties", "jwst_0541.pmap", "jwst_fgs_0073.imap", "{test_data}/jwst/jwst_miri_ipc_0004.fits",
+     "{test_data}/jwst/niriss_ref_photom.fits", "{test_data}/jwst/valid.asdf",
+     "{test_data}/jwst/jwst_miri_flat_slitlessprism.fits", "--jwst"],
+    ["--file-properties", "roman_wfi_dark_0001.asdf", "--roman"],
+    ["--file-properties", "--references", "--contexts", "hst_0729.pmap", "--hst"],
+    ["--file-properties", "--mappings", "--contexts", "jwst_0541.pmap", "--jwst"],
+    # --required-parkeys of a pmap (per instrument), an imap (per type, N/A), an rmap
+    ["--required-parkeys", "--contexts", "hst_0729.pmap", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap"],
+    ["--required-parkeys", "--contexts", "jwst_0541.pmap", "jwst_fgs_0073.imap", "--jwst"],
+    ["--required-parkeys", "--contexts", "roman_0004.pmap", "--roman"],
+    ["--cached-pickles", "--cached-mappings", "--roman"],
 ])
 def test_cache_listing_equals_crds(args, capsys, tmp_path, test_data_dir):
     args = [arg.format(test_data=test_data_dir) for arg in args]
@@ -307,3 +330,21 @@ def test_status_resolves_a_date_based_crds_context_through_the_server(cache_serv
     code, out, err = ours(capsys, "--status")
     assert code == 0, err
     assert theirs in out.splitlines() and theirs.endswith(".pmap'")
+
+
+@pytest.mark.parametrize("observatory", ["hst", "jwst", "roman"])
+def test_tpn_levels_give_the_constraint_files_certify_uses(observatory):
+    """The two data files agree: crds's levels over each type's own files (tpn_lines.json) are the files
+    constraints.json lists for every instrument and type (those that exist)."""
+    from crds_batch.observatories.constraints import FIELDS, _table
+    from crds_batch.tools.tpns import _table as tpn_table
+    from crds_batch.tools.tpns import tpn_files
+
+    existing = set(tpn_table(observatory)["lines"])
+    types = _table(observatory)["types"]
+    assert types
+    for instrument, kinds in types.items():
+        for filekind, fields in kinds.items():
+            for field in FIELDS:
+                assert [name for name in tpn_files(observatory, instrument, filekind, field)
+                        if name in existing] == fields[field], (instrument, filekind, field)
