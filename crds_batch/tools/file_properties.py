@@ -59,12 +59,13 @@ def file_properties(path: str, observatory: str) -> tuple[str, str]:
 
 
 def is_geis_data(name: str) -> bool:
-    """``x.r0d`` (crds's data_file.is_geis_data: a ``.rNd``/``.dNd``-style data file of a GEIS pair)."""
-    return bool(re.search(r"\.[a-z][0-9]d$", name.lower()))
+    """``x.r0d``: the data file of an HST GEIS pair (crds io/geis.py: the name ends ``r<digit>d``)."""
+    return bool(re.fullmatch(r"r[0-9]d", os.path.basename(name)[-3:]))
 
 
 def is_geis_header(name: str) -> bool:
-    return bool(re.search(r"\.[a-z][0-9]h$", name.lower()))
+    """``x.r0h``: the header file of an HST GEIS pair (its data file: the same name ending ``d``)."""
+    return bool(re.fullmatch(r"r[0-9]h", os.path.basename(name)[-3:]))
 
 
 def _crds_name_properties(base: str, observatory: str, mapping: bool) -> tuple[str, str] | None:
@@ -91,14 +92,15 @@ def _known_kinds(observatory: str, instrument: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _hst_types() -> dict:
+def hst_types() -> dict:
+    """``{instrument: {type: {"filetype", "suffix", "unique_rowkeys"}}}`` of HST (``hst_reference_types.json``)."""
     text = resources.files("crds_batch.observatories").joinpath("hst_reference_types.json").read_text()
     return json.loads(text)["types"]
 
 
 @lru_cache(maxsize=1)
 def _hst_kinds() -> dict[str, set[str]]:
-    return {instrument: set(kinds) for instrument, kinds in _hst_types().items()}
+    return {instrument: set(kinds) for instrument, kinds in hst_types().items()}
 
 
 def hst_cdbs_name_properties(base: str) -> tuple[str, str] | None:
@@ -116,7 +118,7 @@ def hst_cdbs_name_properties(base: str) -> tuple[str, str] | None:
         suffix = parts[1].lower() if len(parts) > 2 else ""
     else:
         suffix = GEIS_SUFFIXES.get(ext[1:3], "")
-    for filekind, facts in _hst_types().get(instrument, {}).items():
+    for filekind, facts in hst_types().get(instrument, {}).items():
         if facts.get("suffix") == suffix:
             return instrument, filekind
     return None
@@ -142,9 +144,13 @@ def _header_properties(path: str, observatory: str) -> tuple[str, str]:
         from astropy.io import fits
 
         try:
-            found = hst_reference_properties(fits.getheader(path))
+            header = fits.getheader(path)
         except Exception:  # noqa: BLE001 - not FITS
-            found = None
+            header = {}
+        found = hst_reference_properties(header) if header else None
+        if "INSTRUME" not in header and "DBTABLE" not in header:
+            raise FilePropertiesError(f"Can't determine instrument for {os.path.basename(path)!r}. CAL references "
+                                      "must define INSTRUME, SYNPHOT references define DBTABLE.")
         if found is None:
             raise FilePropertiesError(f"Can't determine HST file type for {os.path.basename(path)!r}. Check "
                                       "FILETYPE, CDBSFILE, DBTABLE, TELESCOP, and/or TELESCOPE.")
