@@ -84,7 +84,10 @@ def command(cat_files, status, show_config, show_version, list_mappings, list_re
     crds-batch list --mappings --contexts hst_0729.pmap      # the context and every mapping below it
     crds-batch list --references --last 3 --hst              # references of the cache's last 3 .pmaps
     crds-batch list --resolve-contexts --contexts jwst-fgs-linearity-edit
-    crds-batch list --cat hst_acs_0421.imap --add-filenames
+    crds-batch list --cat hst_acs_0421.imap --add-filenames   # mappings; FITS, ASDF, JSON, YAML headers
+    crds-batch list --tpns z1r1943el_1dx.fits hst_cos_deadtab_0250.rmap --hst   # .tpn constraints, as crds
+    crds-batch list --file-properties --references --contexts hst_0729.pmap
+    crds-batch list --required-parkeys --contexts hst_0729.pmap
     """
     if cat_files and not (cat or tpns or file_props):
         raise click.UsageError(f"unexpected argument {cat_files[0]!r} (file names follow --cat, --tpns or "
