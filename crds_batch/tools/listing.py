@@ -65,8 +65,8 @@ def cat_lines(name: str, observatory: str, add_filename: bool = False, keywords:
               arrays: bool = True) -> list[str]:
     """A cached file as ``crds list --cat`` prints it: a banner, then the mapping's text.
 
-    FITS references: header, ``fits.info`` and array properties (:mod:`.reference_headers`); ASDF, JSON
-    and YAML references: their flattened header; other files: a one-line error.
+    FITS references: header, ``fits.info`` and array properties (:mod:`.reference_headers`); ASDF, JSON,
+    YAML and GEIS references: their flattened header; other files: a one-line error.
     """
     path = _cat_path(name, observatory)
     lines = ["#" * BANNER_WIDTH, f"File: {os.path.abspath(path)}", "-" * BANNER_WIDTH]
@@ -90,13 +90,26 @@ def cat_lines(name: str, observatory: str, add_filename: bool = False, keywords:
         body = asdf_cat_lines(path, keywords)
     elif path.lower().endswith((".json", ".yaml")):
         body = _text_tree_lines(name, path, keywords)
+    elif _is_geis(path):
+        from .reference_headers import geis_header, header_lines
+
+        try:
+            body = header_lines(geis_header(path), keywords)
+        except OSError as exc:
+            raise CacheError(f"Failed dumping: {name!r} : {exc.strerror}: {path!r}") from None
     else:
-        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings and FITS, ASDF, JSON and YAML "
+        raise CacheError(f"Failed dumping: {name!r} : --cat prints mappings and FITS, ASDF, JSON, YAML and GEIS "
                          "references")
     from .reference_headers import Banner
 
     prefix = os.path.basename(path) + ": " if add_filename else ""
     return lines + [prefix + line if prefix and not isinstance(line, Banner) else str(line) for line in body]
+
+
+def _is_geis(path: str) -> bool:
+    from .file_properties import is_geis_data, is_geis_header
+
+    return is_geis_header(path) or is_geis_data(path)
 
 
 def _text_tree_lines(name: str, path: str, keywords: Sequence[str]) -> list[str]:

@@ -209,3 +209,33 @@ def text_tree_header(path: str, file_format: str) -> dict[str, str]:
 
 def text_tree_cat_lines(path: str, file_format: str, keywords: Sequence[str] = ()) -> list[str]:
     return header_lines(text_tree_header(path, file_format), keywords)
+
+
+# -- GEIS ------------------------------------------------------------------------------------------
+
+def geis_header(path: str) -> dict[str, str]:
+    """crds's unconditioned header of an HST GEIS file (``x.r1h``; a data file ``x.r1d`` reads its header):
+    each ``KEY = value`` card (comment from column 32 dropped, quotes removed; a later card wins), the
+    HISTORY cards' text joined by newlines, then ``FILE_FORMAT`` ``GEIS``."""
+    if path.endswith("d"):
+        path = path[:-1] + "h"
+    header: dict[str, str] = {}
+    history = []
+    with open(path, encoding="ascii", errors="replace") as handle:
+        for line in handle:
+            if len(line) >= 32 and line[31] == "/":
+                line = line[:31]
+            if line.startswith("HISTORY"):
+                history.append(line[len("HISTORY"):].strip())
+                continue
+            words = [word.strip() for word in line.split("=")]
+            if len(words) < 2:
+                continue
+            value = "=".join(words[1:]).strip()
+            if value and value[0] == "'" and value[-1] == "'":
+                value = value[1:-1].strip()
+            header[words[0]] = value
+    header["HISTORY"] = "\n".join(history)
+    header = {key.upper(): value for key, value in header.items()}
+    header["FILE_FORMAT"] = "GEIS"
+    return header

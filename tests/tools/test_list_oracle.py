@@ -55,6 +55,8 @@ def ours(capsys, *args: str) -> tuple[int, str, str]:
     ["--cat", "v8q14451j_idc.fits", "--keywords", "DET", "FILE", "--hst"],  # header keys containing a word
     ["--cat", "{test_data}/hst/j8bt05njq_raw.fits", "--no-arrays", "--hst", "--add-filenames"],
     ["--cat", "roman_wfi_dark_0001.asdf", "--keywords", "META.INSTRUMENT", "--no-arrays", "--roman"],
+    ["--cat", "{test_data}/hst/e1b09593u.r1h", "{test_data}/hst/valid.r1h", "--hst", "--add-filenames"],  # GEIS
+    ["--cat", "{test_data}/hst/e1b09593u.r1h", "--keywords", "FILE", "HISTORY", "--hst"],
     # --tpns: references (cached or not: the name tells the type), rmaps, imaps, pmaps; files that do not exist
     ["--tpns", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap", "z1r1943el_1dx.fits", "v8q14451j_idc.fits", "--hst"],
     ["--tpns", "jwst_nircam_dark_0001.fits", "jwst_fgs_linearity_0008.rmap", "jwst_fgs_0073.imap", "jwst_0541.pmap",
