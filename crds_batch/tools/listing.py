@@ -148,7 +148,8 @@ def listing_lines(*, observatory: str | None, choice, resolve: bool = False, ref
 
     As crds: ``--cat``, else ``--tpns``, else ``--file-properties`` prints for the files named and those the
     contexts imply, and nothing else; otherwise ``--resolve-contexts``, ``--references``, ``--mappings``,
-    ``--cached-references``, ``--cached-mappings``, ``--cached-pickles`` print in that order. Contexts are chosen only when a switch needs them.
+    ``--cached-references``, ``--cached-mappings``, ``--cached-pickles`` print in that order. Contexts are
+    chosen only when a switch needs them.
     Contexts that cannot be read are skipped after ``warn(message)``.
     """
     from .contexts import cached_mappings as all_mappings
