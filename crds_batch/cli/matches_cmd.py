@@ -39,7 +39,8 @@ from .options import WordsOption, crds_tool_options, split_words
 @click.option("--roman", "observatory", flag_value="roman", help="Observatory Roman.")
 @crds_tool_options(own={"observatory": None})  # its own -H/-J/--roman
 def command(contexts, context_range, all_contexts, last, up_to_context, after_context, files, files_from_contexts,
-            filters, brief_paths, omit_parameter_names, tuple_format, datasets, params, condition_values, minimize_headers, observatory):
+            filters, brief_paths, omit_parameter_names, tuple_format, datasets, params, condition_values,
+            minimize_headers, observatory):
     """Print the match cases leading to references in contexts (as crds matches):
 
     \b
