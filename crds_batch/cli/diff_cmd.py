@@ -31,6 +31,9 @@ _SHOW_FLAGS = {"new_files": "new-files", "all_new_files": "all-new-files", "affe
               help="Also compare replaced files: nested mappings logically, references with FITSDiff/asdf.")
 @click.option("-K", "--check-diffs", is_flag=True,
               help="Warn about new rules, deletions, reversions (exit 2 when warned).")
+@click.option("--check-references", is_flag=True,
+              help="Warn about references added to or deleted from each changed mapping, whatever their rules "
+                   "(exit 2 when warned).")
 @click.option("-N", "--print-new-files", "new_files", is_flag=True,
               help="Print the mappings and references of NEW that OLD lacks.")
 @click.option("-A", "--print-all-new-files", "all_new_files", is_flag=True,
@@ -50,7 +53,8 @@ _SHOW_FLAGS = {"new_files": "new-files", "all_new_files": "all-new-files", "affe
 @click.option("--roman", "observatory", flag_value="roman", help="Observatory Roman (reference files).")
 @crds_tool_options(own={"observatory": None})  # its own -H/-J/--roman
 def command(old, new, include_header_diffs, hide_boring_diffs, recurse_added_deleted, lowest_mapping_only,
-            remove_paths, squash_tuples, brief, mapping_text_diffs, primitive_diffs, check_diffs, new_files,
+            remove_paths, squash_tuples, brief, mapping_text_diffs, primitive_diffs, check_diffs, check_references,
+            new_files,
             all_new_files, affected_instruments, affected_types, affected_modes, affected, show_since, observatory):
     """Print the differences between OLD and NEW: two mappings (logically, as crds diff prints
     them: each change with its mapping path, match key and use-after date) or two reference files
@@ -77,7 +81,8 @@ def command(old, new, include_header_diffs, hide_boring_diffs, recurse_added_del
     options = dict(include_header_diffs=include_header_diffs, hide_boring_diffs=hide_boring_diffs,
                    recurse_added_deleted=recurse_added_deleted, lowest_mapping_only=lowest_mapping_only,
                    remove_paths=remove_paths, squash_tuples=squash_tuples, mapping_text_diffs=mapping_text_diffs,
-                   primitive_diffs=primitive_diffs, check_diffs=check_diffs, show=shows[0] if shows else "")
+                   primitive_diffs=primitive_diffs, check_diffs=check_diffs, check_references=check_references,
+                   show=shows[0] if shows else "")
     report = diff_report(_locate(old, observatory), _locate(new, observatory),
                          DiffOptions.brief(**options) if brief else DiffOptions(**options))
     click.echo(report.text, nl=False)

@@ -17,7 +17,7 @@ from .options import WordsOption, crds_tool_options, instrument_names, split_wor
 @click.option("--config", "show_config", is_flag=True,
               help="Print crds list --config's sections (settings, client config, cache paths, server info, "
                    "download URIs, Python), then crds-batch's.")
-@click.option("--version", "show_version", is_flag=True, help="Print the crds-batch version.")
+@click.option("-V", "--version", "show_version", is_flag=True, help="Print the crds-batch version.")
 @click.option("--mappings", "list_mappings", is_flag=True,
               help="Print the mappings of the contexts and every mapping below them.")
 @click.option("--references", "list_references", is_flag=True,
@@ -41,6 +41,13 @@ from .options import WordsOption, crds_tool_options, instrument_names, split_wor
 @click.option("--keywords", cls=WordsOption, multiple=True, metavar="KEYWORD...",
               help="With --cat: print only the reference header keywords containing one of these.")
 @click.option("--no-arrays", is_flag=True, help="With --cat: leave out FITS array properties (slow on large files).")
+@click.option("--tpns", is_flag=True, help="Print the certify constraint (.tpn) files of the references or mappings "
+              "FILE... and those the contexts imply (with --mappings/--references), as crds prints them.")
+@click.option("--file-properties", "file_props", is_flag=True,
+              help="Print 'instrument type name' of each FILE... and of the files the contexts imply.")
+@click.option("--required-parkeys", is_flag=True,
+              help="Print the dataset parameters each context's rules need (per instrument, type or rmap).")
+@click.option("--cached-pickles", is_flag=True, help="Print the files of the cache's pickles directory.")
 @click.option("-H", "--hst", "observatory_flag", flag_value="hst", help="Observatory HST.")
 @click.option("-J", "--jwst", "observatory_flag", flag_value="jwst", help="Observatory JWST.")
 @click.option("--roman", "observatory_flag", flag_value="roman", help="Observatory Roman.")
@@ -67,7 +74,8 @@ from .options import WordsOption, crds_tool_options, instrument_names, split_wor
 @crds_tool_options(own={"observatory": None, "version": None})  # its own -H/-J/--roman and --version
 def command(cat_files, status, show_config, show_version, list_mappings, list_references, resolve_contexts,
             context_range, all_contexts, last, up_to_context, after_context, cached_mappings, cached_references,
-            full_path, cat, add_filename, keywords, no_arrays, observatory_flag, dataset_ids, dataset_headers, as_json,
+            full_path, cat, add_filename, keywords, no_arrays, tpns, file_props, required_parkeys, cached_pickles,
+            observatory_flag, dataset_ids, dataset_headers, as_json,
             first_id, minimize,
             id_expansions_only, operational_context, remote_context, contexts, server, observatory):
     """List cache, configuration and server facts (as `crds list`).
@@ -76,18 +84,24 @@ def command(cat_files, status, show_config, show_version, list_mappings, list_re
     crds-batch list --mappings --contexts hst_0729.pmap      # the context and every mapping below it
     crds-batch list --references --last 3 --hst              # references of the cache's last 3 .pmaps
     crds-batch list --resolve-contexts --contexts jwst-fgs-linearity-edit
-    crds-batch list --cat hst_acs_0421.imap --add-filenames
+    crds-batch list --cat hst_acs_0421.imap --add-filenames   # mappings; FITS, ASDF, JSON, YAML headers
+    crds-batch list --tpns z1r1943el_1dx.fits hst_cos_deadtab_0250.rmap --hst   # .tpn constraints, as crds
+    crds-batch list --file-properties --references --contexts hst_0729.pmap
+    crds-batch list --required-parkeys --contexts hst_0729.pmap
     """
-    if cat_files and not cat:
-        raise click.UsageError(f"unexpected argument {cat_files[0]!r} (file names follow --cat)")
+    if cat_files and not (cat or tpns or file_props):
+        raise click.UsageError(f"unexpected argument {cat_files[0]!r} (file names follow --cat, --tpns or "
+                               "--file-properties)")
     server_asked = bool(dataset_ids or dataset_headers or operational_context or remote_context)
     choice = ContextChoice(contexts=tuple(split_words(contexts)), range=parse_range(context_range) if context_range
                            else None, all=all_contexts, last=last, up_to=up_to_context, after=after_context)
-    cache_asked = bool(cat or list_mappings or list_references or resolve_contexts or cached_mappings
-                       or cached_references)
-    if not (status or show_config or show_version or cache_asked or server_asked):
-        raise click.UsageError("say what to list: --mappings, --references, --resolve-contexts, --cat, "
-                               "--cached-mappings, --cached-references, --status, --config, --version, "
+    whole_files = cat or (tpns and cat_files) or file_props  # as crds: these print for the files, then stop
+    cache_asked = bool(whole_files or list_mappings or list_references or resolve_contexts or cached_mappings
+                       or cached_references or cached_pickles)
+    if not (status or show_config or show_version or cache_asked or server_asked or required_parkeys):
+        raise click.UsageError("say what to list: --mappings, --references, --resolve-contexts, --cat, --tpns, "
+                               "--file-properties, --required-parkeys, --cached-mappings, --cached-references, "
+                               "--cached-pickles, --status, --config, --version, "
                                "--dataset-ids-for-instruments, --dataset-headers, --operational-context or "
                                "--remote-context")
     if show_version:
@@ -97,10 +111,12 @@ def command(cat_files, status, show_config, show_version, list_mappings, list_re
                                   resolve=resolve_contexts, references=list_references, mappings=list_mappings,
                                   cached_refs=cached_references, cached_maps=cached_mappings, full_path=full_path,
                                   cat=cat, cat_files=cat_files, add_filename=add_filename,
-                                  keywords=split_words(keywords), arrays=not no_arrays,
-                                  warn=lambda message: click.echo(f"WARNING: {message}", err=True)):
+                                  keywords=split_words(keywords), arrays=not no_arrays, tpns=tpns,
+                                  file_props=file_props, cached_pickles=cached_pickles,
+                                  warn=lambda message: click.echo(f"WARNING: {message}", err=True),
+                                  info=lambda message: click.echo(f"INFO: {message}", err=True)):
             click.echo(line)
-        if cat:
+        if whole_files:
             return EXIT_OK
     if show_config:
         from ..tools.contexts import pick_observatory
@@ -112,6 +128,11 @@ def command(cat_files, status, show_config, show_version, list_mappings, list_re
         for block in (crds_status(), cache_status()):  # crds's lines first, for scripts that parse them
             for label, value in block.items():
                 click.echo(f"{label} = {value!r}")
+    if required_parkeys:
+        from ..tools.listing import required_parkeys_listing
+
+        for line in required_parkeys_listing(observatory_flag or observatory, choice):
+            click.echo(line)
     if not server_asked:
         return EXIT_OK
     from ..client import ClientSettings, CrdsClient, api, listing

@@ -18,6 +18,8 @@ from .options import WordsOption, crds_tool_options, split_words
 @click.option("--all", "all_contexts", is_flag=True, help="Contexts: every .pmap of the cache.")
 @click.option("--last-n-contexts", "--last", "last", type=click.IntRange(min=1), metavar="N",
               help="Contexts: the cache's last N .pmaps.")
+@click.option("--up-to-context", metavar="CONTEXT", help="Contexts: the cache's .pmaps up to CONTEXT.")
+@click.option("--after-context", metavar="CONTEXT", help="Contexts: the cache's .pmaps from CONTEXT on.")
 @click.option("--files", cls=WordsOption, multiple=True, metavar="REFERENCE...",
               help="References whose match cases to print.")
 @click.option("--files-from-contexts", is_flag=True, help="Also every reference the contexts name.")
@@ -36,8 +38,9 @@ from .options import WordsOption, crds_tool_options, split_words
 @click.option("-J", "--jwst", "observatory", flag_value="jwst", help="Observatory JWST.")
 @click.option("--roman", "observatory", flag_value="roman", help="Observatory Roman.")
 @crds_tool_options(own={"observatory": None})  # its own -H/-J/--roman
-def command(contexts, context_range, all_contexts, last, files, files_from_contexts, filters, brief_paths,
-            omit_parameter_names, tuple_format, datasets, params, condition_values, minimize_headers, observatory):
+def command(contexts, context_range, all_contexts, last, up_to_context, after_context, files, files_from_contexts,
+            filters, brief_paths, omit_parameter_names, tuple_format, datasets, params, condition_values,
+            minimize_headers, observatory):
     """Print the match cases leading to references in contexts (as crds matches):
 
     \b
@@ -46,7 +49,7 @@ def command(contexts, context_range, all_contexts, last, files, files_from_conte
     """
     words = split_words(contexts)
     choice = ContextChoice(contexts=tuple(words), range=parse_range(context_range) if context_range else None,
-                           all=all_contexts, last=last)
+                           all=all_contexts, last=last, up_to=up_to_context, after=after_context)
     references = split_words(files)
     ids = split_words(datasets)
     if not (references or files_from_contexts or ids):

@@ -32,6 +32,7 @@ class DiffOptions:
     mapping_text_diffs: bool = False
     primitive_diffs: bool = False
     check_diffs: bool = False
+    check_references: bool = False
     #: one of "", "new-files", "all-new-files", "instruments", "types", "modes"
     show: str = ""
 
@@ -97,18 +98,37 @@ def _logical(old: str, new: str, diffs, options: DiffOptions, report: DiffReport
         report.lines.append(render(diff, options.lowest_mapping_only, options.remove_paths, options.squash_tuples))
         if options.primitive_diffs and "header" not in diff.message and "replaced" in diff.message:
             _primitive(diff.message, options, report)
+    pairs = sorted({part for diff in diffs for part in diff.parts if _is_mapping_pair(part)} | {(old, new)})
     if options.mapping_text_diffs:
-        pairs = {part for diff in diffs for part in diff.parts if _is_mapping_pair(part)} | {(old, new)}
-        for old_name, new_name in sorted(pairs):
+        for old_name, new_name in pairs:
             report.lines.append(f"{BANNER} text difference {old_name!r} vs. {new_name!r} {BANNER}")
             _status, text = text_difference(_mapping_path(old_name), _mapping_path(new_name))
             if text:
                 report.lines.append(text)
             report.lines.append("=" * 80)
+    if options.check_references:
+        for old_name, new_name in pairs:
+            report.warnings += reference_change_warnings(old_name, new_name)
     if options.check_diffs:
         from ..certify.naming import newer
 
         report.warnings += check_lines(diffs, newer)
+
+
+def reference_change_warnings(old: str, new: str) -> list[str]:
+    """``--check-references``: the references under ``old`` that ``new`` lacks and those it adds, whatever
+    their rules (crds's mapping_check_references; the names sorted, crds prints them in set order)."""
+    from .contexts import closure
+
+    old_refs = set(closure([_mapping_path(old)]).references)
+    new_refs = set(closure([_mapping_path(new)]).references)
+    where = f"{old!r} and {new!r}"  # as named: the top pair's paths, the names of the mappings below
+    warnings = []
+    if old_refs - new_refs:
+        warnings.append(f"Deleted references for {where} = {sorted(old_refs - new_refs)}")
+    if new_refs - old_refs:
+        warnings.append(f"Added references for {where} = {sorted(new_refs - old_refs)}")
+    return warnings
 
 
 def _primitive(message: str, options: DiffOptions, report: DiffReport) -> None:

@@ -142,12 +142,15 @@ def asdf_header(path: str) -> dict[str, str]:
 
 
 def _simple_types(tree) -> dict:
+    """crds's ``to_simple_types``: string keys of ``tree`` (a list's string items index it, which fails as in
+    crds), nested mappings joined as ``A.B``, values simplified."""
     from collections.abc import Mapping
 
     result = {}
-    for key, value in tree.items():
+    for key in tree:
         if not isinstance(key, str):
             continue
+        value = tree[key]
         if isinstance(value, Mapping):
             for nested_key, nested_value in _simple_types(value).items():
                 result[key.upper() + "." + nested_key] = nested_value
@@ -186,3 +189,57 @@ def _asdf_history(handle) -> str:
 
 def asdf_cat_lines(path: str, keywords: Sequence[str] = ()) -> list[str]:
     return header_lines(asdf_header(path), keywords)
+
+
+# -- JSON, YAML ------------------------------------------------------------------------------------
+
+def text_tree_header(path: str, file_format: str) -> dict[str, str]:
+    """crds's unconditioned header of a JSON or YAML reference (``file_format`` ``JSON``/``YAML``): the
+    loaded tree flattened as an ASDF tree is (``A.B.C`` keys, values as text, other types named), then
+    ``FILE_FORMAT``. (crds also cross-straps JWST keyword names when the tree names an instrument; not here.)"""
+    with open(path, encoding="utf-8") as handle:
+        if file_format == "JSON":
+            import json
+
+            tree = json.load(handle)
+        else:
+            import yaml
+
+            tree = yaml.safe_load(handle)
+    header = {str(key).upper(): str(value) for key, value in _simple_types(tree).items()}
+    header["FILE_FORMAT"] = file_format
+    return header
+
+
+def text_tree_cat_lines(path: str, file_format: str, keywords: Sequence[str] = ()) -> list[str]:
+    return header_lines(text_tree_header(path, file_format), keywords)
+
+
+# -- GEIS ------------------------------------------------------------------------------------------
+
+def geis_header(path: str) -> dict[str, str]:
+    """crds's unconditioned header of an HST GEIS file (``x.r1h``; a data file ``x.r1d`` reads its header):
+    each ``KEY = value`` card (comment from column 32 dropped, quotes removed; a later card wins), the
+    HISTORY cards' text joined by newlines, then ``FILE_FORMAT`` ``GEIS``."""
+    if path.endswith("d"):
+        path = path[:-1] + "h"
+    header: dict[str, str] = {}
+    history = []
+    with open(path, encoding="ascii", errors="replace") as handle:
+        for line in handle:
+            if len(line) >= 32 and line[31] == "/":
+                line = line[:31]
+            if line.startswith("HISTORY"):
+                history.append(line[len("HISTORY"):].strip())
+                continue
+            words = [word.strip() for word in line.split("=")]
+            if len(words) < 2:
+                continue
+            value = "=".join(words[1:]).strip()
+            if value and value[0] == "'" and value[-1] == "'":
+                value = value[1:-1].strip()
+            header[words[0]] = value
+    header["HISTORY"] = "\n".join(history)
+    header = {key.upper(): value for key, value in header.items()}
+    header["FILE_FORMAT"] = "GEIS"
+    return header

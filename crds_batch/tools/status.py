@@ -27,10 +27,12 @@ def crds_status(env: Mapping[str, str] | None = None) -> dict[str, object]:
     observatory = pick_observatory(None, (), env)
     try:
         info = load_server_config(observatory, env)
-        context = env.get("CRDS_CONTEXT") or info.latest_context or info.operational_context
+        context = info.latest_context or info.operational_context
         last_synced = info.raw.get("last_synced")
     except CrdsBatchError as exc:
         context = last_synced = f"unreadable config: {exc}"
+    if env.get("CRDS_CONTEXT"):
+        context = effective_context(env)
     status = {
         "CRDS_PATH": env.get("CRDS_PATH", "undefined"),
         "CRDS_SERVER_URL": env.get("CRDS_SERVER_URL", "undefined"),
@@ -43,6 +45,19 @@ def crds_status(env: Mapping[str, str] | None = None) -> dict[str, object]:
         **python_info({}),
     }
     return dict(sorted(status.items()))
+
+
+def effective_context(env: Mapping[str, str]) -> str:
+    """CRDS_CONTEXT as the mapping name it means (``hst-operational``, ``hst-edit``, a date: through the one
+    resolver, :func:`~crds_batch.cache.server_config.resolve_context`, which asks the server only when the
+    cache config cannot answer); one line saying why when it cannot be resolved."""
+    from ..cache.server_config import resolve_context
+
+    spec = env["CRDS_CONTEXT"]
+    try:
+        return os.path.basename(resolve_context(spec, None, env, user_files=False))
+    except CrdsBatchError as exc:
+        return f"unresolved {spec!r}: {exc}"
 
 
 def cache_status(env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -116,3 +116,26 @@ def test_reference_names_are_found_in_the_cache(capsys):
     code = main(["diff", "z1r1943el_1dx.fits", "z2d19237l_1dx.fits", "--hst"])
     out = capsys.readouterr().out
     assert code == 1 and "z2d19237l_1dx.fits" in out
+
+
+def _reference_warnings(text: str) -> list[tuple[str, str, frozenset]]:
+    """(kind, mappings, names) of crds's --check-references warnings (crds prints the names in set order)."""
+    import ast
+    import re
+
+    found = []
+    for line in text.splitlines():
+        match = re.search(r"(Added|Deleted) references for (.*) = (\[.*\])$", line)
+        if match:
+            found.append((match.group(1), match.group(2), frozenset(ast.literal_eval(match.group(3)))))
+    return sorted(found, key=lambda item: (item[1], item[0]))
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("old, new", [PAIRS[0], PAIRS[1], PAIRS[3], PAIRS[5]])
+def test_check_references_warns_as_crds(old, new, capsys, tmp_path):
+    expected, code, out, err = both(capsys, tmp_path, "crds://" + old, "crds://" + new, "--check-references")
+    assert out == expected.stdout and out.strip(), err
+    theirs = _reference_warnings(expected.stderr)
+    assert _reference_warnings(err) == theirs and theirs
+    assert code == expected.returncode == 2

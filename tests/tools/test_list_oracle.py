@@ -61,6 +61,31 @@ def ours(capsys, *args: str) -> tuple[int, str, str]:
     ["--cat", "{test_data}/jwst/jwst_miri_flat_slitlessprism.fits", "--keywords", "META.INSTRUMENT", "--jwst"],
     ["--cat", "{test_data}/jwst/jwst_nirspec_ipc_with_asdf_extension.fits", "--no-arrays", "--jwst"],
     ["--cat", "{test_data}/jwst/valid.asdf", "{test_data}/jwst/jwst_nirspec_ifupost_0004.asdf", "--jwst"],
+    ["--cat", "{test_data}/hst/e1b09593u.r1h", "{test_data}/hst/valid.r1h", "--hst", "--add-filenames"],  # GEIS
+    ["--cat", "{test_data}/hst/e1b09593u.r1h", "--keywords", "FILE", "HISTORY", "--hst"],
+    # --tpns: references (cached or not: the name tells the type), rmaps, imaps, pmaps; files that do not exist
+    ["--tpns", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap", "z1r1943el_1dx.fits", "v8q14451j_idc.fits", "--hst"],
+    ["--tpns", "jwst_nircam_dark_0001.fits", "jwst_fgs_linearity_0008.rmap", "jwst_fgs_0073.imap", "jwst_0541.pmap",
+     "jwst_nircam_pars-tweakregstep_0001.fits", "--jwst"],
+    ["--tpns", "roman_0004.pmap", "--mappings", "--contexts", "roman_0004.pmap", "--roman"],
+    ["--tpns", "--mappings", "--contexts", "roman_0004.pmap", "--roman"],  # no files: crds ignores --tpns
+    ["--tpns", "{test_data}/hst/s7g1700gl_dead.fits", "{test_data}/hst/e1b09593u.r1h", "--hst"],
+    # --file-properties: CRDS, CDBS, synphot and GEIS names, headers, the files contexts imply
+    ["--file-properties", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap", "hst_0729.pmap", "z1r1943el_1dx.fits",
+     "{test_data}/hst/s7g1700gl_dead.fits", "{test_data}/hst/acs_new_idc.fits", "{test_data}/hst/2381905mm_tmg.fits",
+     "{test_data}/hst/wfc3_ir_f098m_002_th.fits", "{test_data}/hst/hst_acs_biasfile_0001.fits",
+     "{test_data}/hst/e1b09593u.r1h", "{test_data}/hst/y951738kl_hv.fits", "--hst"],
+    ["--file-properties", "jwst_0541.pmap", "jwst_fgs_0073.imap", "{test_data}/jwst/jwst_miri_ipc_0004.fits",
+     "{test_data}/jwst/niriss_ref_photom.fits", "{test_data}/jwst/valid.asdf",
+     "{test_data}/jwst/jwst_miri_flat_slitlessprism.fits", "--jwst"],
+    ["--file-properties", "roman_wfi_dark_0001.asdf", "--roman"],
+    ["--file-properties", "--references", "--contexts", "hst_0729.pmap", "--hst"],
+    ["--file-properties", "--mappings", "--contexts", "jwst_0541.pmap", "--jwst"],
+    # --required-parkeys of a pmap (per instrument), an imap (per type, N/A), an rmap
+    ["--required-parkeys", "--contexts", "hst_0729.pmap", "hst_acs_0421.imap", "hst_cos_deadtab_0250.rmap"],
+    ["--required-parkeys", "--contexts", "jwst_0541.pmap", "jwst_fgs_0073.imap", "--jwst"],
+    ["--required-parkeys", "--contexts", "roman_0004.pmap", "--roman"],
+    ["--cached-pickles", "--cached-mappings", "--roman"],
 ])
 def test_cache_listing_equals_crds(args, capsys, tmp_path, test_data_dir):
     args = [arg.format(test_data=test_data_dir) for arg in args]
@@ -137,10 +162,55 @@ def test_config_shows_paths_and_server_info(capsys, cache_dir):
     assert "\toperational_context = 'hst_0729.pmap'" in out.splitlines()
 
 
-def test_cat_of_a_json_reference_is_one_line_for_now(capsys, test_data_dir):
-    path = next((test_data_dir / "jwst").glob("*.json"))
+#: JSON and YAML references naming no instrument (crds cross-straps JWST names only when one is named).
+TREE_FILES = {
+    "tree.json": '{"meta": {"author": "A. Person", "exposure": {"readpatt": "ANY", "ngroups": 3}}, '
+                 '"useafter": "2015-01-25T12:00:00", "factors": [1, 2.5, "x"], "flag": true, "none": null, '
+                 '"7": "seven", "pedigree": "DUMMY"}',
+    "tree.yaml": "meta:\n  author: A. Person\n  dates:\n    start: 2001-03-21T12:00:00\n    day: 2001-03-21\n"
+                 "  list: [a, 1, 2.5, [nested, 2]]\nuseafter: 2015-01-25 12:00:00.5\nflag: false\nempty: ~\n"
+                 "HISTORY: one line\n",
+    "list.yaml": "- {key: deliverer, required: true}\n- choices: [a, b]\n",
+}
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("names, extra", [
+    (["tree.json"], []), (["tree.yaml"], ["--add-filenames"]), (["list.yaml", "tree.json"], []),
+    (["tree.yaml"], ["--keywords", "META.DATES", "FLAG"]),
+])
+def test_cat_of_json_and_yaml_references_equals_crds(names, extra, capsys, tmp_path):
+    for name, text in TREE_FILES.items():
+        (tmp_path / name).write_text(text)
+    args = ["--cat", *[str(tmp_path / name) for name in names], *extra, "--jwst"]
+    expected = crds_offline(*args, cwd=tmp_path)
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    code, out, err = ours(capsys, *args)
+    assert code == 0, err
+    assert out == expected.stdout and "META" in out
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name", ["jwst/valid.json", "jwst/valid.yaml", "rc_description.yaml"])
+def test_json_and_yaml_headers_are_crds_before_jwst_cross_strapping(name, test_data_dir):
+    """crds's test references name a JWST instrument: crds then adds JWST keyword synonyms (cross-strapping,
+    not built here); every other key is crds's unconditioned header as crds reads the file."""
+    from crds.io import factory
+
+    from crds_batch.tools.reference_headers import text_tree_header
+
+    path = str(test_data_dir / name)
+    handle = factory.file_factory(path)
+    theirs = handle._reduce_header(handle.get_raw_header())
+    theirs["FILE_FORMAT"] = handle.format
+    assert text_tree_header(path, handle.format) == theirs
+
+
+@pytest.mark.parametrize("name", ["jwst/invalid.json", "jwst/invalid.yaml"])
+def test_cat_of_a_json_or_yaml_file_that_does_not_load_is_one_line(name, capsys, test_data_dir):
+    path = test_data_dir / name
     code, out, err = ours(capsys, "--cat", str(path), "--jwst")
-    assert code == 3 and err.count("\n") == 1 and path.name in err
+    assert code == 3 and err.count("\n") == 1 and "wouldn't load from" in err and path.name in err
 
 
 def test_version_and_usage(capsys):
@@ -185,7 +255,11 @@ def _masked(lines: list[str]) -> list[str]:
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("extra", [{}, {"CRDS_OBSERVATORY": "hst"}, {"CRDS_OBSERVATORY": "roman", "CRDS_MODE": "local"}])
+@pytest.mark.parametrize("extra", [{}, {"CRDS_OBSERVATORY": "hst"}, {"CRDS_OBSERVATORY": "roman", "CRDS_MODE": "local"},
+                                   {"CRDS_OBSERVATORY": "hst", "CRDS_CONTEXT": "hst-operational"},
+                                   {"CRDS_OBSERVATORY": "hst", "CRDS_CONTEXT": "hst-edit"},
+                                   {"CRDS_OBSERVATORY": "hst", "CRDS_CONTEXT": "hst_0700.pmap"},
+                                   {"CRDS_CONTEXT": "jwst-latest"}])
 def test_status_starts_with_crds_lines(extra, capsys, monkeypatch):
     env = _crds_env(**extra)
     expected = subprocess.run([sys.executable, "-m", "crds.list", "--status"], env=env, capture_output=True,
@@ -247,3 +321,38 @@ def test_config_prints_crds_sections(cache_server, capsys, monkeypatch, tmp_path
         for key, value in values.items():
             if (title, key) not in CONFIG_MASKED:
                 assert value == their_values[key], (title, key)
+
+
+@pytest.mark.oracle
+def test_status_resolves_a_date_based_crds_context_through_the_server(cache_server, capsys, monkeypatch, tmp_path):
+    expected = run_crds("crds.list", "--status", server_url=cache_server.url, crds_path=CACHE, cwd=tmp_path,
+                        CRDS_READONLY_CACHE="1", CRDS_CONTEXT="hst-2019-06-01T00:00:00")
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    [theirs] = [line for line in expected.stdout.splitlines() if line.startswith("Effective Context = ")]
+    for name in [name for name in os.environ if name.startswith("CRDS")]:
+        monkeypatch.delenv(name)
+    for name, value in client_env(cache_server.url, CACHE, "hst", CRDS_READONLY_CACHE="1",
+                                  CRDS_CONTEXT="hst-2019-06-01T00:00:00").items():
+        if name.startswith("CRDS"):
+            monkeypatch.setenv(name, value)
+    code, out, err = ours(capsys, "--status")
+    assert code == 0, err
+    assert theirs in out.splitlines() and theirs.endswith(".pmap'")
+
+
+@pytest.mark.parametrize("observatory", ["hst", "jwst", "roman"])
+def test_tpn_levels_give_the_constraint_files_certify_uses(observatory):
+    """The two data files agree: crds's levels over each type's own files (tpn_lines.json) are the files
+    constraints.json lists for every instrument and type (those that exist)."""
+    from crds_batch.observatories.constraints import FIELDS, _table
+    from crds_batch.tools.tpns import _table as tpn_table
+    from crds_batch.tools.tpns import tpn_files
+
+    existing = set(tpn_table(observatory)["lines"])
+    types = _table(observatory)["types"]
+    assert types
+    for instrument, kinds in types.items():
+        for filekind, fields in kinds.items():
+            for field in FIELDS:
+                assert [name for name in tpn_files(observatory, instrument, filekind, field)
+                        if name in existing] == fields[field], (instrument, filekind, field)

@@ -107,3 +107,22 @@ def test_print_datasets_from_prior_assignments(tmp_path, capsys):
     assert code == 0 and out.split() == ["J1:J1", "J2:J2", "J3:J3", "I4:I4"]
     code, out, _ = ours(capsys, "uses", "--files", "zzz_drk.fits", "--print-datasets", "--params", str(path), "-i")
     assert code == 0 and out.splitlines() == ["zzz_drk.fits I4:I4"]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("args", [
+    ["--after-context", "hst_0727.pmap", "--files", "39617203i_drk.fits"],
+    ["--after-context", "hst_0720.pmap", "--files", "2571630dj_bia.fits", "-t"],
+])
+def test_matches_over_context_ranges_equal_crds_with_a_server(args, capsys, tmp_path):
+    """crds asks its server for the contexts --after-context covers: crds-batch serve of the cache. (crds cannot
+    read the cache's first contexts, so --up-to-context is compared through list --resolve-contexts only.)"""
+    from tests.server.servers import serving
+
+    with serving("--observatory", "hst") as server:
+        expected = run_crds("crds.matches", *args, server_url=server.url, crds_path=CACHE, cwd=tmp_path,
+                            CRDS_READONLY_CACHE="1")
+    assert expected.returncode == 0, expected.stderr[-2000:]
+    code, out, err = ours(capsys, "matches", *args, "--hst")
+    assert code == 0, err
+    assert out == expected.stdout and out.strip()

@@ -109,3 +109,58 @@ def test_cli_refuses_what_it_cannot_name(tmp_path, capsys):
     fits.PrimaryHDU().writeto(bad)
     assert main(["uniqname", "--files", str(bad)]) == 3
     assert "Can't determine instrument" in capsys.readouterr().err
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name, source", [
+    ("e1b09593u.r1h", "e1b09593u.r1h"),  # GEIS header: the suffix from the extension
+    ("e1b09593u.r1d", "e1b09593u.r1h"),  # GEIS data: named as its header's type, its own extension
+    ("01b18260i_dkc.fits", "hst_acs_biasfile_0001.fits"),  # a type whose suffix only its rmap spec gives
+    ("y951738kl_hv.fits", "y951738kl_hv.fits"),
+])
+def test_geis_and_spec_rmap_names_are_crds(name, source, tmp_path):
+    from crds.core import naming
+
+    path = str(shutil.copy(TEST_DATA / "hst" / source, tmp_path / name))
+    for when in TIMES:
+        assert unique_name(path, _fixed_clock(when)) == os.path.basename(
+            naming.generate_unique_name(path, "hst", now=when))
+
+
+def _geis_pair(tmp_path):
+    header = str(shutil.copy(TEST_DATA / "hst" / "e1b09593u.r1h", tmp_path / "e1b09593u.r1h"))
+    data = tmp_path / "e1b09593u.r1d"
+    data.write_bytes(bytes(range(256)) * 64)
+    return header, str(data)
+
+
+@pytest.mark.parametrize("named", ["header", "data", "both"])
+def test_a_geis_pair_is_renamed_together(named, tmp_path):
+    header, data = _geis_pair(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    files = {"header": [header], "data": [data], "both": [header, data]}[named]
+    when = datetime.datetime(2026, 11, 30, 12, 0, 0)
+    [renaming] = uniqname(files, UniqnameOptions(add_keywords=True, remove_original=True, output_dir=str(out)),
+                          clock=_fixed_clock(when))
+    new_header = os.path.basename(renaming.new)
+    assert new_header == timestamp(when) + "u_a2d.r1h"  # WFPC2, the a2d suffix of .r1h
+    assert sorted(os.listdir(out)) == [new_header[:-1] + "d", new_header]
+    assert not os.path.exists(header) and not os.path.exists(data)
+    assert (out / (new_header[:-1] + "d")).read_bytes() == bytes(range(256)) * 64
+    text = (out / new_header).read_text()
+    cards = text.split("\n")
+    assert {len(card) for card in cards if card} == {80}, "still 80-character cards"
+    original = (TEST_DATA / "hst" / "e1b09593u.r1h").read_text().split("\n")
+    assert len(cards) == len(original) + 2  # FILENAME and the HISTORY line added; ROOTNAME replaced in place
+    assert f"FILENAME= '{new_header}'" in text and f"ROOTNAME= '{new_header[:-4].upper()}'" in text
+    assert "ROOTNAME= 'E1B09593U'" not in text
+    assert cards[-2].startswith("END") and cards[-3].startswith(f"HISTORY e1b09593u.r1h renamed to {new_header} on ")
+
+
+def test_a_geis_header_without_its_data_file_is_one_line(tmp_path, capsys):
+    header = str(shutil.copy(TEST_DATA / "hst" / "e1b09593u.r1h", tmp_path / "e1b09593u.r1h"))
+    assert main(["uniqname", "--files", header]) == 3
+    err = capsys.readouterr().err
+    [error] = [line for line in err.splitlines() if line.startswith("ERROR")]
+    assert "e1b09593u.r1d is missing" in error and os.listdir(tmp_path) == ["e1b09593u.r1h"]
