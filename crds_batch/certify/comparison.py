@@ -55,11 +55,13 @@ def _governing_rmap(context: str, instrument: str, filekind: str) -> str:
     from .mappings import _selection
 
     name = context
-    for level, key in ((".pmap", instrument), (".imap", filekind)):
+    for level, key, unknown in ((".pmap", instrument, f"Unknown instrument {str(instrument).lower()!r} for "
+                                                     f"context {context!r}"),
+                                (".imap", filekind, f"Unknown reference type {str(filekind).lower()!r}")):
         if name.endswith(level):
             chosen = _selection(load_parsed(name), key)
             if chosen is None or is_special(chosen):
-                raise CrdsBatchError(f"No rmap for {instrument!r} {filekind!r} in {context!r}")
+                raise CrdsBatchError(unknown)  # crds's words
             name = chosen
     if not name.endswith(".rmap"):
         raise CrdsBatchError(f"Invalid comparison context {context!r}")
@@ -75,7 +77,10 @@ def _replaced_name(rmap_path: str, reference: str) -> str | None:
 
     if os.path.basename(reference) in terminal_files(read_rmap(rmap_path).selector):
         return os.path.basename(reference)
-    return trial_insertion(rmap_path, reference).replaced
+    insertion = trial_insertion(rmap_path, reference)
+    if insertion.replaced is not None and insertion.replaced_key != insertion.path[-1]:
+        return None  # crds compares the rmaps: a case whose comment parameters changed is deleted and added
+    return insertion.replaced
 
 
 def _one_line(exc: BaseException) -> str:

@@ -88,6 +88,31 @@ def load_problem(path: str) -> tuple[str, str, str] | None:
         check_structure(parsed, path)
     except StructureError as exc:
         return (*properties(parsed), str(exc))
+    problem = tree_problem(parsed)
+    return None if problem is None else (*properties(parsed), problem)
+
+
+def tree_problem(parsed: ParsedMapping, seen: frozenset[str] = frozenset()) -> str | None:
+    """Why the mappings below a context do not load, or None: crds loads a pmap or imap with its whole tree,
+    children in selector order, each from the cache (or the path written), and reports the first failure."""
+    if isinstance(parsed.selector, SelectorCall):
+        return None
+    from ..cache import locate_mapping
+
+    for value in parsed.selector.values():
+        if not isinstance(value, str) or is_special(value):
+            continue
+        child_path = value if os.path.dirname(value) else locate_mapping(value)  # crds: a path as written
+        if child_path in seen:
+            continue
+        try:
+            child = read_mapping(child_path)
+            check_structure(child, child_path)
+        except (CrdsBatchError, OSError, UnicodeDecodeError) as exc:
+            return _reason(exc)
+        problem = tree_problem(child, seen | {child_path})
+        if problem is not None:
+            return problem
     return None
 
 
@@ -113,6 +138,10 @@ def certify_mapping(path: str, context: str | None, log: CertifyLog, dont_parse:
         log.warning(f"Checksum error : sha1sum is missing in {parsed.name!r}", path)
     elif checksum != mapping_checksum(parsed.text):
         log.warning(f"Checksum error : sha1sum mismatch in {parsed.name!r}", path)
+    problem = tree_problem(parsed)
+    if problem is not None:
+        log.track_error(path, *properties(parsed), f"Validation error : {problem}")
+        return
     check_match_values(parsed, log, path)
     if context is None:
         return

@@ -33,6 +33,8 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
         except OSError as exc:
             log.track_error(path, "unknown", "unknown", f"Validation error : Error parsing  : {exc}")
         return
+    if observatory == "hst" and not _hst_properties_known(path, log):
+        return
     if kind == "fits" and not path.endswith(".fits"):  # crds: FITS recognized by content is not verified
         return
     loader = {"fits": _load_fits, "asdf": _load_asdf, "json": _load_json, "yaml": _load_yaml}.get(kind)
@@ -67,6 +69,33 @@ def certify_reference(path: str, kind: str, context: str | None, options, log: C
             from .fitsverify import run_fitsverify
 
             run_fitsverify(path, log)
+        _check_hst_rmap_exists(path, context, log, instrument, filekind)
+
+
+def _hst_properties_known(path: str, log: CertifyLog) -> bool:
+    """crds finds an HST reference's instrument and type (name, else header) before anything else: when it
+    cannot, that is the file's only error (``Invalid FILETYPE (or CDBSFILE) of 'sci' for instrument 'acs'.``,
+    ``Can't determine instrument for ...``; a dataset given as a reference gets these)."""
+    from ..tools.file_properties import FilePropertiesError, file_properties
+
+    try:
+        file_properties(path, "hst")
+    except FilePropertiesError as exc:
+        log.track_error(path, "unknown", "unknown", f"Validation error : {exc}")
+        return False
+    return True
+
+
+def _check_hst_rmap_exists(path: str, context: str | None, log: CertifyLog, instrument: str,
+                           filekind: str) -> None:
+    """crds looks up the rmap of a FITS reference last, untrapped: no rmap in the context is the file's error."""
+    from .keyword_checks import governing_rmap
+
+    if "unknown" in (instrument, filekind):
+        return
+    _, missing = governing_rmap(context, instrument, filekind)
+    if missing is not None:
+        log.track_error(path, instrument, filekind, f"Validation error : {missing}")
 
 
 def _certify_model_reference(path: str, kind: str, context: str | None, options, log: CertifyLog,

@@ -77,11 +77,7 @@ def file_closure(names: list[str], dont_recurse: bool, log: CertifyLog) -> list[
             instrument, filekind, message = problem
             log.track_error(path, instrument, filekind, f"Problem loading submappings of {path!r} : {message}")
             continue
-        try:
-            children = mapping_names(path) - {os.path.basename(path)}
-        except (CrdsBatchError, OSError) as exc:
-            log.track_error(path, "unknown", "unknown", f"Problem loading submappings of {path!r} : {exc}")
-            continue
+        children = mapping_names(path) - {os.path.basename(path)}
         from ..cache import locate_mapping
 
         files |= {locate_mapping(child) for child in children}

@@ -38,18 +38,18 @@ def hst_reference_type(instrument: str, filetype: str) -> str | None:
     return None
 
 
-def mode_columns(path: str) -> list[str]:
-    """The mode columns of the FITS reference at ``path`` (empty when its type has none or is unknown)."""
-    from astropy.io import fits
+def mode_columns(path: str, observatory: str = "hst") -> list[str]:
+    """The mode columns of the HST FITS reference at ``path`` (empty when its type has none or is unknown); the
+    type as crds's ``get_file_properties`` tells it (the name, else the header: SYNPHOT tables by DBTABLE)."""
+    from ..tools.file_properties import FilePropertiesError, file_properties
 
-    header = fits.getheader(path)
-    instrument, filetype = header.get("INSTRUME"), header.get("FILETYPE")
-    if instrument is None or filetype is None:
+    if observatory != "hst":  # only HST types have mode columns
         return []
-    filekind = hst_reference_type(instrument, filetype)
-    if filekind is None:
+    try:
+        instrument, filekind = file_properties(path, "hst")
+    except FilePropertiesError:
         return []
-    return list(_hst_types()[str(instrument).strip().lower()][filekind]["unique_rowkeys"])
+    return list(_hst_types().get(instrument, {}).get(filekind, {}).get("unique_rowkeys", []))
 
 
 class _Table:
@@ -109,7 +109,7 @@ def check_table_modes(path: str, comparison: str | None, context: str | None, lo
                       observatory: str) -> None:
     """Mode checks of the FITS table reference at ``path`` against ``comparison`` (a path), else against the
     file it would replace in ``context``."""
-    keys = mode_columns(path)
+    keys = mode_columns(path, observatory)
     if not keys:
         return
     if comparison is None:

@@ -144,7 +144,7 @@ def _header_properties(path: str, observatory: str) -> tuple[str, str]:
         from astropy.io import fits
 
         try:
-            header = fits.getheader(path)
+            header = _hst_header(path)
         except Exception:  # noqa: BLE001 - not FITS
             header = {}
         found = hst_reference_properties(header) if header else None
@@ -152,10 +152,37 @@ def _header_properties(path: str, observatory: str) -> tuple[str, str]:
             raise FilePropertiesError(f"Can't determine instrument for {os.path.basename(path)!r}. CAL references "
                                       "must define INSTRUME, SYNPHOT references define DBTABLE.")
         if found is None:
-            raise FilePropertiesError(f"Can't determine HST file type for {os.path.basename(path)!r}. Check "
-                                      "FILETYPE, CDBSFILE, DBTABLE, TELESCOP, and/or TELESCOPE.")
+            raise FilePropertiesError(_hst_type_problem(header, os.path.basename(path)))
         return found[0].lower(), found[1].lower()
     instrument, filekind = reference_properties(path, detect_format(path))
     if "unknown" in (instrument, filekind):
         raise FilePropertiesError(f"Can't determine the instrument and type of {os.path.basename(path)!r}")
     return instrument.lower(), filekind.lower()
+
+
+def _hst_header(path: str):
+    """The primary header of an HST FITS file, or a GEIS header file's cards."""
+    if is_geis_header(path) or is_geis_data(path):
+        from ..certify.geis import geis_header
+
+        return geis_header(path)
+    from astropy.io import fits
+
+    return fits.getheader(path)
+
+
+def _hst_type_problem(header, name: str) -> str:
+    """crds's words for an HST header whose type cannot be told: no FILETYPE/DBTABLE/CDBSFILE (another
+    telescope's file, or none said), or a file type the instrument does not have."""
+    filetype = header.get("FILETYPE", header.get("DBTABLE", header.get("CDBSFILE")))
+    if filetype is None:
+        telescope = header.get("TELESCOP", header.get("TELESCOPE"))
+        if telescope is not None and str(telescope).upper() != "HST":
+            return (f"CRDS is configured for 'HST' but file {name!r} is for the {telescope!r} telescope.  "
+                    "Reconfigure CRDS_PATH or CRDS_SEVER_URL.")
+        return f"Can't determine HST file type for {name!r}. Check FILETYPE, CDBSFILE, DBTABLE, TELESCOP, and/or TELESCOPE."
+    if "DBTABLE" in header and header["DBTABLE"] not in ("IMPHTTAB",):
+        instrument = "synphot"
+    else:
+        instrument = str(header["INSTRUME"]).lower()
+    return f"Invalid FILETYPE (or CDBSFILE) of {str(filetype).lower()!r} for instrument {instrument!r}."

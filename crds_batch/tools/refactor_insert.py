@@ -50,6 +50,7 @@ class Insertion:
     selector: SelectorCall
     path: tuple = ()
     replaced: str | None = None
+    replaced_key: Any = None  # the replaced case's key as it was written (comment parameters may differ)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -113,7 +114,7 @@ def _insert(selector: SelectorCall, facts: RmapFacts, level: int, header, name: 
         table.append((key, name if last else _create_path(facts, level + 1, header, name, result)))
     elif last:
         result.path += (key,)
-        result.replaced = table[index][1]
+        result.replaced_key, result.replaced = table[index]
         table[index] = (key, name)
     else:
         old_key, old_choice = table[index]
