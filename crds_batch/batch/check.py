@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..cache import load_server_config, resolve_context
 from ..engine.types import BESTREFS, selection_keywords
@@ -245,7 +246,7 @@ def _screen_errors(ids: np.ndarray, instrument: str, filekind: str, column: pd.S
     failed = np.array([message is not None for message in normalized.error], dtype=bool)
     mask = rows & failed[normalized.codes]
     if mask.any():
-        frames.append(_error_frame(ids[mask], key, filekind, normalized.error[normalized.codes[mask]], "error"))
+        frames.append(_coded_error_frame(ids, mask, key, filekind, normalized.codes, normalized.error, "error"))
     if plan.bad_references:
         bad = np.array([str(value).lower() in plan.bad_references for value in normalized.value], dtype=bool)
         mask = rows & (normalized.ok & bad)[normalized.codes]
@@ -254,6 +255,20 @@ def _screen_errors(ids: np.ndarray, instrument: str, filekind: str, column: pd.S
             frames.append(_error_frame(ids[mask], key, filekind, messages,
                                        "warning" if plan.allow_bad_references else "error"))
     return frames
+
+
+def _coded_error_frame(ids: np.ndarray, mask: np.ndarray, instrument: str, filekind: str, codes: np.ndarray,
+                       messages: np.ndarray, level: str) -> pd.DataFrame:
+    """The frame :func:`_error_frame` makes for the ``mask`` rows, message ``messages[codes]`` of each, built from
+    Arrow arrays (each distinct message converted once, not once per row)."""
+    texts = pa.array(messages.tolist(), pa.string()).take(pa.array(codes[mask]))
+    return pd.DataFrame({
+        "dataset_id": pa.array(ids[mask], pa.string()).to_pandas(),
+        "instrument": instrument,
+        "filekind": filekind,
+        "message": texts.to_pandas(),
+        "level": level,
+    })
 
 
 def _dataset_problem(instrument: str, key: str, plan: AffectedPlan, context, compare_source: bool) -> str | None:

@@ -56,7 +56,7 @@ def _errors(frames, plan, context, full: bool, monkeypatch) -> pd.DataFrame:
         if full:
             patch.setattr(check, "_screen_errors", lambda *args: None)
         results = [check.check_partition(frame, plan, context) for frame in frames]
-    return check.concat_frames([r.errors for r in results], check.ERROR_COLUMNS).astype(object)
+    return check.concat_frames([r.errors for r in results], check.ERROR_COLUMNS)
 
 
 @pytest.mark.parametrize("context_name", ["hst_0729.pmap", "jwst_0541.pmap"])
