@@ -30,9 +30,9 @@ from .cluster import ClusterOptions
 from .compare import CompareOptions, compare_type, normalize_column
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
-from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult,
-                        _bad_rules_errors, _changes, _dataset_errors, _error_frame, _lookup_errors, drop_failed,
-                        partition_result, select_rows)
+from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan,
+                        PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _error_frame, _lookup_errors,
+                        drop_failed, partition_result, select_rows)
 from .results import AffectedResult
 from .scope import check_scope, dataset_counts
 from .unresolved import UnresolvedStops

@@ -303,7 +303,8 @@ def _worded(tracked: list[tuple[str, str]], instrument: str) -> tuple[list[tuple
     grouped: dict[str, list[str]] = {}
     for kind, message in tracked:
         grouped.setdefault(message, []).append(kind)
-    return tracked, [f": instrument={instrument!r} types={','.join(kinds)}: {message}" for message, kinds in grouped.items()]
+    lines = [f": instrument={instrument!r} types={','.join(kinds)}: {message}" for message, kinds in grouped.items()]
+    return tracked, lines
 
 
 @contextlib.contextmanager

@@ -81,7 +81,8 @@ class EncodedChunkReader:
         groups: dict[str, list[int]] = {}
         for path, index in chunk:
             groups.setdefault(path, []).append(index)
-        tables = [_encoded_table(path, indices, self.columns, _partition_keys(path)) for path, indices in groups.items()]
+        tables = [_encoded_table(path, indices, self.columns, _partition_keys(path))
+                  for path, indices in groups.items()]
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
 
