@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..cache import load_server_config, resolve_context
 from ..engine.types import BESTREFS, selection_keywords
@@ -26,11 +27,12 @@ from ..observatories import get_observatory
 from ..observatories.keyword_data import JWST_REFERENCE_KEYWORDS
 from ..store.selection import normalize_id
 from .cluster import ClusterOptions
-from .compare import CompareOptions, compare_type
+from .compare import CompareOptions, compare_type, normalize_column
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
-from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, _bad_rules_errors,
-                        _changes, _dataset_errors, _lookup_errors, drop_failed, partition_result, select_rows)
+from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan,
+                        PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _error_frame, _lookup_errors,
+                        drop_failed, partition_result, select_rows)
 from .results import AffectedResult
 from .scope import check_scope, dataset_counts
 from .unresolved import UnresolvedStops
@@ -190,6 +192,11 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
         for filekind in sorted(set(new.columns) | set(old), key=str.upper):
             if filekind in plan.skip_types:
                 continue
+            if not compare_source and not check.update_pickle:
+                screened = _screen_errors(ids, instrument, filekind, new.get(filekind), plan, stops)
+                if screened is not None:
+                    errors.extend(screened)
+                    continue
             result = compare_type(old.get(filekind), new.get(filekind), plan.options)
             if not compare_source:
                 # Nothing to compare with: crds only screens the new results; every usable one is an update.
@@ -216,6 +223,52 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
             affected.extend(ids[updated & ~killed & ~stops.failed].tolist())
     extra = {"new_results": pd.concat(new_frames, ignore_index=True)} if new_frames else {}
     return partition_result(selected, changes, errors, affected, extra)
+
+
+def _screen_errors(ids: np.ndarray, instrument: str, filekind: str, column: pd.Series | None, plan: AffectedPlan,
+                   stops: UnresolvedStops) -> list[pd.DataFrame] | None:
+    """The error frames of one type's new results with nothing to compare with, or None when a result
+    is unresolved (the caller's full comparison stops those datasets).
+
+    What :func:`compare_type` and :func:`_lookup_errors` give without an old side (failed lookups;
+    bad references among the usable results), worked out on the column's distinct values and
+    broadcast by codes, for the rows still alive (not failed at an earlier type).
+    """
+    if column is None:
+        return []
+    normalized = normalize_column(column, len(ids), "New:", plan.options)
+    if normalized.unresolved.any():
+        return None
+    absent = len(normalized.value) - 1  # normalize_column's slot for rows without the type
+    rows = (normalized.codes != absent) & stops.alive
+    key = instrument.lower()
+    frames = []
+    failed = np.array([message is not None for message in normalized.error], dtype=bool)
+    mask = rows & failed[normalized.codes]
+    if mask.any():
+        frames.append(_coded_error_frame(ids, mask, key, filekind, normalized.codes, normalized.error, "error"))
+    if plan.bad_references:
+        bad = np.array([str(value).lower() in plan.bad_references for value in normalized.value], dtype=bool)
+        mask = rows & (normalized.ok & bad)[normalized.codes]
+        if mask.any():
+            messages = [BAD_REFERENCE_MESSAGE.format(reference=ref) for ref in normalized.value[normalized.codes[mask]]]
+            frames.append(_error_frame(ids[mask], key, filekind, messages,
+                                       "warning" if plan.allow_bad_references else "error"))
+    return frames
+
+
+def _coded_error_frame(ids: np.ndarray, mask: np.ndarray, instrument: str, filekind: str, codes: np.ndarray,
+                       messages: np.ndarray, level: str) -> pd.DataFrame:
+    """The frame :func:`_error_frame` makes for the ``mask`` rows, message ``messages[codes]`` of each, built from
+    Arrow arrays (each distinct message converted once, not once per row)."""
+    texts = pa.array(messages.tolist(), pa.string()).take(pa.array(codes[mask]))
+    return pd.DataFrame({
+        "dataset_id": pa.array(ids[mask], pa.string()).to_pandas(),
+        "instrument": instrument,
+        "filekind": filekind,
+        "message": texts.to_pandas(),
+        "level": level,
+    })
 
 
 def _dataset_problem(instrument: str, key: str, plan: AffectedPlan, context, compare_source: bool) -> str | None:
@@ -335,7 +388,7 @@ def run_check(
     log(f"Checking {planned.plan.base.new_context}"
         + (" against the recorded assignments" if request.compare_source else ""))
     columns = _with_unknown_instruments(planned, source, request.instruments)
-    tasks = partition_frames(source, columns)
+    tasks = partition_frames(source, columns, encoded=True)
     check_scope(source, planned.plan.base.observatory, planned.plan.base.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, check_worker, planned.mapping_names,
                              cluster or ClusterOptions(), log=log, progress=progress)

@@ -75,8 +75,15 @@ def run_partitions(
         return _collect(client, futures, progress)
 
 
-def partition_frames(source: Any, columns: dict[str, list[str]]) -> list:
-    """Delayed pandas partitions of the instruments in ``columns`` (lower case), reading only those columns."""
+def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False) -> list:
+    """Delayed pandas partitions of the instruments in ``columns`` (lower case), reading only those columns.
+
+    ``encoded``: a :class:`~crds_batch.store.Store`'s parameter columns come as pandas ``Categorical`` (their
+    Parquet dictionaries, :mod:`crds_batch.store.encoded_read`), the same rows in the same partitions.
+    """
+    from ..store import Store
+    from ..store.encoded_read import delayed_partitions_encoded
+
     if len(source) == 0:
         from ..store.layout import StoreError
 
@@ -87,8 +94,11 @@ def partition_frames(source: Any, columns: dict[str, list[str]]) -> list:
         if instrument not in available:
             continue
         stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
-        tasks.extend(source.delayed_partitions(instruments=[instrument],
-                                               columns=["dataset_id", *[name for name in names if name in stored]]))
+        read = ["dataset_id", *[name for name in names if name in stored]]
+        if encoded and isinstance(source, Store):
+            tasks.extend(delayed_partitions_encoded(source, [instrument], read))
+        else:
+            tasks.extend(source.delayed_partitions(instruments=[instrument], columns=read))
     return tasks
 
 

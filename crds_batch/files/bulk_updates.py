@@ -38,8 +38,9 @@ class UpdatePart:
         return int(np.count_nonzero(self.cells >= 0))
 
     def new_names(self) -> set[str]:
+        """The new references of the updates, lower-cased as crds names them (``n/a`` included)."""
         used = np.unique(self.cells[self.cells >= 0])
-        return {self.triples[code][2] for code in used.tolist()}
+        return {self.triples[code][2].lower() for code in used.tolist()}
 
 
 class TripleCodes:
@@ -89,6 +90,7 @@ class BulkUpdates:
         return sum(part.count() for part in self.parts)
 
     def new_names(self) -> set[str]:
+        """The new references of every update, lower-cased (``n/a`` included), as :meth:`UpdatePart.new_names`."""
         names: set[str] = set()
         for part in self.parts:
             names |= part.new_names()

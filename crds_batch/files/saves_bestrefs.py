@@ -16,6 +16,8 @@ datasets (a few percent) go through the per-dataset :func:`.bestrefs._compare`.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -236,26 +238,44 @@ class _Columns:
         return row
 
     def failed_lookups(self, rows: np.ndarray, ids: np.ndarray, instrument: str) -> dict[int, FileOutcome]:
-        """Outcomes (errors only; their updates are in :meth:`updates`) of ``rows``, worded as :func:`_compare`."""
-        found = []  # (position, type rank, message)
-        for rank, kind in enumerate(self.kinds):
+        """Outcomes (errors only; their updates are in :meth:`updates`) of ``rows``, worded as :func:`_compare`.
+
+        Each failed lookup is an entry code (its type and message, numbered in type order); a dataset's
+        error lines depend only on its sequence of codes, so they are worded once per distinct sequence.
+        """
+        entries: list[tuple[str, str]] = []  # (TYPE, message) per entry code
+        positions, codes = [], []
+        candidates = np.flatnonzero(rows)  # few rows: look at those only
+        for kind in self.kinds:
             present, new_column, _old_column = self.normalized[kind]
-            positions = np.flatnonzero(rows & present & ~new_column.ok[new_column.codes])
-            messages = new_column.error[new_column.codes[positions]]
-            found += zip(positions.tolist(), [rank] * len(positions), messages.tolist())
-        found.sort(key=lambda item: (item[0], item[1]))
+            row_codes = new_column.codes[candidates]
+            failed = present[candidates] & ~new_column.ok[row_codes]
+            found = candidates[failed]
+            if not len(found):
+                continue
+            categories, inverse = np.unique(row_codes[failed], return_inverse=True)
+            codes.append(len(entries) + inverse.reshape(-1))
+            entries += [(kind.upper(), str(new_column.error[category])) for category in categories.tolist()]
+            positions.append(found)
+        if not positions:
+            return {}
+        position_of = np.concatenate(positions)
+        code_of = np.concatenate(codes)
+        order = np.lexsort((code_of, position_of))  # by dataset, then type order
+        position_of, code_of = position_of[order], code_of[order].tolist()
+        starts = np.flatnonzero(np.r_[True, position_of[1:] != position_of[:-1]])
+        ends = np.r_[starts[1:], len(position_of)].tolist()
+        worded: dict[tuple[int, ...], tuple[list[tuple[str, str]], list[str]]] = {}
         outcomes: dict[int, FileOutcome] = {}
-        for position, rank, message in found:
-            outcome = outcomes.get(position)
-            if outcome is None:
-                outcome = outcomes[position] = FileOutcome(ids[position], instrument=instrument)
-            outcome.tracked.append((self.kinds[rank].upper(), str(message)))
-        for outcome in outcomes.values():
-            grouped: dict[str, list[str]] = {}
-            for kind, message in outcome.tracked:
-                grouped.setdefault(message, []).append(kind)
-            outcome.errors = [f"{outcome.path}: instrument={outcome.instrument!r} types={','.join(kinds)}: {message}"
-                              for message, kinds in grouped.items()]
+        with collection_paused():  # tens of thousands of small acyclic objects: no garbage cycles to look for
+            for start, end, position in zip(starts.tolist(), ends, position_of[starts].tolist()):
+                sequence = tuple(code_of[start:end])
+                words = worded.get(sequence)
+                if words is None:
+                    words = worded[sequence] = _worded([entries[code] for code in sequence], instrument)
+                path = ids[position]
+                outcomes[position] = FileOutcome(path, instrument=instrument, tracked=list(words[0]),
+                                                 errors=[path + suffix for suffix in words[1]])
         return outcomes
 
     def updates(self, rows: np.ndarray, ids: np.ndarray, instrument: str, compared: bool) -> UpdatePart:
@@ -275,6 +295,29 @@ class _Columns:
             cells[positions, rank] = triples.codes(kind, old_codes, old_column.value if compared else None,
                                                    new_codes, new_column.value)
         return UpdatePart(ids, instrument, cells, triples.triples)
+
+
+def _worded(tracked: list[tuple[str, str]], instrument: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """A dataset's failed lookups ``(TYPE, message)`` in type order, and its error lines after the dataset id:
+    one per distinct message, naming its types (as :func:`.bestrefs._compare` words them)."""
+    grouped: dict[str, list[str]] = {}
+    for kind, message in tracked:
+        grouped.setdefault(message, []).append(kind)
+    lines = [f": instrument={instrument!r} types={','.join(kinds)}: {message}" for message, kinds in grouped.items()]
+    return tracked, lines
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (restored after): allocating many acyclic objects
+    otherwise triggers full collections, each walking every live object of the process (the rules...)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

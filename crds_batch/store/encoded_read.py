@@ -59,25 +59,78 @@ def read_partition_encoded(store: Store, observatory: str, instrument: str,
     """
     names = list(columns) if columns is not None else store.schema([instrument]).names
     keys = {S.OBSERVATORY: observatory, S.INSTRUMENT: instrument}
-    tables = []
-    for path in partition_files(store, observatory, instrument):
-        with damaged_files_are_errors(path):
-            present = set(pq.read_schema(path).names)
-            read = [name for name in names if name in present]
-            table = pq.read_table(path, columns=read, read_dictionary=[n for n in read if n not in PLAIN_COLUMNS])
-        arrays = []
-        for name in names:
-            if name in keys:
-                arrays.append(pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)),
-                                                              pa.array([keys[name]], pa.string())))
-            elif name in present:
-                arrays.append(table.column(name))
-            else:
-                arrays.append(pa.nulls(table.num_rows, pa.string() if name in PLAIN_COLUMNS else _CODES))
-        tables.append(pa.table(arrays, names=names))
+    tables = [_encoded_table(path, None, names, keys) for path in partition_files(store, observatory, instrument)]
     if not tables:
         return pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
     return pa.concat_tables(tables).to_pandas()
 
 
-__all__ = ["PLAIN_COLUMNS", "partition_files", "read_partition_encoded"]
+class EncodedChunkReader:
+    """Reads one chunk of row groups (:meth:`Store.row_groups`) as pandas, parameters ``Categorical``.
+
+    A picklable callable for the batch jobs' delayed partitions: the same rows,
+    in the same order, as :meth:`Store.delayed_partitions` reads (no selection
+    filter), the parameter columns kept as their Parquet dictionaries; the id
+    columns are pandas Arrow-backed strings, as that reader gives them.
+    """
+
+    def __init__(self, columns: Sequence[str]):
+        self.columns = list(columns)
+
+    def __call__(self, chunk: Sequence[tuple[str, int]]) -> pd.DataFrame:
+        groups: dict[str, list[int]] = {}
+        for path, index in chunk:
+            groups.setdefault(path, []).append(index)
+        tables = [_encoded_table(path, indices, self.columns, _partition_keys(path))
+                  for path, indices in groups.items()]
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
+
+
+def delayed_partitions_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str]) -> list:
+    """``dask.delayed`` pandas frames of ``instruments``, one per chunk of row groups, read by
+    :class:`EncodedChunkReader` (the chunks of :meth:`Store.delayed_partitions`)."""
+    import dask
+
+    read = dask.delayed(EncodedChunkReader(columns), pure=True)
+    return [read(chunk) for chunk in store.row_groups(instruments)]
+
+
+#: Plain (non-dictionary) strings become pandas Arrow-backed strings (no Python object per value).
+_ARROW_STRINGS = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+
+
+def _partition_keys(path: str) -> dict[str, str]:
+    """The hive keys of a data file's directory (``observatory=hst/instrument=acs``)."""
+    parts = os.path.dirname(path).replace(os.sep, "/").split("/")
+    return dict(part.split("=", 1) for part in parts[-len(S.PARTITION_COLUMNS):])
+
+
+def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[str],
+                   keys: dict[str, str]) -> pa.Table:
+    """``names`` of one data file (all its row groups, or ``row_groups``): parameters as dictionaries, the
+    partition columns as one-entry dictionaries, a column the file lacks null."""
+    with damaged_files_are_errors(path):
+        present = set(pq.read_schema(path).names)
+        read = [name for name in names if name in present]
+        encoded = [name for name in read if name not in PLAIN_COLUMNS]
+        if row_groups is None:
+            table = pq.read_table(path, columns=read, read_dictionary=encoded)
+        else:
+            parquet = pq.ParquetFile(path, read_dictionary=encoded)
+            table = parquet.read_row_groups(list(row_groups), columns=read)
+            parquet.close()
+    arrays = []
+    for name in names:
+        if name in keys:
+            arrays.append(pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)),
+                                                          pa.array([keys[name]], pa.string())))
+        elif name in present:
+            arrays.append(table.column(name))
+        else:
+            arrays.append(pa.nulls(table.num_rows, pa.string() if name in PLAIN_COLUMNS else _CODES))
+    return pa.table(arrays, names=list(names))
+
+
+__all__ = ["EncodedChunkReader", "PLAIN_COLUMNS", "delayed_partitions_encoded", "partition_files",
+           "read_partition_encoded"]

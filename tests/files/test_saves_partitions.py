@@ -109,3 +109,43 @@ def test_text_merges_partitions_and_one_by_one_datasets_in_crds_order(monkeypatc
         "z stis a none b",
     ]
     assert len(bulk_updates.BulkUpdates([acs, cos], 5)) == 5
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("old_context", [None, "hst_0650.pmap"])
+def test_sync_names_equal_crds(save, old_context, monkeypatch):
+    """--sync-references fetches what crds would: the updates' new references lower-cased, N/A left out
+    (the column-wise updates included: their values are normalized upper case)."""
+    from crds.bestrefs import bestrefs
+
+    requested = []
+    monkeypatch.setattr(bestrefs.api, "dump_references",
+                        lambda context, names, raise_exceptions=False: requested.append(list(names)))
+    monkeypatch.setenv("CRDS_READONLY_CACHE", "0")  # crds refuses --sync-references on a read-only cache
+    old = ["--old-context", old_context] if old_context else []
+    bestrefs.BestrefsScript(["crds.bestrefs", "--hst", "--new-context", "hst_0729.pmap", *old,
+                             "--load-pickles", save, "--sync-references", "1"])()
+    result = saves_bestrefs.run_saves([save], FilesRequest(files=(), new_context="hst_0729.pmap",
+                                                           old_context=old_context))
+    assert result.bulk is not None and len(result.bulk) > 0
+    ours = sorted(result.new_reference_names() - {"n/a"})
+    assert len(requested) == 1 and ours == requested[0] and len(ours) > 10
+
+
+def test_failed_lookups_worded_column_wise_as_one_by_one(tmp_path, monkeypatch):
+    """The error lines and tracked errors of datasets whose only trouble is failed lookups, made a column at
+    a time, equal those of the per-dataset comparison (crds's wording: one line per message, its types)."""
+    from crds_batch.synth import generate, write_save
+
+    save = str(tmp_path / "faulty.json")
+    write_save(generate("hst_0729.pmap", 800, seed=9, invalid_fraction=0.2), save)
+    request = FilesRequest(files=(), new_context="hst_0729.pmap")
+    column_wise = saves_bestrefs.run_saves([save], request)
+    monkeypatch.setattr(saves_bestrefs._Columns, "failed_lookups", lambda self, rows, ids, instrument: {})
+    one_by_one = saves_bestrefs.run_saves([save], request)
+    errors = [line for line in column_wise.messages() if line.startswith("ERROR:")]
+    assert column_wise.messages() == one_by_one.messages()
+    several_types = [line for line in errors if "," in line.split(" types=")[1].split(":")[0]]
+    assert len(errors) > 100 and several_types
+    pd.testing.assert_frame_equal(column_wise.error_frame(), one_by_one.error_frame())
+    assert column_wise.failed_count == one_by_one.failed_count > 50
