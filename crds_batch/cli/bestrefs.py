@@ -9,11 +9,11 @@ one line each on stderr; exit status 1 when any file or lookup failed.
 """
 from __future__ import annotations
 
-import gc
 import sys
 
 import click
 
+from .gc_freeze import loaded_objects_frozen
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, skip_types_option, split_words,
                       crds_tool_options, types_option)
@@ -74,10 +74,8 @@ def command(sources, files_mode, pickles_mode, new_context, old_context, compare
     if pickles_mode:
         from ..files.saves_bestrefs import run_saves
 
-        # A one-shot process: what is loaded by now (modules) lives until exit, so the cyclic garbage
-        # collector need not walk it again at every full collection of the job (~0.25 CPU-s of 7 on 1M).
-        gc.freeze()
-        result = run_saves(sources, request, trust_pickles=trust_pickles)
+        with loaded_objects_frozen():
+            result = run_saves(sources, request, trust_pickles=trust_pickles)
     else:
         with partition_progress("bestrefs", enabled=not quiet) as progress:
             result = run_files(request, progress=progress)
