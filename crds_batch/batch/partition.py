@@ -17,6 +17,7 @@ from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type
 from .frames import concat_frames
+from .parts import PartSummary, ResultParts, summarize
 from .unresolved import UnresolvedStops
 
 CHANGE_COLUMNS = ["dataset_id", "instrument", "filekind", "old", "new", "status"]
@@ -54,6 +55,8 @@ class AffectedPlan:
     #: How JWST datasets' pipelines narrow the types (crds_batch.engine.types): "bestrefs", or
     #: "diffs" when ``types`` are the changed types of --diffs-only.
     type_rule: str = "bestrefs"
+    #: Where partition tasks write their bulky results (None: they return them as frames).
+    parts: ResultParts | None = None
 
 
 def exposure_times(frame: pd.DataFrame) -> np.ndarray:
@@ -143,6 +146,8 @@ class PartitionResult:
     #: Rows read but skipped (see :class:`SelectedRows`).
     filtered_ids: int = 0
     before_since: int = 0
+    #: Set when the changes and affected ids were written as parts (``changes``/``affected_ids`` then empty).
+    parts: PartSummary | None = None
 
     @classmethod
     def empty(cls, selected: SelectedRows | None = None) -> PartitionResult:
@@ -230,6 +235,14 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
         errors.extend(stops.errors(ids, rows, instrument, old_context, new_context))
         affected.extend(ids[updated & ~killed & ~stops.failed].tolist())
     return partition_result(selected, changes, errors, affected)
+
+
+def write_parts(result: PartitionResult, parts: ResultParts) -> PartitionResult:
+    """``result`` with its change rows and affected ids written as parts, summarized (runs on a worker)."""
+    result.parts = summarize(result.changes, result.affected_ids, parts)
+    result.changes = result.changes.iloc[:0]
+    result.affected_ids = []
+    return result
 
 
 def drop_failed(frames: list[pd.DataFrame], failed_ids: np.ndarray) -> list[pd.DataFrame]:
