@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from .partition import CHANGE_COLUMNS, TALLY_COLUMNS, AffectedPlan
 from .parts import GatheredParts, count_updates, new_reference_table, string_bytes
 from .scope import DatasetCounts
-from .unique_errors import UniqueErrors, classify
+from .unique_errors import UniqueErrors, classify, error_totals
 
 
 @dataclass
@@ -61,7 +61,14 @@ class AffectedResult:
     @property
     def error_count(self) -> int:
         """Errors as crds counts them (a bad context once per instrument, not per dataset)."""
-        return self.unique_errors().total
+        return self.error_totals().total
+
+    def error_totals(self) -> UniqueErrors:
+        """The error totals and dataset failures of :meth:`unique_errors`, without its classes (cheaper)."""
+        cached = self.__dict__.get("_unique_errors") or self.__dict__.get("_error_totals")
+        if cached is None:
+            cached = self.__dict__["_error_totals"] = error_totals(self.errors)
+        return cached
 
     def unique_errors(self) -> UniqueErrors:
         """The errors grouped into crds's unique error classes (--dump-unique-errors)."""

@@ -118,7 +118,7 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
 
             report_path = write_report(result, report_path, seconds=time.monotonic() - started)
     if not quiet:
-        echo_dataset_failures(result.unique_errors())
+        echo_dataset_failures(result.error_totals())
         render_summary(result, time.monotonic() - started, output)
     if report_path:
         log(f"Report written to {report_path}")

@@ -197,3 +197,13 @@ def test_failed_run_removes_its_parts(store, tmp_path, monkeypatch, capsys):
     assert code == 3
     assert made and not os.path.exists(made[0])
     assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_error_totals_are_the_classes_totals(expected):
+    """The exit status and summary count errors without forming crds's classes; the counts are the classes'."""
+    from crds_batch.batch.unique_errors import classify, error_totals
+
+    classes, totals = classify(expected.errors), error_totals(expected.errors)
+    assert classes.tracked and classes.classes  # the store's invalid values fail lookups
+    assert (totals.tracked, totals.untracked, totals.total) == (classes.tracked, classes.untracked, classes.total)
+    assert totals.dataset_failures == classes.dataset_failures
