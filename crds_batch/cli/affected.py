@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 
 import click
@@ -133,11 +134,16 @@ def _parts(options, output: str | None, *, changes: bool, lines: bool):
 
 
 def _echo_chunks(chunks) -> None:
-    """Write UTF-8 text chunks to stdout as they come (a large run prints millions of lines)."""
-    stream = click.get_binary_stream("stdout")
+    """Write UTF-8 text chunks (whole lines) to stdout as they come (a large run prints millions of lines)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a text-only stdout (redirected in-process)
+        for chunk in chunks:
+            click.echo(bytes(chunk).decode("utf-8"), nl=False)
+        return
+    sys.stdout.flush()
     for chunk in chunks:
-        stream.write(chunk)
-    stream.flush()
+        binary.write(chunk)
+    binary.flush()
 
 
 def _echo_lines(lines: list[str]) -> None:
