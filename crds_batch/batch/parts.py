@@ -39,8 +39,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: Columns of a lines part: the sort key, then the printed line (with its newline).
-LINE_KEY = ("dataset_id", "kind")
 _IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 _READ_BATCH = 1 << 20
 
