@@ -3,12 +3,14 @@
     diff contexts -> changed (instrument, type) pairs and since-dates
     -> read only those instruments' partitions and needed columns
     -> per partition: evaluate old and new rules for those types, compare
-    -> gather small result frames -> AffectedResult
+    -> gather small result frames (or, with ResultParts, write the bulky ones
+       per partition and gather summaries) -> AffectedResult
 
 The rules travel to each worker once (a scattered :class:`RulesBundle`).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,9 @@ import pandas as pd
 from .cluster import ClusterOptions
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
-from .partition import CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition
+from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
+                        write_parts)
+from .parts import GatheredParts, ResultParts
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult
 from .scope import DatasetCounts, check_scope, dataset_counts
@@ -25,7 +29,8 @@ from .scope import DatasetCounts, check_scope, dataset_counts
 
 def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str], Any]) -> PartitionResult:
     """The affected job's per-partition work (runs on a Dask worker)."""
-    return affected_partition(frame, plan, load(plan.old_context), load(plan.new_context))
+    result = affected_partition(frame, plan, load(plan.old_context), load(plan.new_context))
+    return result if plan.parts is None else write_parts(result, plan.parts)
 
 
 def run_affected(
@@ -35,6 +40,7 @@ def run_affected(
     *,
     log: Callable[[str], None] = lambda message: None,
     progress: ProgressCallback | None = None,
+    parts: ResultParts | None = None,
 ) -> AffectedResult:
     """Find the datasets whose best references change from ``request.old_context`` to ``new_context``.
 
@@ -49,8 +55,14 @@ def run_affected(
         Where to run; default a LocalCluster.
     log, progress : callables
         Messages (the dashboard link...) and ``progress(done, total)`` over partitions.
+    parts : ResultParts, optional
+        Have the partition tasks write their change rows (and --print-new-references lines) there
+        and return summaries, instead of returning frames; the workers must see that directory
+        and it must outlive the result (see :func:`.parts.result_parts`).
     """
     planned = plan_affected(request)
+    if parts is not None:
+        planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, parts=parts))
     cluster = cluster or ClusterOptions()
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
@@ -62,6 +74,7 @@ def run_affected(
 
 
 def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCounts) -> AffectedResult:
+    parts = planned.plan.parts
     return AffectedResult(
         plan=planned.plan,
         changes=concat_frames([r.changes for r in results], CHANGE_COLUMNS),
@@ -71,4 +84,5 @@ def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCou
         affected_types=planned.diff.affected_pairs(),
         tally=concat_frames([r.tally for r in results], TALLY_COLUMNS),
         counts=counts,
+        parts=GatheredParts(parts, [r.parts for r in results]) if parts is not None else None,
     )

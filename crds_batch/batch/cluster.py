@@ -44,14 +44,7 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         return
     from distributed import Client
 
-    import dask.config
-
-    # As distributed's Client(): the option, then DASK_SCHEDULER_ADDRESS / the Dask config's
-    # scheduler-address (configs/existing-scheduler.yaml).
-    address = (options.scheduler_address or os.environ.get("DASK_SCHEDULER_ADDRESS")
-               or dask.config.get("scheduler-address", None) or None)
-    if options.scheduler_address is None and options.scheduler_file:
-        address = None
+    address = scheduler_address(options)
     if address or options.scheduler_file:
         where = address or f"scheduler file {options.scheduler_file}"
         probe_scheduler(address or scheduler_file_address(options.scheduler_file), options.connect_timeout)
@@ -74,6 +67,23 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
     finally:
         client.close()
         cluster.close()
+
+
+def scheduler_address(options: ClusterOptions) -> str | None:
+    """The existing scheduler to connect to, if any (None with a scheduler file or for a LocalCluster)."""
+    import dask.config
+
+    # As distributed's Client(): the option, then DASK_SCHEDULER_ADDRESS / the Dask config's
+    # scheduler-address (configs/existing-scheduler.yaml).
+    if options.scheduler_address is None and options.scheduler_file:
+        return None
+    return (options.scheduler_address or os.environ.get("DASK_SCHEDULER_ADDRESS")
+            or dask.config.get("scheduler-address", None) or None)
+
+
+def workers_share_files(options: ClusterOptions) -> bool:
+    """True when the job's workers run on this machine (in-process or a LocalCluster), so see its files."""
+    return options.synchronous or not (options.scheduler_file or scheduler_address(options))
 
 
 def start_local_cluster(options: ClusterOptions):

@@ -17,6 +17,7 @@ from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type
 from .frames import concat_frames
+from .parts import PartSummary, ResultParts, summarize
 from .unresolved import UnresolvedStops
 
 CHANGE_COLUMNS = ["dataset_id", "instrument", "filekind", "old", "new", "status"]
@@ -54,6 +55,8 @@ class AffectedPlan:
     #: How JWST datasets' pipelines narrow the types (crds_batch.engine.types): "bestrefs", or
     #: "diffs" when ``types`` are the changed types of --diffs-only.
     type_rule: str = "bestrefs"
+    #: Where partition tasks write their bulky results (None: they return them as frames).
+    parts: ResultParts | None = None
 
 
 def exposure_times(frame: pd.DataFrame) -> np.ndarray:
@@ -143,6 +146,8 @@ class PartitionResult:
     #: Rows read but skipped (see :class:`SelectedRows`).
     filtered_ids: int = 0
     before_since: int = 0
+    #: Set when the changes and affected ids were written as parts (``changes``/``affected_ids`` then empty).
+    parts: PartSummary | None = None
 
     @classmethod
     def empty(cls, selected: SelectedRows | None = None) -> PartitionResult:
@@ -159,17 +164,16 @@ def tally(selected: SelectedRows, affected, failed) -> pd.DataFrame:
     frame = selected.frame
     if frame.empty:
         return pd.DataFrame(columns=TALLY_COLUMNS)
-    ids = frame["dataset_id"].to_numpy(dtype=object)
+    # Membership tested by Arrow on the ids as stored (no Python string per row).
+    ids = _arrow_strings(frame["dataset_id"])
+    outcome = np.where(_is_in(ids, failed), 2, np.where(_is_in(ids, affected), 1, 0))
     # The observation year wherever the date format puts it; no or unreadable date -> "unknown".
     times = pa.array(selected.exposure_times, type=pa.string())
     years = pc.struct_field(pc.extract_regex(times, r"(?P<year>(?:19|20)\d\d)"), [0])
-    years = pc.if_else(pc.equal(times, MIN_DATE), None, years)
-    years = pc.fill_null(years, "unknown").to_numpy(zero_copy_only=False)
-    index = pd.Index(ids, dtype=object)  # hashed object ids: fast membership against large sets
-    outcome = np.where(index.isin(failed), 2, np.where(index.isin(affected), 1, 0))
+    years = pc.fill_null(pc.if_else(pc.equal(times, MIN_DATE), None, years), "unknown").dictionary_encode()
     # Counted on codes (few instruments, years and outcomes), not by grouping a frame of per-row strings.
     instrument_codes, instruments = pd.factorize(selected.instruments)
-    year_codes, years = pd.factorize(years)
+    year_codes, years = years.indices.to_numpy(zero_copy_only=False), years.dictionary.to_pylist()
     names = ([value.lower() for value in instruments], list(years), ["ok", "affected", "failed"])
     key = (instrument_codes.astype(np.int64) * len(years) + year_codes) * 3 + outcome
     found, counts = np.unique(key, return_counts=True)
@@ -183,6 +187,14 @@ def tally(selected: SelectedRows, affected, failed) -> pd.DataFrame:
     counted = pd.DataFrame({name: [row[i] for row in rows] for i, name in enumerate(TALLY_COLUMNS)})
     counted["datasets"] = counted["datasets"].astype(np.int64)
     return counted
+
+
+def _is_in(ids: pa.Array, values) -> np.ndarray:
+    """Which ``ids`` are among ``values`` (a list or array of id strings), as a boolean array."""
+    if not len(values):
+        return np.zeros(len(ids), dtype=bool)
+    value_set = values if isinstance(values, pa.Array) else pa.array(np.asarray(values, dtype=object), pa.string())
+    return pc.is_in(ids, value_set=value_set).to_numpy(zero_copy_only=False)
 
 
 def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new_context) -> PartitionResult:
@@ -230,6 +242,14 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
         errors.extend(stops.errors(ids, rows, instrument, old_context, new_context))
         affected.extend(ids[updated & ~killed & ~stops.failed].tolist())
     return partition_result(selected, changes, errors, affected)
+
+
+def write_parts(result: PartitionResult, parts: ResultParts) -> PartitionResult:
+    """``result`` with its change rows and affected ids written as parts, summarized (runs on a worker)."""
+    result.parts = summarize(result.changes, result.affected_ids, parts)
+    result.changes = result.changes.iloc[:0]
+    result.affected_ids = []
+    return result
 
 
 def drop_failed(frames: list[pd.DataFrame], failed_ids: np.ndarray) -> list[pd.DataFrame]:

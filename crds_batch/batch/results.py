@@ -1,19 +1,20 @@
 """The outcome of an affected-datasets run, and the ways crds prints it."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .partition import TALLY_COLUMNS, AffectedPlan
+from .partition import CHANGE_COLUMNS, TALLY_COLUMNS, AffectedPlan
+from .parts import GatheredParts, count_updates, new_reference_table, string_bytes
 from .scope import DatasetCounts
-from .unique_errors import UniqueErrors, classify
+from .unique_errors import UniqueErrors, classify, error_totals
 
 
 @dataclass
@@ -30,15 +31,44 @@ class AffectedResult:
     tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
     #: What the run read, processed and skipped of the store (None when not counted).
     counts: DatasetCounts | None = None
+    #: Set when partition tasks wrote the change rows and affected ids as parts: then ``changes``
+    #: and ``affected_ids`` are empty and the methods below read the parts.
+    parts: GatheredParts | None = None
+
+    def all_changes(self) -> pd.DataFrame:
+        """Every change row (read from the parts, once, when the run wrote parts)."""
+        if self.parts is None:
+            return self.changes
+        cached = self.__dict__.get("_changes")
+        if cached is None:
+            cached = self.__dict__["_changes"] = self.parts.changes_frame(CHANGE_COLUMNS)
+        return cached
 
     @property
     def updates(self) -> pd.DataFrame:
-        return self.changes[self.changes["status"] == "update"]
+        changes = self.all_changes()
+        return changes[changes["status"] == "update"]
+
+    @property
+    def update_total(self) -> int:
+        return self.parts.updates if self.parts is not None else int((self.changes["status"] == "update").sum())
+
+    @property
+    def affected_count(self) -> int:
+        """Affected datasets."""
+        return self.parts.affected if self.parts is not None else len(self.affected_ids)
 
     @property
     def error_count(self) -> int:
         """Errors as crds counts them (a bad context once per instrument, not per dataset)."""
-        return self.unique_errors().total
+        return self.error_totals().total
+
+    def error_totals(self) -> UniqueErrors:
+        """The error totals and dataset failures of :meth:`unique_errors`, without its classes (cheaper)."""
+        cached = self.__dict__.get("_unique_errors") or self.__dict__.get("_error_totals")
+        if cached is None:
+            cached = self.__dict__["_error_totals"] = error_totals(self.errors)
+        return cached
 
     def unique_errors(self) -> UniqueErrors:
         """The errors grouped into crds's unique error classes (--dump-unique-errors)."""
@@ -54,16 +84,33 @@ class AffectedResult:
 
     def affected_products(self) -> list[str]:
         """Sorted unique lower-case products (first ``:`` field) of affected datasets (crds --print-affected)."""
-        return affected_products(self.affected_ids)
+        return self.affected_product_array().to_pylist()
+
+    def affected_product_array(self) -> pa.Array:
+        """:meth:`affected_products` as an Arrow string array (no Python string per product)."""
+        cached = self.__dict__.get("_products")
+        if cached is None:
+            cached = self.__dict__["_products"] = (self.parts.products() if self.parts is not None else
+                                                   pa.array(affected_products(self.affected_ids), pa.string()))
+        return cached
+
+    def affected_product_chunks(self) -> Iterator[memoryview]:
+        """The --print-affected text (UTF-8, a product a line), in chunks."""
+        products = self.affected_product_array()
+        for start in range(0, len(products), _CHUNK):
+            yield string_bytes(pc.binary_join_element_wise(products[start:start + _CHUNK], pa.scalar(""), "\n"))
 
     def new_reference_lines(self) -> list[str]:
         """``id instrument filekind old new`` lines, lower case, in crds's order (--print-new-references)."""
-        updates = self.updates.assign(_kind=self.updates["filekind"].str.upper())
-        updates = updates.sort_values(["dataset_id", "_kind"], kind="stable")
-        return [
-            " ".join(str(value).lower() for value in row)
-            for row in updates[["dataset_id", "instrument", "filekind", "old", "new"]].itertuples(index=False)
-        ]
+        text = b"".join(self.new_reference_chunks()).decode("utf-8")
+        return text.split("\n")[:-1] if text else []
+
+    def new_reference_chunks(self) -> Iterator[bytes | memoryview]:
+        """The --print-new-references text (UTF-8, each line ending with a newline), in chunks."""
+        if self.parts is not None:
+            yield from self.parts.line_chunks()
+        else:
+            yield string_bytes(new_reference_table(self.changes).column("line").combine_chunks())
 
     def affected_detail_lines(self) -> list[str]:
         """``id instrument type type...`` per dataset with updates (--print-affected-details)."""
@@ -75,7 +122,8 @@ class AffectedResult:
     def update_counts(self) -> dict[str, dict[str, int]]:
         """{instrument: {filekind: exposures updated}} (--print-update-counts)."""
         counts: dict[str, dict[str, int]] = {}
-        for (instrument, filekind), n in Counter(zip(self.updates["instrument"], self.updates["filekind"])).items():
+        counted = self.parts.update_counts() if self.parts is not None else count_updates(self.changes)
+        for (instrument, filekind), n in counted.items():
             counts.setdefault(instrument, {})[filekind] = n
         return {instr: dict(sorted(kinds.items())) for instr, kinds in sorted(counts.items())}
 
@@ -85,9 +133,9 @@ class AffectedResult:
             "new_context": self.plan.new_context,
             "affected_types": [f"{instr} {kind}" for instr, kind in self.affected_types],
             "datasets_processed": self.datasets,
-            "datasets_affected": len(self.affected_ids),
-            "products_affected": len(self.affected_products()),
-            "updates": int(len(self.updates)),
+            "datasets_affected": self.affected_count,
+            "products_affected": len(self.affected_product_array()),
+            "updates": self.update_total,
             "errors": self.error_count,
             "warnings": int((self.errors["level"] == "warning").sum()),
             "datasets": self.counts.as_dict() if self.counts is not None else None,
@@ -96,12 +144,18 @@ class AffectedResult:
     def outputs(self) -> dict[str, Callable[[str], None]]:
         """The files ``--output DIR`` holds: name -> writer(path)."""
         return {
-            "changes.parquet": lambda p: self.changes.to_parquet(p, index=False),  # strings, dictionary-encoded
+            "changes.parquet": self._write_changes,  # strings, dictionary-encoded
             "errors.parquet": lambda p: self.errors.astype(str).to_parquet(p, index=False),
             "update_counts.json": lambda p: _write_text(p, json.dumps(self.update_counts(), indent=2)),
             "summary.json": lambda p: _write_text(p, json.dumps(self.summary(), indent=2)),
-            "affected.txt": lambda p: _write_text(p, "".join(f"{i}\n" for i in self.affected_products())),
+            "affected.txt": lambda p: _write_chunks(p, self.affected_product_chunks()),
         }
+
+    def _write_changes(self, path: str) -> None:
+        if self.parts is not None:
+            self.parts.write_changes(path, CHANGE_COLUMNS)
+        else:
+            self.changes.to_parquet(path, index=False)
 
     def write(self, directory: str) -> list[str]:
         """Write the :meth:`outputs` into ``directory``, each one atomically; return their paths."""
@@ -109,16 +163,42 @@ class AffectedResult:
         written = []
         for name, writer in self.outputs().items():
             path = os.path.join(directory, name)
-            temp = path + ".tmp"
-            writer(temp)
-            os.replace(temp, path)
+            publish(path, writer)
             written.append(path)
         return written
+
+
+def publish(path: str, writer: Callable[[str], None]) -> None:
+    """Write ``path`` through ``writer(temp)`` beside it, fsync, then rename into place.
+
+    A run that fails or is killed while writing leaves at most the temporary file
+    (removed on failure), never a half-written file under ``path``.
+    """
+    temp = f"{path}.tmp-{os.getpid()}"
+    try:
+        writer(temp)
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def _write_text(path: str, text: str) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def _write_chunks(path: str, chunks: Iterable[bytes | memoryview]) -> None:
+    with open(path, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+
+
+#: Products per printed chunk.
+_CHUNK = 1 << 20
 
 
 def affected_products(dataset_ids: list[str]) -> list[str]:

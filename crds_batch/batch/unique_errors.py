@@ -131,6 +131,34 @@ class UniqueErrors:
         })
 
 
+def _tracked_and_failures(errors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The errors crds tracks (per-instrument reports once each, under instrument ALL), and the
+    dataset-level failures (one per dataset, sorted by id)."""
+    frame = errors.loc[errors["level"] == "error", ["dataset_id", "instrument", "filekind", "message"]]
+    frame = frame.astype(str)
+    dataset_level = frame["filekind"] == ""
+    failures = frame.loc[dataset_level].drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
+    tracked = frame.loc[~dataset_level]
+    per_instrument = tracked["dataset_id"] == ALL
+    # A bad context: one error per instrument however many partitions reported it.
+    reports = tracked.loc[per_instrument].drop_duplicates(["instrument", "message"])
+    reports = reports.assign(instrument=ALL)
+    tracked = pd.concat([tracked.loc[~per_instrument], reports], ignore_index=True)
+    return tracked, failures
+
+
+def error_totals(errors: pd.DataFrame) -> UniqueErrors:
+    """The totals and dataset failures of :func:`classify`, without forming the classes.
+
+    A large run's errors form hundreds of thousands of classes (messages quote the
+    values that failed); the exit status and the summary need only the counts.
+    """
+    if errors is None or errors.empty:
+        return UniqueErrors((), 0, 0)
+    tracked, failures = _tracked_and_failures(errors)
+    return UniqueErrors((), len(tracked), len(failures), tuple(zip(failures["dataset_id"], failures["message"])))
+
+
 def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
     """Group an error frame into crds's unique error classes.
 
@@ -148,16 +176,7 @@ def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
     """
     if errors is None or errors.empty:
         return UniqueErrors((), 0, 0)
-    frame = errors.loc[errors["level"] == "error", ["dataset_id", "instrument", "filekind", "message"]]
-    frame = frame.astype(str)
-    dataset_level = frame["filekind"] == ""
-    failures = frame.loc[dataset_level].drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
-    tracked = frame.loc[~dataset_level]
-    per_instrument = tracked["dataset_id"] == ALL
-    # A bad context: one error per instrument however many partitions reported it.
-    reports = tracked.loc[per_instrument].drop_duplicates(["instrument", "message"])
-    reports = reports.assign(instrument=ALL)
-    tracked = pd.concat([tracked.loc[~per_instrument], reports], ignore_index=True)
+    tracked, failures = _tracked_and_failures(errors)
     if tracked.empty:
         return UniqueErrors((), 0, len(failures), tuple(zip(failures["dataset_id"], failures["message"])))
     # Keys as integer codes: one class id per row, the work done on the few distinct keys.

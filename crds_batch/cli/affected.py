@@ -1,11 +1,15 @@
 """``crds-batch affected``: datasets whose best references change between two contexts."""
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 
 import click
 
 from ..batch.affected import run_affected
+from ..batch.cluster import workers_share_files
+from ..batch.parts import result_parts
 from ..batch.compare import CompareOptions
 from ..batch.plan import AffectedRequest
 from .inputs import job_inputs, server_params_options
@@ -91,32 +95,55 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         allow_bad_rules=allow_bad_rules,
         allow_bad_references=allow_bad_references,
     )
-    with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
-                    datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors), \
-            partition_progress("affected", enabled=not quiet) as progress:
-        result = run_affected(request, source, cluster_from_options(**cluster), log=log, progress=progress)
-    if print_new_references:
-        _echo_lines(result.new_reference_lines())
-    if print_affected_details:
-        _echo_lines(result.affected_detail_lines())
-    if print_update_counts:
-        for instrument, kinds in result.update_counts().items():
-            for filekind, count in kinds.items():
-                click.echo(f"updated {instrument} {filekind} {count}", err=True)  # crds logs these
-    if print_affected:
-        _echo_lines(result.affected_products())
-    if output:
-        result.write(output)
-    if report_path:
-        from ..report import write_report
+    options = cluster_from_options(**cluster)
+    with _parts(options, output, changes=bool(output or report_path or print_affected_details),
+                lines=print_new_references) as parts:
+        with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
+                        datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors), \
+                partition_progress("affected", enabled=not quiet) as progress:
+            result = run_affected(request, source, options, log=log, progress=progress, parts=parts)
+        if print_new_references:
+            _echo_chunks(result.new_reference_chunks())
+        if print_affected_details:
+            _echo_lines(result.affected_detail_lines())
+        if print_update_counts:
+            for instrument, kinds in result.update_counts().items():
+                for filekind, count in kinds.items():
+                    click.echo(f"updated {instrument} {filekind} {count}", err=True)  # crds logs these
+        if print_affected:
+            _echo_chunks(result.affected_product_chunks())
+        if output:
+            result.write(output)
+        if report_path:
+            from ..report import write_report
 
-        report_path = write_report(result, report_path, seconds=time.monotonic() - started)
+            report_path = write_report(result, report_path, seconds=time.monotonic() - started)
     if not quiet:
-        echo_dataset_failures(result.unique_errors())
+        echo_dataset_failures(result.error_totals())
         render_summary(result, time.monotonic() - started, output)
     if report_path:
         log(f"Report written to {report_path}")
     return EXIT_ERRORS if result.error_count or input_errors else EXIT_OK
+
+
+def _parts(options, output: str | None, *, changes: bool, lines: bool):
+    """Per-partition result parts when the workers share this machine's files (else results are gathered)."""
+    if not workers_share_files(options):
+        return contextlib.nullcontext(None)
+    return result_parts(output, changes=changes, lines=lines)
+
+
+def _echo_chunks(chunks) -> None:
+    """Write UTF-8 text chunks (whole lines) to stdout as they come (a large run prints millions of lines)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a text-only stdout (redirected in-process)
+        for chunk in chunks:
+            click.echo(bytes(chunk).decode("utf-8"), nl=False)
+        return
+    sys.stdout.flush()
+    for chunk in chunks:
+        binary.write(chunk)
+    binary.flush()
 
 
 def _echo_lines(lines: list[str]) -> None:

@@ -1,0 +1,287 @@
+"""An affected run's bulky results as per-partition parts on disk, instead of frames gathered by the client.
+
+A 10-million-dataset run has ~23 million (dataset, type) changes: gathered as
+frames by the client (and held by each worker until gathered) they dominate
+memory and the client's serial time. With :class:`ResultParts` each partition
+task writes what the run will print or save into a job-private directory and
+returns only small summaries (counts, update counts per type, its affected
+products); the client then streams the parts in partition order:
+
+- ``changes-*.arrow``: the partition's change rows (``CHANGE_COLUMNS``), only
+  when the run saves or reports them (``--output``, ``--report``,
+  ``--print-affected-details``);
+- ``lines-*.arrow``: the partition's ``--print-new-references`` lines sorted
+  as crds prints them, with their sort keys (dataset id, upper-case type).
+
+Parts are Arrow IPC files (LZ4) named uniquely per task run, so a retried task
+never collides with an earlier attempt. The directory is private to the job
+(:func:`result_parts` makes it and removes it, whatever happens); the files a
+user sees (``--output``) are written from the parts under a temporary name
+and renamed into place, so a killed run leaves none of them half-written.
+
+The workers must see the client's file system: parts are used with a local
+cluster (or in-process runs); with an existing scheduler the results are
+gathered as frames as before.
+"""
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
+_READ_BATCH = 1 << 20
+
+
+@dataclass(frozen=True)
+class ResultParts:
+    """Where partition tasks write their parts, and which parts the run needs."""
+
+    directory: str
+    changes: bool = False  # the change rows (to save or report them)
+    lines: bool = False  # the --print-new-references lines
+
+
+@dataclass
+class PartSummary:
+    """What one partition task returns instead of its change rows and affected ids."""
+
+    rows: int = 0  # change rows (updates and failed)
+    updates: int = 0
+    #: (instrument, filekind) -> exposures updated.
+    update_counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    affected: int = 0
+    products: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    changes_path: str | None = None
+    lines_path: str | None = None
+    #: (dataset id, KIND) of the partition's first and last printed line.
+    first_key: tuple[str, str] | None = None
+    last_key: tuple[str, str] | None = None
+
+
+@contextlib.contextmanager
+def result_parts(near: str | None = None, *, changes: bool, lines: bool) -> Iterator[ResultParts]:
+    """A private parts directory (beside ``near``, e.g. the --output directory, else the system's temp), removed
+    afterwards whatever happens."""
+    where = os.path.dirname(os.path.abspath(near)) if near else None
+    if where is not None and not os.path.isdir(where):
+        where = None  # the output's parent is made when the outputs are written
+    name = os.path.basename(os.path.abspath(near)) if near else "crds-batch"
+    directory = tempfile.mkdtemp(prefix=f".{name}.parts-", dir=where)
+    try:
+        yield ResultParts(directory, changes=changes, lines=lines)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def count_updates(changes: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """(instrument, filekind) -> updated exposures of a change frame."""
+    updates = changes.loc[changes["status"] == "update", ["instrument", "filekind"]]
+    if updates.empty:
+        return {}
+    counted = updates.astype(str).value_counts(sort=False)
+    return {(str(instrument), str(filekind)): int(n) for (instrument, filekind), n in counted.items()}
+
+
+def new_reference_table(changes: pd.DataFrame) -> pa.Table:
+    """The updates' ``id instrument filekind old new`` lines, lower case, in crds's order, with their sort keys.
+
+    crds's order: by dataset id, then upper-case type (stable sort). Each line ends with its newline.
+    """
+    updates = changes.loc[changes["status"] == "update"]
+    texts = [_text(updates[name]) for name in ("dataset_id", "instrument", "filekind", "old", "new")]
+    kinds = _recase(texts[2], pc.ascii_upper, str.upper)
+    order = pc.sort_indices(pa.table({"dataset_id": texts[0], "kind": kinds}),
+                            sort_keys=[("dataset_id", "ascending"), ("kind", "ascending")])
+    lowered = [_recase(text.take(order), pc.ascii_lower, str.lower) for text in texts]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*lowered, " "), pa.scalar(""), "\n")
+    return pa.table({"dataset_id": texts[0].take(order), "kind": kinds.take(order), "line": lines})
+
+
+def _text(column: pd.Series) -> pa.Array:
+    """``str(value)`` of every value as an Arrow string array; per category for Categoricals."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        if len(codes) == 0 or codes.min() >= 0:
+            categories = pa.array([str(value) for value in column.cat.categories], pa.string())
+            return categories.take(pa.array(codes.astype(np.int32)))
+    values = column.to_numpy(dtype=object)
+    if all(type(value) is str for value in values[:1]):
+        try:
+            return pa.array(values, pa.string())  # already strings: no Python loop
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    return pa.array([str(value) for value in values], pa.string())
+
+
+def _recase(text: pa.Array, arrow_ascii, python) -> pa.Array:
+    """Arrow's case mapping for ASCII text, Python's own (whose Unicode rules Arrow need not follow) otherwise."""
+    if not len(text) or pc.all(pc.string_is_ascii(text)).as_py():
+        return arrow_ascii(text)
+    return pa.array([python(value) for value in text.to_pylist()], pa.string())
+
+
+def write_part(table: pa.Table, directory: str, kind: str) -> str:
+    """Write ``table`` as a uniquely named Arrow IPC part in ``directory``; return its path."""
+    path = os.path.join(directory, f"{kind}-{uuid.uuid4().hex}.arrow")
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema, options=_IPC) as writer:
+        writer.write_table(table, max_chunksize=_READ_BATCH)
+    return path
+
+
+def read_part(path: str) -> pa.Table:
+    with pa.memory_map(path) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _batches(path: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    with pa.memory_map(path) as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i)
+            yield batch.select(columns) if columns else batch
+
+
+def summarize(changes: pd.DataFrame, affected_ids: list[str], parts: ResultParts) -> PartSummary:
+    """Write a partition's parts; return what the client needs of the rest (runs on a worker)."""
+    from .results import affected_products
+
+    summary = PartSummary(rows=len(changes), update_counts=count_updates(changes), affected=len(affected_ids),
+                          products=pa.array(affected_products(affected_ids), pa.string()))
+    summary.updates = sum(summary.update_counts.values())
+    if parts.changes and len(changes):
+        summary.changes_path = write_part(pa.Table.from_pandas(changes, preserve_index=False), parts.directory,
+                                          "changes")
+    if parts.lines and summary.updates:
+        table = new_reference_table(changes)
+        summary.lines_path = write_part(table, parts.directory, "lines")
+        summary.first_key = (table["dataset_id"][0].as_py(), table["kind"][0].as_py())
+        summary.last_key = (table["dataset_id"][-1].as_py(), table["kind"][-1].as_py())
+    return summary
+
+
+@dataclass
+class GatheredParts:
+    """The client's view of a run's parts: per-partition summaries, in partition order."""
+
+    parts: ResultParts
+    summaries: list[PartSummary]
+
+    @property
+    def updates(self) -> int:
+        return sum(s.updates for s in self.summaries)
+
+    @property
+    def affected(self) -> int:
+        return sum(s.affected for s in self.summaries)
+
+    def update_counts(self) -> dict[tuple[str, str], int]:
+        total: dict[tuple[str, str], int] = {}
+        for summary in self.summaries:
+            for key, n in summary.update_counts.items():
+                total[key] = total.get(key, 0) + n
+        return total
+
+    def products(self) -> pa.Array:
+        """Sorted unique products of every partition (a product may span partitions)."""
+        arrays = [s.products for s in self.summaries if len(s.products)]
+        if not arrays:
+            return pa.array([], pa.string())
+        merged = pc.unique(pa.concat_arrays(arrays))
+        return merged.take(pc.sort_indices(merged))
+
+    def _require(self, what: str) -> None:
+        if not getattr(self.parts, what):
+            raise RuntimeError(f"this run kept no {what} parts")  # a caller's mistake, not a user's
+
+    def changes_tables(self) -> Iterator[pa.Table]:
+        """The change rows, a partition at a time, in partition order."""
+        self._require("changes")
+        for summary in self.summaries:
+            if summary.changes_path:
+                yield read_part(summary.changes_path)
+
+    def changes_frame(self, columns: list[str]) -> pd.DataFrame:
+        """Every change row as one frame (for reports; the bulk of a large run's memory)."""
+        from .frames import concat_frames
+
+        return concat_frames([table.to_pandas() for table in self.changes_tables()], columns)[columns]
+
+    def write_changes(self, path: str, columns: list[str]) -> None:
+        """The change rows of every partition, in order, as one Parquet file (categories become dictionaries)."""
+        import pyarrow.parquet as pq
+
+        schema = None
+        writer = None
+        try:
+            for table in self.changes_tables():
+                table = _widen_dictionaries(table)
+                if writer is None:
+                    schema = table.schema
+                    writer = pq.ParquetWriter(path, schema)
+                writer.write_table(table.cast(schema))
+            if writer is None:
+                pd.DataFrame(columns=columns).to_parquet(path, index=False)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def line_chunks(self) -> Iterator[bytes | memoryview]:
+        """The --print-new-references text (UTF-8), in crds's order, in chunks.
+
+        Each part is already in order; parts whose key ranges do not overlap are
+        copied one after another (the usual case: a store's partitions hold id
+        ranges), otherwise they are merged on their keys.
+        """
+        self._require("lines")
+        parts = [s for s in self.summaries if s.lines_path]
+        ordered = sorted(parts, key=lambda s: s.first_key)  # stable: equal keys keep partition order
+        if all(a.last_key < b.first_key for a, b in zip(ordered, ordered[1:])):
+            for summary in ordered:
+                for batch in _batches(summary.lines_path, ["line"]):
+                    yield string_bytes(batch.column(0))
+            return
+        yield from _merged_lines(parts)
+
+
+def string_bytes(array: pa.Array) -> memoryview:
+    """The concatenated values of a string array, straight from its data buffer."""
+    if not len(array):
+        return memoryview(b"")
+    width = 4 if array.type == pa.string() else 8
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32 if width == 4 else np.int64,
+                            count=len(array) + 1, offset=array.offset * width)
+    return memoryview(array.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+
+
+def _merged_lines(parts: list[PartSummary]) -> Iterator[bytes]:
+    """Parts merged on (dataset id, KIND); ties keep partition order (heapq.merge is stable)."""
+    def rows(summary: PartSummary) -> Iterator[tuple[str, str, str]]:
+        for batch in _batches(summary.lines_path):
+            yield from zip(*(batch.column(i).to_pylist() for i in range(3)))
+
+    chunk: list[str] = []
+    for _id, _kind, line in heapq.merge(*(rows(s) for s in parts), key=lambda row: row[:2]):
+        chunk.append(line)
+        if len(chunk) >= 100_000:
+            yield "".join(chunk).encode("utf-8")
+            chunk = []
+    if chunk:
+        yield "".join(chunk).encode("utf-8")
+
+
+def _widen_dictionaries(table: pa.Table) -> pa.Table:
+    """Dictionary columns with 32-bit indices, so that every partition's part has one schema."""
+    fields = [pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type)) if pa.types.is_dictionary(f.type) else f
+              for f in table.schema]
+    return table.cast(pa.schema(fields, metadata=None))

@@ -1,0 +1,209 @@
+"""Per-partition result parts: the same results, outputs and printed text as frames gathered by the client.
+
+The in-memory run (no parts) is the reference: its lines, products, counts and
+outputs are what the tests of crds parity check (tests/batch/test_affected_oracle.py
+checks the parts path through the CLI against crds itself).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from crds_batch.batch.affected import run_affected
+from crds_batch.batch.cluster import ClusterOptions
+from crds_batch.batch.frames import concat_frames
+from crds_batch.batch.partition import CHANGE_COLUMNS
+from crds_batch.batch.parts import GatheredParts, ResultParts, result_parts, summarize
+from crds_batch.batch.plan import AffectedRequest
+from crds_batch.batch.results import publish
+from crds_batch.cli.main import main
+from crds_batch.store import Store, ingest
+from crds_batch.synth import generate, write_save
+
+REQUEST = AffectedRequest("hst_0650.pmap", "hst_0729.pmap", diffs_only=False, datasets_since=None)
+OUTPUTS = ("affected.txt", "errors.parquet", "summary.json", "update_counts.json")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    base = tmp_path_factory.mktemp("parts")
+    save = base / "hst.json"
+    write_save(generate("hst_0729.pmap", 1200, seed=21, invalid_fraction=0.05), str(save))
+    ingest([str(save)], str(base / "store"), row_group_size=60)
+    return Store(str(base / "store"))
+
+
+@pytest.fixture(scope="module")
+def expected(store, tmp_path_factory):
+    result = run_affected(REQUEST, store, ClusterOptions(synchronous=True))
+    result.write(str(tmp_path_factory.mktemp("expected")))
+    return result
+
+
+def _same_table(a: str, b: str) -> None:
+    """Same columns, rows in the same order and values (as text)."""
+    x, y = pq.read_table(a), pq.read_table(b)
+    assert x.schema.names == y.schema.names and x.num_rows == y.num_rows
+    for name in x.schema.names:
+        assert x[name].cast(pa.string()).to_pylist() == y[name].cast(pa.string()).to_pylist(), name
+
+
+def _check_same(result, expected, out, expected_out):
+    assert expected.new_reference_lines() and expected.affected_products()  # the comparison means something
+    assert result.new_reference_lines() == expected.new_reference_lines()
+    assert result.affected_products() == expected.affected_products()
+    assert result.update_counts() == expected.update_counts()
+    assert result.summary() == expected.summary()
+    assert result.affected_detail_lines() == expected.affected_detail_lines()
+    result.write(str(out))
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (expected_out / name).read_bytes(), name
+    _same_table(str(out / "changes.parquet"), str(expected_out / "changes.parquet"))
+    assert sorted(os.listdir(out)) == sorted([*OUTPUTS, "changes.parquet"])  # no temporary left
+
+
+@pytest.mark.parametrize("cluster", [ClusterOptions(synchronous=True),
+                                     pytest.param(ClusterOptions(n_workers=2), marks=pytest.mark.cluster)],
+                         ids=["in-process", "local-cluster"])
+def test_parts_give_the_gathered_results(store, expected, tmp_path, cluster):
+    expected_out = tmp_path / "expected"
+    expected.write(str(expected_out))
+    with result_parts(str(tmp_path / "out"), changes=True, lines=True) as parts:
+        result = run_affected(REQUEST, store, cluster, parts=parts)
+        assert result.changes.empty and result.affected_ids == []  # nothing bulky was gathered
+        assert len(result.parts.summaries) > 1
+        assert os.path.dirname(parts.directory) == str(tmp_path)  # beside the output, same file system
+        _check_same(result, expected, tmp_path / "out", expected_out)
+    assert not os.path.exists(parts.directory)
+
+
+def test_parts_not_asked_for_are_not_written(store, expected, tmp_path):
+    with result_parts(None, changes=False, lines=False) as parts:
+        result = run_affected(REQUEST, store, ClusterOptions(synchronous=True), parts=parts)
+        assert os.listdir(parts.directory) == []
+        assert result.affected_products() == expected.affected_products()
+        assert result.update_counts() == expected.update_counts()
+        assert result.summary() == expected.summary()
+
+
+def _split(changes: pd.DataFrame, pieces: int, seed: int) -> list[pd.DataFrame]:
+    """Change rows dealt to ``pieces`` partitions at random: their id ranges overlap."""
+    where = np.random.default_rng(seed).integers(0, pieces, len(changes))
+    return [changes.loc[where == i].reset_index(drop=True) for i in range(pieces)]
+
+
+def _gathered(frames, ids_per_frame, directory) -> GatheredParts:
+    parts = ResultParts(str(directory), changes=True, lines=True)
+    return GatheredParts(parts, [summarize(frame, ids, parts) for frame, ids in zip(frames, ids_per_frame)])
+
+
+def test_overlapping_partitions_are_merged_in_crds_order(expected, tmp_path):
+    """Partitions whose ids interleave (and a dataset's types in two partitions) print as one sorted run."""
+    changes = expected.changes
+    frames = _split(changes, 4, seed=5)
+    ids = [list(frame.loc[frame["status"] == "update", "dataset_id"].unique()) for frame in frames]
+    gathered = _gathered(frames, ids, tmp_path)
+    text = b"".join(gathered.line_chunks()).decode()
+    assert text.split("\n")[:-1] == expected.new_reference_lines()
+    # Products spanning partitions are printed once.
+    all_ids = [i for part in ids for i in part]
+    from crds_batch.batch.results import affected_products
+
+    assert gathered.products().to_pylist() == affected_products(all_ids)
+    assert sum(len(s.products) for s in gathered.summaries) > len(gathered.products())
+    assert gathered.update_counts() == {(i, k): n for i, kinds in expected.update_counts().items()
+                                        for k, n in kinds.items()}
+
+
+def test_partitions_in_id_ranges_are_copied_in_key_order(expected, tmp_path):
+    """Non-overlapping parts given out of order print in key order (the fast path)."""
+    changes = expected.changes.sort_values("dataset_id", kind="stable").reset_index(drop=True)
+    cut = len(changes) // 2
+    while changes["dataset_id"].iloc[cut] == changes["dataset_id"].iloc[cut - 1]:
+        cut += 1
+    frames = [changes.iloc[cut:], changes.iloc[:cut]]  # the later ids first
+    gathered = _gathered(frames, [[], []], tmp_path)
+    first, second = gathered.summaries
+    assert second.last_key < first.first_key
+    text = b"".join(gathered.line_chunks()).decode()
+    assert text.split("\n")[:-1] == expected.new_reference_lines()
+
+
+def test_changes_file_is_the_partitions_in_order(expected, tmp_path):
+    frames = _split(expected.changes, 3, seed=9)
+    gathered = _gathered(frames, [[], [], []], tmp_path)
+    gathered.write_changes(str(tmp_path / "changes.parquet"), CHANGE_COLUMNS)
+    concat_frames(frames, CHANGE_COLUMNS).to_parquet(tmp_path / "concat.parquet", index=False)
+    _same_table(str(tmp_path / "changes.parquet"), str(tmp_path / "concat.parquet"))
+
+
+def test_failed_writer_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "summary.json"
+    path.write_text("old")
+
+    def failing(temp):
+        with open(temp, "w") as handle:
+            handle.write("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        publish(str(path), failing)
+    assert path.read_text() == "old"
+    assert os.listdir(tmp_path) == ["summary.json"]
+
+
+def test_killed_writer_leaves_nothing_under_the_final_name(tmp_path):
+    """A process killed while writing an output never leaves a half-written file under its name."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from crds_batch.batch.results import publish
+
+        def writer(temp):
+            with open(temp, "w") as handle:
+                handle.write("half")
+                handle.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        publish({str(tmp_path / 'changes.parquet')!r}, writer)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (tmp_path / "changes.parquet").exists()
+
+
+def test_failed_run_removes_its_parts(store, tmp_path, monkeypatch, capsys):
+    """A run that fails after the partitions wrote their parts (here: its --output cannot be made) leaves none."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "a-file").write_text("not a directory")
+    out = tmp_path / "a-file" / "out"
+    args = ["affected", "--old-context", "hst_0650.pmap", "--new-context", "hst_0729.pmap", "--params", store.path,
+            "--all-types", "--no-cluster", "--quiet", "--print-new-references", "--output", str(out)]
+    made = []
+    original = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: made.append(original(*a, **k)) or made[-1])
+    code = main(args)
+    capsys.readouterr()
+    assert code == 3
+    assert made and not os.path.exists(made[0])
+    assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_error_totals_are_the_classes_totals(expected):
+    """The exit status and summary count errors without forming crds's classes; the counts are the classes'."""
+    from crds_batch.batch.unique_errors import classify, error_totals
+
+    classes, totals = classify(expected.errors), error_totals(expected.errors)
+    assert classes.tracked and classes.classes  # the store's invalid values fail lookups
+    assert (totals.tracked, totals.untracked, totals.total) == (classes.tracked, classes.untracked, classes.total)
+    assert totals.dataset_failures == classes.dataset_failures
