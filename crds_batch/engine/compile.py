@@ -44,6 +44,9 @@ class Chain:
     fallback: Chain | None = None
     #: Set on a fallback chain when the fallback hook itself raised: the final text, whatever reffile_required.
     abort: str | None = None
+    #: Indices of the Match selections whose choices the steps read (every equal-weight group tried, up to
+    #: the last step): the chain depends on the selector only through the keys and these choices.
+    touched: tuple[int, ...] = ()
 
 
 @dataclass
@@ -74,8 +77,8 @@ class RmapProgram:
     #: The UseAfter tables its chains reach, ranked once for all partitions.
     tables: TableIndex = field(default_factory=TableIndex, repr=False)
     _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
-    #: Candidate steps of the selector per tuple of its parameters' values (many plans share them).
-    _steps: dict[tuple, list] = field(default_factory=dict, repr=False)
+    #: Candidate steps (and the selections they touched) per tuple of the selector's parameters' values.
+    _steps: dict[tuple, tuple[list, tuple[int, ...]]] = field(default_factory=dict, repr=False)
     _classes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     #: Outcome of the rmap_omit/rmap_relevance gate per tuple of the (name, value) pairs those expressions read.
     _gates: dict[tuple, Constant | None] = field(default_factory=dict, repr=False)
@@ -84,6 +87,24 @@ class RmapProgram:
     #: Per expression group ("gate", "parkey"): the names read, and header key order -> the keys they read.
     _reads: dict[str, tuple[frozenset[str], dict[tuple, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
+    #: Per other program (by id): (that program, the selections both choose alike, or None) (see ``carried_from``).
+    _alike: dict[int, tuple[RmapProgram, frozenset[int] | None]] = field(default_factory=dict, repr=False)
+
+    def carried_from(self, other: RmapProgram) -> frozenset[int] | None:
+        """Indices of the selections whose plans carry over from ``other``'s rmap to this one, or None.
+
+        Two rmaps that differ only in some Match choices (same header apart from name, checksum
+        and derivation, same Match parameters and keys) give every distinct key tuple a plan of
+        the same shape: same gate, hooks, DNR and reffile rules, same match weights, so the
+        same equal-weight groups tried in the same order.  A plan whose chains touched only
+        selections with equal choices in both is therefore the same plan, and the rows it
+        covers get the same results under both rmaps: the context diff's unchanged part.
+        None when the programs are not alike in that way.
+        """
+        found = self._alike.get(id(other))
+        if found is None or found[0] is not other:
+            found = self._alike[id(other)] = (other, _carried_selections(other, self))
+        return found[1]
 
     def value_class(self, column: str, value: str) -> str:
         """The representative of ``value``'s class in ``column``: values of one class give the same plan.
@@ -309,12 +330,12 @@ def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
     """
     selector = program.rmap.selector
     key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
-    steps = program._steps.get(key)
-    if steps is None:
+    found = program._steps.get(key)
+    if found is None:
         chain = _chain(selector, header)
-        program._steps[key] = chain.steps
+        program._steps[key] = (chain.steps, chain.touched)
         return chain
-    return Chain(steps, top_useafter=isinstance(selector, UseAfterSelector))
+    return Chain(found[0], top_useafter=isinstance(selector, UseAfterSelector), touched=found[1])
 
 
 def _chain(selector: Selector, header: dict[str, str]) -> Chain:
@@ -330,7 +351,9 @@ def _chain(selector: Selector, header: dict[str, str]) -> Chain:
     except Exception as exc:
         return Chain([("error", str(exc))])
     steps: list[tuple[str, Any]] = []
+    touched: list[int] = []
     for _, indices in sorted(weights.items()):
+        touched.extend(indices)
         try:
             choice = selector.merged_choice(tuple(indices))
         except Exception as exc:  # raised lazily by crds, only for rows that reach this group
@@ -341,7 +364,56 @@ def _chain(selector: Selector, header: dict[str, str]) -> Chain:
         else:
             steps.append(("value", terminal_result(choice)))
             break  # a terminal candidate always succeeds
-    return Chain(steps)
+    return Chain(steps, touched=tuple(sorted(touched)))
+
+
+#: Header entries that name or fingerprint an rmap without changing what it selects.
+_IDENTITY_KEYS = frozenset({"name", "sha1sum", "derived_from"})
+
+
+def plan_carries_over(plan: Plan | None, carried: frozenset[int]) -> bool:
+    """True if ``plan`` (of an rmap alike another, see ``RmapProgram.carried_from``) is the other's plan too."""
+    if plan is None:
+        return False
+    if isinstance(plan, Constant):  # the gate, a hook's or parkey_relevance's failure: the header's rules only
+        return True
+    if not carried.issuperset(plan.touched):
+        return False
+    return plan.fallback is None or carried.issuperset(plan.fallback.touched)
+
+
+def _carried_selections(old: RmapProgram, new: RmapProgram) -> frozenset[int] | None:
+    """The selections choosing alike in ``old`` and ``new`` if their plans have the same shape, else None."""
+    if not (old.vectorized and new.vectorized):
+        return None  # non-vectorized plans are whole lookups: they depend on every choice
+    same_program = (old.key_columns == new.key_columns and old.date_columns == new.date_columns
+                    and old.reducible == new.reducible and old.date_feature == new.date_feature
+                    and old.date_thresholds == new.date_thresholds)
+    a, b = old.rmap, new.rmap
+    headers = [{k: v for k, v in rmap.raw_header.items() if k not in _IDENTITY_KEYS} for rmap in (a, b)]
+    if not same_program or headers[0] != headers[1]:
+        return None
+    if not (type(a.selector) is MatchSelector and type(b.selector) is MatchSelector):
+        return None
+    if a.selector.parameters != b.selector.parameters or a.selector.parkey_map != b.selector.parkey_map:
+        return None
+    if [key for key, _ in a.selector.selections] != [key for key, _ in b.selector.selections]:
+        return None
+    return frozenset(i for i, ((_, x), (_, y)) in enumerate(zip(a.selector.selections, b.selector.selections))
+                     if _same_choice(x, y))
+
+
+def _same_choice(x: Any, y: Any) -> bool:
+    """Equal Match choices: the same terminal, or UseAfter tables with the same dates and terminals."""
+    if isinstance(x, Selector) or isinstance(y, Selector):
+        if not (type(x) is UseAfterSelector and type(y) is UseAfterSelector and x.parameters == y.parameters):
+            return False
+        if len(x.selections) != len(y.selections):
+            return False
+        return all(kx == ky and not isinstance(cx, Selector) and not isinstance(cy, Selector)
+                   and type(cx) is type(cy) and cx == cy
+                   for (kx, cx), (ky, cy) in zip(x.selections, y.selections))
+    return type(x) is type(y) and x == y
 
 
 def terminal_result(choice: Any) -> Any:
