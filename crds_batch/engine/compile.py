@@ -47,6 +47,9 @@ class Chain:
     #: Indices of the Match selections whose choices the steps read (every equal-weight group tried, up to
     #: the last step): the chain depends on the selector only through the keys and these choices.
     touched: tuple[int, ...] = ()
+    #: What the Match scoring saw: (the selector parameters' values, weight of the last group tried or
+    #: None, whether the steps stopped there (a terminal or an error) rather than running out of groups).
+    basis: tuple | None = None
 
 
 @dataclass
@@ -87,19 +90,20 @@ class RmapProgram:
     #: Per expression group ("gate", "parkey"): the names read, and header key order -> the keys they read.
     _reads: dict[str, tuple[frozenset[str], dict[tuple, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
-    #: Per other program (by id): (that program, the selections both choose alike, or None) (see ``carried_from``).
-    _alike: dict[int, tuple[RmapProgram, frozenset[int] | None]] = field(default_factory=dict, repr=False)
+    #: Per other program (by id): (that program, how its plans carry over here, or None) (see ``carried_from``).
+    _alike: dict[int, tuple[RmapProgram, Carry | None]] = field(default_factory=dict, repr=False)
 
-    def carried_from(self, other: RmapProgram) -> frozenset[int] | None:
-        """Indices of the selections whose plans carry over from ``other``'s rmap to this one, or None.
+    def carried_from(self, other: RmapProgram) -> Carry | None:
+        """Which plans of ``other``'s rmap are this rmap's plans too (:func:`plan_carries_over`), or None.
 
-        Two rmaps that differ only in some Match choices (same header apart from name, checksum
-        and derivation, same Match parameters and keys) give every distinct key tuple a plan of
-        the same shape: same gate, hooks, DNR and reffile rules, same match weights, so the
-        same equal-weight groups tried in the same order.  A plan whose chains touched only
-        selections with equal choices in both is therefore the same plan, and the rows it
-        covers get the same results under both rmaps: the context diff's unchanged part.
-        None when the programs are not alike in that way.
+        Two rmaps that differ only in their Match table (same header apart from name, checksum
+        and derivation, same Match parameters) run the same gate, hooks, DNR and reffile rules on
+        every distinct key tuple.  With the same keys they score a header alike, so a plan whose
+        chains touched only selections with equal choices in both is the same plan, and the rows
+        it covers get the same results under both rmaps: the context diff's unchanged part.  With
+        keys added or removed, a plan also carries over when it touched no removed key, no key
+        the new rmap adds scores at least as well as the last group it tried, and the new
+        parameter checks accept what the old accepted.  None when the programs are not alike.
         """
         found = self._alike.get(id(other))
         if found is None or found[0] is not other:
@@ -333,9 +337,10 @@ def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
     found = program._steps.get(key)
     if found is None:
         chain = _chain(selector, header)
-        program._steps[key] = (chain.steps, chain.touched)
+        chain.basis = (key, *chain.basis) if chain.basis else None
+        program._steps[key] = (chain.steps, chain.touched, chain.basis)
         return chain
-    return Chain(found[0], top_useafter=isinstance(selector, UseAfterSelector), touched=found[1])
+    return Chain(found[0], top_useafter=isinstance(selector, UseAfterSelector), touched=found[1], basis=found[2])
 
 
 def _chain(selector: Selector, header: dict[str, str]) -> Chain:
@@ -345,6 +350,9 @@ def _chain(selector: Selector, header: dict[str, str]) -> Chain:
     try:
         selector.check_defined(header)
         selector.validate_header(header)
+    except Exception as exc:  # the parameter checks failed: they read only the parameters' valid values
+        return Chain([("error", str(exc))], basis=(None, True))
+    try:
         weights: dict[int, list[int]] = {}
         for weight, index in selector.weights(header):
             weights.setdefault(weight, []).append(index)
@@ -352,38 +360,84 @@ def _chain(selector: Selector, header: dict[str, str]) -> Chain:
         return Chain([("error", str(exc))])
     steps: list[tuple[str, Any]] = []
     touched: list[int] = []
-    for _, indices in sorted(weights.items()):
+    last_weight, stopped = None, False
+    for weight, indices in sorted(weights.items()):
         touched.extend(indices)
+        last_weight = weight
         try:
             choice = selector.merged_choice(tuple(indices))
         except Exception as exc:  # raised lazily by crds, only for rows that reach this group
             steps.append(("error", str(exc)))
+            stopped = True
             break
         if isinstance(choice, UseAfterSelector):
             steps.append(("useafter", choice))
         else:
             steps.append(("value", terminal_result(choice)))
+            stopped = True
             break  # a terminal candidate always succeeds
-    return Chain(steps, touched=tuple(sorted(touched)))
+    return Chain(steps, touched=tuple(sorted(touched)), basis=(last_weight, stopped))
 
 
 #: Header entries that name or fingerprint an rmap without changing what it selects.
 _IDENTITY_KEYS = frozenset({"name", "sha1sum", "derived_from"})
 
 
-def plan_carries_over(plan: Plan | None, carried: frozenset[int]) -> bool:
+@dataclass(frozen=True)
+class Carry:
+    """How the plans of an old rmap's program carry over to an alike new one (``RmapProgram.carried_from``)."""
+
+    #: Old selection indices whose key the new rmap has, with an equal choice.
+    same: frozenset[int]
+    #: The new rmap's Match selector and the indices of its keys the old one lacks (empty: same keys).
+    selector: MatchSelector
+    added: tuple[int, ...]
+    #: Same parameter checks (so the same check failures); else whether the new accept all the old accept.
+    same_checks: bool
+    wider_checks: bool
+
+
+def plan_carries_over(plan: Plan | None, carry: Carry) -> bool:
     """True if ``plan`` (of an rmap alike another, see ``RmapProgram.carried_from``) is the other's plan too."""
     if plan is None:
         return False
     if isinstance(plan, Constant):  # the gate, a hook's or parkey_relevance's failure: the header's rules only
         return True
-    if not carried.issuperset(plan.touched):
+    return _chain_carries_over(plan, carry) and (plan.fallback is None or _chain_carries_over(plan.fallback, carry))
+
+
+def _chain_carries_over(chain: Chain, carry: Carry) -> bool:
+    if chain.abort is not None:  # the fallback hook failed: the header's rules only
+        return True
+    if not carry.same.issuperset(chain.touched):
         return False
-    return plan.fallback is None or carried.issuperset(plan.fallback.touched)
+    if not carry.added and carry.same_checks:
+        return True  # no key added, same checks: same scores, same groups up to the last step
+    if chain.basis is None:
+        return False
+    if chain.steps and chain.steps[0][0] == "error" and not chain.touched:  # failed the parameter checks
+        return carry.same_checks
+    # The old checks passed: the new pass too when wider; then the chain is the same unless an added key
+    # survives at a weight the old steps reached (or at any weight, when they ran out of groups).
+    return carry.wider_checks and not _added_survivors(chain, carry)
 
 
-def _carried_selections(old: RmapProgram, new: RmapProgram) -> frozenset[int] | None:
-    """The selections choosing alike in ``old`` and ``new`` if their plans have the same shape, else None."""
+def _added_survivors(chain: Chain, carry: Carry) -> bool:
+    """True if a key the new rmap adds matches the chain's parameter values at or before its last group."""
+    values, last_weight, stopped = chain.basis
+    selector = carry.selector
+    statuses = [selector._statuses(i, "UNDEFINED" if value is _ABSENT else value) for i, value in enumerate(values)]
+    for index in carry.added:
+        scores = [int(status[index]) for status in statuses]
+        if -1 in scores:
+            continue
+        if not stopped or last_weight is None or -sum(scores) <= last_weight:
+            return True
+    return False
+
+
+def _carried_selections(old: RmapProgram, new: RmapProgram) -> Carry | None:
+    """How ``old``'s plans carry over to ``new`` if both run the same rules apart from the Match table, else None."""
     if not (old.vectorized and new.vectorized):
         return None  # non-vectorized plans are whole lookups: they depend on every choice
     same_program = (old.key_columns == new.key_columns and old.date_columns == new.date_columns
@@ -395,12 +449,35 @@ def _carried_selections(old: RmapProgram, new: RmapProgram) -> frozenset[int] | 
         return None
     if not (type(a.selector) is MatchSelector and type(b.selector) is MatchSelector):
         return None
-    if a.selector.parameters != b.selector.parameters or a.selector.parkey_map != b.selector.parkey_map:
+    if a.selector.parameters != b.selector.parameters:
         return None
-    if [key for key, _ in a.selector.selections] != [key for key, _ in b.selector.selections]:
+    old_keys = [key for key, _ in a.selector.selections]
+    new_index = {key: i for i, (key, _) in enumerate(b.selector.selections)}
+    same_keys = old_keys == [key for key, _ in b.selector.selections]
+    if not same_keys and old.reducible:
+        return None  # value classes follow the keys: a class of the old rmap may split in the new
+    same = frozenset(i for i, (key, choice) in enumerate(a.selector.selections)
+                     if key in new_index and _same_choice(choice, b.selector.selections[new_index[key]][1]))
+    added = tuple(sorted(set(new_index.values()) - {new_index[key] for key in old_keys if key in new_index}))
+    same_checks = a.selector.parkey_map == b.selector.parkey_map
+    if same_keys and not same_checks:
         return None
-    return frozenset(i for i, ((_, x), (_, y)) in enumerate(zip(a.selector.selections, b.selector.selections))
-                     if _same_choice(x, y))
+    wider = same_checks or all(_wider_check(a.selector.parkey_map[name], b.selector.parkey_map[name])
+                               for name in a.selector.parameters)
+    return Carry(same, b.selector, added, same_checks, wider)
+
+
+def _wider_check(old: list, new: list) -> bool:
+    """True if ``Selector.validate_value`` accepts with ``new`` valid values whatever it accepts with ``old``.
+
+    Acceptance grows with the list, except for an empty list (no check, but ``check_defined`` then
+    requires the parameter) and a single ``low:high`` range (a rule of its own).
+    """
+    if old == new:
+        return True
+    def ranged(valid: list) -> bool:
+        return len(valid) == 1 and ":" in str(valid[0])
+    return bool(old) and bool(new) and not ranged(old) and not ranged(new) and set(new) >= set(old)
 
 
 def _same_choice(x: Any, y: Any) -> bool:
