@@ -222,7 +222,9 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         earlier = date_tables.pop(result_key, None) if sharing else None
         groups: list = []
         found = _reused_result(earlier, program, values) if earlier is not None else None
-        if found is None and earlier is not None:
+        if found is not None:
+            groups = [earlier.gid, earlier.plans]  # the same program's groups
+        elif earlier is not None:
             found = _carried_result(earlier, program, minimized, len(rows), values, date_tables, groups)
         if found is None:
             found = _evaluate_type(imap, filekind, program, minimized, len(rows), values, date_tables, groups)
