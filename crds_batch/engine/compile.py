@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..rules import lookup
 from ..rules.errors import IrrelevantType, OmitType
 from ..rules.conditioning import evalable_name
@@ -395,6 +397,8 @@ class Carry:
     #: Same parameter checks (so the same check failures); else whether the new accept all the old accept.
     same_checks: bool
     wider_checks: bool
+    #: Whether an added key joins, per chain basis (many plans share their selector values).
+    _joins: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def plan_carries_over(plan: Plan | None, carry: Carry) -> bool:
@@ -424,16 +428,17 @@ def _chain_carries_over(chain: Chain, carry: Carry) -> bool:
 
 def _added_survivors(chain: Chain, carry: Carry) -> bool:
     """True if a key the new rmap adds matches the chain's parameter values at or before its last group."""
-    values, last_weight, stopped = chain.basis
-    selector = carry.selector
-    statuses = [selector._statuses(i, "UNDEFINED" if value is _ABSENT else value) for i, value in enumerate(values)]
-    for index in carry.added:
-        scores = [int(status[index]) for status in statuses]
-        if -1 in scores:
-            continue
-        if not stopped or last_weight is None or -sum(scores) <= last_weight:
-            return True
-    return False
+    found = carry._joins.get(chain.basis)
+    if found is None:
+        values, last_weight, stopped = chain.basis
+        selector, added = carry.selector, list(carry.added)
+        scores = np.vstack([selector._statuses(i, "UNDEFINED" if value is _ABSENT else value)[added]
+                            for i, value in enumerate(values)])
+        alive = (scores != -1).all(axis=0)
+        if stopped and last_weight is not None:
+            alive &= -scores.sum(axis=0) <= last_weight
+        found = carry._joins[chain.basis] = bool(alive.any())
+    return found
 
 
 def _carried_selections(old: RmapProgram, new: RmapProgram) -> Carry | None:
