@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..rules import lookup
 from ..rules.errors import IrrelevantType, OmitType
 from ..rules.conditioning import evalable_name
@@ -44,6 +46,12 @@ class Chain:
     fallback: Chain | None = None
     #: Set on a fallback chain when the fallback hook itself raised: the final text, whatever reffile_required.
     abort: str | None = None
+    #: Indices of the Match selections whose choices the steps read (every equal-weight group tried, up to
+    #: the last step): the chain depends on the selector only through the keys and these choices.
+    touched: tuple[int, ...] = ()
+    #: What the Match scoring saw: (the selector parameters' values, weight of the last group tried or
+    #: None, whether the steps stopped there (a terminal or an error) rather than running out of groups).
+    basis: tuple | None = None
 
 
 @dataclass
@@ -74,8 +82,8 @@ class RmapProgram:
     #: The UseAfter tables its chains reach, ranked once for all partitions.
     tables: TableIndex = field(default_factory=TableIndex, repr=False)
     _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
-    #: Candidate steps of the selector per tuple of its parameters' values (many plans share them).
-    _steps: dict[tuple, list] = field(default_factory=dict, repr=False)
+    #: Candidate steps (and the selections they touched) per tuple of the selector's parameters' values.
+    _steps: dict[tuple, tuple[list, tuple[int, ...]]] = field(default_factory=dict, repr=False)
     _classes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     #: Outcome of the rmap_omit/rmap_relevance gate per tuple of the (name, value) pairs those expressions read.
     _gates: dict[tuple, Constant | None] = field(default_factory=dict, repr=False)
@@ -84,6 +92,25 @@ class RmapProgram:
     #: Per expression group ("gate", "parkey"): the names read, and header key order -> the keys they read.
     _reads: dict[str, tuple[frozenset[str], dict[tuple, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
+    #: Per other program (by id): (that program, how its plans carry over here, or None) (see ``carried_from``).
+    _alike: dict[int, tuple[RmapProgram, Carry | None]] = field(default_factory=dict, repr=False)
+
+    def carried_from(self, other: RmapProgram) -> Carry | None:
+        """Which plans of ``other``'s rmap are this rmap's plans too (:func:`plan_carries_over`), or None.
+
+        Two rmaps that differ only in their Match table (same header apart from name, checksum
+        and derivation, same Match parameters) run the same gate, hooks, DNR and reffile rules on
+        every distinct key tuple.  With the same keys they score a header alike, so a plan whose
+        chains touched only selections with equal choices in both is the same plan, and the rows
+        it covers get the same results under both rmaps: the context diff's unchanged part.  With
+        keys added or removed, a plan also carries over when it touched no removed key, no key
+        the new rmap adds scores at least as well as the last group it tried, and the new
+        parameter checks accept what the old accepted.  None when the programs are not alike.
+        """
+        found = self._alike.get(id(other))
+        if found is None or found[0] is not other:
+            found = self._alike[id(other)] = (other, _carried_selections(other, self))
+        return found[1]
 
     def value_class(self, column: str, value: str) -> str:
         """The representative of ``value``'s class in ``column``: values of one class give the same plan.
@@ -309,12 +336,13 @@ def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
     """
     selector = program.rmap.selector
     key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
-    steps = program._steps.get(key)
-    if steps is None:
+    found = program._steps.get(key)
+    if found is None:
         chain = _chain(selector, header)
-        program._steps[key] = chain.steps
+        chain.basis = (key, *chain.basis) if chain.basis else None
+        program._steps[key] = (chain.steps, chain.touched, chain.basis)
         return chain
-    return Chain(steps, top_useafter=isinstance(selector, UseAfterSelector))
+    return Chain(found[0], top_useafter=isinstance(selector, UseAfterSelector), touched=found[1], basis=found[2])
 
 
 def _chain(selector: Selector, header: dict[str, str]) -> Chain:
@@ -324,24 +352,150 @@ def _chain(selector: Selector, header: dict[str, str]) -> Chain:
     try:
         selector.check_defined(header)
         selector.validate_header(header)
+    except Exception as exc:  # the parameter checks failed: they read only the parameters' valid values
+        return Chain([("error", str(exc))], basis=(None, True))
+    try:
         weights: dict[int, list[int]] = {}
         for weight, index in selector.weights(header):
             weights.setdefault(weight, []).append(index)
     except Exception as exc:
         return Chain([("error", str(exc))])
     steps: list[tuple[str, Any]] = []
-    for _, indices in sorted(weights.items()):
+    touched: list[int] = []
+    last_weight, stopped = None, False
+    for weight, indices in sorted(weights.items()):
+        touched.extend(indices)
+        last_weight = weight
         try:
             choice = selector.merged_choice(tuple(indices))
         except Exception as exc:  # raised lazily by crds, only for rows that reach this group
             steps.append(("error", str(exc)))
+            stopped = True
             break
         if isinstance(choice, UseAfterSelector):
             steps.append(("useafter", choice))
         else:
             steps.append(("value", terminal_result(choice)))
+            stopped = True
             break  # a terminal candidate always succeeds
-    return Chain(steps)
+    return Chain(steps, touched=tuple(sorted(touched)), basis=(last_weight, stopped))
+
+
+#: Header entries that name or fingerprint an rmap without changing what it selects.
+_IDENTITY_KEYS = frozenset({"name", "sha1sum", "derived_from"})
+
+
+@dataclass(frozen=True)
+class Carry:
+    """How the plans of an old rmap's program carry over to an alike new one (``RmapProgram.carried_from``)."""
+
+    #: Old selection indices whose key the new rmap has, with an equal choice.
+    same: frozenset[int]
+    #: The new rmap's Match selector and the indices of its keys the old one lacks (empty: same keys).
+    selector: MatchSelector
+    added: tuple[int, ...]
+    #: Same parameter checks (so the same check failures); else whether the new accept all the old accept.
+    same_checks: bool
+    wider_checks: bool
+    #: Whether an added key joins, per chain basis (many plans share their selector values).
+    _joins: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def plan_carries_over(plan: Plan | None, carry: Carry) -> bool:
+    """True if ``plan`` (of an rmap alike another, see ``RmapProgram.carried_from``) is the other's plan too."""
+    if plan is None:
+        return False
+    if isinstance(plan, Constant):  # the gate, a hook's or parkey_relevance's failure: the header's rules only
+        return True
+    return _chain_carries_over(plan, carry) and (plan.fallback is None or _chain_carries_over(plan.fallback, carry))
+
+
+def _chain_carries_over(chain: Chain, carry: Carry) -> bool:
+    if chain.abort is not None:  # the fallback hook failed: the header's rules only
+        return True
+    if not carry.same.issuperset(chain.touched):
+        return False
+    if not carry.added and carry.same_checks:
+        return True  # no key added, same checks: same scores, same groups up to the last step
+    if chain.basis is None:
+        return False
+    if chain.steps and chain.steps[0][0] == "error" and not chain.touched:  # failed the parameter checks
+        return carry.same_checks
+    # The old checks passed: the new pass too when wider; then the chain is the same unless an added key
+    # survives at a weight the old steps reached (or at any weight, when they ran out of groups).
+    return carry.wider_checks and not _added_survivors(chain, carry)
+
+
+def _added_survivors(chain: Chain, carry: Carry) -> bool:
+    """True if a key the new rmap adds matches the chain's parameter values at or before its last group."""
+    found = carry._joins.get(chain.basis)
+    if found is None:
+        values, last_weight, stopped = chain.basis
+        selector, added = carry.selector, list(carry.added)
+        scores = np.vstack([selector._statuses(i, "UNDEFINED" if value is _ABSENT else value)[added]
+                            for i, value in enumerate(values)])
+        alive = (scores != -1).all(axis=0)
+        if stopped and last_weight is not None:
+            alive &= -scores.sum(axis=0) <= last_weight
+        found = carry._joins[chain.basis] = bool(alive.any())
+    return found
+
+
+def _carried_selections(old: RmapProgram, new: RmapProgram) -> Carry | None:
+    """How ``old``'s plans carry over to ``new`` if both run the same rules apart from the Match table, else None."""
+    if not (old.vectorized and new.vectorized):
+        return None  # non-vectorized plans are whole lookups: they depend on every choice
+    same_program = (old.key_columns == new.key_columns and old.date_columns == new.date_columns
+                    and old.reducible == new.reducible and old.date_feature == new.date_feature
+                    and old.date_thresholds == new.date_thresholds)
+    a, b = old.rmap, new.rmap
+    headers = [{k: v for k, v in rmap.raw_header.items() if k not in _IDENTITY_KEYS} for rmap in (a, b)]
+    if not same_program or headers[0] != headers[1]:
+        return None
+    if not (type(a.selector) is MatchSelector and type(b.selector) is MatchSelector):
+        return None
+    if a.selector.parameters != b.selector.parameters:
+        return None
+    old_keys = [key for key, _ in a.selector.selections]
+    new_index = {key: i for i, (key, _) in enumerate(b.selector.selections)}
+    same_keys = old_keys == [key for key, _ in b.selector.selections]
+    if not same_keys and old.reducible:
+        return None  # value classes follow the keys: a class of the old rmap may split in the new
+    same = frozenset(i for i, (key, choice) in enumerate(a.selector.selections)
+                     if key in new_index and _same_choice(choice, b.selector.selections[new_index[key]][1]))
+    added = tuple(sorted(set(new_index.values()) - {new_index[key] for key in old_keys if key in new_index}))
+    same_checks = a.selector.parkey_map == b.selector.parkey_map
+    if same_keys and not same_checks:
+        return None
+    wider = same_checks or all(_wider_check(a.selector.parkey_map[name], b.selector.parkey_map[name])
+                               for name in a.selector.parameters)
+    return Carry(same, b.selector, added, same_checks, wider)
+
+
+def _wider_check(old: list, new: list) -> bool:
+    """True if ``Selector.validate_value`` accepts with ``new`` valid values whatever it accepts with ``old``.
+
+    Acceptance grows with the list, except for an empty list (no check, but ``check_defined`` then
+    requires the parameter) and a single ``low:high`` range (a rule of its own).
+    """
+    if old == new:
+        return True
+    def ranged(valid: list) -> bool:
+        return len(valid) == 1 and ":" in str(valid[0])
+    return bool(old) and bool(new) and not ranged(old) and not ranged(new) and set(new) >= set(old)
+
+
+def _same_choice(x: Any, y: Any) -> bool:
+    """Equal Match choices: the same terminal, or UseAfter tables with the same dates and terminals."""
+    if isinstance(x, Selector) or isinstance(y, Selector):
+        if not (type(x) is UseAfterSelector and type(y) is UseAfterSelector and x.parameters == y.parameters):
+            return False
+        if len(x.selections) != len(y.selections):
+            return False
+        return all(kx == ky and not isinstance(cx, Selector) and not isinstance(cy, Selector)
+                   and type(cx) is type(cy) and cx == cy
+                   for (kx, cx), (ky, cy) in zip(x.selections, y.selections))
+    return type(x) is type(y) and x == y
 
 
 def terminal_result(choice: Any) -> Any:

@@ -44,27 +44,34 @@ def _fast_normalize(date: str, time: str) -> str | None:
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
-def _fast_normalize_many(dates: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Vectorized :func:`_fast_normalize`: True where ``date + " " + time`` is already normalized and valid."""
-    ok = (np.char.str_len(dates) == 10) & (np.char.str_len(times) == 8)
+def _fast_dates(dates: np.ndarray) -> np.ndarray:
+    """True where a ``YYYY-MM-DD`` text is a valid date (vectorized :func:`_fast_normalize`, date part)."""
+    ok = np.char.str_len(dates) == 10
     if not ok.any():
         return ok
     d = np.char.ljust(dates, 10).astype("U10").view(np.uint32).reshape(-1, 10).astype(np.int64) - ord("0")
-    t = np.char.ljust(times, 8).astype("U8").view(np.uint32).reshape(-1, 8).astype(np.int64) - ord("0")
-    digits_d, digits_t = [0, 1, 2, 3, 5, 6, 8, 9], [0, 1, 3, 4, 6, 7]
-    ok &= ((d[:, digits_d] >= 0) & (d[:, digits_d] <= 9)).all(axis=1)
+    digits = [0, 1, 2, 3, 5, 6, 8, 9]
+    ok &= ((d[:, digits] >= 0) & (d[:, digits] <= 9)).all(axis=1)
     ok &= (d[:, 4] == ord("-") - ord("0")) & (d[:, 7] == ord("-") - ord("0"))
-    ok &= ((t[:, digits_t] >= 0) & (t[:, digits_t] <= 9)).all(axis=1)
-    ok &= (t[:, 2] == ord(":") - ord("0")) & (t[:, 5] == ord(":") - ord("0"))
     year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
     month = d[:, 5] * 10 + d[:, 6]
     day = d[:, 8] * 10 + d[:, 9]
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_ok = (month >= 1) & (month <= 12)
     days = np.where(month_ok, _DAYS[np.clip(month, 0, 12)], 0) + ((month == 2) & leap)
-    ok &= month_ok & (day >= 1) & (day <= days) & (year >= 1)
-    ok &= (t[:, 0] * 10 + t[:, 1] <= 23) & (t[:, 3] * 10 + t[:, 4] <= 59) & (t[:, 6] * 10 + t[:, 7] <= 59)
-    return ok
+    return ok & month_ok & (day >= 1) & (day <= days) & (year >= 1)
+
+
+def _fast_times(times: np.ndarray) -> np.ndarray:
+    """True where an ``HH:MM:SS`` text is a valid time (vectorized :func:`_fast_normalize`, time part)."""
+    ok = np.char.str_len(times) == 8
+    if not ok.any():
+        return ok
+    t = np.char.ljust(times, 8).astype("U8").view(np.uint32).reshape(-1, 8).astype(np.int64) - ord("0")
+    digits = [0, 1, 3, 4, 6, 7]
+    ok &= ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
+    ok &= (t[:, 2] == ord(":") - ord("0")) & (t[:, 5] == ord(":") - ord("0"))
+    return ok & (t[:, 0] * 10 + t[:, 1] <= 23) & (t[:, 3] * 10 + t[:, 4] <= 59) & (t[:, 6] * 10 + t[:, 7] <= 59)
 
 
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
@@ -76,9 +83,12 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
     did, first = group_ids(columns, n)
     count = len(first)
     if len(columns) == 2 and count:
-        date_text = np.array(columns[0].values + [""], dtype=str)[columns[0].codes[first]]
-        time_text = np.array(columns[1].values + [""], dtype=str)[columns[1].codes[first]]
-        valid = _fast_normalize_many(date_text, time_text)
+        # Each column's distinct values are checked once (few dates, fewer times than date-time pairs).
+        date_values = np.array(columns[0].values + [""], dtype=str)
+        time_values = np.array(columns[1].values + [""], dtype=str)
+        date_codes, time_codes = columns[0].codes[first], columns[1].codes[first]  # -1 (absent) -> ""
+        valid = _fast_dates(date_values)[date_codes] & _fast_times(time_values)[time_codes]
+        date_text, time_text = date_values[date_codes], time_values[time_codes]
         normalized = np.char.add(np.char.add(date_text, " "), time_text)
         normalized[~valid] = ""
     else:

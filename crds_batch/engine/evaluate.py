@@ -18,6 +18,7 @@ tuple in crds) and dict choices are rendered with ``repr()`` in the frame;
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from ..rules.errors import UnknownInstrumentError
 from ..rules.lookup import clean_parameters, fits_to_parkeys
 from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
 from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
-from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
+from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs, plan_carries_over
 from .dates import DateTable, resolve_chains
 from .types import API, row_types
 
@@ -217,12 +218,18 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         program = programs.get(filekind)
         # Results are shared between contexts only over a caller's EncodedTable, and only into an empty registry.
         sharing = share_results and isinstance(columns, EncodedTable) and program is not None and not values.objects
-        result_key = ("result", filekind, id(program), tuple(keys))
-        found = _reused_result(date_tables, result_key, program, values) if sharing else None
+        result_key = ("result", filekind, tuple(keys))
+        earlier = date_tables.pop(result_key, None) if sharing else None
+        groups: list = []
+        found = _reused_result(earlier, program, values) if earlier is not None else None
+        if found is not None:
+            groups = [earlier.gid, earlier.plans]  # the same program's groups
+        elif earlier is not None:
+            found = _carried_result(earlier, program, minimized, len(rows), values, date_tables, groups)
         if found is None:
-            found = _evaluate_type(imap, filekind, program, minimized, len(rows), values, date_tables)
-            if sharing:
-                date_tables[result_key] = (program, found.copy(), list(values.objects))
+            found = _evaluate_type(imap, filekind, program, minimized, len(rows), values, date_tables, groups)
+        if sharing:
+            date_tables[result_key] = _Evaluated(program, found.copy(), list(values.objects), *(groups or (None, None)))
         if keep is not None:
             found[~keep] = -1
         codes[rows] = found
@@ -243,8 +250,20 @@ def _shared_derivations(columns: Mapping[str, Column], instrument: str, rows: np
     return found[1]
 
 
-def _reused_result(shared: dict[Any, Any], key: tuple, program: RmapProgram, values: _Values) -> np.ndarray | None:
-    """The codes another context computed over these rows with the same rmap program, if any (taken once).
+@dataclass
+class _Evaluated:
+    """One context's results of a type over an instrument's rows, kept for the next context evaluated over them."""
+
+    program: RmapProgram
+    codes: np.ndarray
+    objects: list[Any]
+    #: The program's group of each row and each group's plan (None: not evaluated), when it ran.
+    gid: np.ndarray | None
+    plans: list | None
+
+
+def _reused_result(earlier: _Evaluated, program: RmapProgram, values: _Values) -> np.ndarray | None:
+    """The codes another context computed over these rows with the same rmap program, if any.
 
     A type's results depend only on its rmap (its program, shared by the contexts that
     share the rmap object), the instrument's header keys and the rows: when two contexts
@@ -253,13 +272,45 @@ def _reused_result(shared: dict[Any, Any], key: tuple, program: RmapProgram, val
     Both registries start empty, so registering the first's values in its order gives
     the codes and order a fresh evaluation would give.
     """
-    found = shared.pop(key, None)
-    if found is None or found[0] is not program:
+    if earlier.program is not program:
         return None
-    _program, codes, objects = found
-    for value in objects:
+    for value in earlier.objects:
         values.code(value)
-    return codes
+    return earlier.codes.copy()
+
+
+def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: dict[str, Column], n: int,
+                    values: _Values, date_tables: dict[Any, Any], groups: list) -> np.ndarray | None:
+    """This program's results, taking the earlier context's for rows whose plan carries over (the diff prunes).
+
+    When the earlier rmap differs from this one only in some Match choices
+    (``RmapProgram.carried_from``), the rows whose earlier plan touched none of the
+    changed choices get the earlier results (same plan, same dates, same result); only
+    the other rows' groups are planned and their dates resolved.  Values are registered
+    in the earlier registry's order first, so the category order may differ from a
+    fresh evaluation's; the values do not.  None when the programs are not alike.
+    """
+    if earlier.gid is None or earlier.plans is None:
+        return None
+    carried = program.carried_from(earlier.program)
+    if carried is None:
+        return None
+    keeps = np.array([plan_carries_over(plan, carried) for plan in earlier.plans] + [False], dtype=bool)
+    kept = keeps[earlier.gid]
+    out = np.full(n, -1, dtype=np.int32)
+    if kept.any():
+        used = np.unique(earlier.codes[kept])
+        remap = np.full(len(earlier.objects) + 1, -1, dtype=np.int32)  # code -1 (absent) stays -1
+        for code in used[used >= 0].tolist():
+            remap[code] = values.code(earlier.objects[code])
+        out[kept] = remap[earlier.codes[kept]]
+    if not kept.all():
+        rest = ~kept
+        evaluated = _run_program(program, minimized, n, values, date_tables, groups, only=rest)
+        out[rest] = evaluated[rest]
+    else:
+        groups.extend((np.zeros(n, dtype=np.int32), [None]))
+    return out
 
 
 def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mapping[str, Column]:
@@ -270,7 +321,7 @@ def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mappi
 
 def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram | None,
                    minimized: dict[str, Column], n: int, values: _Values,
-                   date_tables: dict[tuple[str, ...], DateTable]) -> np.ndarray:
+                   date_tables: dict[tuple[str, ...], DateTable], groups: list | None = None) -> np.ndarray:
     entry = imap.selections.get(filekind)
     if entry is None:
         constant: Any = "NOT FOUND Unknown reference type " + repr(filekind)
@@ -279,12 +330,17 @@ def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram 
     elif program is None:
         constant = "NOT FOUND unloadable rmap " + repr(entry)
     else:
-        return _run_program(program, minimized, n, values, date_tables)
+        return _run_program(program, minimized, n, values, date_tables, groups)
     return np.full(n, values.code(constant), dtype=np.int32)
 
 
 def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, values: _Values,
-                 date_tables: dict[Any, Any]) -> np.ndarray:
+                 date_tables: dict[Any, Any], groups: list | None = None, only: np.ndarray | None = None) -> np.ndarray:
+    """Result codes of ``program`` per row (-1 outside ``only``, a row mask, when given).
+
+    ``groups``, when given, receives (group per row as int32, plan per group: None for a group
+    with no row in ``only``), which :func:`_carried_result` reads when the next context comes.
+    """
     if program.date_feature is not None:
         minimized = dict(minimized)
         minimized[DATE_FEATURE] = _feature_column(program, minimized, n, date_tables)
@@ -304,13 +360,22 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     else:
         keys = [()] * len(first)
     cached = program.cached_plan
+    plans: list = [None] * len(keys)
+    needed = None
+    if only is not None:
+        needed = np.zeros(len(first), dtype=bool)
+        needed[gid[only]] = True
+        needed = needed.tolist()
     for g, key in enumerate(keys):
+        if needed is not None and not needed[g]:
+            continue
         plan = cached(key)
         if plan is None:
             row = first[g]
             dates = ({d: minimized[d].values[minimized[d].codes[row]] for d in program.date_columns}
                      if hook_dates else None)
             plan = program.plan(key, dates)
+        plans[g] = plan
         if isinstance(plan, Constant):
             group_const[g] = values.code(plan.value)
         else:
@@ -319,11 +384,14 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
                 c = chain_index[id(plan)] = len(chains)
                 chains.append(plan)
             chain_of_group[g] = c
+    if groups is not None:
+        groups.extend((gid.astype(np.int32), plans))
     const_rows = group_const[gid]
     is_const = const_rows != -2
     out[is_const] = const_rows[is_const]
-    if chains and (~is_const).any():
-        chain_rows = np.flatnonzero(~is_const)
+    chained = ~is_const if only is None else ~is_const & only
+    if chains and chained.any():
+        chain_rows = np.flatnonzero(chained)
         dates = _date_table(program, minimized, n, date_tables)
         out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values,
                                          program.tables)

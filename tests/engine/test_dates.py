@@ -1,11 +1,14 @@
 """The shared date table: string-order counts of UseAfter keys and the failure texts of bad dates."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from crds_batch.engine.columns import Column
 from crds_batch.engine.dates import DateTable
 from crds_batch.engine.evaluate import _Values
+from crds_batch.rules.selectors.useafter import normalize_date
 
 DATES = ["2005-01-02", "2005-01-02", "1999-12-31", "2005-13-40", "2010-06-01", "UNDEFINED", "2005-01-02",
          "2005/01/03", "2024-02-30", "2010-06-01"]
@@ -44,3 +47,27 @@ def test_only_the_failures_rows_meet_are_registered():
     codes = dates.error_codes(values, np.array([bad[1], bad[2], bad[0]]))
     assert [values.objects[c] for c in codes.tolist()] == ["NOT FOUND " + dates.errors[d] for d in (bad[1], bad[2], bad[0])]
     assert len(values.objects) == 3
+
+
+def test_normalized_dates_equal_the_parser_on_every_pair_of_distinct_values():
+    """Each column's distinct values are checked once; every date-time pair gets what the parser gives it."""
+    dates = ["2012-05-06", "2012-02-29", "2013-02-29", "2012-13-01", "0000-01-01", "2012-5-06", "2012/05/06",
+             "06/05/2012", "UNDEFINED", "2000-02-29", "1900-02-29", "2012-04-31", "2012-12-31 ", "20120506"]
+    times = ["00:00:00", "23:59:59", "24:00:00", "12:60:00", "1:02:03", "12:00:00.5", "12:00", "UNDEFINED",
+             "00:00:60", "09:30:00 "]
+    pairs = list(itertools.product(dates, times)) * 2
+    columns = [Column(np.array([values.index(pair[i]) for pair in pairs], dtype=np.int32), values)
+               for i, values in enumerate((dates, times))]
+    table = DateTable(columns, ("DATE-OBS", "TIME-OBS"), len(pairs))
+    fast = 0
+    for row, (date, time) in enumerate(pairs):
+        d = table.did[row]
+        try:
+            expected = normalize_date(("DATE-OBS", "TIME-OBS"), date.strip() + " " + time.strip())
+        except Exception as exc:
+            expected = None
+            assert table.date(d) is None and d in table.errors, (date, time, exc)
+        else:
+            assert table.date(d) == expected, (date, time)
+            fast += expected == date + " " + time
+    assert fast >= 4

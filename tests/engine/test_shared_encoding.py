@@ -54,9 +54,12 @@ def test_second_context_reuses_results_of_shared_rmaps(instrument, monkeypatch):
     evaluated.clear()
     together = evaluate(new, shared, observatory="hst")
     assert not shared_types & set(evaluated)
-    assert set(evaluated) == set(new_imap.selections) - shared_types
+    # The other types are evaluated again, or carried over in part (tests/engine/test_carried_plans.py).
+    assert set(evaluated) <= set(new_imap.selections) - shared_types
     alone = evaluate(new, frame, observatory="hst")
     assert list(together.columns) == list(alone.columns)
     for kind in together.columns:
-        assert list(together[kind].cat.categories) == list(alone[kind].cat.categories), kind
-        assert (together[kind].cat.codes == alone[kind].cat.codes).all(), kind
+        assert together[kind].astype(object).equals(alone[kind].astype(object)), kind
+        if kind in shared_types:  # reused whole: the category order of a fresh evaluation too
+            assert list(together[kind].cat.categories) == list(alone[kind].cat.categories), kind
+            assert (together[kind].cat.codes == alone[kind].cat.codes).all(), kind
