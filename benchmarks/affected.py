@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import psutil
 import resource
@@ -47,12 +48,18 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: The crds-batch of the interpreter running the benchmark (not whichever is first on PATH).
+CRDS_BATCH = str(Path(sys.executable).parent / "crds-batch")
+
+
 def run_measured(argv: list[str], env: dict) -> tuple[float, int, str]:
-    """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout)."""
+    """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout). A command that
+    fails (exit status other than 0 or 1, "found errors") ends the benchmark with its last error line: a
+    failed run must not be reported as a fast one."""
     # stdout goes to a file: a pipe read only at the end would block a child printing more than its buffer.
-    with tempfile.TemporaryFile("w+") as out:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, text=True)
         parent = psutil.Process(proc.pid)
         peak = 0
         while proc.poll() is None:
@@ -63,6 +70,10 @@ def run_measured(argv: list[str], env: dict) -> tuple[float, int, str]:
                 pass
             time.sleep(0.1)
         seconds = time.perf_counter() - started
+        if proc.returncode not in (0, 1):
+            err.seek(0)
+            last = (err.read().strip().splitlines() or ["(no error output)"])[-1]
+            raise SystemExit(f"benchmark: {' '.join(argv[:3])} ... exited {proc.returncode}: {last}")
         out.seek(0)
         return seconds, peak, out.read()
 
@@ -72,11 +83,11 @@ def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
     store = os.path.join(workdir, f"store_{datasets}")
     if not os.path.exists(save):
         print(f"generating {datasets:,} datasets -> {save}", file=sys.stderr)
-        subprocess.run(["crds-batch", "synth", "--context", "hst_0729.pmap", "-n", str(datasets), "-o", save,
+        subprocess.run([CRDS_BATCH, "synth", "--context", "hst_0729.pmap", "-n", str(datasets), "-o", save,
                         "--seed", "7"], env=env, check=True, stderr=subprocess.DEVNULL)
     if not os.path.exists(os.path.join(store, "manifest.json")):
         print(f"ingesting -> {store}", file=sys.stderr)
-        subprocess.run(["crds-batch", "ingest", save, "--store", store, "-q"], env=env, check=True)
+        subprocess.run([CRDS_BATCH, "ingest", save, "--store", store, "-q"], env=env, check=True)
     return save, store
 
 
@@ -130,7 +141,7 @@ def main() -> int:
     for mode in args.modes.split(","):
         baselines[mode] = baseline = crds_rate(mode, save, args.workdir, args.old, args.new, (small, large), env)
         for workers in (int(w) for w in args.workers.split(",")):
-            argv = ["crds-batch", "affected", "--old-context", args.old, "--new-context", args.new,
+            argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
                     "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
             load_before, cpu_before = load_average(), children_cpu()
             seconds, peak, out = run_measured(argv, env)
