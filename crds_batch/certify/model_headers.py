@@ -262,17 +262,10 @@ def _roman_dates(header: dict, prefix: str) -> dict:
 
 def eval_header(header: dict) -> dict:
     """Numbers back as numbers; ``A.B.C`` also as ``A_B_C``."""
-    numbers = {key: _number_or_value(value) for key, value in header.items()}
+    from .keyword_checks import _number_or_text
+
+    numbers = {key: _number_or_text(value) for key, value in header.items()}
     for key, value in list(numbers.items()):
         numbers[_DOTTED.sub(r"\1_", key)] = value
     return numbers
 
-
-def _number_or_value(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return value
