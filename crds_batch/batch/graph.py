@@ -5,13 +5,21 @@ function ``worker(frame, plan, load)`` turning one pandas partition into a
 small :class:`~.partition.PartitionResult`, where ``load(name)`` returns a
 loaded context. The rules the worker needs travel to each Dask worker once
 (a scattered :class:`~.rules_bundle.RulesBundle`), never per task.
+
+Partitions of one instrument go to the same Dask worker where the rows allow
+(:func:`worker_runs`): a worker process keeps what it derived from an
+instrument's rules (compiled rmaps, the plans of distinct value tuples) for
+its next partition of that instrument, so spreading an instrument over every
+worker would have each of them derive it again. The placement is loose: an
+idle worker may still take (steal) another's queued partitions.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import dask
+import numpy as np
 import pandas as pd
 
 from .cluster import ClusterOptions, dask_client
@@ -20,6 +28,15 @@ from .rules_bundle import RulesBundle, load_from_bundle
 
 ProgressCallback = Callable[[int, int], None]
 Worker = Callable[[pd.DataFrame, Any, Callable[[str], Any]], PartitionResult]
+
+
+class Partition(NamedTuple):
+    """One partition to process: its delayed pandas frame, the instrument it holds, and its row count (None:
+    unknown, counted as the average)."""
+
+    frame: Any
+    instrument: str = ""
+    rows: int | None = None
 
 
 def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, worker: Worker) -> PartitionResult:
@@ -44,8 +61,8 @@ def run_partitions(
 
     Parameters
     ----------
-    tasks : sequence of dask.delayed
-        Delayed pandas partitions (``Store.delayed_partitions()``).
+    tasks : sequence of Partition or dask.delayed
+        The partitions (:func:`partition_frames`), or bare delayed pandas frames (``Store.delayed_partitions()``).
     plan : picklable
         What the worker needs besides the data and the rules.
     worker : callable
@@ -63,20 +80,54 @@ def run_partitions(
     """
     if not tasks:
         return []
+    partitions = [task if isinstance(task, Partition) else Partition(task) for task in tasks]
     with dask_client(cluster, log) as client:
         if client is None:
             # One partition in memory at a time.
-            return [_run_partition(task.compute(), plan, None, worker) for task in tasks]
+            return [_run_partition(task.frame.compute(), plan, None, worker) for task in partitions]
         bundle = RulesBundle.from_names(mapping_names)
         [bundle_future] = client.scatter([bundle], broadcast=True)
         delayed_run = dask.delayed(_run_partition, pure=False)
-        graph = [delayed_run(frame, plan, bundle_future, worker) for frame in tasks]
-        futures = client.compute(graph)
+        threads = client.nthreads()
+        addresses = sorted(threads)
+        placement = worker_runs([task.rows for task in partitions], [threads[a] for a in addresses])
+        futures: list[Any] = [None] * len(partitions)
+        for index, address in enumerate(addresses):
+            mine = [i for i, placed in enumerate(placement) if placed == index]
+            if not mine:
+                continue
+            graph = [delayed_run(partitions[i].frame, plan, bundle_future, worker) for i in mine]
+            for i, future in zip(mine, client.compute(graph, workers=[address], allow_other_workers=True)):
+                futures[i] = future
         return _collect(client, futures, progress)
 
 
-def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False) -> list:
-    """Delayed pandas partitions of the instruments in ``columns`` (lower case), reading only those columns.
+def worker_runs(rows: Sequence[int | None], threads: Sequence[int]) -> list[int]:
+    """Which worker (an index into ``threads``, each worker's thread count) takes each partition.
+
+    The partitions, in their order (grouped by instrument), are cut into one contiguous run per worker
+    holding about that worker's share of the rows (``threads`` of the total): an instrument spans two
+    workers only where a cut falls inside it. A partition goes to the run its middle row falls in.
+    Unknown row counts count as the average of the known ones (or 1).
+    """
+    if not threads:
+        return [0] * len(rows)
+    known = [r for r in rows if r is not None]
+    default = sum(known) / len(known) if known else 1
+    weights = [max(float(default if r is None else r), 0.0) for r in rows]
+    total = sum(weights) or 1.0
+    bounds = np.cumsum(np.asarray(threads, dtype=float)) / sum(threads)  # each run's end, as a share of the rows
+    placement, before = [], 0.0
+    for weight in weights:
+        middle = (before + weight / 2) / total
+        placement.append(min(int(np.searchsorted(bounds, middle, side="right")), len(threads) - 1))
+        before += weight
+    return placement
+
+
+def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False) -> list[Partition]:
+    """The partitions of the instruments in ``columns`` (lower case), reading only those columns, in instrument
+    order, each with its instrument and (for a :class:`~crds_batch.store.Store`) its row count.
 
     ``encoded``: a :class:`~crds_batch.store.Store`'s parameter columns come as pandas ``Categorical`` (their
     Parquet dictionaries, :mod:`crds_batch.store.encoded_read`), the same rows in the same partitions.
@@ -96,9 +147,15 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
         stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
         read = ["dataset_id", *[name for name in names if name in stored]]
         if encoded and isinstance(source, Store):
-            tasks.extend(delayed_partitions_encoded(source, [instrument], read))
+            frames = delayed_partitions_encoded(source, [instrument], read)
         else:
-            tasks.extend(source.delayed_partitions(instruments=[instrument], columns=read))
+            frames = source.delayed_partitions(instruments=[instrument], columns=read)
+        rows = [None] * len(frames)
+        if isinstance(source, Store):  # both read the chunks of row_groups, in its order
+            chunks = source.row_group_chunks([instrument])
+            if len(chunks) == len(frames):
+                rows = [count for _chunk, count in chunks]
+        tasks.extend(Partition(frame, instrument, count) for frame, count in zip(frames, rows))
     return tasks
 
 

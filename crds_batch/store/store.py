@@ -160,15 +160,20 @@ class Store:
         partition (one observatory/instrument directory), possibly from several
         files, in file order.
         """
+        return [chunk for chunk, _rows in self.row_group_chunks(instruments, partition_rows)]
+
+    def row_group_chunks(self, instruments: Sequence[str] | None = None, partition_rows: int | None = None
+                         ) -> list[tuple[list[tuple[str, int]], int]]:
+        """The chunks of :meth:`row_groups`, each with the number of rows it holds."""
         from .. import settings
         limit = int(partition_rows or max(settings.get_int("partition-rows", 250000), MIN_PARTITION_ROWS))
-        chunks: list[list[tuple[str, int]]] = []
+        chunks: list[tuple[list[tuple[str, int]], int]] = []
         current: list[tuple[str, int]] = []
         rows = 0
         directory = None
         for path in self.files(instruments):
             if os.path.dirname(path) != directory and current:
-                chunks.append(current)
+                chunks.append((current, rows))
                 current, rows = [], 0
             directory = os.path.dirname(path)
             with damaged_files_are_errors(path):
@@ -176,12 +181,12 @@ class Store:
             for index in range(metadata.num_row_groups):
                 group_rows = metadata.row_group(index).num_rows
                 if current and rows + group_rows > limit:
-                    chunks.append(current)
+                    chunks.append((current, rows))
                     current, rows = [], 0
                 current.append((path, index))
                 rows += group_rows
         if current:
-            chunks.append(current)
+            chunks.append((current, rows))
         return chunks
 
     def delayed_partitions(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,

@@ -1,0 +1,74 @@
+"""Partitions of one instrument go to one Dask worker (each worker derives an instrument's plans once).
+
+``worker_runs`` is the placement rule; the LocalCluster test checks that the placement reaches the
+workers: the partitions of each instrument run in one worker process, but where a cut falls.
+"""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from crds_batch.batch.cluster import ClusterOptions
+from crds_batch.batch.graph import Partition, partition_frames, run_partitions, worker_runs
+from crds_batch.batch.partition import PartitionResult
+from crds_batch.store import Store, ingest
+from crds_batch.synth import generate, write_save
+
+
+def test_runs_are_contiguous_and_follow_the_rows():
+    # acs 2.5, cos 1.2, nicmos 0.7, stis 1.5, synphot 0.1, wfc3 3.0, wfpc2 1.0 (the 10M store, in 0.25 partitions)
+    rows = [25] * 10 + [25] * 4 + [20] + [25] * 2 + [20] + [25] * 6 + [10] + [25] * 12 + [25] * 4
+    placement = worker_runs(rows, [1, 1])
+    assert placement == sorted(placement), "one contiguous run per worker"
+    first = sum(r for r, p in zip(rows, placement) if p == 0)
+    assert abs(first - sum(rows) / 2) <= max(rows), "each worker about half the rows"
+
+
+def test_a_worker_with_more_threads_gets_more_rows():
+    placement = worker_runs([10] * 40, [1, 3])
+    assert placement.count(0) == 10 and placement.count(1) == 30
+
+
+def test_unknown_row_counts_count_as_the_average():
+    assert worker_runs([None, None, None, None], [1, 1]) == [0, 0, 1, 1]
+    assert worker_runs([100, None, None, 100], [1, 1]) == [0, 0, 1, 1]
+
+
+def test_more_workers_than_partitions_and_no_worker():
+    assert len(set(worker_runs([5, 5], [1, 1, 1, 1]))) == 2
+    assert worker_runs([5, 5], []) == [0, 0]
+
+
+def _pid_worker(frame: pd.DataFrame, plan, load) -> PartitionResult:
+    result = PartitionResult.empty()
+    result.extra["pid"] = os.getpid()
+    result.extra["instrument"] = frame["instrume"].iloc[0] if "instrume" in frame else ""
+    return result
+
+
+@pytest.mark.cluster
+def test_each_instruments_partitions_run_in_one_worker_process(tmp_path):
+    save = tmp_path / "hst.json"
+    write_save(generate("hst_0729.pmap", 1600, seed=5), str(save))
+    ingest([str(save)], str(tmp_path / "store"), row_group_size=50)
+    store = Store(str(tmp_path / "store"))
+    columns = {instrument.lower(): ["INSTRUME"] for _obs, instrument in store.instruments()}
+    found = partition_frames(store, columns)
+    assert all(isinstance(task, Partition) and task.rows for task in found)
+    assert sum(task.rows for task in found) == len(store)
+    assert [task.instrument for task in found] == sorted(task.instrument for task in found)
+    tasks = []  # smaller partitions than a job makes (at least 10,000 rows), so an instrument has several
+    for instrument in sorted(columns):
+        frames = store.delayed_partitions([instrument], columns=["dataset_id", "INSTRUME"], partition_rows=50)
+        chunks = store.row_group_chunks([instrument], partition_rows=50)
+        tasks.extend(Partition(frame, instrument, rows) for frame, (_chunk, rows) in zip(frames, chunks))
+    assert len(tasks) > 2 * len(columns)
+    results = run_partitions(tasks, None, _pid_worker, [], ClusterOptions(n_workers=2))
+    pids = {}
+    for task, result in zip(tasks, results):
+        pids.setdefault(task.instrument, set()).add(result.extra["pid"])
+    assert len({pid for found in pids.values() for pid in found}) == 2, "both workers got work"
+    split = [instrument for instrument, found in pids.items() if len(found) > 1]
+    assert len(split) <= 1, f"only the instrument where the cut falls spans both workers: {pids}"
