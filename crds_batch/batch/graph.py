@@ -22,6 +22,7 @@ import dask
 import numpy as np
 import pandas as pd
 
+from .arrow_pool import use_batch_memory_pool
 from .cluster import ClusterOptions, dask_client
 from .partition import PartitionResult
 from .rules_bundle import RulesBundle, load_from_bundle
@@ -40,6 +41,7 @@ class Partition(NamedTuple):
 
 
 def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, worker: Worker) -> PartitionResult:
+    use_batch_memory_pool()  # on a worker process (the read before this task allocated little)
     if bundle is None:
         from ..rules.loading import load_mapping
 
@@ -80,6 +82,7 @@ def run_partitions(
     """
     if not tasks:
         return []
+    use_batch_memory_pool()
     partitions = [task if isinstance(task, Partition) else Partition(task) for task in tasks]
     with dask_client(cluster, log) as client:
         if client is None:

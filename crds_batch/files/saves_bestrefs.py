@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..batch.arrow_pool import use_batch_memory_pool
 from ..batch.compare import CompareOptions, normalize_column
 from ..cache import load_server_config, resolve_context
 from ..engine.types import selection_keywords
@@ -71,6 +72,7 @@ def run_saves(saves: Sequence[str], request: FilesRequest, trust_pickles: bool =
     The store's partitions (one instrument each) are read, evaluated and decided one after
     the other, their parameters dictionary-encoded; only one partition's rows are in memory.
     """
+    use_batch_memory_pool()
     context_name = resolve_context(request.new_context)
     observatory = observatory_of_name(context_name).name
     new_ctx = load_context(context_name)

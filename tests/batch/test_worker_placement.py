@@ -1,4 +1,5 @@
-"""Partitions of one instrument go to one Dask worker (each worker derives an instrument's plans once).
+"""Partitions of one instrument go to one Dask worker (each worker derives an instrument's plans once),
+and the workers allocate Arrow memory from the batch pool (arrow_pool).
 
 ``worker_runs`` is the placement rule; the LocalCluster test checks that the placement reaches the
 workers: the partitions of each instrument run in one worker process, but where a cut falls.
@@ -8,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from crds_batch.batch.cluster import ClusterOptions
@@ -44,6 +46,7 @@ def test_more_workers_than_partitions_and_no_worker():
 def _pid_worker(frame: pd.DataFrame, plan, load) -> PartitionResult:
     result = PartitionResult.empty()
     result.extra["pid"] = os.getpid()
+    result.extra["arrow_pool"] = pa.default_memory_pool().backend_name
     result.extra["instrument"] = frame["instrume"].iloc[0] if "instrume" in frame else ""
     return result
 
@@ -72,3 +75,4 @@ def test_each_instruments_partitions_run_in_one_worker_process(tmp_path):
     assert len({pid for found in pids.values() for pid in found}) == 2, "both workers got work"
     split = [instrument for instrument, found in pids.items() if len(found) > 1]
     assert len(split) <= 1, f"only the instrument where the cut falls spans both workers: {pids}"
+    assert {result.extra["arrow_pool"] for result in results} <= {"jemalloc", "system"}, "workers use the batch pool"
