@@ -65,14 +65,14 @@ def children_cpu() -> float:
 CRDS_BATCH = str(Path(sys.executable).parent / "crds-batch")
 
 
-def run_measured(argv: list[str], env: dict) -> tuple[float, int, str]:
+def run_measured(argv: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, str]:
     """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout). A command that
     fails (exit status other than 0 or 1, "found errors") ends the benchmark with its last error line: a
     failed run must not be reported as a fast one."""
     # stdout goes to a file: a pipe read only at the end would block a child printing more than its buffer.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, text=True, cwd=cwd)
         parent = psutil.Process(proc.pid)
         peak = 0
         while proc.poll() is None:
@@ -146,11 +146,12 @@ def crds_command(tool: str, path: str, old: str, new: str) -> list[str]:
 
 def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict) -> tuple[float, float]:
     """crds's marginal (datasets per wall second, datasets per CPU second) doing ``tool``'s work between two
-    samples ``(size, path)``."""
+    samples ``(size, path)``, run in the samples' directory (crds --check-context writes *_errors.ids there)."""
     walls, cpus = [], []
     for n, path in samples:
         cpu_before = children_cpu()
-        seconds, _, _ = run_measured(crds_command(tool, path, old, new), env)
+        path = os.path.abspath(path)
+        seconds, _, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
         walls.append(seconds)
         cpus.append(children_cpu() - cpu_before)
         print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {cpus[-1]:.1f} CPU-s", file=sys.stderr)
