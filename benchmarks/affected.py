@@ -1,6 +1,8 @@
-"""Benchmark: `crds-batch affected` over a generated HST archive, beside `crds bestrefs`.
+"""Benchmark: every issue-15 figure in one run: `crds-batch affected`, `bestrefs --load-pickles` and
+`check-context` over a generated HST archive, each beside crds doing the same work in the same run.
 
     python benchmarks/affected.py --datasets 1000000 --workdir /tmp/bench-affected
+        [--tools affected,bestrefs,check-context] [--check-clusters default,2]
 
 Generates (once, cached in --workdir) N HST datasets from hst_0729.pmap and
 ingests them into a store, then times the whole `crds-batch affected`
@@ -21,6 +23,17 @@ Peak memory is the largest summed RSS of the command's process tree
 and after each run, since the machine may be shared. With 1 and 2 workers
 the speed-up of the second worker is printed too. The store is ingested once; delete it from --workdir
 to measure on a store written by newer ingest code.
+
+`bestrefs` times `crds-batch bestrefs --load-pickles STORE --new-context NEW` (one process);
+`check-context` times `crds-batch check-context --params STORE --new-context NEW` once per
+--check-clusters entry (`default`: no cluster option, the command's own choice; `no-cluster`; or N
+for `--workers N`). crds's rate for them is `python -m crds.bestrefs --hst --load-pickles SAMPLE
+--new-context NEW [--check-context]` on two samples drawn evenly through the whole save
+(--crds-check-samples, default 20 and 2,000 datasets: the marginal rate, start-up cancelled).
+
+Each row gives wall seconds, CPU seconds of all the command's processes, datasets per wall second and
+per CPU second, and both ratios to crds's marginal rate (per wall second and per CPU second, crds's
+measured the same way); on a shared machine compare the CPU ratio.
 """
 from __future__ import annotations
 
@@ -52,14 +65,14 @@ def children_cpu() -> float:
 CRDS_BATCH = str(Path(sys.executable).parent / "crds-batch")
 
 
-def run_measured(argv: list[str], env: dict) -> tuple[float, int, str]:
+def run_measured(argv: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, str]:
     """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout). A command that
     fails (exit status other than 0 or 1, "found errors") ends the benchmark with its last error line: a
     failed run must not be reported as a fast one."""
     # stdout goes to a file: a pipe read only at the end would block a child printing more than its buffer.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, text=True, cwd=cwd)
         parent = psutil.Process(proc.pid)
         peak = 0
         while proc.poll() is None:
@@ -104,21 +117,72 @@ def sample(save: str, n: int, workdir: str) -> str:
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def crds_rate(mode: str, save: str, workdir: str, old: str, new: str, sizes: tuple[int, int], env: dict) -> float:
-    """crds's marginal datasets/s doing ``mode``'s work between two sample sizes."""
-    times = []
-    for n in sizes:
-        path = sample(save, n, workdir)
-        if mode == "diffs-only":
-            argv = [sys.executable, os.path.join(HERE, "crds_diffs_only_rate.py"), path,
-                    "--old-context", old, "--new-context", new]
-        else:
-            argv = [sys.executable, "-m", "crds.bestrefs", "--hst", "--load-pickles", path,
-                    "--old-context", old, "--new-context", new, "--print-affected"]
-        seconds, _, _ = run_measured(argv, env)
-        times.append(seconds)
-        print(f"crds ({mode}) on {n:,} datasets: {seconds:.1f} s", file=sys.stderr)
-    return (sizes[1] - sizes[0]) / (times[1] - times[0])
+def spread_sample(save: str, datasets: int, n: int, workdir: str) -> str:
+    """``n`` datasets drawn evenly through the whole save (every k-th line: every instrument, as the store)."""
+    path = os.path.join(workdir, f"sample_spread_{datasets}_{n}.json")
+    if not os.path.exists(path):
+        step = max(datasets // n, 1)
+        with open(save) as source, open(path + ".tmp", "w") as out:
+            kept = 0
+            for i, line in enumerate(source):
+                if i % step == 0 and kept < n:
+                    out.write(line)
+                    kept += 1
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def crds_command(tool: str, path: str, old: str, new: str) -> list[str]:
+    """crds doing ``tool``'s work on the save ``path``."""
+    if tool == "diffs-only":
+        return [sys.executable, os.path.join(HERE, "crds_diffs_only_rate.py"), path,
+                "--old-context", old, "--new-context", new]
+    if tool == "all-types":
+        return [sys.executable, "-m", "crds.bestrefs", "--hst", "--load-pickles", path,
+                "--old-context", old, "--new-context", new, "--print-affected"]
+    argv = [sys.executable, "-m", "crds.bestrefs", "--hst", "--load-pickles", path, "--new-context", new]
+    return argv + (["--check-context"] if tool == "check-context" else [])
+
+
+def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict) -> tuple[float, float]:
+    """crds's marginal (datasets per wall second, datasets per CPU second) doing ``tool``'s work between two
+    samples ``(size, path)``, run in the samples' directory (crds --check-context writes *_errors.ids there)."""
+    walls, cpus = [], []
+    for n, path in samples:
+        cpu_before = children_cpu()
+        path = os.path.abspath(path)
+        seconds, _, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
+        walls.append(seconds)
+        cpus.append(children_cpu() - cpu_before)
+        print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {cpus[-1]:.1f} CPU-s", file=sys.stderr)
+    extra = samples[1][0] - samples[0][0]
+    return extra / (walls[1] - walls[0]), extra / (cpus[1] - cpus[0])
+
+
+def measure(tool: str, mode: str, workers, argv: list[str], datasets: int, baseline: tuple[float, float],
+            env: dict) -> dict:
+    """One crds-batch command, run and measured: a row of the table."""
+    load_before, cpu_before = load_average(), children_cpu()
+    seconds, peak, out = run_measured(argv, env)
+    cpu, load_after = children_cpu() - cpu_before, load_average()
+    rate, cpu_rate = datasets / seconds, datasets / cpu
+    return {"tool": tool, "mode": mode, "workers": workers, "seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu, 1), "load": f"{load_before:.1f}->{load_after:.1f}",
+            "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline[0], 1),
+            "datasets_per_cpu_s": round(cpu_rate), "ratio_vs_crds_cpu": round(cpu_rate / baseline[1], 1),
+            "peak_rss_mib": round(peak / 2**20), "output_lines": len(out.splitlines())}
+
+
+def check_cluster_options(entry: str) -> tuple[str, list[str]]:
+    """A --check-clusters entry: (its label, its check-context options)."""
+    if entry == "default":
+        return "default", []
+    if entry == "no-cluster":
+        return "no-cluster", ["--no-cluster"]
+    return f"workers {int(entry)}", ["--workers", entry]
+
+
+TOOLS = ("affected", "bestrefs", "check-context")
 
 
 def main() -> int:
@@ -127,44 +191,66 @@ def main() -> int:
     parser.add_argument("--workdir", default="/tmp/bench-affected")
     parser.add_argument("--old", default="hst_0650.pmap")
     parser.add_argument("--new", default="hst_0729.pmap")
-    parser.add_argument("--crds-samples", default="500,2000", help="two sample sizes for crds's marginal rate")
-    parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--modes", default="diffs-only,all-types")
+    parser.add_argument("--crds-samples", default="500,2000", help="two sample sizes for crds's marginal rate (affected)")
+    parser.add_argument("--workers", default="1,2", help="affected: its runs' --workers")
+    parser.add_argument("--modes", default="diffs-only,all-types", help="affected: its modes")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="which commands to measure (default: all)")
+    parser.add_argument("--check-clusters", default="default",
+                        help="check-context runs: default (no cluster option), no-cluster, or N (--workers N)")
+    parser.add_argument("--crds-check-samples", default="20,2000",
+                        help="two sample sizes for crds's marginal rate (bestrefs, check-context)")
     args = parser.parse_args()
+    tools = args.tools.split(",")
+    unknown = set(tools) - set(TOOLS)
+    if unknown:
+        parser.error(f"--tools: unknown {', '.join(sorted(unknown))} (known: {', '.join(TOOLS)})")
     os.makedirs(args.workdir, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("CRDS_PATH", os.path.abspath(CACHE))
     env.pop("CRDS_SERVER_URL", None)
     save, store = prepare(args.workdir, args.datasets, env)
-    small, large = (int(v) for v in args.crds_samples.split(","))
     rows, baselines = [], {}
-    for mode in args.modes.split(","):
-        baselines[mode] = baseline = crds_rate(mode, save, args.workdir, args.old, args.new, (small, large), env)
-        for workers in (int(w) for w in args.workers.split(",")):
-            argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
-                    "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
-            load_before, cpu_before = load_average(), children_cpu()
-            seconds, peak, out = run_measured(argv, env)
-            cpu, load_after = children_cpu() - cpu_before, load_average()
-            rate = args.datasets / seconds
-            rows.append({"mode": mode, "workers": workers, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
-                         "load": f"{load_before:.1f}->{load_after:.1f}",
-                         "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline, 1),
-                         "peak_rss_mib": round(peak / 2**20), "affected_products": len(out.splitlines())})
-    print(f"\n{args.datasets:,} datasets, {args.old} -> {args.new}; crds's marginal rate doing the same work:")
-    for mode, baseline in baselines.items():
-        print(f"  crds {mode:<11} {baseline:,.0f} datasets/s")
-    print(f"{'mode':<12} {'workers':>7} {'seconds':>8} {'CPU s':>6} {'datasets/s':>11} {'x crds':>7} {'peak RSS':>9} "
-          f"{'affected':>9} {'load 1m':>9}")
+    if "affected" in tools:
+        sizes = [int(v) for v in args.crds_samples.split(",")]
+        samples = [(n, sample(save, n, args.workdir)) for n in sizes]
+        for mode in args.modes.split(","):
+            baselines[mode] = baseline = crds_rate(mode, samples, args.old, args.new, env)
+            for workers in (int(w) for w in args.workers.split(",")):
+                argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
+                        "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
+                rows.append(measure("affected", mode, workers, argv, args.datasets, baseline, env))
+    single = [tool for tool in ("bestrefs", "check-context") if tool in tools]
+    if single:
+        sizes = [int(v) for v in args.crds_check_samples.split(",")]
+        samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
+    if "bestrefs" in tools:
+        baselines["bestrefs"] = baseline = crds_rate("bestrefs", samples, args.old, args.new, env)
+        argv = [CRDS_BATCH, "bestrefs", "--load-pickles", store, "--new-context", args.new]
+        rows.append(measure("bestrefs", "load-pickles", 1, argv, args.datasets, baseline, env))
+    if "check-context" in tools:
+        baselines["check-context"] = baseline = crds_rate("check-context", samples, args.old, args.new, env)
+        for entry in args.check_clusters.split(","):
+            label, options = check_cluster_options(entry)
+            argv = [CRDS_BATCH, "check-context", "--params", store, "--new-context", args.new, *options]
+            rows.append(measure("check-context", label, options[1] if options[:1] == ["--workers"] else label,
+                                argv, args.datasets, baseline, env))
+    print(f"\n{args.datasets:,} datasets, {args.old} -> {args.new} (affected; the others: {args.new}); "
+          "crds's marginal rate doing the same work:")
+    for mode, (wall_rate, cpu_rate) in baselines.items():
+        print(f"  crds {mode:<13} {wall_rate:,.0f} datasets/s, {cpu_rate:,.0f} datasets/CPU-s")
+    print(f"{'tool':<13} {'mode':<12} {'workers':>10} {'seconds':>8} {'CPU s':>6} {'datasets/s':>11} {'x crds':>7} "
+          f"{'/CPU-s':>9} {'x crds CPU':>10} {'peak RSS':>9} {'out lines':>9} {'load 1m':>9}")
     for row in rows:
-        print(f"{row['mode']:<12} {row['workers']:>7} {row['seconds']:>8} {row['cpu_seconds']:>6} "
-              f"{row['datasets_per_s']:>11,} {row['ratio_vs_crds']:>7} {row['peak_rss_mib']:>6} MiB "
-              f"{row['affected_products']:>9,} {row['load']:>9}")
-    for mode in baselines:
-        seconds = {row["workers"]: row["seconds"] for row in rows if row["mode"] == mode}
+        print(f"{row['tool']:<13} {row['mode']:<12} {row['workers']:>10} {row['seconds']:>8} {row['cpu_seconds']:>6} "
+              f"{row['datasets_per_s']:>11,} {row['ratio_vs_crds']:>7} {row['datasets_per_cpu_s']:>9,} "
+              f"{row['ratio_vs_crds_cpu']:>10} {row['peak_rss_mib']:>6} MiB {row['output_lines']:>9,} {row['load']:>9}")
+    for mode in args.modes.split(",") if "affected" in tools else ():
+        seconds = {row["workers"]: row["seconds"] for row in rows if row["tool"] == "affected" and row["mode"] == mode}
         if 1 in seconds and 2 in seconds:
             print(f"{mode}: 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x (whole command, cluster start included)")
-    print(json.dumps({"datasets": args.datasets, "crds_datasets_per_s": {m: round(b, 1) for m, b in baselines.items()},
+    print(json.dumps({"datasets": args.datasets,
+                      "crds_datasets_per_s": {m: round(b[0], 1) for m, b in baselines.items()},
+                      "crds_datasets_per_cpu_s": {m: round(b[1], 1) for m, b in baselines.items()},
                       "runs": rows}))
     return 0
 

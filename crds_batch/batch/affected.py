@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .cluster import ClusterOptions
+from .cluster import ClusterOptions, for_job_size
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
@@ -24,7 +24,7 @@ from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPl
 from .parts import GatheredParts, ResultParts
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult
-from .scope import DatasetCounts, check_scope, dataset_counts
+from .scope import DatasetCounts, check_scope, dataset_counts, job_rows
 
 
 def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str], Any]) -> PartitionResult:
@@ -52,7 +52,8 @@ def run_affected(
         Anything with ``instruments()``, ``schema()`` and ``delayed_partitions(instruments=[...], columns=[...])``
         returning a dask DataFrame with a ``dataset_id`` column (a :class:`crds_batch.store.Store`).
     cluster : ClusterOptions, optional
-        Where to run; default a LocalCluster.
+        Where to run; default a LocalCluster, or this process for a job below the ``cluster-threshold``
+        setting when no cluster option is given.
     log, progress : callables
         Messages (the dashboard link...) and ``progress(done, total)`` over partitions.
     parts : ResultParts, optional
@@ -63,9 +64,9 @@ def run_affected(
     planned = plan_affected(request)
     if parts is not None:
         planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, parts=parts))
-    cluster = cluster or ClusterOptions()
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
+    cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, planned.columns), log)
     tasks = partition_frames(source, planned.columns)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,

@@ -26,7 +26,7 @@ from ..engine.types import BESTREFS, selection_keywords
 from ..observatories import get_observatory
 from ..observatories.keyword_data import JWST_REFERENCE_KEYWORDS
 from ..store.selection import normalize_id
-from .cluster import ClusterOptions
+from .cluster import ClusterOptions, for_job_size
 from .compare import CompareOptions, compare_type, normalize_column
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
@@ -34,7 +34,7 @@ from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TA
                         PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _error_frame, _lookup_errors,
                         drop_failed, partition_result, select_rows)
 from .results import AffectedResult
-from .scope import check_scope, dataset_counts
+from .scope import check_scope, dataset_counts, job_rows
 from .unresolved import UnresolvedStops
 
 #: Key of ``AffectedPlan.bad_rules`` for instruments the context does not have.
@@ -374,7 +374,8 @@ def run_check(
     source : Store-like
         A :class:`crds_batch.store.Store` (``instruments()``, ``schema()``, ``delayed_partitions()``).
     cluster : ClusterOptions, optional
-        Where to run; default a LocalCluster (the same options as the affected job).
+        Where to run; default a LocalCluster (the same options as the affected job), or this process
+        for a job below the ``cluster-threshold`` setting when no cluster option is given.
     log, progress : callables
         Messages and ``progress(done, total)`` over partitions.
 
@@ -390,8 +391,9 @@ def run_check(
     columns = _with_unknown_instruments(planned, source, request.instruments)
     tasks = partition_frames(source, columns, encoded=True)
     check_scope(source, planned.plan.base.observatory, planned.plan.base.new_context, request.instruments)
-    results = run_partitions(tasks, planned.plan, check_worker, planned.mapping_names,
-                             cluster or ClusterOptions(), log=log, progress=progress)
+    cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, columns), log)
+    results = run_partitions(tasks, planned.plan, check_worker, planned.mapping_names, cluster,
+                             log=log, progress=progress)
     new_results = [r.extra.get("new_results") for r in results]
     return CheckResult(
         plan=planned.plan.base,

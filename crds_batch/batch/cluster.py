@@ -3,13 +3,17 @@
 Order, as distributed's own ``Client()``: an explicit ``--scheduler-address``,
 then ``--scheduler-file`` (the HPC way), then ``DASK_SCHEDULER_ADDRESS``;
 otherwise a LocalCluster of worker processes (one per core, one thread each)
-is started for the job and closed after it.
+is started for the job and closed after it. A job given none of these (and no
+``--workers``) that is smaller than the ``cluster-threshold`` setting runs in
+this process instead (:func:`for_job_size`): starting a LocalCluster costs more
+than it saves below that size (docs/performance.md).
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -79,6 +83,33 @@ def scheduler_address(options: ClusterOptions) -> str | None:
         return None
     return (options.scheduler_address or os.environ.get("DASK_SCHEDULER_ADDRESS")
             or dask.config.get("scheduler-address", None) or None)
+
+
+#: Setting (Dask config ``crds_batch.cluster-threshold``, DASK_CRDS_BATCH__CLUSTER_THRESHOLD): datasets below
+#: which a job given no cluster option runs in this process; 0 always starts a LocalCluster.
+CLUSTER_THRESHOLD = "cluster-threshold"
+
+
+def cluster_requested(options: ClusterOptions) -> bool:
+    """True when the user chose where to run: ``--workers``, ``--no-cluster``, a scheduler address (option,
+    DASK_SCHEDULER_ADDRESS or the Dask config) or a scheduler file."""
+    return bool(options.synchronous or options.n_workers or options.scheduler_file or scheduler_address(options))
+
+
+def for_job_size(options: ClusterOptions, datasets: int,
+                 log: Callable[[str], None] = lambda message: None) -> ClusterOptions:
+    """``options``, or in-process ones (with a logged line saying so) when no cluster was asked for and the
+    job's ``datasets`` are fewer than the ``cluster-threshold`` setting."""
+    from .. import settings
+
+    if cluster_requested(options):
+        return options
+    threshold = settings.get_int(CLUSTER_THRESHOLD, 0, minimum=0)
+    if datasets >= threshold:
+        return options
+    log(f"Running in this process: {datasets:,} datasets is below the cluster threshold ({threshold:,}, "
+        "setting crds_batch.cluster-threshold); --workers N to start a LocalCluster")
+    return dataclasses.replace(options, synchronous=True)
 
 
 def workers_share_files(options: ClusterOptions) -> bool:

@@ -62,6 +62,16 @@ def stored_rows(source: Any) -> dict[tuple[str, str], int]:
     return {(p["observatory"].lower(), p["instrument"].lower()): int(p.get("rows", 0)) for p in partitions}
 
 
+def job_rows(source: Any, instruments: Iterable[str]) -> int:
+    """Datasets of ``instruments`` (lower case) in the store: the rows a job reading them gets (before any
+    id or date filter), from the manifest; the whole store's size when it has no per-instrument counts."""
+    rows = stored_rows(source)
+    if not rows:
+        return len(source)
+    wanted = {instrument.lower() for instrument in instruments}
+    return sum(n for (_observatory, instrument), n in rows.items() if instrument in wanted)
+
+
 def check_scope(source: Any, observatory: str, context: str, instruments: Sequence[str] | None = None) -> None:
     """Refuse a store with no dataset of ``observatory`` (or of the ``instruments`` asked for), in one line."""
     held = sorted({(obs.lower(), instr.lower()) for obs, instr in source.instruments()})

@@ -31,7 +31,8 @@ def command(workdir, datasets, seed, invalid_fraction, **cluster):
     Writes a small CRDS cache for a pretend instrument (two contexts: the
     second delivers a new dark and replaces a flat), generates an archive of
     datasets from the rules, ingests it into a Parquet store, and runs
-    `affected` between the two contexts on a LocalCluster. Prints a sample of
+    `affected` between the two contexts (in this process below the cluster
+    threshold, else on a LocalCluster; --workers N forces one). Prints a sample of
     the affected product ids; the full results land in WORKDIR/results.
 
     The errors it reports are deliberate (see --invalid-fraction): the demo
