@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crds_batch.batch.partition import TALLY_COLUMNS, SelectedRows, row_instruments, tally
+from crds_batch.batch.partition import TALLY_COLUMNS, SelectedRows, row_instruments, row_outcomes, tally
 from crds_batch.tools.diff import MIN_DATE
 
 
@@ -16,7 +16,7 @@ def test_tally_counts_every_dataset_once_in_sorted_groups():
     years = rng.choice(["1999-04-01 10:00:00", "2010-12-31 23:59:59", MIN_DATE, "not a date"], n)
     selected = SelectedRows(pd.DataFrame({"dataset_id": ids}), instruments, years.astype(object))
     affected, failed = ids[rng.random(n) < 0.4], ids[rng.random(n) < 0.2]
-    counted = tally(selected, affected, failed)
+    counted = tally(selected, row_outcomes(selected.frame, affected, failed))
     outcome = np.where(np.isin(ids, failed), "failed", np.where(np.isin(ids, affected), "affected", "ok"))
     year = [text[:4] if text[:2] in ("19", "20") and text != MIN_DATE else "unknown" for text in years]
     expected = (pd.DataFrame({"instrument": [i.lower() for i in instruments], "year": year, "outcome": outcome})
