@@ -59,8 +59,8 @@ class AffectedPlan:
     parts: ResultParts | None = None
 
 
-def exposure_times(frame: pd.DataFrame) -> np.ndarray:
-    """crds's EXPTIME of each row: the first date/time keyword pair present, joined; else 1900-01-01."""
+def exposure_times(frame: pd.DataFrame) -> pa.Array:
+    """crds's EXPTIME of each row: the first date/time keyword pair present, joined; else 1900-01-01 (Arrow strings)."""
     found = None
     for pair in DATE_TIME_PAIRS:
         if not all(name in frame.columns for name in pair):
@@ -69,8 +69,9 @@ def exposure_times(frame: pd.DataFrame) -> np.ndarray:
         joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " ")  # null if any is
         found = joined if found is None else pc.coalesce(found, joined)
     if found is None:
-        return np.full(len(frame), MIN_DATE, dtype=object)
-    return pc.fill_null(found, MIN_DATE).to_numpy(zero_copy_only=False).astype(object)
+        return pa.array(np.full(len(frame), MIN_DATE, dtype=object), pa.string())
+    found = pc.fill_null(found, MIN_DATE)
+    return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
 
 
 def _arrow_strings(column: pd.Series) -> pa.Array:
@@ -100,7 +101,7 @@ class SelectedRows:
 
     frame: pd.DataFrame
     instruments: np.ndarray  # upper case, '' when absent
-    exposure_times: np.ndarray  # crds's EXPTIME text
+    exposure_times: pa.Array | np.ndarray  # crds's EXPTIME text
     #: Rows read but left out: by --only-ids/--drop-ids, then (of the rest) by --datasets-since.
     filtered_ids: int = 0
     before_since: int = 0
@@ -120,16 +121,21 @@ def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
             keep &= ids.isin(plan.only_ids).to_numpy()
         filtered_ids = int((~keep).sum())
     if plan.since:
+        # Compared as Arrow strings (UTF-8 byte order is Python's code point order), per instrument's date.
         if isinstance(plan.since, str):
-            since = np.full(len(frame), plan.since, dtype=object)
+            keep &= pc.greater_equal(exptimes, plan.since).to_numpy(zero_copy_only=False)
         else:
             codes, uniques = pd.factorize(instruments)
-            since = np.array([plan.since.get(value.lower(), MIN_DATE) for value in uniques], dtype=object)[codes]
-        keep &= exptimes >= since
+            for code, instrument in enumerate(uniques):
+                since = plan.since.get(instrument.lower(), MIN_DATE)
+                before = ~pc.greater_equal(exptimes, since).to_numpy(zero_copy_only=False)
+                keep &= ~((codes == code) & before)
     if keep.all():
         return SelectedRows(frame, instruments, exptimes)
     before_since = int((~keep).sum()) - filtered_ids
-    return SelectedRows(frame.loc[keep], instruments[keep], exptimes[keep], filtered_ids, before_since)
+    rows = np.flatnonzero(keep)
+    return SelectedRows(frame.take(rows), instruments[rows], exptimes.take(pa.array(rows)), filtered_ids,
+                        before_since)
 
 
 @dataclass
@@ -173,7 +179,8 @@ def tally(selected: SelectedRows, outcome: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(columns=TALLY_COLUMNS)
     outcome = np.asarray(outcome, dtype=np.int64)
     # The observation year wherever the date format puts it; no or unreadable date -> "unknown".
-    times = pa.array(selected.exposure_times, type=pa.string())
+    times = selected.exposure_times
+    times = times if isinstance(times, pa.Array) else pa.array(times, type=pa.string())
     years = pc.struct_field(pc.extract_regex(times, r"(?P<year>(?:19|20)\d\d)"), [0])
     years = pc.fill_null(pc.if_else(pc.equal(times, MIN_DATE), None, years), "unknown").dictionary_encode()
     # Counted on codes (few instruments, years and outcomes), not by grouping a frame of per-row strings.
