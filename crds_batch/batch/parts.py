@@ -211,12 +211,17 @@ class GatheredParts:
         arrays = [s.products for s in self.summaries if len(s.products)]
         if not arrays:
             return pa.array([], pa.string())
-        if not any(a.null_count for a in arrays):
-            arrays.sort(key=lambda a: a[0].as_py())
-            if all(a[-1].as_py() < b[0].as_py() for a, b in zip(arrays, arrays[1:])):
-                return pa.concat_arrays(arrays)  # each sorted and unique, their ranges apart (partitions hold id ranges)
-        merged = pc.unique(pa.concat_arrays(arrays))
-        return merged.take(pc.sort_indices(merged))
+        if any(a.null_count for a in arrays):
+            merged = pc.unique(pa.concat_arrays(arrays))
+            return merged.take(pc.sort_indices(merged))
+        arrays.sort(key=lambda a: a[0].as_py())
+        merged = pa.concat_arrays(arrays)
+        if all(a[-1].as_py() < b[0].as_py() for a, b in zip(arrays, arrays[1:])):
+            return merged  # each sorted and unique, their ranges apart: already in order
+        # Each partition's products are unique: sorted, a product repeats only next to itself.
+        merged = merged.take(pc.sort_indices(merged))
+        first = pa.concat_arrays([pa.array([True]), pc.not_equal(merged[1:], merged[:-1])])
+        return merged.filter(first)
 
     def _require(self, what: str) -> None:
         if not getattr(self.parts, what):
