@@ -432,13 +432,21 @@ def _dataset_errors(ids, instrument: str, message: str) -> pd.DataFrame:
 
 def _error_frame(ids, instrument, filekind, messages, level) -> pd.DataFrame:
     """Error rows; ``messages`` a list of texts or an Arrow string array (kept as Arrow-backed strings)."""
+    if not isinstance(messages, pa.Array):
+        messages = pa.array(list(messages), pa.string())
     return pd.DataFrame({
         "dataset_id": ids,
-        "instrument": instrument,
-        "filekind": filekind,
-        "message": pd.array(messages, dtype=_STR) if isinstance(messages, pa.Array) else list(messages),
-        "level": level,
+        "instrument": _repeated(instrument, len(messages)),
+        "filekind": _repeated(filekind, len(messages)),
+        "message": pd.array(messages, dtype=_STR),
+        "level": _repeated(level, len(messages)),
     })
+
+
+def _repeated(text: str, count: int) -> pd.api.extensions.ExtensionArray:
+    """``text`` ``count`` times as pandas ``str`` strings, made by Arrow (a scalar broadcast by pandas makes a
+    Python object per row)."""
+    return pd.array(pa.repeat(pa.scalar(text, pa.string()), count), dtype=_STR)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
