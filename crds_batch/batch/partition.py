@@ -6,6 +6,7 @@ CRDS parameter columns and a ``dataset_id`` column.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,11 +179,9 @@ def tally(selected: SelectedRows, outcome: np.ndarray) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=TALLY_COLUMNS)
     outcome = np.asarray(outcome, dtype=np.int64)
-    # The observation year wherever the date format puts it; no or unreadable date -> "unknown".
     times = selected.exposure_times
     times = times if isinstance(times, pa.Array) else pa.array(times, type=pa.string())
-    years = pc.struct_field(pc.extract_regex(times, r"(?P<year>(?:19|20)\d\d)"), [0])
-    years = pc.fill_null(pc.if_else(pc.equal(times, MIN_DATE), None, years), "unknown").dictionary_encode()
+    years = observation_years(times).dictionary_encode()
     # Counted on codes (few instruments, years and outcomes), not by grouping a frame of per-row strings.
     instrument_codes, instruments = pd.factorize(selected.instruments)
     year_codes, years = years.indices.to_numpy(zero_copy_only=False), years.dictionary.to_pylist()
@@ -199,6 +198,28 @@ def tally(selected: SelectedRows, outcome: np.ndarray) -> pd.DataFrame:
     counted = pd.DataFrame({name: [row[i] for row in rows] for i, name in enumerate(TALLY_COLUMNS)})
     counted["datasets"] = counted["datasets"].astype(np.int64)
     return counted
+
+
+_YEAR = r"(?:19|20)[0-9][0-9]"
+_YEAR_TEXT = re.compile(_YEAR)
+
+
+def observation_years(times: pa.Array) -> pa.Array:
+    """The observation year of each exposure time wherever its date format puts it (the first ``19xx``/``20xx``);
+    no date (1900-01-01) or none found -> "unknown".
+
+    Most times start with their year: those are told by their first four characters, checked per distinct
+    start; the others are searched in full.
+    """
+    heads = pc.utf8_slice_codeunits(times, 0, 4).dictionary_encode()
+    head_years = pa.array([head if _YEAR_TEXT.fullmatch(head) else None for head in heads.dictionary.to_pylist()],
+                          pa.string())
+    years = head_years.take(heads.indices)
+    rest = pc.is_null(years)
+    if pc.any(rest).as_py():
+        found = pc.struct_field(pc.extract_regex(times.filter(rest), f"(?P<year>{_YEAR})"), [0])
+        years = pc.replace_with_mask(years, rest, found)
+    return pc.fill_null(pc.if_else(pc.equal(times, MIN_DATE), None, years), "unknown")
 
 
 def _is_in(ids: pa.Array, values) -> np.ndarray:
