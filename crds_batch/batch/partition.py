@@ -145,7 +145,7 @@ class PartitionResult:
 
     changes: pd.DataFrame
     errors: pd.DataFrame
-    affected_ids: list[str]
+    affected_ids: list[str] | pa.Array  # the affected job gives an Arrow string array
     datasets: int
     tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
     #: Optional per-job extras (e.g. the new results of every type, for --update-pickle).
