@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .cluster import ClusterOptions, for_job_size
 from .frames import concat_frames
@@ -80,10 +81,15 @@ def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCou
         plan=planned.plan,
         changes=concat_frames([r.changes for r in results], CHANGE_COLUMNS),
         errors=concat_frames([r.errors for r in results], ERROR_COLUMNS),
-        affected_ids=sorted(i for r in results for i in r.affected_ids),
+        affected_ids=sorted(i for r in results for i in _id_list(r.affected_ids)),
         datasets=sum(r.datasets for r in results),
         affected_types=planned.diff.affected_pairs(),
         tally=concat_frames([r.tally for r in results], TALLY_COLUMNS),
         counts=counts,
         parts=GatheredParts(parts, [r.parts for r in results]) if parts is not None else None,
     )
+
+
+def _id_list(ids) -> list[str]:
+    """A partition's affected ids as Python strings (partition tasks give them as an Arrow array)."""
+    return ids.to_pylist() if isinstance(ids, pa.Array) else list(ids)

@@ -6,6 +6,7 @@ CRDS parameter columns and a ``dataset_id`` column.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ import pyarrow.compute as pc
 
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
-from .compare import CompareOptions, compare_type
+from .compare import CompareOptions, compare_type, error_messages
 from .frames import concat_frames
 from .parts import PartSummary, ResultParts, summarize
 from .unresolved import UnresolvedStops
@@ -59,8 +60,8 @@ class AffectedPlan:
     parts: ResultParts | None = None
 
 
-def exposure_times(frame: pd.DataFrame) -> np.ndarray:
-    """crds's EXPTIME of each row: the first date/time keyword pair present, joined; else 1900-01-01."""
+def exposure_times(frame: pd.DataFrame) -> pa.Array:
+    """crds's EXPTIME of each row: the first date/time keyword pair present, joined; else 1900-01-01 (Arrow strings)."""
     found = None
     for pair in DATE_TIME_PAIRS:
         if not all(name in frame.columns for name in pair):
@@ -69,8 +70,9 @@ def exposure_times(frame: pd.DataFrame) -> np.ndarray:
         joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " ")  # null if any is
         found = joined if found is None else pc.coalesce(found, joined)
     if found is None:
-        return np.full(len(frame), MIN_DATE, dtype=object)
-    return pc.fill_null(found, MIN_DATE).to_numpy(zero_copy_only=False).astype(object)
+        return pa.array(np.full(len(frame), MIN_DATE, dtype=object), pa.string())
+    found = pc.fill_null(found, MIN_DATE)
+    return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
 
 
 def _arrow_strings(column: pd.Series) -> pa.Array:
@@ -100,7 +102,7 @@ class SelectedRows:
 
     frame: pd.DataFrame
     instruments: np.ndarray  # upper case, '' when absent
-    exposure_times: np.ndarray  # crds's EXPTIME text
+    exposure_times: pa.Array | np.ndarray  # crds's EXPTIME text
     #: Rows read but left out: by --only-ids/--drop-ids, then (of the rest) by --datasets-since.
     filtered_ids: int = 0
     before_since: int = 0
@@ -120,16 +122,21 @@ def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
             keep &= ids.isin(plan.only_ids).to_numpy()
         filtered_ids = int((~keep).sum())
     if plan.since:
+        # Compared as Arrow strings (UTF-8 byte order is Python's code point order), per instrument's date.
         if isinstance(plan.since, str):
-            since = np.full(len(frame), plan.since, dtype=object)
+            keep &= pc.greater_equal(exptimes, plan.since).to_numpy(zero_copy_only=False)
         else:
             codes, uniques = pd.factorize(instruments)
-            since = np.array([plan.since.get(value.lower(), MIN_DATE) for value in uniques], dtype=object)[codes]
-        keep &= exptimes >= since
+            for code, instrument in enumerate(uniques):
+                since = plan.since.get(instrument.lower(), MIN_DATE)
+                before = ~pc.greater_equal(exptimes, since).to_numpy(zero_copy_only=False)
+                keep &= ~((codes == code) & before)
     if keep.all():
         return SelectedRows(frame, instruments, exptimes)
     before_since = int((~keep).sum()) - filtered_ids
-    return SelectedRows(frame.loc[keep], instruments[keep], exptimes[keep], filtered_ids, before_since)
+    rows = np.flatnonzero(keep)
+    return SelectedRows(frame.take(rows), instruments[rows], exptimes.take(pa.array(rows)), filtered_ids,
+                        before_since)
 
 
 @dataclass
@@ -138,7 +145,7 @@ class PartitionResult:
 
     changes: pd.DataFrame
     errors: pd.DataFrame
-    affected_ids: list[str]
+    affected_ids: list[str] | pa.Array  # the affected job gives an Arrow string array
     datasets: int
     tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
     #: Optional per-job extras (e.g. the new results of every type, for --update-pickle).
@@ -156,21 +163,25 @@ class PartitionResult:
                    filtered_ids=skipped[0], before_since=skipped[1])
 
 
-def tally(selected: SelectedRows, affected, failed) -> pd.DataFrame:
+def row_outcomes(frame: pd.DataFrame, affected, failed) -> np.ndarray:
+    """Per row: 2 when its id is among ``failed``, else 1 when among ``affected``, else 0 (arrays or lists of ids)."""
+    # Membership tested by Arrow on the ids as stored (no Python string per row).
+    ids = _arrow_strings(frame["dataset_id"])
+    return np.where(_is_in(ids, failed), 2, np.where(_is_in(ids, affected), 1, 0))
+
+
+def tally(selected: SelectedRows, outcome: np.ndarray) -> pd.DataFrame:
     """Count the partition's datasets per (instrument, observation year, outcome) for reports.
 
-    ``affected`` and ``failed`` are arrays (or lists) of dataset ids.
+    ``outcome`` per row: 0 ok, 1 affected, 2 failed (:func:`row_outcomes`).
     """
     frame = selected.frame
     if frame.empty:
         return pd.DataFrame(columns=TALLY_COLUMNS)
-    # Membership tested by Arrow on the ids as stored (no Python string per row).
-    ids = _arrow_strings(frame["dataset_id"])
-    outcome = np.where(_is_in(ids, failed), 2, np.where(_is_in(ids, affected), 1, 0))
-    # The observation year wherever the date format puts it; no or unreadable date -> "unknown".
-    times = pa.array(selected.exposure_times, type=pa.string())
-    years = pc.struct_field(pc.extract_regex(times, r"(?P<year>(?:19|20)\d\d)"), [0])
-    years = pc.fill_null(pc.if_else(pc.equal(times, MIN_DATE), None, years), "unknown").dictionary_encode()
+    outcome = np.asarray(outcome, dtype=np.int64)
+    times = selected.exposure_times
+    times = times if isinstance(times, pa.Array) else pa.array(times, type=pa.string())
+    years = observation_years(times).dictionary_encode()
     # Counted on codes (few instruments, years and outcomes), not by grouping a frame of per-row strings.
     instrument_codes, instruments = pd.factorize(selected.instruments)
     year_codes, years = years.indices.to_numpy(zero_copy_only=False), years.dictionary.to_pylist()
@@ -187,6 +198,28 @@ def tally(selected: SelectedRows, affected, failed) -> pd.DataFrame:
     counted = pd.DataFrame({name: [row[i] for row in rows] for i, name in enumerate(TALLY_COLUMNS)})
     counted["datasets"] = counted["datasets"].astype(np.int64)
     return counted
+
+
+_YEAR = r"(?:19|20)[0-9][0-9]"
+_YEAR_TEXT = re.compile(_YEAR)
+
+
+def observation_years(times: pa.Array) -> pa.Array:
+    """The observation year of each exposure time wherever its date format puts it (the first ``19xx``/``20xx``);
+    no date (1900-01-01) or none found -> "unknown".
+
+    Most times start with their year: those are told by their first four characters, checked per distinct
+    start; the others are searched in full.
+    """
+    heads = pc.utf8_slice_codeunits(times, 0, 4).dictionary_encode()
+    head_years = pa.array([head if _YEAR_TEXT.fullmatch(head) else None for head in heads.dictionary.to_pylist()],
+                          pa.string())
+    years = head_years.take(heads.indices)
+    rest = pc.is_null(years)
+    if pc.any(rest).as_py():
+        found = pc.struct_field(pc.extract_regex(times.filter(rest), f"(?P<year>{_YEAR})"), [0])
+        years = pc.replace_with_mask(years, rest, found)
+    return pc.fill_null(pc.if_else(pc.equal(times, MIN_DATE), None, years), "unknown")
 
 
 def _is_in(ids: pa.Array, values) -> np.ndarray:
@@ -206,19 +239,25 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
     if frame.empty:
         return PartitionResult.empty(selected)
     changes, errors, affected = [], [], []
+    # Per row of the partition: 1 affected, 2 failed (any error), for the tally; known from the masks below.
+    outcomes = np.zeros(len(frame), dtype=np.int8)
+    all_ids = dataset_ids(frame)  # Arrow-backed strings: no Python string per row
     present = sorted(set(instruments))
     for instrument in present:
         # A store partition holds one instrument: no copy of its rows then.
-        rows = frame if len(present) == 1 else frame.loc[instruments == instrument]
-        ids = rows["dataset_id"].to_numpy(dtype=object)
+        positions = slice(None) if len(present) == 1 else np.flatnonzero(instruments == instrument)
+        rows = frame if len(present) == 1 else frame.iloc[positions]
+        ids = all_ids if len(present) == 1 else all_ids[positions]
         key = instrument.lower()
         if key not in plan.types:
             errors.append(_dataset_errors(ids, instrument, f"Unknown instrument {instrument!r} for {plan.new_context!r}"
                                           if instrument else "Missing instrument keyword"))
+            outcomes[positions] = 2
             continue
         problem = _instrument_problem(instrument, old_context, new_context)
         if problem:
             errors.append(_dataset_errors(ids, instrument, problem))
+            outcomes[positions] = 2
             continue
         errors.extend(_bad_rules_errors(ids, instrument, plan))
         reftypes = plan.types[key]
@@ -227,8 +266,9 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
         new = evaluate(new_context, table, reftypes=reftypes, type_rule=plan.type_rule)
         killed = np.zeros(len(rows), dtype=bool)
         updated = np.zeros(len(rows), dtype=bool)
+        failed = np.zeros(len(rows), dtype=bool)
         stops = UnresolvedStops(len(rows))
-        instrument_changes = []
+        compared = []
         for filekind in sorted(set(old.columns) | set(new.columns), key=str.upper):
             if filekind in plan.skip_types:
                 continue
@@ -236,12 +276,25 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             stops.apply(result, filekind, old.get(filekind), new.get(filekind), with_old=True)
             killed |= result["killed"]
             updated |= result["update"]
-            instrument_changes.append(_changes(ids, instrument, filekind, result))
-            errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
-        changes.extend(drop_failed(instrument_changes, ids[stops.failed]))
+            compared.append((filekind, result))
+            errors.extend(_lookup_errors(ids, instrument, filekind, result, plan, failed))
+        # crds drops the updates of datasets that failed as a whole (at an unresolved result).
+        changes.append(_changes_frame(ids, instrument, compared, stops.alive))
         errors.extend(stops.errors(ids, rows, instrument, old_context, new_context))
-        affected.extend(ids[updated & ~killed & ~stops.failed].tolist())
-    return partition_result(selected, changes, errors, affected)
+        is_affected = updated & ~killed & stops.alive
+        affected.append(ids[is_affected])
+        outcomes[positions] = np.where(failed | stops.failed, 2, is_affected.astype(np.int8))
+    chunks = [chunk for ids in affected for chunk in pa.chunked_array(pa.array(ids)).chunks]
+    affected_ids = pa.concat_arrays(chunks).cast(pa.string()) if chunks else pa.array([], pa.string())
+    return partition_result(selected, changes, errors, affected_ids, outcomes=outcomes)
+
+
+def dataset_ids(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
+    """The frame's dataset ids as pandas ``str`` strings backed by an Arrow string array (no Python string per row)."""
+    return pd.array(_arrow_strings(frame["dataset_id"]), dtype=_STR)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas's default ``str``, as frames built from Python strings get
 
 
 def write_parts(result: PartitionResult, parts: ResultParts) -> PartitionResult:
@@ -259,17 +312,24 @@ def drop_failed(frames: list[pd.DataFrame], failed_ids: np.ndarray) -> list[pd.D
     return [frame.loc[~frame["dataset_id"].isin(failed_ids)] for frame in frames]
 
 
-def partition_result(selected: SelectedRows, changes: list, errors: list, affected: list[str],
-                     extra: dict | None = None) -> PartitionResult:
-    """A partition's result from its per-type pieces (shared by the batch jobs)."""
+def partition_result(selected: SelectedRows, changes: list, errors: list, affected: list[str] | pa.Array,
+                     extra: dict | None = None, outcomes: np.ndarray | None = None) -> PartitionResult:
+    """A partition's result from its per-type pieces (shared by the batch jobs).
+
+    ``outcomes`` (per selected row: 0 ok, 1 affected, 2 failed) when the caller knows them; otherwise
+    they are found by matching the rows' ids with the affected ids and those of the error rows.
+    """
     errors_frame = _concat(errors, ERROR_COLUMNS)
-    failed = errors_frame.loc[errors_frame["level"] == "error", "dataset_id"].to_numpy(dtype=object)
+    if outcomes is None:
+        failed = errors_frame.loc[errors_frame["level"] == "error", "dataset_id"].to_numpy(dtype=object)
+        affected_values = affected if isinstance(affected, pa.Array) else np.asarray(affected, dtype=object)
+        outcomes = row_outcomes(selected.frame, affected_values, failed)
     return PartitionResult(
         changes=_concat(changes, CHANGE_COLUMNS),
         errors=errors_frame,
         affected_ids=affected,
         datasets=len(selected.frame),
-        tally=tally(selected, np.asarray(affected, dtype=object), failed),
+        tally=tally(selected, outcomes),
         extra=extra or {},
         filtered_ids=selected.filtered_ids,
         before_since=selected.before_since,
@@ -287,40 +347,84 @@ def _instrument_problem(instrument: str, old_context, new_context) -> str | None
 
 
 def _changes(ids, instrument: str, filekind: str, result: dict) -> pd.DataFrame:
-    mask = result["update"] | result["killed"]
-    count = int(mask.sum())
-    # Few distinct values per column: dictionary-encoded, so results travel and gather compactly.
+    return _changes_frame(ids, instrument, [(filekind, result)])
+
+
+def _changes_frame(ids, instrument: str, compared: list[tuple[str, dict]], keep: np.ndarray | None = None
+                   ) -> pd.DataFrame:
+    """The change rows (updates and failed lookups) of an instrument's compared types, in type then row order.
+
+    ``compared``: (filekind, :func:`~.compare.compare_type` result) in order; ``keep``: the rows whose changes
+    count (None: all). One frame built from codes: the types' normalized values are dictionary-encoded
+    (categories in order of appearance, as the per-type frames' union gave them), the ids taken by position.
+    """
+    kinds, positions, kind_codes, killed, old_tables, new_tables, old_codes, new_codes = [], [], [], [], [], [], [], []
+    old_offset = new_offset = 0
+    for filekind, result in compared:
+        mask = result["update"] | result["killed"]
+        rows = np.flatnonzero(mask if keep is None else mask & keep)
+        if not len(rows) and len(compared) > 1:
+            continue  # as if concatenated: a type without changes adds no category
+        old_column, new_column = result["old_column"], result["new_column"]
+        kind_codes.append(np.full(len(rows), len(kinds), dtype=np.int32))
+        kinds.append(filekind)
+        positions.append(rows)
+        killed.append(result["killed"][rows])
+        old_codes.append(old_column.codes[rows] + old_offset)
+        new_codes.append(new_column.codes[rows] + new_offset)
+        old_tables.append(old_column.value)
+        new_tables.append(new_column.value)
+        old_offset += len(old_column.value)
+        new_offset += len(new_column.value)
+    if not kinds:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    rows = np.concatenate(positions)
+    count = len(rows)
     return pd.DataFrame({
-        "dataset_id": ids[mask],
+        "dataset_id": ids[rows],
         "instrument": pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=[instrument.lower()]),
-        "filekind": pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=[filekind]),
-        "old": result["old_column"].categorical(mask),
-        "new": result["new_column"].categorical(mask),
-        "status": pd.Categorical.from_codes(result["killed"][mask].astype(np.int8), categories=["update", "failed"]),
+        "filekind": pd.Categorical.from_codes(np.concatenate(kind_codes), categories=kinds),
+        "old": _coded_categorical(np.concatenate(old_codes), old_tables),
+        "new": _coded_categorical(np.concatenate(new_codes), new_tables),
+        "status": pd.Categorical.from_codes(np.concatenate(killed).astype(np.int8), categories=["update", "failed"]),
     })
 
 
-def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: AffectedPlan) -> list[pd.DataFrame]:
+def _coded_categorical(codes: np.ndarray, tables: list[np.ndarray]) -> pd.Categorical:
+    """Codes into the concatenated ``tables`` as a Categorical of their distinct values (first appearance order)."""
+    remap, uniques = pd.factorize(np.concatenate(tables))
+    return pd.Categorical.from_codes(remap[codes], categories=uniques)
+
+
+def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: AffectedPlan,
+                   failed: np.ndarray | None = None) -> list[pd.DataFrame]:
+    """The error rows of one type's comparison; ``failed`` (if given) gets the rows with an error-level one."""
     frames = []
-    for name in ("old_error", "new_error"):
-        messages = result[name]
-        mask = pd.notna(messages)
+    key = instrument.lower()
+
+    def add(mask: np.ndarray, messages, level: str) -> None:
+        frames.append(_error_frame(ids[mask], key, filekind, messages, level))
+        if failed is not None and level == "error":
+            failed[mask] = True
+
+    for side in ("old", "new"):
+        mask = result[f"{side}_error_rows"]
         if mask.any():
-            frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages[mask], "error"))
+            add(mask, error_messages(result, side, mask), "error")
     if result["difference_error"].any():
         mask = result["difference_error"]
         messages = [f"Comparison difference: {repr(str(old)).lower()} --> {repr(str(new)).lower()} :: Would update."
                     for old, new in zip(result["old"][mask], result["new"][mask])]
-        frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages, "error"))
+        add(mask, messages, "error")
     if plan.bad_references and result["update"].any():
         # Check the few distinct new values, not every row.
-        updated = result["new"][result["update"]]
-        bad = [value for value in pd.unique(updated) if str(value).lower() in plan.bad_references]
-        mask = result["update"] & pd.Series(result["new"]).isin(bad).to_numpy() if bad else None
-        if mask is not None and mask.any():
-            level = "warning" if plan.allow_bad_references else "error"
-            messages = [BAD_REFERENCE_MESSAGE.format(reference=ref) for ref in result["new"][mask]]
-            frames.append(_error_frame(ids[mask], instrument.lower(), filekind, messages, level))
+        column = result["new_column"]
+        bad = np.array([str(value).lower() in plan.bad_references for value in column.value.tolist()], dtype=bool)
+        mask = result["update"] & bad[column.codes]
+        if mask.any():
+            messages = pa.array([BAD_REFERENCE_MESSAGE.format(reference=ref) for ref in column.value.tolist()],
+                                pa.string()).take(pa.array(column.codes[mask]))
+            add(mask, messages, "warning" if plan.allow_bad_references else "error")
     return frames
 
 
@@ -348,13 +452,22 @@ def _dataset_errors(ids, instrument: str, message: str) -> pd.DataFrame:
 
 
 def _error_frame(ids, instrument, filekind, messages, level) -> pd.DataFrame:
+    """Error rows; ``messages`` a list of texts or an Arrow string array (kept as Arrow-backed strings)."""
+    if not isinstance(messages, pa.Array):
+        messages = pa.array(list(messages), pa.string())
     return pd.DataFrame({
         "dataset_id": ids,
-        "instrument": instrument,
-        "filekind": filekind,
-        "message": list(messages),
-        "level": level,
+        "instrument": _repeated(instrument, len(messages)),
+        "filekind": _repeated(filekind, len(messages)),
+        "message": pd.array(messages, dtype=_STR),
+        "level": _repeated(level, len(messages)),
     })
+
+
+def _repeated(text: str, count: int) -> pd.api.extensions.ExtensionArray:
+    """``text`` ``count`` times as pandas ``str`` strings, made by Arrow (a scalar broadcast by pandas makes a
+    Python object per row)."""
+    return pd.array(pa.repeat(pa.scalar(text, pa.string()), count), dtype=_STR)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

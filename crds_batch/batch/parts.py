@@ -85,12 +85,26 @@ def result_parts(near: str | None = None, *, changes: bool, lines: bool) -> Iter
 
 
 def count_updates(changes: pd.DataFrame) -> dict[tuple[str, str], int]:
-    """(instrument, filekind) -> updated exposures of a change frame."""
-    updates = changes.loc[changes["status"] == "update", ["instrument", "filekind"]]
-    if updates.empty:
+    """(instrument, filekind) -> updated exposures of a change frame (counted on the columns' codes)."""
+    update = (changes["status"] == "update").to_numpy(dtype=bool)
+    if not update.any():
         return {}
-    counted = updates.astype(str).value_counts(sort=False)
-    return {(str(instrument), str(filekind)): int(n) for (instrument, filekind), n in counted.items()}
+    instrument_codes, instruments = _codes(changes["instrument"], update)
+    kind_codes, kinds = _codes(changes["filekind"], update)
+    found, counts = np.unique(instrument_codes * len(kinds) + kind_codes, return_counts=True)
+    counted: dict[tuple[str, str], int] = {}
+    for key, n in zip(found.tolist(), counts.tolist()):
+        pair = (instruments[key // len(kinds)], kinds[key % len(kinds)])
+        counted[pair] = counted.get(pair, 0) + n
+    return counted
+
+
+def _codes(column: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(code per selected row, ``str`` of each distinct value): a Categorical's own codes, else factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and (column.cat.codes.to_numpy()[rows] >= 0).all():
+        return column.cat.codes.to_numpy()[rows].astype(np.int64), [str(v) for v in column.cat.categories.tolist()]
+    codes, uniques = pd.factorize(column[rows].astype(str))
+    return codes.astype(np.int64), [str(v) for v in uniques.tolist()]
 
 
 def new_reference_table(changes: pd.DataFrame) -> pa.Table:
@@ -152,12 +166,12 @@ def _batches(path: str, columns: list[str] | None = None) -> Iterator[pa.RecordB
             yield batch.select(columns) if columns else batch
 
 
-def summarize(changes: pd.DataFrame, affected_ids: list[str], parts: ResultParts) -> PartSummary:
+def summarize(changes: pd.DataFrame, affected_ids: list[str] | pa.Array, parts: ResultParts) -> PartSummary:
     """Write a partition's parts; return what the client needs of the rest (runs on a worker)."""
-    from .results import affected_products
+    from .results import affected_product_array
 
     summary = PartSummary(rows=len(changes), update_counts=count_updates(changes), affected=len(affected_ids),
-                          products=pa.array(affected_products(affected_ids), pa.string()))
+                          products=affected_product_array(affected_ids))
     summary.updates = sum(summary.update_counts.values())
     if parts.changes and len(changes):
         summary.changes_path = write_part(pa.Table.from_pandas(changes, preserve_index=False), parts.directory,
@@ -197,8 +211,17 @@ class GatheredParts:
         arrays = [s.products for s in self.summaries if len(s.products)]
         if not arrays:
             return pa.array([], pa.string())
-        merged = pc.unique(pa.concat_arrays(arrays))
-        return merged.take(pc.sort_indices(merged))
+        if any(a.null_count for a in arrays):
+            merged = pc.unique(pa.concat_arrays(arrays))
+            return merged.take(pc.sort_indices(merged))
+        arrays.sort(key=lambda a: a[0].as_py())
+        merged = pa.concat_arrays(arrays)
+        if all(a[-1].as_py() < b[0].as_py() for a, b in zip(arrays, arrays[1:])):
+            return merged  # each sorted and unique, their ranges apart: already in order
+        # Each partition's products are unique: sorted, a product repeats only next to itself.
+        merged = merged.take(pc.sort_indices(merged))
+        first = pa.concat_arrays([pa.array([True]), pc.not_equal(merged[1:], merged[:-1])])
+        return merged.filter(first)
 
     def _require(self, what: str) -> None:
         if not getattr(self.parts, what):

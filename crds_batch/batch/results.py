@@ -91,7 +91,7 @@ class AffectedResult:
         cached = self.__dict__.get("_products")
         if cached is None:
             cached = self.__dict__["_products"] = (self.parts.products() if self.parts is not None else
-                                                   pa.array(affected_products(self.affected_ids), pa.string()))
+                                                   affected_product_array(self.affected_ids))
         return cached
 
     def affected_product_chunks(self) -> Iterator[memoryview]:
@@ -201,14 +201,21 @@ def _write_chunks(path: str, chunks: Iterable[bytes | memoryview]) -> None:
 _CHUNK = 1 << 20
 
 
-def affected_products(dataset_ids: list[str]) -> list[str]:
-    """Sorted unique lower-case products (first ``:`` field) of ``dataset_ids``, with Arrow for ASCII ids.
+def affected_products(dataset_ids: list[str] | pa.Array) -> list[str]:
+    """Sorted unique lower-case products (first ``:`` field) of ``dataset_ids``, with Arrow for ASCII ids."""
+    return affected_product_array(dataset_ids).to_pylist()
+
+
+def affected_product_array(dataset_ids: list[str] | pa.Array) -> pa.Array:
+    """:func:`affected_products` as an Arrow string array.
 
     UTF-8 byte order is code point order, so Arrow's sort is Python's; non-ASCII ids take
     Python's own ``lower()`` (whose Unicode rules Arrow does not promise to follow).
     """
-    ids = pa.array(dataset_ids, type=pa.string())
+    ids = dataset_ids if isinstance(dataset_ids, pa.Array) else pa.array(dataset_ids, type=pa.string())
+    if ids.type != pa.string():
+        ids = ids.cast(pa.string())
     if not len(ids) or not pc.all(pc.string_is_ascii(ids)).as_py():
-        return sorted({dataset_id.split(":")[0].lower() for dataset_id in dataset_ids})
+        return pa.array(sorted({dataset_id.split(":")[0].lower() for dataset_id in ids.to_pylist()}), pa.string())
     products = pc.unique(pc.ascii_lower(pc.list_element(pc.split_pattern(ids, ":", max_splits=1), 0)))
-    return products.take(pc.sort_indices(products)).to_pylist()
+    return products.take(pc.sort_indices(products))

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from crds_batch.batch.partition import TALLY_COLUMNS, SelectedRows, row_instruments, tally
+from crds_batch.batch.partition import TALLY_COLUMNS, SelectedRows, row_instruments, row_outcomes, tally
 from crds_batch.tools.diff import MIN_DATE
 
 
@@ -16,7 +17,7 @@ def test_tally_counts_every_dataset_once_in_sorted_groups():
     years = rng.choice(["1999-04-01 10:00:00", "2010-12-31 23:59:59", MIN_DATE, "not a date"], n)
     selected = SelectedRows(pd.DataFrame({"dataset_id": ids}), instruments, years.astype(object))
     affected, failed = ids[rng.random(n) < 0.4], ids[rng.random(n) < 0.2]
-    counted = tally(selected, affected, failed)
+    counted = tally(selected, row_outcomes(selected.frame, affected, failed))
     outcome = np.where(np.isin(ids, failed), "failed", np.where(np.isin(ids, affected), "affected", "ok"))
     year = [text[:4] if text[:2] in ("19", "20") and text != MIN_DATE else "unknown" for text in years]
     expected = (pd.DataFrame({"instrument": [i.lower() for i in instruments], "year": year, "outcome": outcome})
@@ -29,3 +30,12 @@ def test_tally_counts_every_dataset_once_in_sorted_groups():
 def test_row_instruments_strip_upper_fix_and_blank_missing():
     frame = pd.DataFrame({"INSTRUME": pd.array([" acs", "WFC3 ", None, "acs"], dtype="string")})
     assert row_instruments(frame, "hst").tolist() == ["ACS", "WFC3", "", "ACS"]
+
+
+def test_observation_year_is_the_first_19xx_or_20xx_anywhere():
+    from crds_batch.batch.partition import observation_years
+
+    times = ["2019-03-04 10:00:00", "01-02-2007 13:37:17", "04/05/98 20:19:55", "1899-12-31 00:00:00",
+             "20٠٧-01-01 00:00:00", "x2031-01-01", "NOT-A-DATE 19:49:50", MIN_DATE, "2021", "19"]
+    years = observation_years(pa.array(times, pa.string())).to_pylist()
+    assert years == ["2019", "2007", "unknown", "unknown", "unknown", "2031", "unknown", "unknown", "2021", "unknown"]
