@@ -66,7 +66,7 @@ def run_affected(
     cluster = cluster or ClusterOptions()
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
-    tasks = partition_frames(source, planned.columns)
+    tasks = partition_frames(source, planned.columns, encoded=True)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
                              log=log, progress=progress)
