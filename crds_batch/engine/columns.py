@@ -190,28 +190,58 @@ def encode_records(records: list[Mapping[str, Any]], rename: Mapping[str, str] |
 
 
 def group_ids(columns: list[Column], nrows: int) -> tuple[np.ndarray, np.ndarray]:
-    """(group id per row, first row of each group) over the combination of ``columns``' codes."""
+    """(group id per row, first row of each group) over the combination of ``columns``' codes.
+
+    Groups are numbered in the order of their first row (as ``pandas.factorize`` numbers them).
+    """
     if not columns:
         return np.zeros(nrows, dtype=np.int64), np.zeros(1 if nrows else 0, dtype=np.int64)
     if nrows <= _SMALL:
         return _small_group_ids(columns, nrows)
-    gid = np.zeros(nrows, dtype=np.int64)
+    gid: np.ndarray | None = None
     span = 1  # gid < span
-    ngroups = 1
     for column in columns:
         width = len(column.values) + 1
+        if gid is None:
+            gid = column.codes.astype(np.int64)
+            gid += 1
+            span = width
+            continue
         if span * width >= 2**62:  # compact before the mixed-radix key overflows
             gid, uniques = pd.factorize(gid)
             span = len(uniques)
-        gid = gid * width + (column.codes.astype(np.int64) + 1)
+        gid *= width  # in place: one key array, no temporaries per column
+        gid += column.codes
+        gid += 1
         span *= width
+    assert gid is not None
+    if span <= _DENSE_SPAN_PER_ROW * nrows + _DENSE_SPAN_MIN:
+        return _dense_group_ids(gid, span, nrows)
     gid, uniques = pd.factorize(gid)
-    gid = gid.astype(np.int64)
-    ngroups = len(uniques)
-    first = np.full(ngroups, -1, dtype=np.int64)
+    gid = gid.astype(np.int64, copy=False)
+    first = np.full(len(uniques), -1, dtype=np.int64)
     # first occurrence of each group (reverse assignment keeps the smallest row index)
     first[gid[::-1]] = np.arange(nrows - 1, -1, -1)
     return gid, first
+
+
+#: A mixed-radix key spanning at most this many values per row (plus the minimum) is numbered through an
+#: array indexed by key instead of a hash table.
+_DENSE_SPAN_PER_ROW = 4
+_DENSE_SPAN_MIN = 1 << 16
+
+
+def _dense_group_ids(key: np.ndarray, span: int, nrows: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`group_ids` of keys in ``[0, span)``: first row per key by array assignment, groups by first row."""
+    first_of_key = np.full(span, nrows, dtype=np.int64)
+    first_of_key[key[::-1]] = np.arange(nrows - 1, -1, -1)  # the last assignment (smallest row) wins
+    present = np.flatnonzero(first_of_key < nrows)
+    first = first_of_key[present]
+    order = np.argsort(first)  # first rows are distinct: groups in order of their first row
+    first = first[order]
+    group_of_key = first_of_key  # reused: only present keys are read back
+    group_of_key[present[order]] = np.arange(len(first), dtype=np.int64)
+    return group_of_key[key], first
 
 
 _SMALL = 32  # below this many rows, plain Python grouping beats pandas' per-call overhead
