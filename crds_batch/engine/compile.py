@@ -399,12 +399,22 @@ class Carry:
     wider_checks: bool
     #: Whether an added key joins, per chain basis (many plans share their selector values).
     _joins: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Whether a plan carries over, per plan (by id, with the plan kept alive): plans are cached on their
+    #: program and recur in every partition.
+    _plans: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def plan_carries_over(plan: Plan | None, carry: Carry) -> bool:
     """True if ``plan`` (of an rmap alike another, see ``RmapProgram.carried_from``) is the other's plan too."""
     if plan is None:
         return False
+    found = carry._plans.get(id(plan))
+    if found is None or found[0] is not plan:
+        found = carry._plans[id(plan)] = (plan, _plan_carries_over(plan, carry))
+    return found[1]
+
+
+def _plan_carries_over(plan: Plan, carry: Carry) -> bool:
     if isinstance(plan, Constant):  # the gate, a hook's or parkey_relevance's failure: the header's rules only
         return True
     return _chain_carries_over(plan, carry) and (plan.fallback is None or _chain_carries_over(plan.fallback, carry))

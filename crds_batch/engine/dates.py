@@ -86,7 +86,6 @@ def _fast_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: 0 without a fraction, else 1 + the rank of its fraction among the table's fractions (at most
 #: ``_FRACTIONS - 1`` of them; more, and the dates are sorted as texts).
 _FRACTIONS = 10_000
-_NORMALIZED = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?$")
 
 
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
@@ -139,31 +138,43 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         sort_key[fast_rows] = (date_numbers[date_codes] * 1_000_000 + time_numbers[time_codes]) * _FRACTIONS
     if slow:
         index = np.fromiter(slow, dtype=np.int64, count=len(slow))
-        normalized[index] = list(slow.values())
+        slow_texts = np.array(list(slow.values()), dtype=str)
+        normalized[index] = slow_texts
         valid[index] = True
-        sort_key = _slow_sort_keys(slow, sort_key)
+        sort_key = _slow_sort_keys(slow_texts, index, sort_key)
     return did, normalized, valid, errors, sort_key
 
 
-def _slow_sort_keys(slow: dict[int, str], sort_key: np.ndarray) -> np.ndarray | None:
-    """``sort_key`` with the keys of the dates the scalar parser normalized (None: not all in canonical form)."""
-    fractions: dict[str, int] = {}
-    parsed: list[tuple[int, int, str | None]] = []
-    for i, text in slow.items():
-        match = _NORMALIZED.match(text)
-        if match is None:
-            return None
-        *fields, fraction = match.groups()
-        parsed.append((i, int("".join(fields)), fraction))
-        if fraction is not None:
-            fractions[fraction] = 0
+def _slow_sort_keys(slow_texts: np.ndarray, index: np.ndarray, sort_key: np.ndarray) -> np.ndarray | None:
+    """``sort_key`` with the keys of the dates the scalar parser normalized, at ``index``, computed with array
+    operations (None: not all in canonical form, or too many distinct fractions)."""
+    lengths = np.char.str_len(slow_texts)
+    with_fraction = lengths == 26
+    if not ((lengths == 19) | with_fraction).all():
+        return None
+    m = _digit_matrix(slow_texts, 26)  # padded with blanks past the end
+    digits = m[:, _DIGITS]
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    ok &= (m[:, _SEPARATORS] == _SEPARATOR_CODES).all(axis=1)
+    fraction_digits = m[:, 20:26]
+    ok &= ~with_fraction | ((m[:, 19] == ord(".") - ord("0"))
+                            & ((fraction_digits >= 0) & (fraction_digits <= 9)).all(axis=1))
+    if not ok.all():
+        return None
+    number = digits @ _POWERS[-len(_DIGITS):]  # YYYYMMDDHHMMSS
+    fraction = fraction_digits @ _POWERS[-6:]  # 6 digits each: number order is text order
+    fractions = np.unique(fraction[with_fraction])
     if len(fractions) >= _FRACTIONS:
         return None
-    for rank, fraction in enumerate(sorted(fractions), start=1):  # 6 digits each: text order is number order
-        fractions[fraction] = rank
-    for i, number, fraction in parsed:
-        sort_key[i] = number * _FRACTIONS + (fractions[fraction] if fraction is not None else 0)
+    rank = np.where(with_fraction, np.searchsorted(fractions, fraction) + 1, 0)
+    sort_key[index] = number * _FRACTIONS + rank
     return sort_key
+
+
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # of "YYYY-MM-DD HH:MM:SS"
+_SEPARATORS = [4, 7, 10, 13, 16]
+_SEPARATOR_CODES = np.array([ord(c) - ord("0") for c in "-- ::"], dtype=np.int64)
+_POWERS = 10 ** np.arange(13, -1, -1, dtype=np.int64)
 
 
 class DateTable:
