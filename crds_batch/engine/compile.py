@@ -11,6 +11,7 @@ expressions) is evaluated by the scalar path per distinct full tuple.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,8 @@ class RmapProgram:
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
     #: Per other program (by id): (that program, how its plans carry over here, or None) (see ``carried_from``).
     _alike: dict[int, tuple[RmapProgram, Carry | None]] = field(default_factory=dict, repr=False)
+    #: (itemgetter of the selector's parameters, how many): a header's values of them (KeyError if one is absent).
+    _selector_values: tuple[Any, int] | None = field(default=None, repr=False)
 
     def carried_from(self, other: RmapProgram) -> Carry | None:
         """Which plans of ``other``'s rmap are this rmap's plans too (:func:`plan_carries_over`), or None.
@@ -335,7 +338,14 @@ def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
     A fresh :class:`Chain` is returned each time: callers set its flags.
     """
     selector = program.rmap.selector
-    key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
+    if program._selector_values is None:
+        parameters = tuple(selector.parameters)
+        program._selector_values = (itemgetter(*parameters) if parameters else None, len(parameters))
+    values, count = program._selector_values
+    try:
+        key = values(header) if count > 1 else (values(header),) if count else ()
+    except KeyError:  # a parameter the header lacks
+        key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
     found = program._steps.get(key)
     if found is None:
         chain = _chain(selector, header)
