@@ -225,10 +225,13 @@ class DateTable:
         (registering every date's failure made each type's results carry thousands of unused texts).
         """
         text_ids = self._error_text_ids[d]
-        distinct, inverse = np.unique(text_ids, return_inverse=True)
-        codes = np.array([values.code("NOT FOUND " + self._error_texts[t]) for t in distinct.tolist()],
-                         dtype=np.int64)
-        return codes[inverse.reshape(-1)] if len(codes) else np.zeros(0, dtype=np.int64)
+        if not len(text_ids):
+            return np.zeros(0, dtype=np.int64)
+        # The distinct texts met, ascending (few thousand texts at most: counted, not sorted per row).
+        distinct = np.flatnonzero(np.bincount(text_ids, minlength=len(self._error_texts)))
+        codes = np.zeros(len(self._error_texts), dtype=np.int64)
+        codes[distinct] = [values.code("NOT FOUND " + self._error_texts[t]) for t in distinct.tolist()]
+        return codes[text_ids]
 
 
 def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,
