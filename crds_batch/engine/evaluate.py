@@ -354,21 +354,21 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     chain_of_group = np.full(len(first), -1, dtype=np.int64)
     chain_index: dict[int, int] = {}
     hook_dates = program.date_feature is not None
-    if key_columns:  # the groups' key tuples, built column-wise
-        keys: list[tuple] = list(zip(*(np.array(column.values, dtype=object)[column.codes[first]].tolist()
-                                       for column in key_columns)))
-    else:
-        keys = [()] * len(first)
-    cached = program.cached_plan
-    plans: list = [None] * len(keys)
-    needed = None
-    if only is not None:
+    if only is None:
+        planned = np.arange(len(first))
+    else:  # only the groups with a row in ``only``
         needed = np.zeros(len(first), dtype=bool)
         needed[gid[only]] = True
-        needed = needed.tolist()
-    for g, key in enumerate(keys):
-        if needed is not None and not needed[g]:
-            continue
+        planned = np.flatnonzero(needed)
+    if key_columns:  # the planned groups' key tuples, built column-wise
+        planned_first = first[planned]
+        keys: Any = zip(*(np.array(column.values, dtype=object)[column.codes[planned_first]].tolist()
+                          for column in key_columns))
+    else:
+        keys = [()] * len(planned)
+    cached = program.cached_plan
+    plans: list = [None] * len(first)
+    for g, key in zip(planned.tolist(), keys):
         plan = cached(key)
         if plan is None:
             row = first[g]
