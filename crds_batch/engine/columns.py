@@ -75,7 +75,11 @@ def _canonical_mask(uniques: np.ndarray) -> np.ndarray | None:
 
 def encode_series(series: pd.Series) -> Column:
     """Factorize and condition one column; values crds would drop (None, NaN, non-scalars) are absent."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Already codes (a store's dictionary pages): no hashing; categories no row uses are conditioned too.
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if not isinstance(uniques, np.ndarray):
         # Arrow-backed strings (a Parquet store's columns): one conversion, not one Arrow access per value.
         uniques = np.asarray(uniques.to_numpy(dtype=object, na_value=None), dtype=object)
