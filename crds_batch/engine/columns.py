@@ -75,14 +75,31 @@ def _canonical_mask(uniques: np.ndarray) -> np.ndarray | None:
 
 def encode_series(series: pd.Series) -> Column:
     """Factorize and condition one column; values crds would drop (None, NaN, non-scalars) are absent."""
+    used = None
     if isinstance(series.dtype, pd.CategoricalDtype):
-        # Already codes (a store's dictionary pages): no hashing; categories no row uses are conditioned too.
+        # Already codes (a store's dictionary pages): no hashing. Only the categories some row uses are
+        # conditioned (a file's dictionary may hold values of rows outside this partition).
         codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        if not counts.all():
+            used = np.flatnonzero(counts)
+            uniques = uniques.take(used)
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if not isinstance(uniques, np.ndarray):
         # Arrow-backed strings (a Parquet store's columns): one conversion, not one Arrow access per value.
         uniques = np.asarray(uniques.to_numpy(dtype=object, na_value=None), dtype=object)
+    remap, conditioned = _condition_uniques(uniques)
+    if used is not None:  # back to the codes of every category (unused ones absent: no row has them)
+        full = np.full(len(counts) + 1, -1, dtype=np.int32)
+        full[used] = remap[:-1]
+        remap = full
+    return Column(remap[codes].astype(np.int32) if len(codes) else np.zeros(0, np.int32), conditioned)
+
+
+def _condition_uniques(uniques: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(code of each distinct raw value's conditioned value, -1 for dropped ones and at the end; the
+    distinct conditioned values)."""
     conditioned: list[str] = []
     remap = np.full(len(uniques) + 1, -1, dtype=np.int32)
     index_of: dict[str, int] = {}
@@ -107,7 +124,7 @@ def encode_series(series: pd.Series) -> Column:
             j = index_of[value] = len(conditioned)
             conditioned.append(value)
         remap[i] = j
-    return Column(remap[codes].astype(np.int32) if len(codes) else np.zeros(0, np.int32), conditioned)
+    return remap, conditioned
 
 
 class EncodedTable(Mapping[str, Column]):

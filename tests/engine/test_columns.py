@@ -92,7 +92,7 @@ def test_group_ids_number_groups_in_order_of_first_row(cardinality):
 
 def test_categorical_columns_encode_to_the_values_of_their_strings():
     """A store's dictionary-encoded column (codes, categories no row uses, nulls, values that condition
-    alike) gives every row the conditioned value its string gives."""
+    alike) gives every row the conditioned value its string gives; categories no row uses are left out."""
     raw = _column(_VECTOR_MIN, seed=9) + ["acs", "ACS", " acs", None, "2005-01-02", "12:00:00"]
     categories = list(dict.fromkeys(value for value in raw if value is not None)) + ["unused", "UNUSED "]
     categorical = encode_series(pd.Series(pd.Categorical(raw, categories=categories[::-1])))
@@ -100,3 +100,4 @@ def test_categorical_columns_encode_to_the_values_of_their_strings():
     as_rows = [[column.values[c] if c >= 0 else None for c in column.codes] for column in (categorical, plain)]
     assert as_rows[0] == as_rows[1]
     assert len(set(categorical.values)) == len(categorical.values)  # distinct conditioned values
+    assert sorted(categorical.values) == sorted(plain.values)
