@@ -94,7 +94,7 @@ def encode_series(series: pd.Series) -> Column:
         full = np.full(len(counts) + 1, -1, dtype=np.int32)
         full[used] = remap[:-1]
         remap = full
-    return Column(remap[codes].astype(np.int32) if len(codes) else np.zeros(0, np.int32), conditioned)
+    return Column(remap[codes] if len(codes) else np.zeros(0, np.int32), conditioned)  # remap is int32
 
 
 def _condition_uniques(uniques: np.ndarray) -> tuple[np.ndarray, list[str]]:

@@ -111,11 +111,14 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         valid = np.zeros(count, dtype=bool)
     slow: dict[int, str] = {}
     errors: dict[int, str] = {}
-    for i in np.flatnonzero(~valid).tolist():
-        row = first[i]
-        parts = [column.values[column.codes[row]].strip() for column in columns]
-        undefined = next((name for name, part in zip(names, parts) if part == "UNDEFINED"), None)
-        if undefined is not None:
+    others = np.flatnonzero(~valid)
+    # Each column's value codes of those dates as Python ints (no numpy scalar per date and column).
+    code_lists = [column.codes[first[others]].tolist() for column in columns]
+    value_lists = [column.values for column in columns]
+    for j, i in enumerate(others.tolist()):
+        parts = [values[codes[j]].strip() for values, codes in zip(value_lists, code_lists)]
+        if "UNDEFINED" in parts:
+            undefined = names[parts.index("UNDEFINED")]
             errors[i] = str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED."))
             continue
         quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 else None
