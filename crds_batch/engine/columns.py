@@ -75,10 +75,31 @@ def _canonical_mask(uniques: np.ndarray) -> np.ndarray | None:
 
 def encode_series(series: pd.Series) -> Column:
     """Factorize and condition one column; values crds would drop (None, NaN, non-scalars) are absent."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    used = None
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Already codes (a store's dictionary pages): no hashing. Only the categories some row uses are
+        # conditioned (a file's dictionary may hold values of rows outside this partition).
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        if not counts.all():
+            used = np.flatnonzero(counts)
+            uniques = uniques.take(used)
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if not isinstance(uniques, np.ndarray):
         # Arrow-backed strings (a Parquet store's columns): one conversion, not one Arrow access per value.
         uniques = np.asarray(uniques.to_numpy(dtype=object, na_value=None), dtype=object)
+    remap, conditioned = _condition_uniques(uniques)
+    if used is not None:  # back to the codes of every category (unused ones absent: no row has them)
+        full = np.full(len(counts) + 1, -1, dtype=np.int32)
+        full[used] = remap[:-1]
+        remap = full
+    return Column(remap[codes] if len(codes) else np.zeros(0, np.int32), conditioned)  # remap is int32
+
+
+def _condition_uniques(uniques: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(code of each distinct raw value's conditioned value, -1 for dropped ones and at the end; the
+    distinct conditioned values)."""
     conditioned: list[str] = []
     remap = np.full(len(uniques) + 1, -1, dtype=np.int32)
     index_of: dict[str, int] = {}
@@ -103,7 +124,7 @@ def encode_series(series: pd.Series) -> Column:
             j = index_of[value] = len(conditioned)
             conditioned.append(value)
         remap[i] = j
-    return Column(remap[codes].astype(np.int32) if len(codes) else np.zeros(0, np.int32), conditioned)
+    return remap, conditioned
 
 
 class EncodedTable(Mapping[str, Column]):
@@ -190,28 +211,58 @@ def encode_records(records: list[Mapping[str, Any]], rename: Mapping[str, str] |
 
 
 def group_ids(columns: list[Column], nrows: int) -> tuple[np.ndarray, np.ndarray]:
-    """(group id per row, first row of each group) over the combination of ``columns``' codes."""
+    """(group id per row, first row of each group) over the combination of ``columns``' codes.
+
+    Groups are numbered in the order of their first row (as ``pandas.factorize`` numbers them).
+    """
     if not columns:
         return np.zeros(nrows, dtype=np.int64), np.zeros(1 if nrows else 0, dtype=np.int64)
     if nrows <= _SMALL:
         return _small_group_ids(columns, nrows)
-    gid = np.zeros(nrows, dtype=np.int64)
+    gid: np.ndarray | None = None
     span = 1  # gid < span
-    ngroups = 1
     for column in columns:
         width = len(column.values) + 1
+        if gid is None:
+            gid = column.codes.astype(np.int64)
+            gid += 1
+            span = width
+            continue
         if span * width >= 2**62:  # compact before the mixed-radix key overflows
             gid, uniques = pd.factorize(gid)
             span = len(uniques)
-        gid = gid * width + (column.codes.astype(np.int64) + 1)
+        gid *= width  # in place: one key array, no temporaries per column
+        gid += column.codes
+        gid += 1
         span *= width
+    assert gid is not None
+    if span <= _DENSE_SPAN_PER_ROW * nrows + _DENSE_SPAN_MIN:
+        return _dense_group_ids(gid, span, nrows)
     gid, uniques = pd.factorize(gid)
-    gid = gid.astype(np.int64)
-    ngroups = len(uniques)
-    first = np.full(ngroups, -1, dtype=np.int64)
+    gid = gid.astype(np.int64, copy=False)
+    first = np.full(len(uniques), -1, dtype=np.int64)
     # first occurrence of each group (reverse assignment keeps the smallest row index)
     first[gid[::-1]] = np.arange(nrows - 1, -1, -1)
     return gid, first
+
+
+#: A mixed-radix key spanning at most this many values per row (plus the minimum) is numbered through an
+#: array indexed by key instead of a hash table.
+_DENSE_SPAN_PER_ROW = 4
+_DENSE_SPAN_MIN = 1 << 16
+
+
+def _dense_group_ids(key: np.ndarray, span: int, nrows: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`group_ids` of keys in ``[0, span)``: first row per key by array assignment, groups by first row."""
+    first_of_key = np.full(span, nrows, dtype=np.int64)
+    first_of_key[key[::-1]] = np.arange(nrows - 1, -1, -1)  # the last assignment (smallest row) wins
+    present = np.flatnonzero(first_of_key < nrows)
+    first = first_of_key[present]
+    order = np.argsort(first)  # first rows are distinct: groups in order of their first row
+    first = first[order]
+    group_of_key = first_of_key  # reused: only present keys are read back
+    group_of_key[present[order]] = np.arange(len(first), dtype=np.int64)
+    return group_of_key[key], first
 
 
 _SMALL = 32  # below this many rows, plain Python grouping beats pandas' per-call overhead

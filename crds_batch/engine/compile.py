@@ -11,6 +11,7 @@ expressions) is evaluated by the scalar path per distinct full tuple.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,8 @@ class RmapProgram:
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
     #: Per other program (by id): (that program, how its plans carry over here, or None) (see ``carried_from``).
     _alike: dict[int, tuple[RmapProgram, Carry | None]] = field(default_factory=dict, repr=False)
+    #: (itemgetter of the selector's parameters, how many): a header's values of them (KeyError if one is absent).
+    _selector_values: tuple[Any, int] | None = field(default=None, repr=False)
 
     def carried_from(self, other: RmapProgram) -> Carry | None:
         """Which plans of ``other``'s rmap are this rmap's plans too (:func:`plan_carries_over`), or None.
@@ -335,7 +338,14 @@ def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
     A fresh :class:`Chain` is returned each time: callers set its flags.
     """
     selector = program.rmap.selector
-    key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
+    if program._selector_values is None:
+        parameters = tuple(selector.parameters)
+        program._selector_values = (itemgetter(*parameters) if parameters else None, len(parameters))
+    values, count = program._selector_values
+    try:
+        key = values(header) if count > 1 else (values(header),) if count else ()
+    except KeyError:  # a parameter the header lacks
+        key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
     found = program._steps.get(key)
     if found is None:
         chain = _chain(selector, header)
@@ -399,12 +409,22 @@ class Carry:
     wider_checks: bool
     #: Whether an added key joins, per chain basis (many plans share their selector values).
     _joins: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Whether a plan carries over, per plan (by id, with the plan kept alive): plans are cached on their
+    #: program and recur in every partition.
+    _plans: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def plan_carries_over(plan: Plan | None, carry: Carry) -> bool:
     """True if ``plan`` (of an rmap alike another, see ``RmapProgram.carried_from``) is the other's plan too."""
     if plan is None:
         return False
+    found = carry._plans.get(id(plan))
+    if found is None or found[0] is not plan:
+        found = carry._plans[id(plan)] = (plan, _plan_carries_over(plan, carry))
+    return found[1]
+
+
+def _plan_carries_over(plan: Plan, carry: Carry) -> bool:
     if isinstance(plan, Constant):  # the gate, a hook's or parkey_relevance's failure: the header's rules only
         return True
     return _chain_carries_over(plan, carry) and (plan.fallback is None or _chain_carries_over(plan.fallback, carry))

@@ -44,12 +44,18 @@ def _fast_normalize(date: str, time: str) -> str | None:
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
-def _fast_dates(dates: np.ndarray) -> np.ndarray:
-    """True where a ``YYYY-MM-DD`` text is a valid date (vectorized :func:`_fast_normalize`, date part)."""
+def _digit_matrix(texts: np.ndarray, width: int) -> np.ndarray:
+    """The first ``width`` characters of each text as code points minus ``ord("0")`` (0-9 for digits)."""
+    return np.char.ljust(texts, width).astype(f"U{width}").view(np.uint32).reshape(-1, width).astype(np.int64) - ord("0")
+
+
+def _fast_dates(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(True where a ``YYYY-MM-DD`` text is a valid date, its number ``YYYYMMDD``): vectorized
+    :func:`_fast_normalize`, date part. Numbers of valid dates order as their texts do."""
     ok = np.char.str_len(dates) == 10
     if not ok.any():
-        return ok
-    d = np.char.ljust(dates, 10).astype("U10").view(np.uint32).reshape(-1, 10).astype(np.int64) - ord("0")
+        return ok, np.zeros(len(dates), dtype=np.int64)
+    d = _digit_matrix(dates, 10)
     digits = [0, 1, 2, 3, 5, 6, 8, 9]
     ok &= ((d[:, digits] >= 0) & (d[:, digits] <= 9)).all(axis=1)
     ok &= (d[:, 4] == ord("-") - ord("0")) & (d[:, 7] == ord("-") - ord("0"))
@@ -59,62 +65,119 @@ def _fast_dates(dates: np.ndarray) -> np.ndarray:
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_ok = (month >= 1) & (month <= 12)
     days = np.where(month_ok, _DAYS[np.clip(month, 0, 12)], 0) + ((month == 2) & leap)
-    return ok & month_ok & (day >= 1) & (day <= days) & (year >= 1)
+    return ok & month_ok & (day >= 1) & (day <= days) & (year >= 1), (year * 100 + month) * 100 + day
 
 
-def _fast_times(times: np.ndarray) -> np.ndarray:
-    """True where an ``HH:MM:SS`` text is a valid time (vectorized :func:`_fast_normalize`, time part)."""
+def _fast_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(True where an ``HH:MM:SS`` text is a valid time, its number ``HHMMSS``): vectorized
+    :func:`_fast_normalize`, time part. Numbers of valid times order as their texts do."""
     ok = np.char.str_len(times) == 8
     if not ok.any():
-        return ok
-    t = np.char.ljust(times, 8).astype("U8").view(np.uint32).reshape(-1, 8).astype(np.int64) - ord("0")
+        return ok, np.zeros(len(times), dtype=np.int64)
+    t = _digit_matrix(times, 8)
     digits = [0, 1, 3, 4, 6, 7]
     ok &= ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
     ok &= (t[:, 2] == ord(":") - ord("0")) & (t[:, 5] == ord(":") - ord("0"))
-    return ok & (t[:, 0] * 10 + t[:, 1] <= 23) & (t[:, 3] * 10 + t[:, 4] <= 59) & (t[:, 6] * 10 + t[:, 7] <= 59)
+    hour, minute, second = t[:, 0] * 10 + t[:, 1], t[:, 3] * 10 + t[:, 4], t[:, 6] * 10 + t[:, 7]
+    return ok & (hour <= 23) & (minute <= 59) & (second <= 59), (hour * 100 + minute) * 100 + second
+
+
+#: The sort key of a normalized date ``YYYY-MM-DD HH:MM:SS[.ffffff]`` is ``YYYYMMDDHHMMSS * _FRACTIONS`` plus
+#: 0 without a fraction, else 1 + the rank of its fraction among the table's fractions (at most
+#: ``_FRACTIONS - 1`` of them; more, and the dates are sorted as texts).
+_FRACTIONS = 10_000
 
 
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
-    """(distinct-date id per row, normalized date per id ("" if invalid), valid mask, {id: error text}).
+    """(distinct-date id per row, normalized date per id ("" if invalid), valid mask, {id: error text},
+    a sort key per id ordering the normalized dates as texts (invalid: -1), or None).
 
     Dates already in canonical form are recognized with array operations; only the
     others (odd formats, fractions, UNDEFINED) go through the scalar parser.
     """
     did, first = group_ids(columns, n)
     count = len(first)
+    fast = None
     if len(columns) == 2 and count:
         # Each column's distinct values are checked once (few dates, fewer times than date-time pairs).
         date_values = np.array(columns[0].values + [""], dtype=str)
         time_values = np.array(columns[1].values + [""], dtype=str)
         date_codes, time_codes = columns[0].codes[first], columns[1].codes[first]  # -1 (absent) -> ""
-        valid = _fast_dates(date_values)[date_codes] & _fast_times(time_values)[time_codes]
-        date_text, time_text = date_values[date_codes], time_values[time_codes]
-        normalized = np.char.add(np.char.add(date_text, " "), time_text)
-        normalized[~valid] = ""
+        date_ok, date_numbers = _fast_dates(date_values)
+        time_ok, time_numbers = _fast_times(time_values)
+        valid = date_ok[date_codes] & time_ok[time_codes]
+        fast = (date_values, time_values, date_codes, time_codes, date_numbers, time_numbers)
     else:
         valid = np.zeros(count, dtype=bool)
-        normalized = np.full(count, "", dtype=str)
     slow: dict[int, str] = {}
     errors: dict[int, str] = {}
-    for i in np.flatnonzero(~valid).tolist():
-        row = first[i]
-        parts = [column.values[column.codes[row]].strip() for column in columns]
-        undefined = next((name for name, part in zip(names, parts) if part == "UNDEFINED"), None)
-        if undefined is not None:
+    others = np.flatnonzero(~valid)
+    # Each column's value codes of those dates as Python ints (no numpy scalar per date and column).
+    code_lists = [column.codes[first[others]].tolist() for column in columns]
+    value_lists = [column.values for column in columns]
+    for j, i in enumerate(others.tolist()):
+        parts = [values[codes[j]].strip() for values, codes in zip(value_lists, code_lists)]
+        if "UNDEFINED" in parts:
+            undefined = names[parts.index("UNDEFINED")]
             errors[i] = str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED."))
             continue
-        fast = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 else None
+        quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 else None
         try:
-            slow[i] = fast if fast is not None else normalize_date(names, " ".join(parts))
+            slow[i] = quick if quick is not None else normalize_date(names, " ".join(parts))
         except Exception as exc:
             errors[i] = str(exc)
+    fast_rows = np.flatnonzero(valid)
+    width = max(19 if len(fast_rows) else 1, max(map(len, slow.values()), default=1))
+    normalized = np.zeros(count, dtype=f"U{width}")  # "" where invalid
+    sort_key: np.ndarray | None = np.full(count, -1, dtype=np.int64)
+    if fast is not None and len(fast_rows):
+        # "YYYY-MM-DD" + " " + "HH:MM:SS" written as code points, without a string operation per date.
+        date_values, time_values, date_codes, time_codes, date_numbers, time_numbers = fast
+        characters = normalized.view(np.uint32).reshape(count, width)
+        date_codes, time_codes = date_codes[fast_rows], time_codes[fast_rows]
+        characters[fast_rows, :10] = date_values.astype("U10").view(np.uint32).reshape(-1, 10)[date_codes]
+        characters[fast_rows, 10] = ord(" ")
+        characters[fast_rows, 11:19] = time_values.astype("U8").view(np.uint32).reshape(-1, 8)[time_codes]
+        sort_key[fast_rows] = (date_numbers[date_codes] * 1_000_000 + time_numbers[time_codes]) * _FRACTIONS
     if slow:
-        width = max(normalized.dtype.itemsize // 4, max(map(len, slow.values())), 1)
-        normalized = normalized.astype(f"U{width}")
         index = np.fromiter(slow, dtype=np.int64, count=len(slow))
-        normalized[index] = list(slow.values())
+        slow_texts = np.array(list(slow.values()), dtype=str)
+        normalized[index] = slow_texts
         valid[index] = True
-    return did, normalized, valid, errors
+        sort_key = _slow_sort_keys(slow_texts, index, sort_key)
+    return did, normalized, valid, errors, sort_key
+
+
+def _slow_sort_keys(slow_texts: np.ndarray, index: np.ndarray, sort_key: np.ndarray) -> np.ndarray | None:
+    """``sort_key`` with the keys of the dates the scalar parser normalized, at ``index``, computed with array
+    operations (None: not all in canonical form, or too many distinct fractions)."""
+    lengths = np.char.str_len(slow_texts)
+    with_fraction = lengths == 26
+    if not ((lengths == 19) | with_fraction).all():
+        return None
+    m = _digit_matrix(slow_texts, 26)  # padded with blanks past the end
+    digits = m[:, _DIGITS]
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    ok &= (m[:, _SEPARATORS] == _SEPARATOR_CODES).all(axis=1)
+    fraction_digits = m[:, 20:26]
+    ok &= ~with_fraction | ((m[:, 19] == ord(".") - ord("0"))
+                            & ((fraction_digits >= 0) & (fraction_digits <= 9)).all(axis=1))
+    if not ok.all():
+        return None
+    number = digits @ _POWERS[-len(_DIGITS):]  # YYYYMMDDHHMMSS
+    fraction = fraction_digits @ _POWERS[-6:]  # 6 digits each: number order is text order
+    fractions = np.unique(fraction[with_fraction])
+    if len(fractions) >= _FRACTIONS:
+        return None
+    rank = np.where(with_fraction, np.searchsorted(fractions, fraction) + 1, 0)
+    sort_key[index] = number * _FRACTIONS + rank
+    return sort_key
+
+
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # of "YYYY-MM-DD HH:MM:SS"
+_SEPARATORS = [4, 7, 10, 13, 16]
+_SEPARATOR_CODES = np.array([ord(c) - ord("0") for c in "-- ::"], dtype=np.int64)
+_POWERS = 10 ** np.arange(13, -1, -1, dtype=np.int64)
 
 
 class DateTable:
@@ -122,7 +185,7 @@ class DateTable:
 
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
         # numpy compares unicode strings by code point, exactly as Python compares str.
-        self.did, self.as_array, self.valid, self.errors = _normalized_dates(columns, names, n)
+        self.did, self.as_array, self.valid, self.errors, self._sort_key = _normalized_dates(columns, names, n)
         # The distinct failure texts, and which one each date that does not normalize has.
         texts: dict[str, int] = {}
         self._error_text_ids = np.full(len(self.as_array), -1, dtype=np.int64)
@@ -141,7 +204,9 @@ class DateTable:
         of keys at its place.
         """
         if self._sorted is None:
-            order = np.argsort(self.as_array, kind="stable")
+            # Equal dates may come in any order: a key <= one of them is <= all of them.
+            order = (np.argsort(self.as_array, kind="stable") if self._sort_key is None
+                     else np.argsort(self._sort_key))
             place = np.empty(len(order), dtype=np.int64)
             place[order] = np.arange(len(order), dtype=np.int64)
             self._sorted = (self.as_array[order], place)
@@ -163,10 +228,13 @@ class DateTable:
         (registering every date's failure made each type's results carry thousands of unused texts).
         """
         text_ids = self._error_text_ids[d]
-        distinct, inverse = np.unique(text_ids, return_inverse=True)
-        codes = np.array([values.code("NOT FOUND " + self._error_texts[t]) for t in distinct.tolist()],
-                         dtype=np.int64)
-        return codes[inverse.reshape(-1)] if len(codes) else np.zeros(0, dtype=np.int64)
+        if not len(text_ids):
+            return np.zeros(0, dtype=np.int64)
+        # The distinct texts met, ascending (few thousand texts at most: counted, not sorted per row).
+        distinct = np.flatnonzero(np.bincount(text_ids, minlength=len(self._error_texts)))
+        codes = np.zeros(len(self._error_texts), dtype=np.int64)
+        codes[distinct] = [values.code("NOT FOUND " + self._error_texts[t]) for t in distinct.tolist()]
+        return codes[text_ids]
 
 
 def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,

@@ -170,16 +170,22 @@ def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes:
 
 def _instruments(context: PipelineContext, columns: Mapping[str, Column], nrows: int,
                  strict: bool) -> dict[str, np.ndarray]:
-    """Rows per instrument, found as crds finds a header's instrument."""
-    instrument = np.full(nrows, None, dtype=object)
+    """Rows per instrument, found as crds finds a header's instrument.
+
+    Worked out per distinct value of each instrument keyword, then per row on codes.
+    """
+    names: dict[str, int] = {}  # upper-case instrument name -> id
+    instrument = np.full(nrows, -1, dtype=np.int64)
     unresolved = np.ones(nrows, dtype=bool)
     for key in (context.instrument_key.upper(),) + INSTRUMENT_KEYWORDS:
         column = columns.get(key)
         if column is None:
             continue
-        values = np.array([v.upper() for v in column.values] + [None], dtype=object)
-        candidate = values[column.codes]  # code -1 -> None
-        usable = unresolved & (column.codes >= 0) & (candidate != "UNDEFINED")
+        upper = [value.upper() for value in column.values]
+        ids = np.array([names.setdefault(value, len(names)) if value != "UNDEFINED" else -1 for value in upper]
+                       + [-1], dtype=np.int64)  # code -1 (absent) -> -1
+        candidate = ids[column.codes]
+        usable = unresolved & (candidate >= 0)
         instrument[usable] = candidate[usable]
         unresolved &= ~usable
     if strict and unresolved.any():
@@ -187,10 +193,12 @@ def _instruments(context: PipelineContext, columns: Mapping[str, Column], nrows:
             f"Missing {context.instrument_key!r} keyword in header for determining instrument.")
     groups: dict[str, np.ndarray] = {}
     if (~unresolved).any():
-        codes, uniques = pd.factorize(instrument[~unresolved])
-        positions = np.flatnonzero(~unresolved)
-        for i, name in enumerate(uniques):
-            groups[name] = positions[codes == i]
+        labels = list(names)
+        present = np.flatnonzero(np.bincount(instrument[~unresolved], minlength=len(labels)))
+        found = [(rows[0], labels[name_id], rows) for name_id in present.tolist()
+                 for rows in (np.flatnonzero(instrument == name_id),)]
+        for _first, name, rows in sorted(found, key=lambda item: item[0]):  # in order of first row
+            groups[name] = rows
     return groups
 
 
@@ -354,21 +362,21 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     chain_of_group = np.full(len(first), -1, dtype=np.int64)
     chain_index: dict[int, int] = {}
     hook_dates = program.date_feature is not None
-    if key_columns:  # the groups' key tuples, built column-wise
-        keys: list[tuple] = list(zip(*(np.array(column.values, dtype=object)[column.codes[first]].tolist()
-                                       for column in key_columns)))
-    else:
-        keys = [()] * len(first)
-    cached = program.cached_plan
-    plans: list = [None] * len(keys)
-    needed = None
-    if only is not None:
+    if only is None:
+        planned = np.arange(len(first))
+    else:  # only the groups with a row in ``only``
         needed = np.zeros(len(first), dtype=bool)
         needed[gid[only]] = True
-        needed = needed.tolist()
-    for g, key in enumerate(keys):
-        if needed is not None and not needed[g]:
-            continue
+        planned = np.flatnonzero(needed)
+    if key_columns:  # the planned groups' key tuples, built column-wise
+        planned_first = first[planned]
+        keys: Any = zip(*(np.array(column.values, dtype=object)[column.codes[planned_first]].tolist()
+                          for column in key_columns))
+    else:
+        keys = [()] * len(planned)
+    cached = program.cached_plan
+    plans: list = [None] * len(first)
+    for g, key in zip(planned.tolist(), keys):
         plan = cached(key)
         if plan is None:
             row = first[g]

@@ -73,3 +73,31 @@ def test_table_index_ranks_are_rebuilt_only_for_new_tables():
     assert list(ranked.keys) == ["2001-01-01 00:00:00", "2003-01-01 00:00:00", "2005-01-01 00:00:00"]
     assert [ranked.results[i] for i in ranked.choice] == ["a.fits", "b.fits", "c.fits"]
     assert index.table(tables[0]) == 0
+
+
+@pytest.mark.parametrize("cardinality", [3, 40, 5000], ids=["dense", "dense-wide", "hashed"])
+def test_group_ids_number_groups_in_order_of_first_row(cardinality):
+    """Groups are numbered as ``pandas.factorize`` numbers the key tuples (dense array or hash table alike)."""
+    rng = np.random.default_rng(cardinality)
+    n = 3000
+    raw = [rng.integers(0, cardinality, n).astype(str) for _ in range(3)]
+    for column in raw:
+        column[rng.integers(0, n, 50)] = None
+    columns = [encode_series(pd.Series(values, dtype=object)) for values in raw]
+    gid, first = group_ids(columns, n)
+    expected, _ = pd.factorize(pd.Series(list(zip(*(c.codes.tolist() for c in columns)))))
+    assert gid.tolist() == expected.tolist()
+    assert first.tolist() == [int(np.flatnonzero(expected == g)[0]) for g in range(len(first))]
+
+
+def test_categorical_columns_encode_to_the_values_of_their_strings():
+    """A store's dictionary-encoded column (codes, categories no row uses, nulls, values that condition
+    alike) gives every row the conditioned value its string gives; categories no row uses are left out."""
+    raw = _column(_VECTOR_MIN, seed=9) + ["acs", "ACS", " acs", None, "2005-01-02", "12:00:00"]
+    categories = list(dict.fromkeys(value for value in raw if value is not None)) + ["unused", "UNUSED "]
+    categorical = encode_series(pd.Series(pd.Categorical(raw, categories=categories[::-1])))
+    plain = encode_series(pd.Series(raw, dtype=object))
+    as_rows = [[column.values[c] if c >= 0 else None for c in column.codes] for column in (categorical, plain)]
+    assert as_rows[0] == as_rows[1]
+    assert len(set(categorical.values)) == len(categorical.values)  # distinct conditioned values
+    assert sorted(categorical.values) == sorted(plain.values)

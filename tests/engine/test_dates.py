@@ -71,3 +71,22 @@ def test_normalized_dates_equal_the_parser_on_every_pair_of_distinct_values():
             assert table.date(d) == expected, (date, time)
             fast += expected == date + " " + time
     assert fast >= 4
+
+
+def test_dates_sort_as_their_texts_with_parsed_dates_and_fractions():
+    """The numeric sort key of the normalized dates orders them as their texts (fractions, parsed formats,
+    invalid dates included), so key counts equal a string search."""
+    dates = ["2012-05-06", "2012-05-07", "06/05/2012", "2012/05/06", "1999-12-31", "UNDEFINED", "0999-01-01",
+             "2012-05-06T12:00:00", "not-a-date"]
+    times = ["12:00:00", "12:00:00.5", "12:00:00.25", "11:59:59", "00:00:00", "12:00", "07:14:44 PM", "bad"]
+    pairs = list(itertools.product(dates, times))
+    columns = [Column(np.array([values.index(pair[i]) for pair in pairs], dtype=np.int32), values)
+               for i, values in enumerate((dates, times))]
+    table = DateTable(columns, ("DATE-OBS", "TIME-OBS"), len(pairs))
+    assert table._sort_key is not None and (table.as_array != "").sum() > 20
+    assert any("." in text for text in table.as_array.tolist())
+    ordered = table.as_array[np.argsort(table._sort_key)].tolist()
+    assert ordered == sorted(table.as_array.tolist())
+    keys = np.array(sorted(set(table.as_array.tolist()) | {"2012-05-06 12:00:00.000000", "2012-05-06 12", "",
+                                                              "2012-05-06 12:00:00.5", "9999"}), dtype=str)
+    assert table.count_keys_le(keys).tolist() == np.searchsorted(keys, table.as_array, side="right").tolist()
