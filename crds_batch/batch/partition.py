@@ -76,7 +76,10 @@ def exposure_times(frame: pd.DataFrame) -> pa.Array:
 
 
 def _arrow_strings(column: pd.Series) -> pa.Array:
-    """A column as an Arrow string array (missing values null), without a Python loop for Arrow-backed columns."""
+    """A column as an Arrow string array (missing values null), without a Python loop for Arrow-backed or
+    Categorical (the store's encoded read) string columns."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(column.cat.categories):
+        return pa.array(column.array).cast(pa.string())  # dictionary decoded by Arrow
     strings = column if isinstance(column.dtype, pd.StringDtype) else column.astype("string")
     array = pa.array(strings.array)
     return array.cast(pa.string()) if array.type != pa.string() else array
