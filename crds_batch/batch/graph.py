@@ -163,13 +163,27 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
 
 
 def _collect(client, futures: list, progress: ProgressCallback | None) -> list[PartitionResult]:
+    """The futures' results, in their order, each fetched as soon as its task ends (``futures`` is emptied).
+
+    Fetching each result as it comes and dropping its future lets the worker free it at once; gathering
+    them all at the end kept every finished partition's results on its worker for the whole job (at 10M
+    datasets each worker grew from ~0.6 to ~1.7 GB that way).
+    """
     from distributed import as_completed
 
     total = len(futures)
+    position = {future.key: index for index, future in enumerate(futures)}
+    pending = as_completed(futures, with_results=True, loop=client.loop)
+    futures.clear()  # as_completed holds the rest, each until it is yielded
+    results: list[Any] = [None] * total
     if progress:
         progress(0, total)
-    for done, _future in enumerate(as_completed(futures, loop=client.loop), start=1):
+    done = 0
+    for finished in pending:  # no enumerate(): it keeps the last item it gave until the next
+        future, result = finished
+        results[position[future.key]] = result
+        del finished, future, result
+        done += 1
         if progress:
             progress(done, total)
-    return client.gather(futures)
-
+    return results

@@ -76,3 +76,41 @@ def test_each_instruments_partitions_run_in_one_worker_process(tmp_path):
     split = [instrument for instrument, found in pids.items() if len(found) > 1]
     assert len(split) <= 1, f"only the instrument where the cut falls spans both workers: {pids}"
     assert {result.extra["arrow_pool"] for result in results} <= {"jemalloc", "system"}, "workers use the batch pool"
+
+
+def _payload(seconds: float) -> bytes:
+    import time
+    time.sleep(seconds)
+    return b"x" * 1_000_000
+
+
+@pytest.mark.cluster
+def test_each_result_is_released_on_its_worker_once_fetched():
+    """A finished partition's result leaves its worker when fetched, not when the last partition ends."""
+    import time
+
+    from distributed import Client, LocalCluster
+
+    from crds_batch.batch.graph import _collect
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        futures = [client.submit(_payload, 0.0, pure=False), client.submit(_payload, 4.0, pure=False)]
+        fast_key = futures[0].key
+        held_after_first = []
+
+        def progress(done, total):
+            if done != 1:
+                return
+            deadline = time.monotonic() + 2.5  # the slow task still runs for ~4 s
+            while time.monotonic() < deadline:
+                keys = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))
+                if fast_key not in keys:
+                    break
+                time.sleep(0.05)
+            held_after_first.append(fast_key in keys)
+
+        results = _collect(client, futures, progress)
+        assert results == [b"x" * 1_000_000] * 2
+        assert futures == [], "the caller's references are dropped"
+        assert held_after_first == [False], "the first result was released while the second still ran"
