@@ -21,7 +21,8 @@ Peak memory is the largest summed RSS of the command's process tree
 (client + workers); CPU seconds are user + system of all its processes
 (reaped children included); the load average (1 minute) is printed before
 and after each run, since the machine may be shared. With 1 and 2 workers
-the speed-up of the second worker is printed too. The store is ingested once; delete it from --workdir
+the speed-up of the second worker is printed too, whole and without the
+LocalCluster's start (timed on its own for 1 and 2 workers). The store is ingested once; delete it from --workdir
 to measure on a store written by newer ingest code.
 
 `bestrefs` times `crds-batch bestrefs --load-pickles STORE --new-context NEW` (one process);
@@ -185,6 +186,21 @@ def check_cluster_options(entry: str) -> tuple[str, list[str]]:
 TOOLS = ("affected", "bestrefs", "check-context")
 
 
+#: Starts and closes crds-batch's own LocalCluster of N workers (argv[1]); prints the seconds the start took.
+CLUSTER_START = ("import sys, time; from distributed import Client; "
+                 "from crds_batch.batch.cluster import ClusterOptions, start_local_cluster; "
+                 "t = time.perf_counter(); cluster = start_local_cluster(ClusterOptions(n_workers=int(sys.argv[1]))); "
+                 "client = Client(cluster, set_as_default=False); print(time.perf_counter() - t); "
+                 "client.close(); cluster.close()")
+
+
+def cluster_start_seconds(workers: int, env: dict) -> float:
+    """Wall seconds crds-batch's LocalCluster of ``workers`` takes to start (measured on its own, once)."""
+    done = subprocess.run([sys.executable, "-c", CLUSTER_START, str(workers)], env=env, capture_output=True,
+                          text=True, check=True, timeout=300)
+    return float(done.stdout.split()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=int, default=1_000_000)
@@ -244,10 +260,16 @@ def main() -> int:
         print(f"{row['tool']:<13} {row['mode']:<12} {row['workers']:>10} {row['seconds']:>8} {row['cpu_seconds']:>6} "
               f"{row['datasets_per_s']:>11,} {row['ratio_vs_crds']:>7} {row['datasets_per_cpu_s']:>9,} "
               f"{row['ratio_vs_crds_cpu']:>10} {row['peak_rss_mib']:>6} MiB {row['output_lines']:>9,} {row['load']:>9}")
+    starts = {}
     for mode in args.modes.split(",") if "affected" in tools else ():
         seconds = {row["workers"]: row["seconds"] for row in rows if row["tool"] == "affected" and row["mode"] == mode}
         if 1 in seconds and 2 in seconds:
-            print(f"{mode}: 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x (whole command, cluster start included)")
+            if not starts:
+                starts = {n: cluster_start_seconds(n, env) for n in (1, 2)}
+            net = (seconds[1] - starts[1]) / (seconds[2] - starts[2])
+            print(f"{mode}: 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x (whole command, cluster start included); "
+                  f"{net:.2f}x without the LocalCluster's start ({starts[1]:.1f} s for 1 worker, {starts[2]:.1f} s "
+                  "for 2, measured on their own)")
     print(json.dumps({"datasets": args.datasets,
                       "crds_datasets_per_s": {m: round(b[0], 1) for m, b in baselines.items()},
                       "crds_datasets_per_cpu_s": {m: round(b[1], 1) for m, b in baselines.items()},
