@@ -159,7 +159,7 @@ def partition(tmp_path_factory):
     write_save(generate("hst_0729.pmap", 800, seed=8, invalid_fraction=0.1), str(save))
     ingest([str(save)], str(base / "store"), row_group_size=400)
     planned = plan_affected(AffectedRequest("hst_0650.pmap", "hst_0729.pmap", diffs_only=False, datasets_since=None))
-    frames = [task.compute() for task in partition_frames(Store(str(base / "store")), planned.columns)]
+    frames = [task.frame.compute() for task in partition_frames(Store(str(base / "store")), planned.columns)]
     return planned.plan, pd.concat(frames, ignore_index=True)  # several instruments in one partition
 
 
