@@ -64,22 +64,25 @@ _CRASH_MESSAGE_CHARS = 400
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def command_name(module_name: str) -> str:
+    """The command a module of COMMAND_MODULES defines: its name without ``_cmd``, dashes for underscores."""
+    return module_name.removesuffix("_cmd").replace("_", "-")
+
+
 class LazyGroup(click.Group):
-    """Loads command modules on demand so `crds-batch --help` stays fast."""
+    """Imports a command's module only when that command runs (or help lists it): starts stay fast."""
 
     def list_commands(self, ctx):
-        return sorted(self._commands())
+        return sorted(command_name(module_name) for module_name in COMMAND_MODULES)
 
     def get_command(self, ctx, name):
-        return self._commands().get(name)
-
-    def _commands(self):
-        if not hasattr(self, "_loaded"):
-            self._loaded = {}
-            for module_name in COMMAND_MODULES:
-                module = importlib.import_module(f"{__package__}.{module_name}")
-                self._loaded[module.command.name] = module.command
-        return self._loaded
+        loaded = self.__dict__.setdefault("_loaded", {})
+        if name not in loaded:
+            module_name = next((m for m in COMMAND_MODULES if command_name(m) == name), None)
+            if module_name is None:
+                return None
+            loaded[name] = importlib.import_module(f"{__package__}.{module_name}").command
+        return loaded[name]
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
