@@ -18,9 +18,8 @@ from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
 from .columns import Column, group_ids
 from .compile import Chain, terminal_result
-from .tables import TableIndex
+from .tables import STEP_ERROR, STEP_NONE, STEP_USEAFTER, STEP_VALUE, ChainSteps, TableIndex
 
-_NONE, _VALUE, _USEAFTER, _ERROR = 0, 1, 2, 3
 _SMALL = 8  # below this many rows, walking chains row by row beats building rank tables
 
 
@@ -192,29 +191,39 @@ class DateTable:
         for d, error in self.errors.items():
             self._error_text_ids[d] = texts.setdefault(error, len(texts))
         self._error_texts = list(texts)
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._places: np.ndarray | None = None
 
-    def count_keys_le(self, keys: np.ndarray) -> np.ndarray:
-        """Per distinct date: how many of the sorted ``keys`` are ``<=`` it (string order).
+    def key_counts(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Per row of ``rows``: how many of the sorted ``keys`` are ``<=`` its date (string order), -1 where
+        the date does not normalize.
 
-        ``numpy.searchsorted(keys, self.as_array, side="right")``, from one string sort of the
-        dates shared by every table searched (each type, each context): a date is ``>=`` key
-        ``k`` when its place in the sorted dates is at least the number of dates ``< k``, so per
-        table only the few keys are searched among the dates, and each date reads a running count
-        of keys at its place.
+        ``numpy.searchsorted(keys, date, side="right")`` per row, from one sort of the distinct dates
+        shared by every table searched (each type, each context): a date is ``>=`` key ``k`` when its
+        place in the sorted dates is at least the number of dates ``< k``, so per table only the few
+        keys are searched among the dates, and each row reads a running count of keys at its date's place.
         """
-        if self._sorted is None:
-            # Equal dates may come in any order: a key <= one of them is <= all of them.
+        places = self._row_places()
+        count = len(self.as_array)
+        # Equal dates may come in any order: a key <= one of them is <= all of them.
+        dates_below_key = np.searchsorted(self.as_array, keys, side="left", sorter=self._order)
+        # Places [dates_below_key[i-1], dates_below_key[i]) have i keys <= their date; the last place (dates
+        # that do not normalize) reads -1.
+        runs = np.diff(dates_below_key, prepend=0, append=count)
+        keys_le_place = np.repeat(np.arange(len(keys) + 1, dtype=np.int32), runs)
+        return np.append(keys_le_place, np.int32(-1))[places[rows]]
+
+    def _row_places(self) -> np.ndarray:
+        """Per row, the place of its date among the distinct dates sorted as texts (their count if invalid)."""
+        if self._places is None:
+            count = len(self.as_array)
             order = (np.argsort(self.as_array, kind="stable") if self._sort_key is None
                      else np.argsort(self._sort_key))
-            place = np.empty(len(order), dtype=np.int64)
-            place[order] = np.arange(len(order), dtype=np.int64)
-            self._sorted = (self.as_array[order], place)
-        sorted_dates, place = self._sorted
-        dates_below_key = np.searchsorted(sorted_dates, keys, side="left")
-        # keys <= the date at sorted place p: those with dates_below_key <= p (a running count over places).
-        keys_le_place = np.bincount(dates_below_key, minlength=len(place) + 1).cumsum()
-        return keys_le_place[place]
+            place = np.empty(count, dtype=np.int32)
+            place[order] = np.arange(count, dtype=np.int32)
+            place[~self.valid] = count
+            self._order = order
+            self._places = place[self.did] if len(self.did) else np.zeros(0, dtype=np.int32)
+        return self._places
 
     def date(self, d: int) -> str | None:
         """Normalized date of distinct date ``d``, None if it does not normalize."""
@@ -240,113 +249,112 @@ class DateTable:
 def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,
                    values: Any, index: TableIndex | None = None) -> np.ndarray:
     """Result code per row (``rows`` index ``dates``) for rows whose plan is a chain."""
-    did = dates.did[rows] if len(dates.did) else np.zeros(len(rows), dtype=np.int64)
     if len(chain_ids) <= _SMALL:
+        did = dates.did[rows] if len(dates.did) else np.zeros(len(rows), dtype=np.int64)
         return np.array([values.code(_walk(chains[c], dates, d)) for c, d in zip(chain_ids.tolist(), did.tolist())],
                         dtype=np.int32)
-    out, failed, message = _run_steps(chains, chain_ids, did, dates, values, index)
+    index = index if index is not None else TableIndex()
+    numbers, encoded = index.chain_numbers(chains)
+    out, failed, message = _run_steps(encoded, numbers, chain_ids, rows, dates, values, index)
     if not failed.any():
         return out
     na_code = values.code("NOT FOUND n/a")
     rows_failed = np.flatnonzero(failed)
-    dnr = np.array([c.dnr for c in chains], dtype=bool)[chain_ids[rows_failed]]
-    required = np.array([c.required for c in chains], dtype=bool)[chain_ids[rows_failed]]
-    out[rows_failed] = np.where(dnr | ~required, na_code, message[rows_failed])
-    fallback_index: dict[int, int] = {}
-    fallbacks: list[Chain] = []
-    of_chain = np.full(len(chains), -1, dtype=np.int64)
-    for c, chain in enumerate(chains):
-        if chain.fallback is not None and not chain.dnr:
-            of_chain[c] = fallback_index.setdefault(id(chain.fallback), len(fallbacks))
-            if of_chain[c] == len(fallbacks):
-                fallbacks.append(chain.fallback)
-    fb_ids = of_chain[chain_ids[rows_failed]]
+    failed_chains = chain_ids[rows_failed]
+    not_applicable = encoded.dnr[numbers] | ~encoded.required[numbers]  # per chain
+    out[rows_failed] = np.where(not_applicable[failed_chains], na_code, message[rows_failed])
+    # The fallback chains in order of first appearance among the chains, and each chain's among them (-1: none).
+    fallback_of = encoded.fallback[numbers]
+    present = fallback_of[fallback_of >= 0]
+    distinct, first = np.unique(present, return_index=True)
+    fallbacks = distinct[np.argsort(first)]
+    local = np.full(encoded.count + 1, -1, dtype=np.int64)  # fallback -1 -> -1
+    local[fallbacks] = np.arange(len(fallbacks))
+    fb_ids = local[fallback_of][failed_chains]
     retry = rows_failed[fb_ids >= 0]
     if len(retry):
         ids = fb_ids[fb_ids >= 0]
-        out2, failed2, message2 = _run_steps(fallbacks, ids, did[retry], dates, values, index)
-        abort = np.array([values.code(f.abort) if f.abort else -1 for f in fallbacks], dtype=np.int64)[ids]
-        need = np.array([f.required for f in fallbacks], dtype=bool)[ids]
+        out2, failed2, message2 = _run_steps(encoded, fallbacks, ids, rows[retry], dates, values, index)
+        abort = np.array([values.code(encoded.abort[f]) if encoded.abort[f] else -1 for f in fallbacks.tolist()],
+                         dtype=np.int64)[ids]
+        need = encoded.required[fallbacks][ids]
         final = np.where(abort >= 0, abort, np.where(need, message2, na_code))
         out[retry] = np.where(failed2, final, out2)
     return out
 
 
-def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, dates: DateTable,
-               values: Any, index: TableIndex | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Walk every row's chain at once: (result codes, failed mask, failure text codes)."""
+def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, rows: np.ndarray,
+               dates: DateTable, values: Any, index: TableIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walk every row's chain at once: (result codes, failed mask, failure text codes).
+
+    ``numbers`` are the encoded chains' numbers of the chains ``chain_ids`` refer to.
+    """
     n = len(chain_ids)
     out = np.full(n, -1, dtype=np.int32)
     message = np.full(n, -1, dtype=np.int64)
     failed = np.zeros(n, dtype=bool)
 
-    index = index if index is not None else TableIndex()
-    maxlen = max((len(chain.steps) for chain in chains), default=0)
-    kind = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int8)
-    arg = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int64)
-    for c, chain in enumerate(chains):
-        for k, (what, item) in enumerate(chain.steps):
-            if what == "value":
-                kind[c, k], arg[c, k] = _VALUE, values.code(item)
-            elif what == "error":
-                kind[c, k], arg[c, k] = _ERROR, values.code("NOT FOUND " + item)
-            else:
-                kind[c, k], arg[c, k] = _USEAFTER, index.table(item)
+    maxlen = int(encoded.length[numbers].max()) if len(numbers) else 0
+    kind = encoded.kind[numbers, :maxlen]
+    arg = encoded.arg[numbers, :maxlen]  # a copy: value and error items become their result codes
+    # Registered chain by chain, step by step, as the chains are listed.
+    flat_kind, flat = kind.reshape(-1), arg.reshape(-1)
+    items = np.flatnonzero((flat_kind == STEP_VALUE) | (flat_kind == STEP_ERROR))
+    if len(items):
+        flat[items] = [values.code(encoded.items[i]) for i in flat[items].tolist()]
+    useafters = np.flatnonzero(flat_kind == STEP_USEAFTER)
+    flat[useafters] = index.tables_of(flat[useafters])
     ranked = index.ranked(terminal_result)  # covers every table registered above
-    width, combined, starts = ranked.width, ranked.combined, ranked.starts
-    if len(ranked.keys) and len(dates.as_array):
-        date_rank = 2 * dates.count_keys_le(ranked.keys) - 1
+    if len(dates.as_array) and len(useafters):
+        key_counts = dates.key_counts(ranked.keys, rows)
     else:
-        date_rank = np.full(len(dates.as_array), -1, dtype=np.int64)
-    date_rank = np.where(dates.valid, date_rank, -2)
-    row_rank = date_rank[did] if len(date_rank) else np.full(n, -2, dtype=np.int64)
+        key_counts = np.full(n, -1, dtype=np.int32)
 
     unresolved = np.ones(n, dtype=bool)
-    for k in range(kind.shape[1]):
-        step_kind = kind[chain_ids, k]
-        step_arg = arg[chain_ids, k]
-        active = unresolved & (step_kind != _NONE)
+    for k in range(maxlen):
+        step_kind = kind[:, k][chain_ids]
+        step_arg = arg[:, k][chain_ids]
+        active = unresolved & (step_kind != STEP_NONE)
         if not active.any():
             break
-        hit = active & (step_kind == _VALUE)
+        hit = active & (step_kind == STEP_VALUE)
         out[hit] = step_arg[hit]
-        error = active & (step_kind == _ERROR)
+        error = active & (step_kind == STEP_ERROR)
         message[error] = step_arg[error]
         failed |= error
         unresolved &= ~(hit | error)
-        dated = active & (step_kind == _USEAFTER)
-        bad_date = dated & (row_rank == -2)
+        dated = active & (step_kind == STEP_USEAFTER)
+        bad_date = dated & (key_counts < 0)
         if bad_date.any():
-            message[bad_date] = dates.error_codes(values, did[bad_date])
+            message[bad_date] = dates.error_codes(values, dates.did[rows[bad_date]])
         failed |= bad_date
         unresolved &= ~bad_date
-        good = np.flatnonzero(dated & (row_rank != -2))
+        good = np.flatnonzero(dated & (key_counts >= 0))
         if len(good):
-            tables_of = step_arg[good]
-            pos = np.searchsorted(combined, tables_of * width + row_rank[good], side="right") - 1
-            found = pos >= starts[tables_of]
-            chosen = ranked.choice[pos[found]]
+            chosen = ranked.chosen(step_arg[good], key_counts[good])
+            found = chosen >= 0
+            good, chosen = good[found], chosen[found]
             # Result codes of the few distinct chosen results (registered in ascending result order).
             used = np.flatnonzero(np.bincount(chosen, minlength=len(ranked.results)))
             codes = np.zeros(len(ranked.results), dtype=np.int32)
             codes[used] = [values.code(ranked.results[r]) for r in used.tolist()]
-            out[good[found]] = codes[chosen]
-            unresolved[good[found]] = False
+            out[good] = codes[chosen]
+            unresolved[good] = False
     if unresolved.any():
         # Every candidate failed: the text depends on the chain kind and, for a top UseAfter, the date only.
-        rows = np.flatnonzero(unresolved)
-        top = np.array([chain.top_useafter for chain in chains], dtype=bool)[chain_ids[rows]]
+        left = np.flatnonzero(unresolved)
+        top = encoded.top_useafter[numbers][chain_ids[left]]
         if (~top).any():
-            message[rows[~top]] = values.code("NOT FOUND No match found.")
+            message[left[~top]] = values.code("NOT FOUND No match found.")
         if top.any():
-            dated = rows[top]
+            dated = left[top]
             if len(dates.as_array):
-                distinct, inverse = np.unique(did[dated], return_inverse=True)
+                distinct, inverse = np.unique(dates.did[rows[dated]], return_inverse=True)
                 texts = [_exhausted(_TOP, dates.date(d)) for d in distinct.tolist()]
                 message[dated] = np.array([values.code(t) for t in texts], dtype=np.int64)[inverse.reshape(-1)]
             else:
                 message[dated] = values.code(_exhausted(_TOP, None))
-        failed[rows] = True
+        failed[left] = True
     return out, failed, message
 
 
