@@ -88,7 +88,7 @@ _FRACTIONS = 10_000
 
 
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
-    """(distinct-date id per row, normalized date per id ("" if invalid), valid mask, {id: error text},
+    """(distinct-date id per row, their normalized texts (:class:`_DateTexts`), valid mask, {id: error text},
     a sort key per id ordering the normalized dates as texts (invalid: -1), or None).
 
     Dates already in canonical form are recognized with array operations; only the
@@ -105,7 +105,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         date_ok, date_numbers = _fast_dates(date_values)
         time_ok, time_numbers = _fast_times(time_values)
         valid = date_ok[date_codes] & time_ok[time_codes]
-        fast = (date_values, time_values, date_codes, time_codes, date_numbers, time_numbers)
+        fast = (date_values, time_values, date_codes, time_codes)
     else:
         valid = np.zeros(count, dtype=bool)
     slow: dict[int, str] = {}
@@ -115,36 +115,67 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
     code_lists = [column.codes[first[others]].tolist() for column in columns]
     value_lists = [column.values for column in columns]
     for j, i in enumerate(others.tolist()):
-        parts = [values[codes[j]].strip() for values, codes in zip(value_lists, code_lists)]
+        raw = [values[codes[j]] for values, codes in zip(value_lists, code_lists)]
+        parts = [part.strip() for part in raw]
         if "UNDEFINED" in parts:
             undefined = names[parts.index("UNDEFINED")]
             errors[i] = str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED."))
             continue
-        quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 else None
+        # The array check saw the unstripped values: only stripping can make a canonical pair of them.
+        quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 and parts != raw else None
         try:
             slow[i] = quick if quick is not None else normalize_date(names, " ".join(parts))
         except Exception as exc:
             errors[i] = str(exc)
     fast_rows = np.flatnonzero(valid)
-    width = max(19 if len(fast_rows) else 1, max(map(len, slow.values()), default=1))
-    normalized = np.zeros(count, dtype=f"U{width}")  # "" where invalid
     sort_key: np.ndarray | None = np.full(count, -1, dtype=np.int64)
     if fast is not None and len(fast_rows):
-        # "YYYY-MM-DD" + " " + "HH:MM:SS" written as code points, without a string operation per date.
-        date_values, time_values, date_codes, time_codes, date_numbers, time_numbers = fast
-        characters = normalized.view(np.uint32).reshape(count, width)
-        date_codes, time_codes = date_codes[fast_rows], time_codes[fast_rows]
-        characters[fast_rows, :10] = date_values.astype("U10").view(np.uint32).reshape(-1, 10)[date_codes]
-        characters[fast_rows, 10] = ord(" ")
-        characters[fast_rows, 11:19] = time_values.astype("U8").view(np.uint32).reshape(-1, 8)[time_codes]
+        date_codes, time_codes = fast[2][fast_rows], fast[3][fast_rows]
         sort_key[fast_rows] = (date_numbers[date_codes] * 1_000_000 + time_numbers[time_codes]) * _FRACTIONS
     if slow:
         index = np.fromiter(slow, dtype=np.int64, count=len(slow))
         slow_texts = np.array(list(slow.values()), dtype=str)
-        normalized[index] = slow_texts
         valid[index] = True
         sort_key = _slow_sort_keys(slow_texts, index, sort_key)
-    return did, normalized, valid, errors, sort_key
+    return did, _DateTexts(count, valid, fast, slow), valid, errors, sort_key
+
+
+class _DateTexts:
+    """The normalized texts of the distinct dates: canonical pairs as their columns' values, the others as
+    the parser gave them. The array of every text is made only when read (the searches use sort keys)."""
+
+    def __init__(self, count: int, valid: np.ndarray, fast: tuple | None, slow: dict[int, str]):
+        self.count, self._valid, self._fast, self._slow = count, valid, fast, slow
+        self._array: np.ndarray | None = None
+
+    def text(self, d: int) -> str:
+        """Normalized text of valid distinct date ``d``."""
+        found = self._slow.get(d)
+        if found is None:
+            date_values, time_values, date_codes, time_codes = self._fast
+            found = str(date_values[date_codes[d]]) + " " + str(time_values[time_codes[d]])
+        return found
+
+    def array(self) -> np.ndarray:
+        """Every normalized text ("" where invalid); numpy compares them by code point, as Python does."""
+        if self._array is None:
+            fast_rows = np.flatnonzero(self._valid)
+            if self._slow:
+                fast_rows = fast_rows[~np.isin(fast_rows, np.fromiter(self._slow, dtype=np.int64))]
+            width = max(19 if len(fast_rows) else 1, max(map(len, self._slow.values()), default=1))
+            normalized = np.zeros(self.count, dtype=f"U{width}")
+            if len(fast_rows):
+                # "YYYY-MM-DD" + " " + "HH:MM:SS" written as code points, without a string operation per date.
+                date_values, time_values, date_codes, time_codes = self._fast
+                characters = normalized.view(np.uint32).reshape(self.count, width)
+                date_codes, time_codes = date_codes[fast_rows], time_codes[fast_rows]
+                characters[fast_rows, :10] = date_values.astype("U10").view(np.uint32).reshape(-1, 10)[date_codes]
+                characters[fast_rows, 10] = ord(" ")
+                characters[fast_rows, 11:19] = time_values.astype("U8").view(np.uint32).reshape(-1, 8)[time_codes]
+            if self._slow:
+                normalized[np.fromiter(self._slow, dtype=np.int64)] = list(self._slow.values())
+            self._array = normalized
+        return self._array
 
 
 def _slow_sort_keys(slow_texts: np.ndarray, index: np.ndarray, sort_key: np.ndarray) -> np.ndarray | None:
@@ -173,6 +204,20 @@ def _slow_sort_keys(slow_texts: np.ndarray, index: np.ndarray, sort_key: np.ndar
     return sort_key
 
 
+def _canonical_numbers(keys: np.ndarray) -> np.ndarray | None:
+    """Per key: ``YYYYMMDDHHMMSS`` of a key of the form ``YYYY-MM-DD HH:MM:SS`` (any digits), else -1; None
+    when no key has that form."""
+    if not len(keys):
+        return None
+    m = _digit_matrix(keys, 19)
+    digits = m[:, _DIGITS]
+    ok = (np.char.str_len(keys) == 19) & ((digits >= 0) & (digits <= 9)).all(axis=1)
+    ok &= (m[:, _SEPARATORS] == _SEPARATOR_CODES).all(axis=1)
+    if not ok.any():
+        return None
+    return np.where(ok, digits @ _POWERS[-len(_DIGITS):], -1)
+
+
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # of "YYYY-MM-DD HH:MM:SS"
 _SEPARATORS = [4, 7, 10, 13, 16]
 _SEPARATOR_CODES = np.array([ord(c) - ord("0") for c in "-- ::"], dtype=np.int64)
@@ -183,15 +228,20 @@ class DateTable:
     """The normalized dates of a set of rows, computed once and shared by every type."""
 
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
-        # numpy compares unicode strings by code point, exactly as Python compares str.
-        self.did, self.as_array, self.valid, self.errors, self._sort_key = _normalized_dates(columns, names, n)
+        self.did, self._texts, self.valid, self.errors, self._sort_key = _normalized_dates(columns, names, n)
+        self.count = self._texts.count  # distinct dates
         # The distinct failure texts, and which one each date that does not normalize has.
         texts: dict[str, int] = {}
-        self._error_text_ids = np.full(len(self.as_array), -1, dtype=np.int64)
+        self._error_text_ids = np.full(self.count, -1, dtype=np.int64)
         for d, error in self.errors.items():
             self._error_text_ids[d] = texts.setdefault(error, len(texts))
         self._error_texts = list(texts)
         self._places: np.ndarray | None = None
+
+    @property
+    def as_array(self) -> np.ndarray:
+        """Normalized date per distinct date ("" if invalid)."""
+        return self._texts.array()
 
     def key_counts(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Per row of ``rows``: how many of the sorted ``keys`` are ``<=`` its date (string order), -1 where
@@ -203,31 +253,51 @@ class DateTable:
         keys are searched among the dates, and each row reads a running count of keys at its date's place.
         """
         places = self._row_places()
-        count = len(self.as_array)
-        # Equal dates may come in any order: a key <= one of them is <= all of them.
-        dates_below_key = np.searchsorted(self.as_array, keys, side="left", sorter=self._order)
+        dates_below_key = self._dates_below(keys)
         # Places [dates_below_key[i-1], dates_below_key[i]) have i keys <= their date; the last place (dates
         # that do not normalize) reads -1.
-        runs = np.diff(dates_below_key, prepend=0, append=count)
+        runs = np.diff(dates_below_key, prepend=0, append=self.count)
         keys_le_place = np.repeat(np.arange(len(keys) + 1, dtype=np.int32), runs)
         return np.append(keys_le_place, np.int32(-1))[places[rows]]
+
+    def before(self, text: str) -> np.ndarray:
+        """Per distinct date: True where its normalized text is ``< text`` (invalid dates: "" < text)."""
+        self._row_places()
+        return self._place < self._dates_below(np.array([text], dtype=str))[0]
+
+    def _dates_below(self, keys: np.ndarray) -> np.ndarray:
+        """Per key, how many distinct dates (invalid ones as "") are ``<`` it as texts.
+
+        Keys in canonical form ``YYYY-MM-DD HH:MM:SS`` are searched among the sort keys (a key
+        sorts before a date of the same second with a fraction, as its prefix); others among the texts.
+        """
+        self._row_places()
+        numbers = _canonical_numbers(keys) if self._sort_key is not None else None
+        if numbers is None:
+            # Equal dates may come in any order: a key <= one of them is <= all of them.
+            return np.searchsorted(self.as_array, keys, side="left", sorter=self._order)
+        below = np.searchsorted(self._sort_key, numbers * _FRACTIONS, side="left", sorter=self._order)
+        odd = numbers < 0
+        if odd.any():
+            below[odd] = np.searchsorted(self.as_array, keys[odd], side="left", sorter=self._order)
+        return below
 
     def _row_places(self) -> np.ndarray:
         """Per row, the place of its date among the distinct dates sorted as texts (their count if invalid)."""
         if self._places is None:
-            count = len(self.as_array)
+            count = self.count
             order = (np.argsort(self.as_array, kind="stable") if self._sort_key is None
                      else np.argsort(self._sort_key))
             place = np.empty(count, dtype=np.int32)
             place[order] = np.arange(count, dtype=np.int32)
+            self._order, self._place = order, place.copy()
             place[~self.valid] = count
-            self._order = order
             self._places = place[self.did] if len(self.did) else np.zeros(0, dtype=np.int32)
         return self._places
 
     def date(self, d: int) -> str | None:
         """Normalized date of distinct date ``d``, None if it does not normalize."""
-        return str(self.as_array[d]) if self.valid[d] else None
+        return self._texts.text(d) if self.valid[d] else None
 
     def error_codes(self, values: Any, d: np.ndarray) -> np.ndarray:
         """Result codes of the failure texts of the distinct dates ``d`` (dates that do not normalize).
@@ -305,7 +375,7 @@ def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, 
     useafters = np.flatnonzero(flat_kind == STEP_USEAFTER)
     flat[useafters] = index.tables_of(flat[useafters])
     ranked = index.ranked(terminal_result)  # covers every table registered above
-    if len(dates.as_array) and len(useafters):
+    if dates.count and len(useafters):
         key_counts = dates.key_counts(ranked.keys, rows)
     else:
         key_counts = np.full(n, -1, dtype=np.int32)
@@ -348,7 +418,7 @@ def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, 
             message[left[~top]] = values.code("NOT FOUND No match found.")
         if top.any():
             dated = left[top]
-            if len(dates.as_array):
+            if dates.count:
                 distinct, inverse = np.unique(dates.did[rows[dated]], return_inverse=True)
                 texts = [_exhausted(_TOP, dates.date(d)) for d in distinct.tolist()]
                 message[dated] = np.array([values.code(t) for t in texts], dtype=np.int64)[inverse.reshape(-1)]
@@ -384,7 +454,7 @@ def _steps_one(chain: Chain, date: str | None, error: str | None) -> tuple[bool,
 
 def _walk(chain: Chain, dates: DateTable, d: int) -> Any:
     """One row, crds's order: chain, DNR, fallback chain, reffile_required."""
-    date, error = (dates.date(d), dates.errors.get(d)) if len(dates.as_array) else (None, None)
+    date, error = (dates.date(d), dates.errors.get(d)) if dates.count else (None, None)
     ok, result = _steps_one(chain, date, error)
     if ok:
         return result
