@@ -18,7 +18,8 @@ from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
 from .columns import Column, group_ids
 from .compile import Chain, terminal_result
-from .tables import STEP_ERROR, STEP_NONE, STEP_USEAFTER, STEP_VALUE, ChainSteps, TableIndex
+from .chains import STEP_ERROR, STEP_NONE, STEP_USEAFTER, STEP_VALUE, ChainSteps
+from .tables import TableIndex
 
 _SMALL = 8  # below this many rows, walking chains row by row beats building rank tables
 
@@ -324,7 +325,7 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable,
         return np.array([values.code(_walk(chains[c], dates, d)) for c, d in zip(chain_ids.tolist(), did.tolist())],
                         dtype=np.int32)
     index = index if index is not None else TableIndex()
-    numbers, encoded = index.chain_numbers(chains)
+    numbers, encoded = index.chains.numbers(chains)
     out, failed, message = _run_steps(encoded, numbers, chain_ids, rows, dates, values, index)
     if not failed.any():
         return out
@@ -345,7 +346,7 @@ def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable,
     if len(retry):
         ids = fb_ids[fb_ids >= 0]
         out2, failed2, message2 = _run_steps(encoded, fallbacks, ids, rows[retry], dates, values, index)
-        abort = np.array([values.code(encoded.abort[f]) if encoded.abort[f] else -1 for f in fallbacks.tolist()],
+        abort = np.array([values.code(encoded.abort[f]) if f in encoded.abort else -1 for f in fallbacks.tolist()],
                          dtype=np.int64)[ids]
         need = encoded.required[fallbacks][ids]
         final = np.where(abort >= 0, abort, np.where(need, message2, na_code))
@@ -364,16 +365,15 @@ def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, 
     message = np.full(n, -1, dtype=np.int64)
     failed = np.zeros(n, dtype=bool)
 
-    maxlen = int(encoded.length[numbers].max()) if len(numbers) else 0
-    kind = encoded.kind[numbers, :maxlen]
-    arg = encoded.arg[numbers, :maxlen]  # a copy: value and error items become their result codes
+    kind, arg = encoded.encoded(numbers)  # arg a copy: value and error items become their result codes
+    maxlen = kind.shape[1]
     # Registered chain by chain, step by step, as the chains are listed.
     flat_kind, flat = kind.reshape(-1), arg.reshape(-1)
     items = np.flatnonzero((flat_kind == STEP_VALUE) | (flat_kind == STEP_ERROR))
     if len(items):
         flat[items] = [values.code(encoded.items[i]) for i in flat[items].tolist()]
     useafters = np.flatnonzero(flat_kind == STEP_USEAFTER)
-    flat[useafters] = index.tables_of(flat[useafters])
+    flat[useafters] = index.chains.tables_of(flat[useafters])
     ranked = index.ranked(terminal_result)  # covers every table registered above
     if dates.count and len(useafters):
         key_counts = dates.key_counts(ranked.keys, rows)
