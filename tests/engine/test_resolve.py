@@ -153,9 +153,23 @@ def test_tables_are_numbered_in_the_order_steps_are_met():
     """A table gets its id when a partition's chains first reach it, step by step (fallbacks' tables later)."""
     index = TableIndex()
     chains = [Chain([("useafter", TABLES[3])], fallback=Chain([("useafter", TABLES[0])])),
-              Chain([("useafter", TABLES[2]), ("useafter", TABLES[3])])]
+              Chain([("useafter", TABLES[2]), ("useafter", TABLES[1])])]
     dates = _dates(20, seed=1)
     rows = np.arange(20)
     assert (dates.key_counts(np.array(["2011-13- 00:00:00"]), rows) == 0).any()  # some rows fall back
     resolve_chains(chains, rows % 2, dates, rows, _Values(), index)
-    assert [index.table(TABLES[i]) for i in (3, 2, 0, 1)] == [0, 1, 2, 3]
+    assert [index.table(TABLES[i]) for i in (3, 2, 1, 0)] == [0, 1, 2, 3]
+
+
+def test_fallback_results_are_registered_as_their_chains_are_listed():
+    """The fallbacks run in the order their chains are listed in this call, not the order they were
+    registered in (their values are registered in that order)."""
+    fallbacks = [Chain([("value", "x1.fits")]), Chain([("value", "x2.fits")])]
+    chains = [Chain([("useafter", TABLES[4])], fallback=fallback) for fallback in fallbacks]
+    index = TableIndex()
+    dates = _dates(30, seed=2)
+    rows = np.arange(30)
+    resolve_chains(chains, rows % 2, dates, rows, _Values(), index)
+    values = _Values()
+    resolve_chains(chains[::-1], rows % 2, dates, rows, values, index)
+    assert [v for v in values.objects if v in ("x1.fits", "x2.fits")] == ["x2.fits", "x1.fits"]
