@@ -106,7 +106,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         date_ok, date_numbers = _fast_dates(date_values)
         time_ok, time_numbers = _fast_times(time_values)
         valid = date_ok[date_codes] & time_ok[time_codes]
-        fast = (date_values, time_values, date_codes, time_codes)
+        fast = (columns[0].values, columns[1].values, date_codes, time_codes)  # the columns' lists, not copies
     else:
         valid = np.zeros(count, dtype=bool)
     slow: dict[int, str] = {}
@@ -154,7 +154,7 @@ class _DateTexts:
         found = self._slow.get(d)
         if found is None:
             date_values, time_values, date_codes, time_codes = self._fast
-            found = str(date_values[date_codes[d]]) + " " + str(time_values[time_codes[d]])
+            found = date_values[date_codes[d]] + " " + time_values[time_codes[d]]  # valid: codes >= 0
         return found
 
     def array(self) -> np.ndarray:
@@ -167,7 +167,8 @@ class _DateTexts:
             normalized = np.zeros(self.count, dtype=f"U{width}")
             if len(fast_rows):
                 # "YYYY-MM-DD" + " " + "HH:MM:SS" written as code points, without a string operation per date.
-                date_values, time_values, date_codes, time_codes = self._fast
+                date_list, time_list, date_codes, time_codes = self._fast
+                date_values, time_values = np.array(date_list, dtype=str), np.array(time_list, dtype=str)
                 characters = normalized.view(np.uint32).reshape(self.count, width)
                 date_codes, time_codes = date_codes[fast_rows], time_codes[fast_rows]
                 characters[fast_rows, :10] = date_values.astype("U10").view(np.uint32).reshape(-1, 10)[date_codes]
