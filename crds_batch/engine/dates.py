@@ -1,9 +1,12 @@
 """Vectorized UseAfter resolution of candidate chains.
 
-Each distinct date string is normalized once.  UseAfter keys and normalized
-dates are ranked together by *string* order (crds compares raw key strings),
-so "greatest key <= date" becomes one ``numpy.searchsorted`` over the
-concatenated rank tables of every UseAfter in every chain.
+Each distinct date string is normalized once, with a numeric sort key that orders
+the normalized dates as their texts (crds compares raw key strings).  Per rmap,
+each row's date is reduced to how many of the rmap's distinct UseAfter keys are
+``<=`` it (the keys searched among the sorted dates, not the dates among the keys),
+and (table, that count) gives every row's choice from one lookup array
+(:mod:`.tables`); the chains' steps are read from arrays encoded once per rmap
+(:mod:`.chains`).
 """
 from __future__ import annotations
 
@@ -16,9 +19,9 @@ import numpy as np
 
 from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
+from .chains import STEP_ERROR, STEP_NONE, STEP_USEAFTER, STEP_VALUE, ChainSteps
 from .columns import Column, group_ids
 from .compile import Chain, terminal_result
-from .chains import STEP_ERROR, STEP_NONE, STEP_USEAFTER, STEP_VALUE, ChainSteps
 from .tables import TableIndex
 
 _SMALL = 8  # below this many rows, walking chains row by row beats building rank tables
