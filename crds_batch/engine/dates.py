@@ -1,9 +1,12 @@
 """Vectorized UseAfter resolution of candidate chains.
 
-Each distinct date string is normalized once.  UseAfter keys and normalized
-dates are ranked together by *string* order (crds compares raw key strings),
-so "greatest key <= date" becomes one ``numpy.searchsorted`` over the
-concatenated rank tables of every UseAfter in every chain.
+Each distinct date string is normalized once, with a numeric sort key that orders
+the normalized dates as their texts (crds compares raw key strings).  Per rmap,
+each row's date is reduced to how many of the rmap's distinct UseAfter keys are
+``<=`` it (the keys searched among the sorted dates, not the dates among the keys),
+and (table, that count) gives every row's choice from one lookup array
+(:mod:`.tables`); the chains' steps are read from arrays encoded once per rmap
+(:mod:`.chains`).
 """
 from __future__ import annotations
 
@@ -16,11 +19,11 @@ import numpy as np
 
 from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
+from .chains import STEP_ERROR, STEP_NONE, STEP_USEAFTER, STEP_VALUE, ChainSteps
 from .columns import Column, group_ids
 from .compile import Chain, terminal_result
 from .tables import TableIndex
 
-_NONE, _VALUE, _USEAFTER, _ERROR = 0, 1, 2, 3
 _SMALL = 8  # below this many rows, walking chains row by row beats building rank tables
 
 
@@ -89,7 +92,7 @@ _FRACTIONS = 10_000
 
 
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
-    """(distinct-date id per row, normalized date per id ("" if invalid), valid mask, {id: error text},
+    """(distinct-date id per row, their normalized texts (:class:`_DateTexts`), valid mask, {id: error text},
     a sort key per id ordering the normalized dates as texts (invalid: -1), or None).
 
     Dates already in canonical form are recognized with array operations; only the
@@ -106,7 +109,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         date_ok, date_numbers = _fast_dates(date_values)
         time_ok, time_numbers = _fast_times(time_values)
         valid = date_ok[date_codes] & time_ok[time_codes]
-        fast = (date_values, time_values, date_codes, time_codes, date_numbers, time_numbers)
+        fast = (columns[0].values, columns[1].values, date_codes, time_codes)  # the columns' lists, not copies
     else:
         valid = np.zeros(count, dtype=bool)
     slow: dict[int, str] = {}
@@ -116,36 +119,68 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
     code_lists = [column.codes[first[others]].tolist() for column in columns]
     value_lists = [column.values for column in columns]
     for j, i in enumerate(others.tolist()):
-        parts = [values[codes[j]].strip() for values, codes in zip(value_lists, code_lists)]
+        raw = [values[codes[j]] for values, codes in zip(value_lists, code_lists)]
+        parts = [part.strip() for part in raw]
         if "UNDEFINED" in parts:
             undefined = names[parts.index("UNDEFINED")]
             errors[i] = str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED."))
             continue
-        quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 else None
+        # The array check saw the unstripped values: only stripping can make a canonical pair of them.
+        quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 and parts != raw else None
         try:
             slow[i] = quick if quick is not None else normalize_date(names, " ".join(parts))
         except Exception as exc:
             errors[i] = str(exc)
     fast_rows = np.flatnonzero(valid)
-    width = max(19 if len(fast_rows) else 1, max(map(len, slow.values()), default=1))
-    normalized = np.zeros(count, dtype=f"U{width}")  # "" where invalid
     sort_key: np.ndarray | None = np.full(count, -1, dtype=np.int64)
     if fast is not None and len(fast_rows):
-        # "YYYY-MM-DD" + " " + "HH:MM:SS" written as code points, without a string operation per date.
-        date_values, time_values, date_codes, time_codes, date_numbers, time_numbers = fast
-        characters = normalized.view(np.uint32).reshape(count, width)
-        date_codes, time_codes = date_codes[fast_rows], time_codes[fast_rows]
-        characters[fast_rows, :10] = date_values.astype("U10").view(np.uint32).reshape(-1, 10)[date_codes]
-        characters[fast_rows, 10] = ord(" ")
-        characters[fast_rows, 11:19] = time_values.astype("U8").view(np.uint32).reshape(-1, 8)[time_codes]
+        date_codes, time_codes = fast[2][fast_rows], fast[3][fast_rows]
         sort_key[fast_rows] = (date_numbers[date_codes] * 1_000_000 + time_numbers[time_codes]) * _FRACTIONS
     if slow:
         index = np.fromiter(slow, dtype=np.int64, count=len(slow))
         slow_texts = np.array(list(slow.values()), dtype=str)
-        normalized[index] = slow_texts
         valid[index] = True
         sort_key = _slow_sort_keys(slow_texts, index, sort_key)
-    return did, normalized, valid, errors, sort_key
+    return did, _DateTexts(count, valid, fast, slow), valid, errors, sort_key
+
+
+class _DateTexts:
+    """The normalized texts of the distinct dates: canonical pairs as their columns' values, the others as
+    the parser gave them. The array of every text is made only when read (the searches use sort keys)."""
+
+    def __init__(self, count: int, valid: np.ndarray, fast: tuple | None, slow: dict[int, str]):
+        self.count, self._valid, self._fast, self._slow = count, valid, fast, slow
+        self._array: np.ndarray | None = None
+
+    def text(self, d: int) -> str:
+        """Normalized text of valid distinct date ``d``."""
+        found = self._slow.get(d)
+        if found is None:
+            date_values, time_values, date_codes, time_codes = self._fast
+            found = date_values[date_codes[d]] + " " + time_values[time_codes[d]]  # valid: codes >= 0
+        return found
+
+    def array(self) -> np.ndarray:
+        """Every normalized text ("" where invalid); numpy compares them by code point, as Python does."""
+        if self._array is None:
+            fast_rows = np.flatnonzero(self._valid)
+            if self._slow:
+                fast_rows = fast_rows[~np.isin(fast_rows, np.fromiter(self._slow, dtype=np.int64))]
+            width = max(19 if len(fast_rows) else 1, max(map(len, self._slow.values()), default=1))
+            normalized = np.zeros(self.count, dtype=f"U{width}")
+            if len(fast_rows):
+                # "YYYY-MM-DD" + " " + "HH:MM:SS" written as code points, without a string operation per date.
+                date_list, time_list, date_codes, time_codes = self._fast
+                date_values, time_values = np.array(date_list, dtype=str), np.array(time_list, dtype=str)
+                characters = normalized.view(np.uint32).reshape(self.count, width)
+                date_codes, time_codes = date_codes[fast_rows], time_codes[fast_rows]
+                characters[fast_rows, :10] = date_values.astype("U10").view(np.uint32).reshape(-1, 10)[date_codes]
+                characters[fast_rows, 10] = ord(" ")
+                characters[fast_rows, 11:19] = time_values.astype("U8").view(np.uint32).reshape(-1, 8)[time_codes]
+            if self._slow:
+                normalized[np.fromiter(self._slow, dtype=np.int64)] = list(self._slow.values())
+            self._array = normalized
+        return self._array
 
 
 def _slow_sort_keys(slow_texts: np.ndarray, index: np.ndarray, sort_key: np.ndarray) -> np.ndarray | None:
@@ -174,6 +209,20 @@ def _slow_sort_keys(slow_texts: np.ndarray, index: np.ndarray, sort_key: np.ndar
     return sort_key
 
 
+def _canonical_numbers(keys: np.ndarray) -> np.ndarray | None:
+    """Per key: ``YYYYMMDDHHMMSS`` of a key of the form ``YYYY-MM-DD HH:MM:SS`` (any digits), else -1; None
+    when no key has that form."""
+    if not len(keys):
+        return None
+    m = _digit_matrix(keys, 19)
+    digits = m[:, _DIGITS]
+    ok = (np.char.str_len(keys) == 19) & ((digits >= 0) & (digits <= 9)).all(axis=1)
+    ok &= (m[:, _SEPARATORS] == _SEPARATOR_CODES).all(axis=1)
+    if not ok.any():
+        return None
+    return np.where(ok, digits @ _POWERS[-len(_DIGITS):], -1)
+
+
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # of "YYYY-MM-DD HH:MM:SS"
 _SEPARATORS = [4, 7, 10, 13, 16]
 _SEPARATOR_CODES = np.array([ord(c) - ord("0") for c in "-- ::"], dtype=np.int64)
@@ -184,41 +233,76 @@ class DateTable:
     """The normalized dates of a set of rows, computed once and shared by every type."""
 
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
-        # numpy compares unicode strings by code point, exactly as Python compares str.
-        self.did, self.as_array, self.valid, self.errors, self._sort_key = _normalized_dates(columns, names, n)
+        self.did, self._texts, self.valid, self.errors, self._sort_key = _normalized_dates(columns, names, n)
+        self.count = self._texts.count  # distinct dates
         # The distinct failure texts, and which one each date that does not normalize has.
         texts: dict[str, int] = {}
-        self._error_text_ids = np.full(len(self.as_array), -1, dtype=np.int64)
+        self._error_text_ids = np.full(self.count, -1, dtype=np.int64)
         for d, error in self.errors.items():
             self._error_text_ids[d] = texts.setdefault(error, len(texts))
         self._error_texts = list(texts)
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._places: np.ndarray | None = None
 
-    def count_keys_le(self, keys: np.ndarray) -> np.ndarray:
-        """Per distinct date: how many of the sorted ``keys`` are ``<=`` it (string order).
+    @property
+    def as_array(self) -> np.ndarray:
+        """Normalized date per distinct date ("" if invalid)."""
+        return self._texts.array()
 
-        ``numpy.searchsorted(keys, self.as_array, side="right")``, from one string sort of the
-        dates shared by every table searched (each type, each context): a date is ``>=`` key
-        ``k`` when its place in the sorted dates is at least the number of dates ``< k``, so per
-        table only the few keys are searched among the dates, and each date reads a running count
-        of keys at its place.
+    def key_counts(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Per row of ``rows``: how many of the sorted ``keys`` are ``<=`` its date (string order), -1 where
+        the date does not normalize.
+
+        ``numpy.searchsorted(keys, date, side="right")`` per row, from one sort of the distinct dates
+        shared by every table searched (each type, each context): a date is ``>=`` key ``k`` when its
+        place in the sorted dates is at least the number of dates ``< k``, so per table only the few
+        keys are searched among the dates, and each row reads a running count of keys at its date's place.
         """
-        if self._sorted is None:
+        places = self._row_places()
+        dates_below_key = self._dates_below(keys)
+        # Places [dates_below_key[i-1], dates_below_key[i]) have i keys <= their date; the last place (dates
+        # that do not normalize) reads -1.
+        runs = np.diff(dates_below_key, prepend=0, append=self.count)
+        keys_le_place = np.repeat(np.arange(len(keys) + 1, dtype=np.int32), runs)
+        return np.append(keys_le_place, np.int32(-1))[places[rows]]
+
+    def before(self, text: str) -> np.ndarray:
+        """Per distinct date: True where its normalized text is ``< text`` (invalid dates: "" < text)."""
+        self._row_places()
+        return self._place < self._dates_below(np.array([text], dtype=str))[0]
+
+    def _dates_below(self, keys: np.ndarray) -> np.ndarray:
+        """Per key, how many distinct dates (invalid ones as "") are ``<`` it as texts.
+
+        Keys in canonical form ``YYYY-MM-DD HH:MM:SS`` are searched among the sort keys (a key
+        sorts before a date of the same second with a fraction, as its prefix); others among the texts.
+        """
+        self._row_places()
+        numbers = _canonical_numbers(keys) if self._sort_key is not None else None
+        if numbers is None:
             # Equal dates may come in any order: a key <= one of them is <= all of them.
+            return np.searchsorted(self.as_array, keys, side="left", sorter=self._order)
+        below = np.searchsorted(self._sort_key, numbers * _FRACTIONS, side="left", sorter=self._order)
+        odd = numbers < 0
+        if odd.any():
+            below[odd] = np.searchsorted(self.as_array, keys[odd], side="left", sorter=self._order)
+        return below
+
+    def _row_places(self) -> np.ndarray:
+        """Per row, the place of its date among the distinct dates sorted as texts (their count if invalid)."""
+        if self._places is None:
+            count = self.count
             order = (np.argsort(self.as_array, kind="stable") if self._sort_key is None
                      else np.argsort(self._sort_key))
-            place = np.empty(len(order), dtype=np.int64)
-            place[order] = np.arange(len(order), dtype=np.int64)
-            self._sorted = (self.as_array[order], place)
-        sorted_dates, place = self._sorted
-        dates_below_key = np.searchsorted(sorted_dates, keys, side="left")
-        # keys <= the date at sorted place p: those with dates_below_key <= p (a running count over places).
-        keys_le_place = np.bincount(dates_below_key, minlength=len(place) + 1).cumsum()
-        return keys_le_place[place]
+            place = np.empty(count, dtype=np.int32)
+            place[order] = np.arange(count, dtype=np.int32)
+            self._order, self._place = order, place.copy()
+            place[~self.valid] = count
+            self._places = place[self.did] if len(self.did) else np.zeros(0, dtype=np.int32)
+        return self._places
 
     def date(self, d: int) -> str | None:
         """Normalized date of distinct date ``d``, None if it does not normalize."""
-        return str(self.as_array[d]) if self.valid[d] else None
+        return self._texts.text(d) if self.valid[d] else None
 
     def error_codes(self, values: Any, d: np.ndarray) -> np.ndarray:
         """Result codes of the failure texts of the distinct dates ``d`` (dates that do not normalize).
@@ -240,113 +324,111 @@ class DateTable:
 def resolve_chains(chains: list[Chain], chain_ids: np.ndarray, dates: DateTable, rows: np.ndarray,
                    values: Any, index: TableIndex | None = None) -> np.ndarray:
     """Result code per row (``rows`` index ``dates``) for rows whose plan is a chain."""
-    did = dates.did[rows] if len(dates.did) else np.zeros(len(rows), dtype=np.int64)
     if len(chain_ids) <= _SMALL:
+        did = dates.did[rows] if len(dates.did) else np.zeros(len(rows), dtype=np.int64)
         return np.array([values.code(_walk(chains[c], dates, d)) for c, d in zip(chain_ids.tolist(), did.tolist())],
                         dtype=np.int32)
-    out, failed, message = _run_steps(chains, chain_ids, did, dates, values, index)
+    index = index if index is not None else TableIndex()
+    numbers, encoded = index.chains.numbers(chains)
+    out, failed, message = _run_steps(encoded, numbers, chain_ids, rows, dates, values, index)
     if not failed.any():
         return out
     na_code = values.code("NOT FOUND n/a")
     rows_failed = np.flatnonzero(failed)
-    dnr = np.array([c.dnr for c in chains], dtype=bool)[chain_ids[rows_failed]]
-    required = np.array([c.required for c in chains], dtype=bool)[chain_ids[rows_failed]]
-    out[rows_failed] = np.where(dnr | ~required, na_code, message[rows_failed])
-    fallback_index: dict[int, int] = {}
-    fallbacks: list[Chain] = []
-    of_chain = np.full(len(chains), -1, dtype=np.int64)
-    for c, chain in enumerate(chains):
-        if chain.fallback is not None and not chain.dnr:
-            of_chain[c] = fallback_index.setdefault(id(chain.fallback), len(fallbacks))
-            if of_chain[c] == len(fallbacks):
-                fallbacks.append(chain.fallback)
-    fb_ids = of_chain[chain_ids[rows_failed]]
+    failed_chains = chain_ids[rows_failed]
+    not_applicable = encoded.dnr[numbers] | ~encoded.required[numbers]  # per chain
+    out[rows_failed] = np.where(not_applicable[failed_chains], na_code, message[rows_failed])
+    # The fallback chains in order of first appearance among the chains, and each chain's among them (-1: none).
+    fallback_of = encoded.fallback[numbers]
+    present = fallback_of[fallback_of >= 0]
+    distinct, first = np.unique(present, return_index=True)
+    fallbacks = distinct[np.argsort(first)]
+    local = np.full(encoded.count + 1, -1, dtype=np.int64)  # fallback -1 -> -1
+    local[fallbacks] = np.arange(len(fallbacks))
+    fb_ids = local[fallback_of][failed_chains]
     retry = rows_failed[fb_ids >= 0]
     if len(retry):
         ids = fb_ids[fb_ids >= 0]
-        out2, failed2, message2 = _run_steps(fallbacks, ids, did[retry], dates, values, index)
-        abort = np.array([values.code(f.abort) if f.abort else -1 for f in fallbacks], dtype=np.int64)[ids]
-        need = np.array([f.required for f in fallbacks], dtype=bool)[ids]
+        out2, failed2, message2 = _run_steps(encoded, fallbacks, ids, rows[retry], dates, values, index)
+        abort = np.array([values.code(encoded.abort[f]) if f in encoded.abort else -1 for f in fallbacks.tolist()],
+                         dtype=np.int64)[ids]
+        need = encoded.required[fallbacks][ids]
         final = np.where(abort >= 0, abort, np.where(need, message2, na_code))
         out[retry] = np.where(failed2, final, out2)
     return out
 
 
-def _run_steps(chains: list[Chain], chain_ids: np.ndarray, did: np.ndarray, dates: DateTable,
-               values: Any, index: TableIndex | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Walk every row's chain at once: (result codes, failed mask, failure text codes)."""
+def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, rows: np.ndarray,
+               dates: DateTable, values: Any, index: TableIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walk every row's chain at once: (result codes, failed mask, failure text codes).
+
+    ``numbers`` are the encoded chains' numbers of the chains ``chain_ids`` refer to.
+    """
     n = len(chain_ids)
     out = np.full(n, -1, dtype=np.int32)
     message = np.full(n, -1, dtype=np.int64)
     failed = np.zeros(n, dtype=bool)
 
-    index = index if index is not None else TableIndex()
-    maxlen = max((len(chain.steps) for chain in chains), default=0)
-    kind = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int8)
-    arg = np.zeros((len(chains), max(maxlen, 1)), dtype=np.int64)
-    for c, chain in enumerate(chains):
-        for k, (what, item) in enumerate(chain.steps):
-            if what == "value":
-                kind[c, k], arg[c, k] = _VALUE, values.code(item)
-            elif what == "error":
-                kind[c, k], arg[c, k] = _ERROR, values.code("NOT FOUND " + item)
-            else:
-                kind[c, k], arg[c, k] = _USEAFTER, index.table(item)
+    kind, arg = encoded.encoded(numbers)  # arg a copy: value and error items become their result codes
+    maxlen = kind.shape[1]
+    # Registered chain by chain, step by step, as the chains are listed.
+    flat_kind, flat = kind.reshape(-1), arg.reshape(-1)
+    items = np.flatnonzero((flat_kind == STEP_VALUE) | (flat_kind == STEP_ERROR))
+    if len(items):
+        flat[items] = [values.code(encoded.items[i]) for i in flat[items].tolist()]
+    useafters = np.flatnonzero(flat_kind == STEP_USEAFTER)
+    flat[useafters] = index.chains.tables_of(flat[useafters])
     ranked = index.ranked(terminal_result)  # covers every table registered above
-    width, combined, starts = ranked.width, ranked.combined, ranked.starts
-    if len(ranked.keys) and len(dates.as_array):
-        date_rank = 2 * dates.count_keys_le(ranked.keys) - 1
+    if dates.count and len(useafters):
+        key_counts = dates.key_counts(ranked.keys, rows)
     else:
-        date_rank = np.full(len(dates.as_array), -1, dtype=np.int64)
-    date_rank = np.where(dates.valid, date_rank, -2)
-    row_rank = date_rank[did] if len(date_rank) else np.full(n, -2, dtype=np.int64)
+        key_counts = np.full(n, -1, dtype=np.int32)
 
     unresolved = np.ones(n, dtype=bool)
-    for k in range(kind.shape[1]):
-        step_kind = kind[chain_ids, k]
-        step_arg = arg[chain_ids, k]
-        active = unresolved & (step_kind != _NONE)
+    for k in range(maxlen):
+        step_kind = kind[:, k][chain_ids]
+        step_arg = arg[:, k][chain_ids]
+        active = unresolved & (step_kind != STEP_NONE)
         if not active.any():
             break
-        hit = active & (step_kind == _VALUE)
+        hit = active & (step_kind == STEP_VALUE)
         out[hit] = step_arg[hit]
-        error = active & (step_kind == _ERROR)
+        error = active & (step_kind == STEP_ERROR)
         message[error] = step_arg[error]
         failed |= error
         unresolved &= ~(hit | error)
-        dated = active & (step_kind == _USEAFTER)
-        bad_date = dated & (row_rank == -2)
+        dated = active & (step_kind == STEP_USEAFTER)
+        bad_date = dated & (key_counts < 0)
         if bad_date.any():
-            message[bad_date] = dates.error_codes(values, did[bad_date])
+            message[bad_date] = dates.error_codes(values, dates.did[rows[bad_date]])
         failed |= bad_date
         unresolved &= ~bad_date
-        good = np.flatnonzero(dated & (row_rank != -2))
+        good = np.flatnonzero(dated & (key_counts >= 0))
         if len(good):
-            tables_of = step_arg[good]
-            pos = np.searchsorted(combined, tables_of * width + row_rank[good], side="right") - 1
-            found = pos >= starts[tables_of]
-            chosen = ranked.choice[pos[found]]
+            chosen = ranked.chosen(step_arg[good], key_counts[good])
+            found = chosen >= 0
+            good, chosen = good[found], chosen[found]
             # Result codes of the few distinct chosen results (registered in ascending result order).
             used = np.flatnonzero(np.bincount(chosen, minlength=len(ranked.results)))
             codes = np.zeros(len(ranked.results), dtype=np.int32)
             codes[used] = [values.code(ranked.results[r]) for r in used.tolist()]
-            out[good[found]] = codes[chosen]
-            unresolved[good[found]] = False
+            out[good] = codes[chosen]
+            unresolved[good] = False
     if unresolved.any():
         # Every candidate failed: the text depends on the chain kind and, for a top UseAfter, the date only.
-        rows = np.flatnonzero(unresolved)
-        top = np.array([chain.top_useafter for chain in chains], dtype=bool)[chain_ids[rows]]
+        left = np.flatnonzero(unresolved)
+        top = encoded.top_useafter[numbers][chain_ids[left]]
         if (~top).any():
-            message[rows[~top]] = values.code("NOT FOUND No match found.")
+            message[left[~top]] = values.code("NOT FOUND No match found.")
         if top.any():
-            dated = rows[top]
-            if len(dates.as_array):
-                distinct, inverse = np.unique(did[dated], return_inverse=True)
+            dated = left[top]
+            if dates.count:
+                distinct, inverse = np.unique(dates.did[rows[dated]], return_inverse=True)
                 texts = [_exhausted(_TOP, dates.date(d)) for d in distinct.tolist()]
                 message[dated] = np.array([values.code(t) for t in texts], dtype=np.int64)[inverse.reshape(-1)]
             else:
                 message[dated] = values.code(_exhausted(_TOP, None))
-        failed[rows] = True
+        failed[left] = True
     return out, failed, message
 
 
@@ -376,7 +458,7 @@ def _steps_one(chain: Chain, date: str | None, error: str | None) -> tuple[bool,
 
 def _walk(chain: Chain, dates: DateTable, d: int) -> Any:
     """One row, crds's order: chain, DNR, fallback chain, reffile_required."""
-    date, error = (dates.date(d), dates.errors.get(d)) if len(dates.as_array) else (None, None)
+    date, error = (dates.date(d), dates.errors.get(d)) if dates.count else (None, None)
     ok, result = _steps_one(chain, date, error)
     if ok:
         return result

@@ -458,9 +458,9 @@ def _threshold_feature(program: RmapProgram, minimized: dict[str, Column], n: in
     Dates that do not normalize (rare) get the hook's own feature of their text (its error).
     """
     dates = _date_table(program, minimized, n, date_tables)
-    label = np.zeros(len(dates.as_array), dtype=np.int64)
+    label = np.zeros(dates.count, dtype=np.int64)
     for bit, threshold in enumerate(program.date_thresholds or ()):
-        label |= (dates.as_array < threshold).astype(np.int64) << bit
+        label |= dates.before(threshold).astype(np.int64) << bit
     labels: dict[Any, int] = {}
     per_date = np.empty(len(label), dtype=np.int32)
     valid = dates.valid
