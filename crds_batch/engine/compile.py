@@ -91,12 +91,18 @@ class RmapProgram:
     #: Parameters parkey_relevance sets to N/A, per tuple of the (name, value) pairs its expressions read.
     _irrelevant: dict[tuple, tuple[str, ...]] = field(default_factory=dict, repr=False)
     #: Per expression group ("gate", "parkey"): the names read, and header key order -> the keys they read.
-    _reads: dict[str, tuple[frozenset[str], dict[tuple, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
+    _reads: dict[str, tuple[frozenset[str], dict[tuple, tuple]]] = field(default_factory=dict, repr=False)
+    #: The required parameters the parkey_relevance expressions read (see ``_read_parkeys``).
+    _relevance_parkeys: tuple[str, ...] | None = field(default=None, repr=False)
     _representatives: dict[str, dict[Any, str]] = field(default_factory=dict, repr=False)
     #: Per other program (by id): (that program, how its plans carry over here, or None) (see ``carried_from``).
     _alike: dict[int, tuple[RmapProgram, Carry | None]] = field(default_factory=dict, repr=False)
     #: (itemgetter of the selector's parameters, how many): a header's values of them (KeyError if one is absent).
     _selector_values: tuple[Any, int] | None = field(default=None, repr=False)
+    #: The key columns a plan's header is made of (all but the date feature, which is last when present).
+    _header_columns: tuple[str, ...] | None = field(default=None, repr=False)
+    #: (name, lower-case name, upper-case name) of each required parameter (``lookup.minimize``'s lookups).
+    _parkey_cases: tuple[tuple[str, str, str], ...] | None = field(default=None, repr=False)
 
     def carried_from(self, other: RmapProgram) -> Carry | None:
         """Which plans of ``other``'s rmap are this rmap's plans too (:func:`plan_carries_over`), or None.
@@ -143,7 +149,10 @@ class RmapProgram:
         """
         found = self._plans.get(key)
         if found is None:
-            header = {k: v for k, v in zip(self.key_columns, key) if k != DATE_FEATURE}
+            columns = self._header_columns
+            if columns is None:
+                columns = self._header_columns = _header_columns(self.key_columns)
+            header = dict(zip(columns, key))
             if not self.vectorized:
                 found = Constant(lookup.rmap_reference(self.rmap, header))
             else:
@@ -151,6 +160,18 @@ class RmapProgram:
                 found = _plan(self, header)
             self._plans[key] = found
         return found
+
+
+def _header_columns(key_columns: list[str]) -> tuple[str, ...]:
+    """The key columns that go into a plan's header, as a prefix of ``key_columns``: all but the date feature.
+
+    compile_rmap puts the date feature last, so zipping a key with this prefix leaves it out.
+    """
+    if DATE_FEATURE not in key_columns:
+        return tuple(key_columns)
+    if key_columns[-1] != DATE_FEATURE or key_columns.count(DATE_FEATURE) > 1:
+        raise ValueError(f"the date feature must be the last key column: {key_columns}")
+    return tuple(key_columns[:-1])
 
 
 def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProgram:
@@ -245,8 +266,8 @@ def _plan(program: RmapProgram, header: dict[str, str]) -> Plan:
         gated = _gate(program, header)
         if gated is not None:
             return gated
-        matched = rmap.precondition(dict(header)) if rmap.precondition else dict(header)
-        matched = _apply_parkey_relevance(program, matched)
+        matched = rmap.precondition(dict(header)) if rmap.precondition else header
+        matched = _apply_parkey_relevance(program, matched)  # read only from here on: may be ``header``
     except Exception as exc:
         return Constant("NOT FOUND " + str(exc))
     primary = _cached_chain(program, matched)
@@ -266,11 +287,17 @@ def _read_by(program: RmapProgram, group: str, header: dict[str, str]) -> tuple:
                        else list(rmap.parkey_relevance.values()))
         found = program._reads[group] = (frozenset().union(*(e.names for e in expressions)), {})
     names, memo = found
+    if not names:  # constant expressions: the outcome is the same for every header
+        return ()
     keys = tuple(header)  # a program's headers come in few key orders: which keys are read is memoized per order
     read = memo.get(keys)
     if read is None:
-        read = memo[keys] = tuple(key for key in keys if key in names or evalable_name(key) in names)
-    return tuple((key, header[key]) for key in read)
+        read_keys = tuple(key for key in keys if key in names or evalable_name(key) in names)
+        read = memo[keys] = (read_keys, itemgetter(*read_keys) if len(read_keys) > 1 else None)
+    read_keys, values = read
+    if values is None:
+        return tuple((key, header[key]) for key in read_keys)
+    return tuple(zip(read_keys, values(header)))
 
 
 def _gate(program: RmapProgram, header: dict[str, str]) -> Constant | None:
@@ -293,20 +320,39 @@ def _gate(program: RmapProgram, header: dict[str, str]) -> Constant | None:
 
 
 def _apply_parkey_relevance(program: RmapProgram, header: dict[str, str]) -> dict[str, str]:
-    """``lookup.apply_parkey_relevance``, computed once per tuple of the values its expressions read."""
+    """``lookup.apply_parkey_relevance``, computed once per tuple of the values its expressions read.
+
+    Returns ``header`` itself when no parameter becomes N/A, else a copy.
+    """
     rmap = program.rmap
     if not rmap.parkey_relevance:
-        return dict(header)
-    undefined = tuple(key for key in rmap.required_parkeys  # defaulted to UNDEFINED for the expressions
+        return header
+    undefined = tuple(key for key in _read_parkeys(program)  # defaulted to UNDEFINED for the expressions
                       if header.get(key) in ("UNDEFINED", None))
     key = (_read_by(program, "parkey", header), undefined)
     irrelevant = program._irrelevant.get(key)
     if irrelevant is None:
         irrelevant = program._irrelevant[key] = tuple(lookup.irrelevant_parkeys(rmap, header))
+    if not irrelevant:
+        return header
     result = dict(header)
     for name in irrelevant:
         result[name] = "N/A"
     return result
+
+
+def _read_parkeys(program: RmapProgram) -> tuple[str, ...]:
+    """The required parameters the parkey_relevance expressions read (by name or evalable name).
+
+    ``lookup.irrelevant_parkeys`` gives the expressions ``UNDEFINED`` for a required parameter the header
+    lacks or holds as UNDEFINED/None; only those the expressions read can change their outcome.
+    """
+    found = program._relevance_parkeys
+    if found is None:
+        names = frozenset().union(*(e.names for e in program.rmap.parkey_relevance.values()))
+        found = program._relevance_parkeys = tuple(
+            key for key in program.rmap.required_parkeys if key in names or evalable_name(key) in names)
+    return found
 
 
 def _fallback_chain(program: RmapProgram, header: dict[str, str], required: bool) -> Chain | None:
@@ -318,7 +364,7 @@ def _fallback_chain(program: RmapProgram, header: dict[str, str], required: bool
     if not fallback:
         return None
     try:
-        fallback = lookup.minimize(lookup.fits_to_parkeys(rmap.observatory, fallback), rmap.required_parkeys)
+        fallback = _minimized(program, lookup.fits_to_parkeys(rmap.observatory, fallback))
         fallback = _apply_parkey_relevance(program, fallback)
     except Exception as exc:
         return Chain([("error", str(exc))], required=required)
@@ -328,6 +374,20 @@ def _fallback_chain(program: RmapProgram, header: dict[str, str], required: bool
 
 
 _ABSENT = object()
+
+
+def _minimized(program: RmapProgram, header: dict[str, str]) -> dict[str, str]:
+    """``lookup.minimize(header, program.rmap.required_parkeys)`` with the key cases computed once."""
+    cases = program._parkey_cases
+    if cases is None:
+        cases = program._parkey_cases = tuple((key, key.lower(), key.upper())
+                                              for key in program.rmap.required_parkeys)
+    result = {}
+    get = header.get
+    for key, lower, upper in cases:
+        value = get(lower, _ABSENT)
+        result[key] = get(upper, "UNDEFINED") if value is _ABSENT else value
+    return result
 
 
 def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
@@ -361,9 +421,11 @@ def _chain(selector: Selector, header: dict[str, str]) -> Chain:
         return Chain([("useafter", selector)], top_useafter=True)
     try:
         selector.check_defined(header)
-        selector.validate_header(header)
+        failure = selector.validation_failure(header)
     except Exception as exc:  # the parameter checks failed: they read only the parameters' valid values
-        return Chain([("error", str(exc))], basis=(None, True))
+        failure = exc
+    if failure is not None:
+        return Chain([("error", str(failure))], basis=(None, True))
     try:
         weights: dict[int, list[int]] = {}
         for weight, index in selector.weights(header):

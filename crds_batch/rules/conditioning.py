@@ -78,8 +78,21 @@ def glob_compress(value: str) -> str:
     return "|".join(glob_list(value))
 
 
+#: condition_key_element's results for text fields (rmaps repeat the same fields many times).
+_CONDITIONED_FIELDS: dict[str, str] = {}
+
+
 def condition_key_element(element: Any) -> str:
     """Condition one field of an rmap Match key as crds does when it loads the rmap."""
+    if type(element) is str:
+        found = _CONDITIONED_FIELDS.get(element)
+        if found is None:
+            found = _CONDITIONED_FIELDS[element] = _condition_key_element(element)
+        return found
+    return _condition_key_element(element)
+
+
+def _condition_key_element(element: Any) -> str:
     if isinstance(element, str):
         if (element.startswith("{") and element.endswith("}")) or (
             element.startswith("(") and element.endswith(")")

@@ -8,12 +8,28 @@ its subclass proposes, best first, recursing into nested selectors; a nested
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .. import trace
 from ..conditioning import condition_value, esoteric_key, glob_list
 from ..errors import DuplicateKeyError, LookupFailure, SelectorStructureError, ValidationError
+
+_UNCHECKED = object()
+
+#: _valid_values's results per key field text.
+_FIELD_VALUES: dict[str, frozenset | None] = {}
+
+
+def _valid_values(field: Any) -> frozenset | None:
+    """The valid values a key field spells (its globbed alternatives), or None if it is esoteric."""
+    found = _FIELD_VALUES.get(field, _UNCHECKED) if type(field) is str else _UNCHECKED
+    if found is _UNCHECKED:
+        found = None if esoteric_key(field) else frozenset(glob_list(field))
+        if type(field) is str:
+            _FIELD_VALUES[field] = found
+    return found
 
 #: Substitutions applied to every rmap (``GENERIC`` subarray means any).
 DEFAULT_SUBSTITUTIONS = {"META.SUBARRAY.NAME": {"GENERIC": "N/A"}, "SUBARRAY": {"GENERIC": "N/A"}}
@@ -48,6 +64,8 @@ class Selector:
         else:
             self.selections = self._condition(self._substitute(dict(selections or ())))
         self.parkey_map = self.get_parkey_map()
+        #: validate_value's outcome per (parameter, value): None or the exception it raised.
+        self._validated: dict[tuple[str, Any], BaseException | None] = {}
 
     # ---------------------------------------------------------------- loading
     def _substitute(self, raw: dict) -> dict:
@@ -102,10 +120,11 @@ class Selector:
                     raise SelectorStructureError(
                         f"{self.settings.name}: {self.short_name} key={key!r} is wrong length for parameters "
                         f"{self.parameters!r}")
-                if esoteric_key(key[i]):
+                field_values = _valid_values(key[i])
+                if field_values is None:
                     parmap[par] = []
                     break
-                values |= set(glob_list(key[i]))
+                values |= field_values
         return {par: sorted(values) for par, values in parmap.items()}
 
     # ---------------------------------------------------------------- lookup
@@ -139,9 +158,39 @@ class Selector:
                 raise ValidationError(f"{self.short_name} required lookup parameter {name!r} is undefined.")
 
     def validate_header(self, header: Mapping[str, str]) -> Any:
-        for name in self.parameters:
-            self.validate_value(name, header.get(name, "UNDEFINED"), self.parkey_map[name])
+        failure = self.validation_failure(header)
+        if failure is not None:
+            raise copy.copy(failure)  # a fresh one: a raised exception keeps the frames it passed through
         return header
+
+    def validation_failure(self, header: Mapping[str, str]) -> BaseException | None:
+        """What ``validate_value`` raises for the first parameter ``header`` fails, or None.
+
+        The outcome is remembered per (parameter, value); the exception returned is shared (do not raise it).
+        """
+        validated = self._validated
+        for name in self.parameters:
+            value = header.get(name, "UNDEFINED")
+            key = (name, value)
+            try:
+                failure = validated.get(key, _UNCHECKED)
+            except TypeError:  # an unhashable value: not remembered
+                failure = self._validation_failure(name, value)
+            else:
+                if failure is _UNCHECKED:
+                    failure = validated[key] = self._validation_failure(name, value)
+            if failure is not None:
+                return failure
+        return None
+
+    def _validation_failure(self, name: str, value: Any) -> BaseException | None:
+        try:
+            self.validate_value(name, value, self.parkey_map[name])
+        except Exception as exc:
+            # Kept without its traceback: its frames would keep their callers' data alive.
+            exc.__traceback__ = exc.__context__ = None
+            return exc
+        return None
 
     def validate_value(self, name: str, value: str, valid: list) -> None:
         """Raise ValidationError unless ``value`` is acceptable for parameter ``name`` (runtime rules)."""

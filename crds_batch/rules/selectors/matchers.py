@@ -58,11 +58,15 @@ class RegexMatcher(Matcher):
 class GlobMatcher(RegexMatcher):
     """``A|B*`` keys: an or of fully anchored fnmatch globs."""
 
-    __slots__ = ()
+    __slots__ = ("exact_parts",)
 
     def __init__(self, key: str):
-        parts = [fnmatch.translate(part) for part in glob_list(key)]
-        super().__init__("^(" + "|".join(parts) + ")$")
+        parts = glob_list(key)
+        super().__init__("^(" + "|".join(fnmatch.translate(part) for part in parts) + ")$")
+        #: When no part has a wildcard (``*``, ``?``, ``[``): the values the globs match, which are the
+        #: parts themselves (fnmatch's pattern of such a part is the escaped text, anchored at both ends).
+        self.exact_parts: tuple[str, ...] | None = (
+            tuple(parts) if parts and not any(c in part for part in parts for c in "*?[") else None)
 
 
 class InequalityMatcher(Matcher):
@@ -136,8 +140,23 @@ class NotMatcher(Matcher):
         return -self._inner.match(value)
 
 
+#: Matchers by key text: they never change once made, and rmaps repeat the same key fields many times.
+_MATCHERS: dict[str, Matcher] = {}
+
+
 def make_matcher(key: str) -> Matcher:
-    """The matcher for one conditioned key field, by crds's precedence of key forms."""
+    """The matcher for one conditioned key field, by crds's precedence of key forms (shared per key text)."""
+    try:
+        return _MATCHERS[key]
+    except KeyError:
+        pass
+    except TypeError:  # not text: left to _new_matcher's own error
+        return _new_matcher(key)
+    matcher = _MATCHERS[key] = _new_matcher(key)
+    return matcher
+
+
+def _new_matcher(key: str) -> Matcher:
     if key.startswith("(") and key.endswith(")"):
         return RegexMatcher(key[1:-1])
     if key.startswith("{") and key.endswith("}"):
