@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type, error_messages
+from .error_rows import STR, error_frame as _error_frame
 from .frames import concat_frames
 from .parts import PartSummary, ResultParts, summarize
 from .unresolved import UnresolvedStops
@@ -297,7 +298,7 @@ def dataset_ids(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
     return pd.array(_arrow_strings(frame["dataset_id"]), dtype=_STR)
 
 
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas's default ``str``, as frames built from Python strings get
+_STR = STR  # pandas's default ``str``, as frames built from Python strings get
 
 
 def write_parts(result: PartitionResult, parts: ResultParts) -> PartitionResult:
@@ -452,25 +453,6 @@ def _bad_rules_errors(ids, instrument: str, plan: AffectedPlan, rules_key: str |
 
 def _dataset_errors(ids, instrument: str, message: str) -> pd.DataFrame:
     return _error_frame(ids, instrument.lower() or "unknown", "", [message] * len(ids), "error")
-
-
-def _error_frame(ids, instrument, filekind, messages, level) -> pd.DataFrame:
-    """Error rows; ``messages`` a list of texts or an Arrow string array (kept as Arrow-backed strings)."""
-    if not isinstance(messages, pa.Array):
-        messages = pa.array(list(messages), pa.string())
-    return pd.DataFrame({
-        "dataset_id": ids,
-        "instrument": _repeated(instrument, len(messages)),
-        "filekind": _repeated(filekind, len(messages)),
-        "message": pd.array(messages, dtype=_STR),
-        "level": _repeated(level, len(messages)),
-    })
-
-
-def _repeated(text: str, count: int) -> pd.api.extensions.ExtensionArray:
-    """``text`` ``count`` times as pandas ``str`` strings, made by Arrow (a scalar broadcast by pandas makes a
-    Python object per row)."""
-    return pd.array(pa.repeat(pa.scalar(text, pa.string()), count), dtype=_STR)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

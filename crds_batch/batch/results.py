@@ -24,7 +24,7 @@ class AffectedResult:
     plan: AffectedPlan
     changes: pd.DataFrame  # CHANGE_COLUMNS; status "update" or "failed"
     errors: pd.DataFrame  # ERROR_COLUMNS; level "error" or "warning"
-    affected_ids: list[str]
+    affected_ids: pa.Array | list[str]  # sorted (an Arrow string array from the batch jobs)
     datasets: int
     affected_types: list[tuple[str, str]] = field(default_factory=list)
     #: Datasets per (instrument, observation year, outcome), for reports.
@@ -199,6 +199,17 @@ def _write_chunks(path: str, chunks: Iterable[bytes | memoryview]) -> None:
 
 #: Products per printed chunk.
 _CHUNK = 1 << 20
+
+
+def sorted_ids(pieces: Iterable[list[str] | pa.Array]) -> pa.Array:
+    """The ids of every piece (partitions' affected ids: Arrow string arrays or lists) as one Arrow string array,
+    sorted by Arrow (UTF-8 byte order is code point order: Python's ``sorted``), with no Python string per id."""
+    arrays = [piece if isinstance(piece, pa.Array) else pa.array(list(piece), pa.string()) for piece in pieces]
+    arrays = [array.cast(pa.string()) for array in arrays if len(array)]
+    if not arrays:
+        return pa.array([], pa.string())
+    ids = pa.concat_arrays(arrays)
+    return ids.take(pc.sort_indices(ids))
 
 
 def affected_products(dataset_ids: list[str] | pa.Array) -> list[str]:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..rules.ambiguity import describe_unresolved
 from .compare import stop_at_unresolved
+from .error_rows import error_frame
 
 
 class UnresolvedStops:
@@ -55,8 +56,7 @@ class UnresolvedStops:
                 else:
                     text = describe_unresolved(context, _parameters(frame, row), filekind, str(label))
                 messages.append(f"Failed processing ({side} context): {text}")
-            frames.append(pd.DataFrame({"dataset_id": ids[rows], "instrument": instrument.lower(), "filekind": "",
-                                        "message": messages, "level": "error"}))
+            frames.append(error_frame(ids[rows], instrument.lower(), "", messages, "error"))
         return frames
 
 
