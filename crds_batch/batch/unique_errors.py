@@ -167,6 +167,19 @@ def error_totals(errors: pd.DataFrame) -> UniqueErrors:
     return UniqueErrors((), len(tracked), len(failures), tuple(zip(failures["dataset_id"], failures["message"])))
 
 
+def most_common(errors: pd.DataFrame, count: int = 5) -> list[tuple[tuple[str, str, str], int]]:
+    """The ``count`` most frequent (instrument, filekind, message) of the error-level rows with their numbers,
+    most first, ties in order of first appearance (as ``collections.Counter.most_common``), counted on the
+    columns' codes (no string per row)."""
+    keys = ["instrument", "filekind", "message"]
+    frame = errors.loc[errors["level"] == "error", keys]
+    if frame.empty:
+        return []
+    sizes = frame.groupby(keys, sort=False, observed=True, dropna=False).size()
+    top = sizes.sort_values(ascending=False, kind="stable").head(count)
+    return [(tuple(key), int(n)) for key, n in top.items()]
+
+
 def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
     """Group an error frame into crds's unique error classes.
 

@@ -95,3 +95,44 @@ def test_sorted_ids_sort_as_python():
 def test_error_frame_keeps_missing_messages_missing():
     frame = error_frame(np.array(["A", "B"], dtype=object), "acs", "biasfile", pa.array(["x", None]), "error")
     assert frame["message"].isna().tolist() == [False, True] and frame["message"].iloc[0] == "x"
+
+
+def _counter_most_common(errors: pd.DataFrame, count: int):
+    from collections import Counter
+
+    errors = errors[errors["level"] == "error"].astype(str)
+    return Counter(zip(errors["instrument"], errors["filekind"], errors["message"])).most_common(count)
+
+
+def test_most_common_errors_as_counter(result):
+    """The summary's most common errors: counts, and ties in order of first appearance, as Counter gives them."""
+    from crds_batch.batch.unique_errors import most_common
+
+    errors = result.errors
+    for count in (5, 40, len(errors)):
+        assert most_common(errors, count) == _counter_most_common(errors, count)
+    rng = random.Random(4)
+    rows = [(f"D{i}", rng.choice("ab"), rng.choice("xyz"), rng.choice("mnop"), rng.choice(["error", "warning"]))
+            for i in range(400)]
+    text = pd.DataFrame(rows, columns=ERROR_COLUMNS)
+    coded = concat_frames([error_frame(pd.array([i], dtype="str"), instrument, kind, [message], level)
+                          for i, instrument, kind, message, level in rows], ERROR_COLUMNS)
+    assert most_common(coded, 100) == most_common(text, 100) == _counter_most_common(text, 100)
+    assert most_common(coded.iloc[:0], 5) == []
+
+
+def test_errors_written_a_row_group_at_a_time_as_at_once(result, tmp_path):
+    """errors.parquet converted to text a row group at a time holds what the whole frame as text gives."""
+    import pyarrow.parquet as pq
+
+    from crds_batch.batch.results import write_text_parquet
+
+    errors = result.errors
+    errors.astype(str).to_parquet(tmp_path / "whole.parquet", index=False)
+    write_text_parquet(errors, str(tmp_path / "chunked.parquet"), rows=100)
+    whole, chunked = pq.read_table(tmp_path / "whole.parquet"), pq.read_table(tmp_path / "chunked.parquet")
+    assert pq.ParquetFile(tmp_path / "chunked.parquet").metadata.num_row_groups == -(-len(errors) // 100)
+    assert chunked.schema == whole.schema and chunked.schema.metadata == whole.schema.metadata
+    assert chunked.equals(whole)
+    write_text_parquet(errors, str(tmp_path / "one.parquet"))  # one row group: the whole frame's own file
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
