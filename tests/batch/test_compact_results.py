@@ -136,3 +136,28 @@ def test_errors_written_a_row_group_at_a_time_as_at_once(result, tmp_path):
     assert chunked.equals(whole)
     write_text_parquet(errors, str(tmp_path / "one.parquet"))  # one row group: the whole frame's own file
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("diffs_only", [False, True])
+def test_rows_in_slices_give_the_results_of_one_pass(tmp_path_factory, diffs_only):
+    """A partition task evaluating its rows in slices (setting slice-rows) gives the same change rows, error
+    rows, affected ids and tally, in the same order, as one pass over all the rows."""
+    import dask.config
+
+    base = tmp_path_factory.mktemp("slices")
+    save = base / "hst.json"
+    write_save(generate("hst_0729.pmap", 900, seed=13, invalid_fraction=0.1), str(save))
+    ingest([str(save)], str(base / "store"), row_group_size=300)
+    store = Store(str(base / "store"))
+    request = AffectedRequest("hst_0650.pmap", "hst_0729.pmap", diffs_only=diffs_only,
+                              datasets_since="auto" if diffs_only else None)
+    whole = run_affected(request, store, ClusterOptions(synchronous=True))
+    with dask.config.set({"crds_batch.slice-rows": 37}):
+        sliced = run_affected(request, store, ClusterOptions(synchronous=True))
+    assert sliced.plan.slice_rows == 37 and whole.plan.slice_rows > 300
+    assert len(whole.changes) > 100 and len(whole.errors) > 50
+    for name in ("changes", "errors", "tally"):
+        a, b = getattr(whole, name), getattr(sliced, name)
+        assert a.astype(str).equals(b.astype(str)), name
+    assert whole.affected_ids.equals(sliced.affected_ids) and whole.datasets == sliced.datasets
+    assert whole.unique_errors() == sliced.unique_errors()
