@@ -271,18 +271,17 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             continue
         errors.extend(_bad_rules_errors(ids, instrument, plan))
         pieces = _row_slices(len(rows), plan.slice_rows)
-        keyed_errors, slice_changes, slice_outcomes = [], [], []
+        keyed_errors, keyed_changes, slice_outcomes = [], [], []
         for number, piece in enumerate(pieces):
             piece_rows = rows if len(pieces) == 1 else rows.iloc[piece]
             piece_ids = ids if len(pieces) == 1 else ids[piece]
-            piece_changes, piece_affected, outcome = _compare_rows(piece_rows, piece_ids, instrument, plan, old_context,
-                                                                   new_context, keyed_errors, number)
-            slice_changes.append(piece_changes)
+            piece_affected, outcome = _compare_rows(piece_rows, piece_ids, instrument, plan, old_context, new_context,
+                                                    keyed_errors, keyed_changes, number, piece.start)
             affected.append(piece_affected)
             slice_outcomes.append(outcome)
         # In the order of one pass over all rows: per type, each kind of error row, in row order.
         errors.extend(frame for _key, frame in sorted(keyed_errors, key=lambda item: item[0]))
-        changes.append(slice_changes[0] if len(slice_changes) == 1 else _in_type_order(slice_changes))
+        changes.append(_frame_of_changes(ids, instrument, [p for _key, p in sorted(keyed_changes, key=lambda i: i[0])]))
         outcomes[positions] = np.concatenate(slice_outcomes)
     chunks = [chunk for ids in affected for chunk in pa.chunked_array(pa.array(ids)).chunks]
     affected_ids = pa.concat_arrays(chunks).cast(pa.string()) if chunks else pa.array([], pa.string())
@@ -297,10 +296,11 @@ def _row_slices(count: int, size: int) -> list[slice]:
 
 
 def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, old_context, new_context,
-                  keyed_errors: list, number: int) -> tuple[pd.DataFrame, Any, np.ndarray]:
-    """Evaluate and compare one slice (``number``) of an instrument's rows: its change frame, its affected ids
-    and each row's outcome (0 ok, 1 affected, 2 failed); its error frames go to ``keyed_errors`` with the key
-    that orders them as one pass over all the instrument's rows would."""
+                  keyed_errors: list, keyed_changes: list, number: int, offset: int) -> tuple[Any, np.ndarray]:
+    """Evaluate and compare one slice (``number``, from row ``offset`` of the instrument's rows): its affected ids
+    and each row's outcome (0 ok, 1 affected, 2 failed). Its error frames go to ``keyed_errors`` and its
+    :func:`_change_pieces` to ``keyed_changes``, each with the key that orders them as one pass over all the
+    instrument's rows would."""
     from ..engine.evaluate import encode_table, evaluate  # heavy import, only on workers
 
     reftypes = plan.types[instrument.lower()]
@@ -327,20 +327,9 @@ def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, 
     # crds drops the updates of datasets that failed as a whole (at an unresolved result).
     is_affected = updated & ~killed & stops.alive
     outcome = np.where(failed | stops.failed, 2, is_affected.astype(np.int8))
-    return _changes_frame(ids, instrument, compared, stops.alive), ids[is_affected], outcome
-
-
-def _in_type_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The change frames of consecutive row slices of one instrument as one frame in type then row order (the
-    order of one :func:`_changes_frame` over all the rows)."""
-    frame = concat_frames(frames, CHANGE_COLUMNS)
-    if frame.empty:
-        return frame
-    kinds = frame["filekind"].cat
-    rank = np.argsort(np.argsort(np.array([str(kind).upper() for kind in kinds.categories], dtype=object),
-                                 kind="stable"), kind="stable")
-    order = np.argsort(rank[kinds.codes.to_numpy()], kind="stable")
-    return frame.take(order).reset_index(drop=True)
+    for piece in _change_pieces(compared, stops.alive, offset):
+        keyed_changes.append(((piece[0].upper(), number), piece))
+    return ids[is_affected], outcome
 
 
 def dataset_ids(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
@@ -412,24 +401,40 @@ def _changes_frame(ids, instrument: str, compared: list[tuple[str, dict]], keep:
     count (None: all). One frame built from codes: the types' normalized values are dictionary-encoded
     (categories in order of appearance, as the per-type frames' union gave them), the ids taken by position.
     """
-    kinds, positions, kind_codes, killed, old_tables, new_tables, old_codes, new_codes = [], [], [], [], [], [], [], []
-    old_offset = new_offset = 0
+    return _frame_of_changes(ids, instrument, _change_pieces(compared, keep))
+
+
+def _change_pieces(compared: list[tuple[str, dict]], keep: np.ndarray | None = None, offset: int = 0) -> list[tuple]:
+    """What :func:`_frame_of_changes` needs of each compared type: (filekind, changed rows + ``offset``, their
+    killed flags, old and new codes, old and new value tables); small (the changed rows only)."""
+    pieces = []
     for filekind, result in compared:
         mask = result["update"] | result["killed"]
         rows = np.flatnonzero(mask if keep is None else mask & keep)
-        if not len(rows) and len(compared) > 1:
-            continue  # as if concatenated: a type without changes adds no category
         old_column, new_column = result["old_column"], result["new_column"]
-        kind_codes.append(np.full(len(rows), len(kinds), dtype=np.int32))
-        kinds.append(filekind)
+        pieces.append((filekind, rows + offset, result["killed"][rows], old_column.codes[rows], new_column.codes[rows],
+                       old_column.value, new_column.value))
+    return pieces
+
+
+def _frame_of_changes(ids, instrument: str, pieces: list[tuple]) -> pd.DataFrame:
+    """The change frame of :func:`_change_pieces` (in their order; a type may come in several pieces, one per
+    slice of rows), ``ids`` taken at the pieces' rows."""
+    kinds: dict[str, int] = {}
+    positions, kind_codes, killed, old_tables, new_tables, old_codes, new_codes = [], [], [], [], [], [], []
+    old_offset = new_offset = 0
+    for filekind, rows, killed_rows, old_rows, new_rows, old_table, new_table in pieces:
+        if not len(rows) and len(pieces) > 1:
+            continue  # as if concatenated: a type without changes adds no category
+        kind_codes.append(np.full(len(rows), kinds.setdefault(filekind, len(kinds)), dtype=np.int32))
         positions.append(rows)
-        killed.append(result["killed"][rows])
-        old_codes.append(old_column.codes[rows] + old_offset)
-        new_codes.append(new_column.codes[rows] + new_offset)
-        old_tables.append(old_column.value)
-        new_tables.append(new_column.value)
-        old_offset += len(old_column.value)
-        new_offset += len(new_column.value)
+        killed.append(killed_rows)
+        old_codes.append(old_rows + old_offset)
+        new_codes.append(new_rows + new_offset)
+        old_tables.append(old_table)
+        new_tables.append(new_table)
+        old_offset += len(old_table)
+        new_offset += len(new_table)
     if not kinds:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     rows = np.concatenate(positions)
@@ -437,7 +442,7 @@ def _changes_frame(ids, instrument: str, compared: list[tuple[str, dict]], keep:
     return pd.DataFrame({
         "dataset_id": ids[rows],
         "instrument": pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=[instrument.lower()]),
-        "filekind": pd.Categorical.from_codes(np.concatenate(kind_codes), categories=kinds),
+        "filekind": pd.Categorical.from_codes(np.concatenate(kind_codes), categories=list(kinds)),
         "old": _coded_categorical(np.concatenate(old_codes), old_tables),
         "new": _coded_categorical(np.concatenate(new_codes), new_tables),
         "status": pd.Categorical.from_codes(np.concatenate(killed).astype(np.int8), categories=["update", "failed"]),
