@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from .cluster import ClusterOptions, for_job_size
 from .frames import concat_frames
@@ -24,7 +23,7 @@ from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPl
                         write_parts)
 from .parts import GatheredParts, ResultParts
 from .plan import AffectedRequest, Planned, plan_affected
-from .results import AffectedResult
+from .results import AffectedResult, sorted_ids
 from .scope import DatasetCounts, check_scope, dataset_counts, job_rows
 
 
@@ -81,7 +80,7 @@ def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCou
         plan=planned.plan,
         changes=concat_frames([r.changes for r in results], CHANGE_COLUMNS),
         errors=concat_frames([r.errors for r in results], ERROR_COLUMNS),
-        affected_ids=sorted(i for r in results for i in _id_list(r.affected_ids)),
+        affected_ids=sorted_ids([r.affected_ids for r in results]),
         datasets=sum(r.datasets for r in results),
         affected_types=planned.diff.affected_pairs(),
         tally=concat_frames([r.tally for r in results], TALLY_COLUMNS),
@@ -89,7 +88,3 @@ def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCou
         parts=GatheredParts(parts, [r.parts for r in results]) if parts is not None else None,
     )
 
-
-def _id_list(ids) -> list[str]:
-    """A partition's affected ids as Python strings (partition tasks give them as an Arrow array)."""
-    return ids.to_pylist() if isinstance(ids, pa.Array) else list(ids)

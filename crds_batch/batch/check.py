@@ -33,7 +33,7 @@ from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan,
                         PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _error_frame, _lookup_errors,
                         drop_failed, partition_result, select_rows)
-from .results import AffectedResult
+from .results import AffectedResult, sorted_ids
 from .scope import check_scope, dataset_counts, job_rows
 from .unresolved import UnresolvedStops
 
@@ -262,13 +262,7 @@ def _coded_error_frame(ids: np.ndarray, mask: np.ndarray, instrument: str, filek
     """The frame :func:`_error_frame` makes for the ``mask`` rows, message ``messages[codes]`` of each, built from
     Arrow arrays (each distinct message converted once, not once per row)."""
     texts = pa.array(messages.tolist(), pa.string()).take(pa.array(codes[mask]))
-    return pd.DataFrame({
-        "dataset_id": pa.array(ids[mask], pa.string()).to_pandas(),
-        "instrument": instrument,
-        "filekind": filekind,
-        "message": texts.to_pandas(),
-        "level": level,
-    })
+    return _error_frame(pa.array(ids[mask], pa.string()).to_pandas(), instrument, filekind, texts, level)
 
 
 def _dataset_problem(instrument: str, key: str, plan: AffectedPlan, context, compare_source: bool) -> str | None:
@@ -399,7 +393,7 @@ def run_check(
         plan=planned.plan.base,
         changes=concat_frames([r.changes for r in results], CHANGE_COLUMNS),
         errors=concat_frames([r.errors for r in results], ERROR_COLUMNS),
-        affected_ids=sorted(i for r in results for i in r.affected_ids),
+        affected_ids=sorted_ids([r.affected_ids for r in results]),
         datasets=sum(r.datasets for r in results),
         tally=concat_frames([r.tally for r in results], TALLY_COLUMNS),
         new_results=concat_frames(new_results, ["dataset_id"]) if request.update_pickle else None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type, error_messages
+from .error_rows import STR, error_frame as _error_frame
 from .frames import concat_frames
 from .parts import PartSummary, ResultParts, summarize
 from .unresolved import UnresolvedStops
@@ -28,6 +30,12 @@ TALLY_COLUMNS = ["instrument", "year", "outcome", "datasets"]
 BAD_RULES_MESSAGE = ("{which}-context = {context!r} is bad or contains bad rules.  "
                      "Use is not recommended,  results may not be scientifically valid.")
 BAD_REFERENCE_MESSAGE = "File {reference!r} is bad. Use is not recommended,  results may not be scientifically valid."
+
+#: Rows of an instrument evaluated and compared at a time within a partition task (setting ``slice-rows``): the
+#: task's working set (both contexts' results of every type, their comparisons) grows with its rows; at 10M
+#: datasets, all types, the largest worker peaked at 1.1 GB evaluating ~240k rows at once, 0.8 GB in two
+#: slices, for ~10% more CPU (each slice pays the engine's per-evaluation costs again).
+SLICE_ROWS = 125_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class AffectedPlan:
     type_rule: str = "bestrefs"
     #: Where partition tasks write their bulky results (None: they return them as frames).
     parts: ResultParts | None = None
+    #: Rows of an instrument evaluated at a time in a partition task (:data:`SLICE_ROWS`).
+    slice_rows: int = SLICE_ROWS
 
 
 def exposure_times(frame: pd.DataFrame) -> pa.Array:
@@ -235,8 +245,6 @@ def _is_in(ids: pa.Array, values) -> np.ndarray:
 
 def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new_context) -> PartitionResult:
     """Compare old and new best references for the datasets of one partition."""
-    from ..engine.evaluate import encode_table, evaluate  # heavy import, only on workers
-
     selected = select_rows(frame, plan)
     frame, instruments = selected.frame, selected.instruments
     if frame.empty:
@@ -263,33 +271,66 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             outcomes[positions] = 2
             continue
         errors.extend(_bad_rules_errors(ids, instrument, plan))
-        reftypes = plan.types[key]
-        table = encode_table(rows, plan.observatory)  # one encoding for both contexts
-        old = evaluate(old_context, table, reftypes=reftypes, type_rule=plan.type_rule)
-        new = evaluate(new_context, table, reftypes=reftypes, type_rule=plan.type_rule)
-        killed = np.zeros(len(rows), dtype=bool)
-        updated = np.zeros(len(rows), dtype=bool)
-        failed = np.zeros(len(rows), dtype=bool)
-        stops = UnresolvedStops(len(rows))
-        compared = []
-        for filekind in sorted(set(old.columns) | set(new.columns), key=str.upper):
-            if filekind in plan.skip_types:
-                continue
-            result = compare_type(old.get(filekind), new.get(filekind), plan.options)
-            stops.apply(result, filekind, old.get(filekind), new.get(filekind), with_old=True)
-            killed |= result["killed"]
-            updated |= result["update"]
-            compared.append((filekind, result))
-            errors.extend(_lookup_errors(ids, instrument, filekind, result, plan, failed))
-        # crds drops the updates of datasets that failed as a whole (at an unresolved result).
-        changes.append(_changes_frame(ids, instrument, compared, stops.alive))
-        errors.extend(stops.errors(ids, rows, instrument, old_context, new_context))
-        is_affected = updated & ~killed & stops.alive
-        affected.append(ids[is_affected])
-        outcomes[positions] = np.where(failed | stops.failed, 2, is_affected.astype(np.int8))
+        pieces = _row_slices(len(rows), plan.slice_rows)
+        keyed_errors, keyed_changes, slice_outcomes = [], [], []
+        for number, piece in enumerate(pieces):
+            piece_rows = rows if len(pieces) == 1 else rows.iloc[piece]
+            piece_ids = ids if len(pieces) == 1 else ids[piece]
+            piece_affected, outcome = _compare_rows(piece_rows, piece_ids, instrument, plan, old_context, new_context,
+                                                    keyed_errors, keyed_changes, number, piece.start)
+            affected.append(piece_affected)
+            slice_outcomes.append(outcome)
+        # In the order of one pass over all rows: per type, each kind of error row, in row order.
+        errors.extend(frame for _key, frame in sorted(keyed_errors, key=lambda item: item[0]))
+        changes.append(_frame_of_changes(ids, instrument, [p for _key, p in sorted(keyed_changes, key=lambda i: i[0])]))
+        outcomes[positions] = np.concatenate(slice_outcomes)
     chunks = [chunk for ids in affected for chunk in pa.chunked_array(pa.array(ids)).chunks]
     affected_ids = pa.concat_arrays(chunks).cast(pa.string()) if chunks else pa.array([], pa.string())
     return partition_result(selected, changes, errors, affected_ids, outcomes=outcomes)
+
+
+def _row_slices(count: int, size: int) -> list[slice]:
+    """``count`` rows cut into slices of at most ``size`` rows, of nearly equal length."""
+    pieces = max(1, -(-count // max(size, 1)))
+    bounds = [count * i // pieces for i in range(pieces + 1)]
+    return [slice(start, end) for start, end in zip(bounds, bounds[1:])]
+
+
+def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, old_context, new_context,
+                  keyed_errors: list, keyed_changes: list, number: int, offset: int) -> tuple[Any, np.ndarray]:
+    """Evaluate and compare one slice (``number``, from row ``offset`` of the instrument's rows): its affected ids
+    and each row's outcome (0 ok, 1 affected, 2 failed). Its error frames go to ``keyed_errors`` and its
+    :func:`_change_pieces` to ``keyed_changes``, each with the key that orders them as one pass over all the
+    instrument's rows would."""
+    from ..engine.evaluate import encode_table, evaluate  # heavy import, only on workers
+
+    reftypes = plan.types[instrument.lower()]
+    table = encode_table(rows, plan.observatory)  # one encoding for both contexts
+    old = evaluate(old_context, table, reftypes=reftypes, type_rule=plan.type_rule)
+    new = evaluate(new_context, table, reftypes=reftypes, type_rule=plan.type_rule)
+    killed = np.zeros(len(rows), dtype=bool)
+    updated = np.zeros(len(rows), dtype=bool)
+    failed = np.zeros(len(rows), dtype=bool)
+    stops = UnresolvedStops(len(rows))
+    compared = []
+    for filekind in sorted(set(old.columns) | set(new.columns), key=str.upper):
+        if filekind in plan.skip_types:
+            continue
+        result = compare_type(old.get(filekind), new.get(filekind), plan.options)
+        stops.apply(result, filekind, old.get(filekind), new.get(filekind), with_old=True)
+        killed |= result["killed"]
+        updated |= result["update"]
+        compared.append((filekind, result))
+        for kind, frame in _lookup_errors(ids, instrument, filekind, result, plan, failed, keyed=True):
+            keyed_errors.append(((0, filekind.upper(), kind, number), frame))
+    for filekind, frame in stops.errors_by_type(ids, rows, instrument, old_context, new_context):
+        keyed_errors.append(((1, filekind.upper(), 0, number), frame))
+    # crds drops the updates of datasets that failed as a whole (at an unresolved result).
+    is_affected = updated & ~killed & stops.alive
+    outcome = np.where(failed | stops.failed, 2, is_affected.astype(np.int8))
+    for piece in _change_pieces(compared, stops.alive, offset):
+        keyed_changes.append(((piece[0].upper(), number), piece))
+    return ids[is_affected], outcome
 
 
 def dataset_ids(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
@@ -297,7 +338,7 @@ def dataset_ids(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
     return pd.array(_arrow_strings(frame["dataset_id"]), dtype=_STR)
 
 
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas's default ``str``, as frames built from Python strings get
+_STR = STR  # pandas's default ``str``, as frames built from Python strings get
 
 
 def write_parts(result: PartitionResult, parts: ResultParts) -> PartitionResult:
@@ -361,24 +402,40 @@ def _changes_frame(ids, instrument: str, compared: list[tuple[str, dict]], keep:
     count (None: all). One frame built from codes: the types' normalized values are dictionary-encoded
     (categories in order of appearance, as the per-type frames' union gave them), the ids taken by position.
     """
-    kinds, positions, kind_codes, killed, old_tables, new_tables, old_codes, new_codes = [], [], [], [], [], [], [], []
-    old_offset = new_offset = 0
+    return _frame_of_changes(ids, instrument, _change_pieces(compared, keep))
+
+
+def _change_pieces(compared: list[tuple[str, dict]], keep: np.ndarray | None = None, offset: int = 0) -> list[tuple]:
+    """What :func:`_frame_of_changes` needs of each compared type: (filekind, changed rows + ``offset``, their
+    killed flags, old and new codes, old and new value tables); small (the changed rows only)."""
+    pieces = []
     for filekind, result in compared:
         mask = result["update"] | result["killed"]
         rows = np.flatnonzero(mask if keep is None else mask & keep)
-        if not len(rows) and len(compared) > 1:
-            continue  # as if concatenated: a type without changes adds no category
         old_column, new_column = result["old_column"], result["new_column"]
-        kind_codes.append(np.full(len(rows), len(kinds), dtype=np.int32))
-        kinds.append(filekind)
+        pieces.append((filekind, rows + offset, result["killed"][rows], old_column.codes[rows], new_column.codes[rows],
+                       old_column.value, new_column.value))
+    return pieces
+
+
+def _frame_of_changes(ids, instrument: str, pieces: list[tuple]) -> pd.DataFrame:
+    """The change frame of :func:`_change_pieces` (in their order; a type may come in several pieces, one per
+    slice of rows), ``ids`` taken at the pieces' rows."""
+    kinds: dict[str, int] = {}
+    positions, kind_codes, killed, old_tables, new_tables, old_codes, new_codes = [], [], [], [], [], [], []
+    old_offset = new_offset = 0
+    for filekind, rows, killed_rows, old_rows, new_rows, old_table, new_table in pieces:
+        if not len(rows) and len(pieces) > 1:
+            continue  # as if concatenated: a type without changes adds no category
+        kind_codes.append(np.full(len(rows), kinds.setdefault(filekind, len(kinds)), dtype=np.int32))
         positions.append(rows)
-        killed.append(result["killed"][rows])
-        old_codes.append(old_column.codes[rows] + old_offset)
-        new_codes.append(new_column.codes[rows] + new_offset)
-        old_tables.append(old_column.value)
-        new_tables.append(new_column.value)
-        old_offset += len(old_column.value)
-        new_offset += len(new_column.value)
+        killed.append(killed_rows)
+        old_codes.append(old_rows + old_offset)
+        new_codes.append(new_rows + new_offset)
+        old_tables.append(old_table)
+        new_tables.append(new_table)
+        old_offset += len(old_table)
+        new_offset += len(new_table)
     if not kinds:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     rows = np.concatenate(positions)
@@ -386,7 +443,7 @@ def _changes_frame(ids, instrument: str, compared: list[tuple[str, dict]], keep:
     return pd.DataFrame({
         "dataset_id": ids[rows],
         "instrument": pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=[instrument.lower()]),
-        "filekind": pd.Categorical.from_codes(np.concatenate(kind_codes), categories=kinds),
+        "filekind": pd.Categorical.from_codes(np.concatenate(kind_codes), categories=list(kinds)),
         "old": _coded_categorical(np.concatenate(old_codes), old_tables),
         "new": _coded_categorical(np.concatenate(new_codes), new_tables),
         "status": pd.Categorical.from_codes(np.concatenate(killed).astype(np.int8), categories=["update", "failed"]),
@@ -400,25 +457,33 @@ def _coded_categorical(codes: np.ndarray, tables: list[np.ndarray]) -> pd.Catego
 
 
 def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: AffectedPlan,
-                   failed: np.ndarray | None = None) -> list[pd.DataFrame]:
-    """The error rows of one type's comparison; ``failed`` (if given) gets the rows with an error-level one."""
+                   failed: np.ndarray | None = None, keyed: bool = False) -> list:
+    """The error rows of one type's comparison; ``failed`` (if given) gets the rows with an error-level one.
+
+    ``keyed``: (kind, frame) pairs, kind numbering which of the (up to four) sorts of error rows each frame holds.
+    """
     frames = []
     key = instrument.lower()
 
     def add(mask: np.ndarray, messages, level: str) -> None:
-        frames.append(_error_frame(ids[mask], key, filekind, messages, level))
+        frame = _error_frame(ids[mask], key, filekind, messages, level)
+        frames.append((kind, frame) if keyed else frame)
         if failed is not None and level == "error":
             failed[mask] = True
 
+    kind = 0
     for side in ("old", "new"):
         mask = result[f"{side}_error_rows"]
+        kind += 1
         if mask.any():
             add(mask, error_messages(result, side, mask), "error")
+    kind = 3
     if result["difference_error"].any():
         mask = result["difference_error"]
         messages = [f"Comparison difference: {repr(str(old)).lower()} --> {repr(str(new)).lower()} :: Would update."
                     for old, new in zip(result["old"][mask], result["new"][mask])]
         add(mask, messages, "error")
+    kind = 4
     if plan.bad_references and result["update"].any():
         # Check the few distinct new values, not every row.
         column = result["new_column"]
@@ -452,25 +517,6 @@ def _bad_rules_errors(ids, instrument: str, plan: AffectedPlan, rules_key: str |
 
 def _dataset_errors(ids, instrument: str, message: str) -> pd.DataFrame:
     return _error_frame(ids, instrument.lower() or "unknown", "", [message] * len(ids), "error")
-
-
-def _error_frame(ids, instrument, filekind, messages, level) -> pd.DataFrame:
-    """Error rows; ``messages`` a list of texts or an Arrow string array (kept as Arrow-backed strings)."""
-    if not isinstance(messages, pa.Array):
-        messages = pa.array(list(messages), pa.string())
-    return pd.DataFrame({
-        "dataset_id": ids,
-        "instrument": _repeated(instrument, len(messages)),
-        "filekind": _repeated(filekind, len(messages)),
-        "message": pd.array(messages, dtype=_STR),
-        "level": _repeated(level, len(messages)),
-    })
-
-
-def _repeated(text: str, count: int) -> pd.api.extensions.ExtensionArray:
-    """``text`` ``count`` times as pandas ``str`` strings, made by Arrow (a scalar broadcast by pandas makes a
-    Python object per row)."""
-    return pd.array(pa.repeat(pa.scalar(text, pa.string()), count), dtype=_STR)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from ..observatories import get_observatory
 from ..store.selection import normalize_id, parse_since
 from ..tools.diff import ContextDiff, datasets_since_auto, diff_contexts
 from .compare import CompareOptions
-from .partition import AffectedPlan
+from .. import settings
+from .partition import SLICE_ROWS, AffectedPlan
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def plan_affected(request: AffectedRequest) -> Planned:
         allow_bad_rules=request.allow_bad_rules,
         allow_bad_references=request.allow_bad_references,
         type_rule=DIFFS if request.diffs_only else BESTREFS,
+        slice_rows=settings.get_int("slice-rows", SLICE_ROWS),
     )
     return Planned(plan, diff, columns, tuple(sorted(names)))
 

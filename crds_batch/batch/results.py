@@ -24,7 +24,7 @@ class AffectedResult:
     plan: AffectedPlan
     changes: pd.DataFrame  # CHANGE_COLUMNS; status "update" or "failed"
     errors: pd.DataFrame  # ERROR_COLUMNS; level "error" or "warning"
-    affected_ids: list[str]
+    affected_ids: pa.Array | list[str]  # sorted (an Arrow string array from the batch jobs)
     datasets: int
     affected_types: list[tuple[str, str]] = field(default_factory=list)
     #: Datasets per (instrument, observation year, outcome), for reports.
@@ -145,7 +145,7 @@ class AffectedResult:
         """The files ``--output DIR`` holds: name -> writer(path)."""
         return {
             "changes.parquet": self._write_changes,  # strings, dictionary-encoded
-            "errors.parquet": lambda p: self.errors.astype(str).to_parquet(p, index=False),
+            "errors.parquet": lambda p: write_text_parquet(self.errors, p),
             "update_counts.json": lambda p: _write_text(p, json.dumps(self.update_counts(), indent=2)),
             "summary.json": lambda p: _write_text(p, json.dumps(self.summary(), indent=2)),
             "affected.txt": lambda p: _write_chunks(p, self.affected_product_chunks()),
@@ -166,6 +166,26 @@ class AffectedResult:
             publish(path, writer)
             written.append(path)
         return written
+
+
+def write_text_parquet(frame: pd.DataFrame, path: str, rows: int | None = None) -> None:
+    """``frame`` with every column as text (``astype(str)``) as one Parquet file, converted ``rows`` rows at a time
+    (default: Parquet's row group) so that a large run's error rows (Categoricals) are never all strings at once."""
+    import pyarrow.parquet as pq
+
+    rows = rows or _ROW_GROUP
+    if len(frame) <= rows:
+        frame.astype(str).to_parquet(path, index=False)
+        return
+    writer = None
+    try:
+        for start in range(0, len(frame), rows):
+            table = pa.Table.from_pandas(frame.iloc[start:start + rows].astype(str), preserve_index=False)
+            writer = writer or pq.ParquetWriter(path, table.schema)
+            writer.write_table(table, row_group_size=rows)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def publish(path: str, writer: Callable[[str], None]) -> None:
@@ -199,6 +219,19 @@ def _write_chunks(path: str, chunks: Iterable[bytes | memoryview]) -> None:
 
 #: Products per printed chunk.
 _CHUNK = 1 << 20
+#: Rows per Parquet row group (pyarrow's default).
+_ROW_GROUP = 1 << 20
+
+
+def sorted_ids(pieces: Iterable[list[str] | pa.Array]) -> pa.Array:
+    """The ids of every piece (partitions' affected ids: Arrow string arrays or lists) as one Arrow string array,
+    sorted by Arrow (UTF-8 byte order is code point order: Python's ``sorted``), with no Python string per id."""
+    arrays = [piece if isinstance(piece, pa.Array) else pa.array(list(piece), pa.string()) for piece in pieces]
+    arrays = [array.cast(pa.string()) for array in arrays if len(array)]
+    if not arrays:
+        return pa.array([], pa.string())
+    ids = pa.concat_arrays(arrays)
+    return ids.take(pc.sort_indices(ids))
 
 
 def affected_products(dataset_ids: list[str] | pa.Array) -> list[str]:

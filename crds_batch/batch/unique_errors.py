@@ -133,17 +133,25 @@ class UniqueErrors:
 
 def _tracked_and_failures(errors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The errors crds tracks (per-instrument reports once each, under instrument ALL), and the
-    dataset-level failures (one per dataset, sorted by id)."""
+    dataset-level failures (one per dataset, sorted by id).
+
+    The tracked rows keep the error frame's column types (the batch jobs' Categoricals: no string per row)
+    unless a bad context's reports are among them.
+    """
     frame = errors.loc[errors["level"] == "error", ["dataset_id", "instrument", "filekind", "message"]]
-    frame = frame.astype(str)
-    dataset_level = frame["filekind"] == ""
-    failures = frame.loc[dataset_level].drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
+    frame = frame.astype({name: str for name, dtype in frame.dtypes.items()
+                          if not isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))})
+    dataset_level = (frame["filekind"] == "").to_numpy(dtype=bool)
+    failures = frame.loc[dataset_level].astype(str)
+    failures = failures.drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
     tracked = frame.loc[~dataset_level]
-    per_instrument = tracked["dataset_id"] == ALL
-    # A bad context: one error per instrument however many partitions reported it.
-    reports = tracked.loc[per_instrument].drop_duplicates(["instrument", "message"])
-    reports = reports.assign(instrument=ALL)
-    tracked = pd.concat([tracked.loc[~per_instrument], reports], ignore_index=True)
+    per_instrument = (tracked["dataset_id"] == ALL).to_numpy(dtype=bool)
+    if per_instrument.any():
+        # A bad context: one error per instrument however many partitions reported it.
+        tracked = tracked.astype(str)
+        reports = tracked.loc[per_instrument].drop_duplicates(["instrument", "message"])
+        reports = reports.assign(instrument=ALL)
+        tracked = pd.concat([tracked.loc[~per_instrument], reports], ignore_index=True)
     return tracked, failures
 
 
@@ -157,6 +165,19 @@ def error_totals(errors: pd.DataFrame) -> UniqueErrors:
         return UniqueErrors((), 0, 0)
     tracked, failures = _tracked_and_failures(errors)
     return UniqueErrors((), len(tracked), len(failures), tuple(zip(failures["dataset_id"], failures["message"])))
+
+
+def most_common(errors: pd.DataFrame, count: int = 5) -> list[tuple[tuple[str, str, str], int]]:
+    """The ``count`` most frequent (instrument, filekind, message) of the error-level rows with their numbers,
+    most first, ties in order of first appearance (as ``collections.Counter.most_common``), counted on the
+    columns' codes (no string per row)."""
+    keys = ["instrument", "filekind", "message"]
+    frame = errors.loc[errors["level"] == "error", keys]
+    if frame.empty:
+        return []
+    sizes = frame.groupby(keys, sort=False, observed=True, dropna=False).size()
+    top = sizes.sort_values(ascending=False, kind="stable").head(count)
+    return [(tuple(key), int(n)) for key, n in top.items()]
 
 
 def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
@@ -212,12 +233,17 @@ def classify(errors: pd.DataFrame, *, max_examples: int = 5) -> UniqueErrors:
 
 
 def _codes(column: pd.Series, transform) -> tuple[np.ndarray, list[str]]:
-    """(int64 code per row, distinct values) of ``column`` after ``transform``, applied once per distinct value."""
-    encoded = _strings(column).dictionary_encode()
-    raw = encoded.indices.to_numpy(zero_copy_only=False)
-    codes, values = pd.factorize(np.array([transform(value) for value in encoded.dictionary.to_pylist()],
-                                          dtype=object))
-    return codes.astype(np.int64)[raw], list(values)
+    """(int64 code per row, distinct values) of ``column`` after ``transform``, applied once per distinct value
+    (a Categorical's own codes and categories; other columns dictionary-encoded by Arrow)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and (column.cat.codes.to_numpy() >= 0).all():
+        raw = column.cat.codes.to_numpy()
+        values = [str(value) for value in column.cat.categories.tolist()]
+    else:
+        encoded = _strings(column).dictionary_encode()
+        raw = encoded.indices.to_numpy(zero_copy_only=False)
+        values = encoded.dictionary.to_pylist()
+    codes, uniques = pd.factorize(np.array([transform(value) for value in values], dtype=object))
+    return codes.astype(np.int64)[raw], list(uniques)
 
 
 def _strings(column: pd.Series) -> pa.Array:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..rules.ambiguity import describe_unresolved
 from .compare import stop_at_unresolved
+from .error_rows import error_frame
 
 
 class UnresolvedStops:
@@ -44,6 +45,11 @@ class UnresolvedStops:
     def errors(self, ids: np.ndarray, frame: pd.DataFrame, instrument: str, old_context: Any,
                new_context: Any) -> list[pd.DataFrame]:
         """One untracked "Failed processing" error row per failed dataset."""
+        return [frame for _filekind, frame in self.errors_by_type(ids, frame, instrument, old_context, new_context)]
+
+    def errors_by_type(self, ids: np.ndarray, frame: pd.DataFrame, instrument: str, old_context: Any,
+                       new_context: Any) -> list[tuple[str, pd.DataFrame]]:
+        """:meth:`errors` with the type whose unresolved result stopped each frame's datasets."""
         frames = []
         for rows, filekind, old_side, labels in self._found:
             messages = []
@@ -55,8 +61,7 @@ class UnresolvedStops:
                 else:
                     text = describe_unresolved(context, _parameters(frame, row), filekind, str(label))
                 messages.append(f"Failed processing ({side} context): {text}")
-            frames.append(pd.DataFrame({"dataset_id": ids[rows], "instrument": instrument.lower(), "filekind": "",
-                                        "message": messages, "level": "error"}))
+            frames.append((filekind, error_frame(ids[rows], instrument.lower(), "", messages, "error")))
         return frames
 
 

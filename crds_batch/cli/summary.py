@@ -1,9 +1,9 @@
 """A one-screen summary of a batch run, on stderr."""
 from __future__ import annotations
 
-from collections import Counter
-
 import click
+
+from ..batch.unique_errors import most_common
 
 
 def render_summary(result, seconds: float, output: str | None = None) -> None:
@@ -20,11 +20,10 @@ def render_summary(result, seconds: float, output: str | None = None) -> None:
         f"  time               {seconds:.1f} s"
         + (f"  ({summary['datasets_processed'] / seconds:,.0f} datasets/s)" if seconds > 0 else ""),
     ]
-    errors = result.errors[result.errors["level"] == "error"]
-    if len(errors):
+    common = most_common(result.errors, 5)
+    if common:
         lines.append("  most common errors:")
-        for (instrument, filekind, message), count in Counter(
-                zip(errors["instrument"], errors["filekind"], errors["message"])).most_common(5):
+        for (instrument, filekind, message), count in common:
             lines.append(f"    {count:6d}  {instrument} {filekind}: {message[:90]}")
     if output:
         lines.append(f"  results in         {output}")
