@@ -14,8 +14,10 @@ def concat_frames(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFram
     categorical = [name for name in frames[0].columns
                    if all(isinstance(frame[name].dtype, pd.CategoricalDtype) for frame in frames)]
     if categorical and len(frames) > 1:
-        unions = {name: pd.api.types.union_categoricals([frame[name] for frame in frames]).categories
-                  for name in categorical}
+        # The union's order is union_categoricals's (first seen first), found from the categories alone:
+        # the rows are recoded once, by set_categories, not also by a union of every row's codes.
+        unions = {name: frames[0][name].cat.categories.append([frame[name].cat.categories for frame in frames[1:]])
+                  .unique() for name in categorical}
         frames = [frame.assign(**{name: frame[name].cat.set_categories(unions[name]) for name in categorical})
                   for frame in frames]
     return pd.concat(frames, ignore_index=True)
