@@ -155,16 +155,21 @@ def test_killed_at_random_points_with_a_reader_throughout(tmp_path, reader_param
         kills = 0
         try:
             # Kill points are random times into a run; a fast machine finishes some runs first, so
-            # keep going (bounded) until enough runs were killed mid-way.
-            for _ in range(40):
+            # keep going (bounded) until enough runs were killed mid-way, drawing later kill points
+            # no later than the runs that finished first took.
+            latest = 1.2
+            for _ in range(60):
                 if kills >= 8:
                     break
+                started = time.monotonic()
                 process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL)
-                time.sleep(rng.uniform(0.1, 1.2))
+                time.sleep(rng.uniform(0.1, latest))
                 if process.poll() is None:
                     process.send_signal(signal.SIGKILL)
                     kills += 1
+                else:
+                    latest = max(0.15, min(latest, 0.9 * (time.monotonic() - started)))
                 process.wait(60)
                 _assert_every_visible_file_verifies(cache, served)
                 _assert_context_complete(cache, served, {OLD_CONTEXT, NEW_CONTEXT})
