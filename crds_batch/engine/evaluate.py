@@ -28,7 +28,8 @@ from ..rules.errors import UnknownInstrumentError
 from ..rules.lookup import clean_parameters, fits_to_parkeys
 from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
 from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
-from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs, plan_carries_over
+from .carry import plan_carries_over
+from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
 from .dates import DateTable, resolve_chains
 from .types import API, row_types
 
