@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from .assignments import recorded_old_side
 from .cluster import ClusterOptions, for_job_size
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
@@ -42,7 +41,6 @@ def run_affected(
     log: Callable[[str], None] = lambda message: None,
     progress: ProgressCallback | None = None,
     parts: ResultParts | None = None,
-    use_recorded: bool = True,
 ) -> AffectedResult:
     """Find the datasets whose best references change from ``request.old_context`` to ``new_context``.
 
@@ -62,9 +60,6 @@ def run_affected(
         Have the partition tasks write their change rows (and --print-new-references lines) there
         and return summaries, instead of returning frames; the workers must see that directory
         and it must outlive the result (see :func:`.parts.result_parts`).
-    use_recorded : bool
-        Read the old side from the store's recorded assignments of the old context when it has a
-        usable recording (:mod:`.assignments`); False always evaluates it.
     """
     planned = plan_affected(request)
     if parts is not None:
@@ -72,9 +67,7 @@ def run_affected(
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
     cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, planned.columns), log)
-    recorded = (recorded_old_side(source, planned.plan.old_context, planned.plan.observatory,
-                                  sorted(planned.columns), log) if use_recorded else None)
-    tasks = partition_frames(source, planned.columns, encoded=True, recorded=recorded)
+    tasks = partition_frames(source, planned.columns, encoded=True)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
                              log=log, progress=progress)

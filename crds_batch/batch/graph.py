@@ -128,15 +128,12 @@ def worker_runs(rows: Sequence[int | None], threads: Sequence[int]) -> list[int]
     return placement
 
 
-def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False,
-                     recorded: Any = None, row_groups: bool = False) -> list[Partition]:
+def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False) -> list[Partition]:
     """The partitions of the instruments in ``columns`` (lower case), reading only those columns, in instrument
     order, each with its instrument and (for a :class:`~crds_batch.store.Store`) its row count.
 
     ``encoded``: a :class:`~crds_batch.store.Store`'s parameter columns come as pandas ``Categorical`` (their
-    Parquet dictionaries, :mod:`crds_batch.store.encoded_read`), the same rows in the same partitions;
-    ``recorded`` (a :class:`~crds_batch.store.assignments.Recorded`) adds its columns to the instruments it
-    holds, ``row_groups`` each frame's row groups (both for an encoded read of a Store).
+    Parquet dictionaries, :mod:`crds_batch.store.encoded_read`), the same rows in the same partitions.
     """
     from ..store import Store
     from ..store.encoded_read import delayed_partitions_encoded
@@ -153,8 +150,7 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
         stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
         read = ["dataset_id", *[name for name in names if name in stored]]
         if encoded and isinstance(source, Store):
-            directory = recorded.directory if recorded is not None and instrument in recorded.types else None
-            frames = delayed_partitions_encoded(source, [instrument], read, directory, row_groups)
+            frames = delayed_partitions_encoded(source, [instrument], read)
         else:
             frames = source.delayed_partitions(instruments=[instrument], columns=read)
         rows = [None] * len(frames)

@@ -303,11 +303,10 @@ def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, 
     :func:`_change_pieces` to ``keyed_changes``, each with the key that orders them as one pass over all the
     instrument's rows would."""
     from ..engine.evaluate import encode_table, evaluate  # heavy import, only on workers
-    from .assignments import old_results
 
     reftypes = plan.types[instrument.lower()]
     table = encode_table(rows, plan.observatory)  # one encoding for both contexts
-    old = old_results(rows, table, old_context, reftypes, plan.type_rule)  # recorded in the store, or evaluated
+    old = evaluate(old_context, table, reftypes=reftypes, type_rule=plan.type_rule)
     new = evaluate(new_context, table, reftypes=reftypes, type_rule=plan.type_rule)
     killed = np.zeros(len(rows), dtype=bool)
     updated = np.zeros(len(rows), dtype=bool)

@@ -57,15 +57,12 @@ from .summary import echo_dataset_failures, render_summary
               help="Write changes.parquet, errors.parquet, update_counts.json, summary.json, affected.txt.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="FILE.html",
               help="Write a self-contained HTML report: summary, error classes and plots.")
-@click.option("--recorded-assignments/--evaluate-old-context", "use_recorded", default=True, show_default=True,
-              help="Read the old context's results from the store's recorded assignments when it has them "
-                   "(crds-batch record-assignments), instead of evaluating it.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
 @cluster_options
 def command(old_context, new_context, params, trust_pickles, server_url, server_datasets, diffs_only, datasets_since,
             instruments, only_ids, drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
             affected_bundle, print_affected, print_affected_details, print_new_references, print_update_counts,
-            allow_bad_rules, allow_bad_references, output, report_path, use_recorded, quiet, **cluster):
+            allow_bad_rules, allow_bad_references, output, report_path, quiet, **cluster):
     """Find the datasets whose best references change from OLD to NEW context.
 
     Prints the affected product ids on stdout exactly as `crds bestrefs
@@ -104,8 +101,7 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
                         datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors), \
                 partition_progress("affected", enabled=not quiet) as progress:
-            result = run_affected(request, source, options, log=log, progress=progress, parts=parts,
-                                  use_recorded=use_recorded)
+            result = run_affected(request, source, options, log=log, progress=progress, parts=parts)
         if print_new_references:
             _echo_chunks(result.new_reference_chunks())
         if print_affected_details:

@@ -35,7 +35,6 @@ COMMAND_MODULES: list[str] = [
     "demo",
     "synth",
     "check_context",
-    "record_assignments_cmd",
     "bestrefs",
     "serve",
     "query_affected",

@@ -72,16 +72,10 @@ class EncodedChunkReader:
     in the same order, as :meth:`Store.delayed_partitions` reads (no selection
     filter), the parameter columns kept as their Parquet dictionaries; the id
     columns are pandas Arrow-backed strings, as that reader gives them.
-
-    ``recorded``: a directory of recorded assignments (:mod:`.assignments`) whose columns of the same rows
-    are added (named with ``assignments.COLUMN_PREFIX``). With ``row_groups``, the frame's
-    ``attrs["row_groups"]`` lists the chunk's (data file, row group, rows), for jobs that write per row group.
     """
 
-    def __init__(self, columns: Sequence[str], recorded: str | None = None, row_groups: bool = False):
+    def __init__(self, columns: Sequence[str]):
         self.columns = list(columns)
-        self.recorded = recorded
-        self.row_groups = row_groups
 
     def __call__(self, chunk: Sequence[tuple[str, int]]) -> pd.DataFrame:
         groups: dict[str, list[int]] = {}
@@ -90,36 +84,16 @@ class EncodedChunkReader:
         tables = [_encoded_table(path, indices, self.columns, _partition_keys(path))
                   for path, indices in groups.items()]
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-        if self.recorded is not None:
-            from .assignments import read_groups
-
-            ordered = [(path, index) for path, indices in groups.items() for index in indices]
-            recorded = read_groups(self.recorded, ordered, table.num_rows)
-            for name, column in zip(recorded.column_names, recorded.columns):
-                table = table.append_column(name, column)
-        frame = table.to_pandas(types_mapper=_ARROW_STRINGS.get)
-        if self.row_groups:
-            frame.attrs["row_groups"] = list(_group_rows(groups))
-        return frame
+        return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
 
 
-def delayed_partitions_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str],
-                               recorded: str | None = None, row_groups: bool = False) -> list:
+def delayed_partitions_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str]) -> list:
     """``dask.delayed`` pandas frames of ``instruments``, one per chunk of row groups, read by
-    :class:`EncodedChunkReader` (the chunks of :meth:`Store.delayed_partitions`), with the ``recorded``
-    assignments' columns if given (``row_groups``: see :class:`EncodedChunkReader`)."""
+    :class:`EncodedChunkReader` (the chunks of :meth:`Store.delayed_partitions`)."""
     import dask
 
-    read = dask.delayed(EncodedChunkReader(columns, recorded, row_groups), pure=True)
+    read = dask.delayed(EncodedChunkReader(columns), pure=True)
     return [read(chunk) for chunk in store.row_groups(instruments)]
-
-
-def _group_rows(groups: dict[str, list[int]]):
-    """(data file, row group, rows) of each row group read, in order (from the files' footers)."""
-    for path, indices in groups.items():
-        metadata = pq.read_metadata(path)
-        for index in indices:
-            yield path, index, metadata.row_group(index).num_rows
 
 
 #: Plain (non-dictionary) strings become pandas Arrow-backed strings (no Python object per value).
