@@ -25,10 +25,7 @@ from .tables import TableIndex
 if TYPE_CHECKING:
     from .carry import Carry
 
-#: Header keys the HST hooks and the DNR rule may read from the instrument-level header.
-HOOK_READS = frozenset({"DATE-OBS", "TIME-OBS", "NAXIS1", "NAXIS2", "NUMCOLS", "NUMROWS", "CCDAMP", "DETECTOR",
-                        "XCORNER", "YCORNER", "APERTURE", "CCDGAIN", "SUBARRAY", "FILTER1", "FILTER2",
-                        "LTV1", "LTV2", "RAW_LTV1", "RAW_LTV2"})
+#: Header keys the HST DNR rule reads from the instrument-level header.
 DNR_READS = ("DETECTOR", "CCDGAIN")
 
 
@@ -186,11 +183,10 @@ def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProg
         expression_names |= expression.names
     expression_keys = {aliases.get(name, name) for name in expression_names} & available
     hooks = [hook for hook in (rmap.precondition, rmap.fallback) if hook]
-    read = set(rmap.required_parkeys) | expression_keys
+    hook_reads = frozenset().union(*(hook.reads for hook in hooks)) & available
+    read = set(rmap.required_parkeys) | expression_keys | hook_reads
     if rmap.observatory == "hst":
         read |= set(DNR_READS) & available
-    if hooks:
-        read |= HOOK_READS & available
     dates = _useafter_dates(rmap.selector)
     features = {hook.date_feature for hook in hooks if hook.date_feature}
     vectorized = (
@@ -206,15 +202,14 @@ def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProg
     read = _match_parameters(rmap.selector) | expression_keys
     if rmap.observatory == "hst":
         read |= set(DNR_READS) & available
-    if hooks:
-        read |= (HOOK_READS & available) - {"DATE-OBS", "TIME-OBS"}
+    read |= hook_reads - {"DATE-OBS", "TIME-OBS"}
     key_columns = sorted(read)
     feature = features.pop() if features else None
     date_columns = tuple(dates) if dates else (("DATE-OBS", "TIME-OBS") if feature else ())
     if feature:
         key_columns.append(DATE_FEATURE)
     reducible: tuple[str, ...] = ()
-    if not hooks:
+    if not hooks:  # (with hooks, value classes would stop plans carrying over to an alike rmap with other keys)
         reducible = tuple(sorted((read - expression_keys) - {key.upper() for key in rmap.parkey_relevance}))
     thresholds = {hook.date_thresholds for hook in hooks if hook.date_feature}
     return RmapProgram(rmap, key_columns, date_columns, True, feature, reducible,

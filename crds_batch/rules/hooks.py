@@ -34,6 +34,9 @@ class Hook:
     #: When set, ``date_feature`` of a date that normalizes is decided by ``normalized < t`` for each
     #: threshold ``t`` alone (lets the engine compute it with array comparisons).
     date_thresholds: Optional[tuple[str, ...]] = None
+    #: Every header key the hook reads or writes: the engine gives it those (as the dataset has them) and
+    #: groups rows by their values; keys outside it only matter to the hook's rmap by their Match classes.
+    reads: frozenset[str] = frozenset()
 
     def __call__(self, header: Header) -> Optional[Header]:
         return self.apply(header)
@@ -114,6 +117,11 @@ def _acs_date_feature(date: str) -> Hashable:
 
 
 _ACS_THRESHOLDS = (_SM4, _PRE_SM4_SUBARRAY)
+#: What the ACS bias hooks read (precondition and required-check) or write (fallback).
+_ACS_BIAS_KEYS = frozenset({"DATE-OBS", "TIME-OBS", "NAXIS1", "NAXIS2", "NUMCOLS", "NUMROWS", "CCDAMP", "DETECTOR",
+                            "XCORNER", "YCORNER", "APERTURE", "CCDGAIN", "LTV1", "LTV2", "RAW_LTV1", "RAW_LTV2"})
+#: The ACS bias hooks' date feature, thresholds and keys.
+_ACS_BIAS = (_acs_date_feature, _ACS_THRESHOLDS, _ACS_BIAS_KEYS)
 
 
 def _hooks(*hooks: Hook) -> dict[str, Hook]:
@@ -124,18 +132,20 @@ def _hooks(*hooks: Hook) -> dict[str, Hook]:
 HOOKS: dict[tuple[str, str], dict[str, Hook]] = {
     ("hst", "acs"): _hooks(
         Hook("precondition_header_acs_biasfile_v1",
-             lambda h: _acs_bias_precondition(h, "NUMCOLS", "NUMROWS", False), _acs_date_feature, _ACS_THRESHOLDS),
+             lambda h: _acs_bias_precondition(h, "NUMCOLS", "NUMROWS", False), *_ACS_BIAS),
         Hook("precondition_header_acs_biasfile_v2",
-             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), _acs_date_feature, _ACS_THRESHOLDS),
+             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), *_ACS_BIAS),
         Hook("fallback_header_acs_biasfile_v2", lambda h: _acs_bias_fallback(
-            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), "LTV"), _acs_date_feature, _ACS_THRESHOLDS),
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", False), "LTV"), *_ACS_BIAS),
         Hook("precondition_header_acs_biasfile_v3",
-             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), _acs_date_feature, _ACS_THRESHOLDS),
+             lambda h: _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), *_ACS_BIAS),
         Hook("fallback_header_acs_biasfile_v3", lambda h: _acs_bias_fallback(
-            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), "RAW_LTV"), _acs_date_feature, _ACS_THRESHOLDS),
+            _acs_bias_precondition(h, "NAXIS1", "NAXIS2", True), "RAW_LTV"), *_ACS_BIAS),
     ),
-    ("hst", "wfc3"): _hooks(Hook("precondition_header_wfc3_biasfile_v1", _wfc3_bias_precondition)),
-    ("hst", "wfpc2"): _hooks(Hook("fallback_header_wfpc2_flatfile_v1", _wfpc2_flat_fallback)),
+    ("hst", "wfc3"): _hooks(Hook("precondition_header_wfc3_biasfile_v1", _wfc3_bias_precondition,
+                                 reads=frozenset({"SUBARRAY", "APERTURE"}))),
+    ("hst", "wfpc2"): _hooks(Hook("fallback_header_wfpc2_flatfile_v1", _wfpc2_flat_fallback,
+                                  reads=frozenset({"FILTER1", "FILTER2"}))),
 }
 
 
