@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .arrow_pool import use_batch_memory_pool
+from .collections_during_tasks import fewer_collections_during_task
 from .cluster import ClusterOptions, dask_client
 from .partition import PartitionResult
 from .rules_bundle import RulesBundle, load_from_bundle
@@ -42,11 +43,12 @@ class Partition(NamedTuple):
 
 def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, worker: Worker) -> PartitionResult:
     use_batch_memory_pool()  # on a worker process (the read before this task allocated little)
-    if bundle is None:
-        from ..rules.loading import load_mapping
+    with fewer_collections_during_task():
+        if bundle is None:
+            from ..rules.loading import load_mapping
 
-        return worker(frame, plan, load_mapping)
-    return worker(frame, plan, lambda name: load_from_bundle(bundle, name))
+            return worker(frame, plan, load_mapping)
+        return worker(frame, plan, lambda name: load_from_bundle(bundle, name))
 
 
 def run_partitions(

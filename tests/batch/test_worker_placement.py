@@ -6,13 +6,16 @@ workers: the partitions of each instrument run in one worker process, but where 
 """
 from __future__ import annotations
 
+import gc
 import os
+import threading
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from crds_batch.batch.cluster import ClusterOptions
+from crds_batch.batch.collections_during_tasks import TASK_YOUNG_THRESHOLD, fewer_collections_during_task
 from crds_batch.batch.graph import Partition, partition_frames, run_partitions, worker_runs
 from crds_batch.batch.partition import PartitionResult
 from crds_batch.store import Store, ingest
@@ -47,6 +50,7 @@ def _pid_worker(frame: pd.DataFrame, plan, load) -> PartitionResult:
     result = PartitionResult.empty()
     result.extra["pid"] = os.getpid()
     result.extra["arrow_pool"] = pa.default_memory_pool().backend_name
+    result.extra["gc_threshold"] = gc.get_threshold()
     result.extra["instrument"] = frame["instrume"].iloc[0] if "instrume" in frame else ""
     return result
 
@@ -76,6 +80,35 @@ def test_each_instruments_partitions_run_in_one_worker_process(tmp_path):
     split = [instrument for instrument, found in pids.items() if len(found) > 1]
     assert len(split) <= 1, f"only the instrument where the cut falls spans both workers: {pids}"
     assert {result.extra["arrow_pool"] for result in results} <= {"jemalloc", "system"}, "workers use the batch pool"
+    assert {result.extra["gc_threshold"][0] for result in results} == {TASK_YOUNG_THRESHOLD}, "fewer collections"
+
+
+def test_fewer_collections_while_any_task_runs_then_as_before():
+    before = gc.get_threshold()
+    entered, release = threading.Event(), threading.Event()
+
+    def task():
+        with fewer_collections_during_task():
+            entered.set()
+            release.wait(10)
+
+    other = threading.Thread(target=task)
+    other.start()
+    assert entered.wait(10)
+    with fewer_collections_during_task():  # overlapping tasks of one process
+        assert gc.get_threshold() == (TASK_YOUNG_THRESHOLD, *before[1:])
+    assert gc.get_threshold()[0] == TASK_YOUNG_THRESHOLD, "the other task still runs"
+    release.set()
+    other.join(10)
+    assert gc.get_threshold() == before
+    results = run_partitions([_delayed_frame()], None, _pid_worker, [], ClusterOptions(synchronous=True))
+    assert results[0].extra["gc_threshold"][0] == TASK_YOUNG_THRESHOLD and gc.get_threshold() == before
+
+
+def _delayed_frame():
+    import dask
+
+    return dask.delayed(pd.DataFrame({"instrume": ["ACS"]}))
 
 
 def _payload(seconds: float) -> bytes:
