@@ -6,6 +6,7 @@ import time
 import click
 
 from .gc_freeze import loaded_objects_frozen
+from ..batch.arrow_pool import keep_freed_memory
 from ..batch.check import CheckRequest, run_check
 from ..batch.compare import CompareOptions
 from .inputs import job_inputs, server_params_options
@@ -78,6 +79,7 @@ def command(new_context, params, trust_pickles, server_url, server_datasets, ins
     if update_pickle and not save_pickle:
         raise click.UsageError("--update-pickle needs --save-pickle FILE.")
     log = (lambda message: None) if quiet else stderr_log
+    keep_freed_memory()  # the job runs in this process (below the cluster threshold) or gathers here
     started = time.monotonic()
     request = CheckRequest(
         new_context=new_context,

@@ -38,3 +38,34 @@ def _has_jemalloc() -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+
+# A 64 MB array allocated and freed: the free bytes malloc then holds (glibc's mallinfo2().fordblks).
+REUSE_SCRIPT = ("import ctypes, sys, numpy as np, pyarrow as pa; from crds_batch.batch import arrow_pool; "
+                "kept = sys.argv[1] == 'kept' and arrow_pool.keep_freed_memory(); "
+                "np.ones(1 << 23); libc = ctypes.CDLL('libc.so.6'); "
+                "libc.mallinfo2.restype = type('Info', (ctypes.Structure,), "
+                "{'_fields_': [(f'f{i}', ctypes.c_size_t) for i in range(10)]}); "
+                "print(kept, libc.mallinfo2().f8, arrow_pool.use_batch_memory_pool(), pa.default_memory_pool().backend_name)")
+ARRAY_BYTES = 8 << 23
+
+
+def _reuse(mode: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    return subprocess.run([sys.executable, "-c", REUSE_SCRIPT, mode], env=env, capture_output=True, text=True,
+                          check=True, timeout=120).stdout.split()
+
+
+def test_kept_memory_stays_with_malloc_and_arrow_allocates_through_malloc():
+    kept, free_bytes, chosen, after = _reuse("kept")
+    if kept != "True":
+        return  # not glibc: nothing was changed
+    assert int(free_bytes) >= ARRAY_BYTES, "the freed array's memory is kept for the next allocations"
+    assert (chosen, after) == ("system", "system"), "the batch pool does not replace malloc's pool afterwards"
+
+
+def test_by_default_a_freed_large_array_is_returned_to_the_system():
+    kept, free_bytes, _, _ = _reuse("default")
+    assert kept == "False"
+    assert int(free_bytes) < ARRAY_BYTES, "else the kept-memory test above proves nothing"
