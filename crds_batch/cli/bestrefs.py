@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from .gc_freeze import loaded_objects_frozen
+from .gc_freeze import fewer_collections, loaded_objects_frozen
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, skip_types_option, split_words,
                       crds_tool_options, types_option)
@@ -46,6 +46,7 @@ from .progress import partition_progress, stderr_log
 @crds_tool_options
 @click.option("--sync-references", "sync_references", type=int, default=0, is_flag=False, flag_value=1,
               metavar="[1]", help="Fetch the new references into the cache from CRDS_SERVER_URL (crds's switch).")
+@fewer_collections()  # the whole command: the job, then its results' classes and lines
 def command(sources, files_mode, pickles_mode, new_context, old_context, compare_source_bestrefs, update_bestrefs,
             print_new_references, types, skip_types, allow_bad_rules, allow_bad_references, dump_unique_errors, unique_threshold,
             trust_pickles, workers, quiet, sync_references):
