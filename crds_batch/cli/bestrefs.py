@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from .echo import echo_lines
 from .gc_freeze import fewer_collections, loaded_objects_frozen
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, skip_types_option, split_words,
@@ -84,11 +85,11 @@ def command(sources, files_mode, pickles_mode, new_context, old_context, compare
             result = run_files(request, progress=progress)
     if print_new_references:
         _write_text(result.new_reference_text())
-    _echo_lines(result.messages(), err=True)
+    echo_lines(result.messages(), err=True)
     if dump_unique_errors:
         from ..batch.unique_errors import classify
 
-        _echo_lines(classify(result.error_frame()).crds_lines(unique_threshold))
+        echo_lines(classify(result.error_frame()).crds_lines(unique_threshold))
     if not quiet:
         _summary(result, files_mode, update_bestrefs)
     synced_ok = _sync_references(result) if sync_references else True
@@ -134,9 +135,3 @@ def _write_text(chunks) -> None:
     for chunk in chunks:
         binary.write(chunk)
     binary.flush()
-
-
-def _echo_lines(lines: list[str], err: bool = False) -> None:
-    """All ``lines`` in one write (millions of lines: one echo each would dominate the run)."""
-    if lines:
-        click.echo("\n".join(lines), err=err)

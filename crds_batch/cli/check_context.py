@@ -5,6 +5,7 @@ import time
 
 import click
 
+from .echo import echo_lines
 from .gc_freeze import fewer_collections, loaded_objects_frozen
 from ..batch.arrow_pool import keep_freed_memory
 from ..batch.check import CheckRequest, run_check
@@ -103,11 +104,9 @@ def command(new_context, params, trust_pickles, server_url, server_datasets, ins
         seconds = time.monotonic() - started
         unique = result.unique_errors()
         if print_new_references:
-            for line in result.new_reference_lines():
-                click.echo(line)
+            echo_lines(result.new_reference_lines())
         if dump_unique_errors:
-            for line in unique.crds_lines(unique_threshold):
-                click.echo(line)
+            echo_lines(unique.crds_lines(unique_threshold))
         elif not print_new_references:
             _echo_classes(unique.above(unique_threshold))
         if save_pickle:
@@ -139,6 +138,8 @@ def _echo_classes(classes) -> None:
     if not classes:
         click.echo("No errors.")
         return
+    lines = []
     for cls in sorted(classes, key=lambda c: (-c.count, c.sort_key)):
-        click.echo(f"{cls.count:8d}  {cls.instrument:<8} {cls.filekind:<10} {cls.message}")
-        click.echo(f"{'':10}examples: {' '.join(cls.examples)}")
+        lines.append(f"{cls.count:8d}  {cls.instrument:<8} {cls.filekind:<10} {cls.message}")
+        lines.append(f"{'':10}examples: {' '.join(cls.examples)}")
+    echo_lines(lines)
