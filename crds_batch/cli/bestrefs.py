@@ -13,8 +13,9 @@ import sys
 
 import click
 
+from ..batch.collections_during_tasks import fewer_collections_during_task
 from .echo import echo_lines
-from .gc_freeze import fewer_collections, loaded_objects_frozen
+from .gc_freeze import loaded_objects_frozen
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (allow_bad_references_option, allow_bad_rules_option, skip_types_option, split_words,
                       crds_tool_options, types_option)
@@ -47,7 +48,7 @@ from .progress import partition_progress, stderr_log
 @crds_tool_options
 @click.option("--sync-references", "sync_references", type=int, default=0, is_flag=False, flag_value=1,
               metavar="[1]", help="Fetch the new references into the cache from CRDS_SERVER_URL (crds's switch).")
-@fewer_collections()  # the whole command: the job, then its results' classes and lines
+@fewer_collections_during_task()  # the whole command is one task: the job, then its results' classes and lines
 def command(sources, files_mode, pickles_mode, new_context, old_context, compare_source_bestrefs, update_bestrefs,
             print_new_references, types, skip_types, allow_bad_rules, allow_bad_references, dump_unique_errors, unique_threshold,
             trust_pickles, workers, quiet, sync_references):

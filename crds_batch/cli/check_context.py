@@ -5,8 +5,9 @@ import time
 
 import click
 
+from ..batch.collections_during_tasks import fewer_collections_during_task
 from .echo import echo_lines
-from .gc_freeze import fewer_collections, loaded_objects_frozen
+from .gc_freeze import loaded_objects_frozen
 from ..batch.arrow_pool import keep_freed_memory
 from ..batch.check import CheckRequest, run_check
 from ..batch.compare import CompareOptions
@@ -59,7 +60,7 @@ from .summary import echo_dataset_failures
               help="Write changes.parquet, errors.parquet, error_classes.csv, summary.json.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or messages on stderr.")
 @cluster_options
-@fewer_collections()  # the whole command: the job, then its results' classes and lines
+@fewer_collections_during_task()  # the whole command is one task: the job, then its results' classes and lines
 def command(new_context, params, trust_pickles, server_url, server_datasets, instruments, only_ids, drop_ids, datasets_since, types, skip_types,
             compare_source, undefined_differences_matter, na_differences_matter, differences_are_errors,
             print_new_references, dump_unique_errors, unique_threshold, stats, update_pickle, save_pickle,
