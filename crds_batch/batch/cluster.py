@@ -125,10 +125,13 @@ def start_local_cluster(options: ClusterOptions):
     import dask.config
 
     from .. import settings
+    from ..kept_memory import kept_memory_environ
 
     n_workers = options.n_workers or os.cpu_count() or 1
-    environ = {f"distributed.nanny.pre-spawn-environ.{name}": value
-               for name, value in (settings.get("local-worker-environ") or {}).items()}
+    # The workers live as long as this job: they keep freed memory (kept_memory.kept_memory_environ), which
+    # replaces distributed's MALLOC_TRIM_THRESHOLD_=65536; the local-worker-environ setting overrides per name.
+    worker_environ = {**kept_memory_environ(), **(settings.get("local-worker-environ") or {})}
+    environ = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in worker_environ.items()}
     try:
         with dask.config.set(environ):
             return LocalCluster(

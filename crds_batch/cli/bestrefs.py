@@ -75,7 +75,7 @@ def command(sources, files_mode, pickles_mode, new_context, old_context, compare
         allow_bad_references=allow_bad_references, workers=workers,
     )
     if pickles_mode:
-        from ..batch.arrow_pool import keep_freed_memory
+        from ..kept_memory import keep_freed_memory
         from ..files.saves_bestrefs import run_saves
 
         keep_freed_memory()  # this process evaluates every dataset itself

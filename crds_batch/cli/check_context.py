@@ -8,7 +8,7 @@ import click
 from ..batch.collections_during_tasks import fewer_collections_during_task
 from .echo import echo_lines
 from .gc_freeze import loaded_objects_frozen
-from ..batch.arrow_pool import keep_freed_memory
+from ..kept_memory import keep_freed_memory
 from ..batch.check import CheckRequest, run_check
 from ..batch.compare import CompareOptions
 from .inputs import job_inputs, server_params_options

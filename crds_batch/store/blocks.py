@@ -23,13 +23,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..kept_memory import keep_freed_memory
 from . import schema as S
 from .jsonlines import parse_block
 from .rows import add_derived, headers_to_table
 from .saves import SaveBatch, _maybe_whole_file, _parse_lines
 from .writer import WrittenFile, write_file
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 _PR_SET_PDEATHSIG = 1  # Linux prctl option
 
 #: Stand-in for the file name in a worker's messages; the caller puts the name and true line numbers back.
@@ -263,7 +263,7 @@ def _init_worker(parent: int) -> None:
     block allocates and frees the same few hundred MB; pages returned to the
     system come back as page faults, which cost as much as the parsing on a VM.
     """
-    pa.set_memory_pool(pa.system_memory_pool())  # Arrow then allocates through malloc, tuned below
+    keep_freed_memory()  # Arrow through malloc, which keeps what it frees
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
     except OSError:  # not glibc/Linux: leave the defaults
@@ -271,8 +271,6 @@ def _init_worker(parent: int) -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the ingest died before the signal was armed
         os._exit(1)
-    libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30)
-    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 31)
 
 
 def _in_order(blocks, path: str, pool: Executor | None, in_flight: int, staging: Staging) -> Iterator[BlockResult]:

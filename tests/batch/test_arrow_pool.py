@@ -43,7 +43,8 @@ def _has_jemalloc() -> bool:
 
 # A 64 MB array allocated and freed: the free bytes malloc then holds (glibc's mallinfo2().fordblks).
 REUSE_SCRIPT = ("import ctypes, sys, numpy as np, pyarrow as pa; from crds_batch.batch import arrow_pool; "
-                "kept = sys.argv[1] == 'kept' and arrow_pool.keep_freed_memory(); "
+                "from crds_batch.kept_memory import keep_freed_memory; "
+                "kept = sys.argv[1] == 'kept' and keep_freed_memory(); "
                 "np.ones(1 << 23); libc = ctypes.CDLL('libc.so.6'); "
                 "libc.mallinfo2.restype = type('Info', (ctypes.Structure,), "
                 "{'_fields_': [(f'f{i}', ctypes.c_size_t) for i in range(10)]}); "

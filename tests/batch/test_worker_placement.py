@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from crds_batch.kept_memory import kept_memory_environ
 from crds_batch.batch.cluster import ClusterOptions
 from crds_batch.batch.collections_during_tasks import TASK_YOUNG_THRESHOLD, fewer_collections_during_task
 from crds_batch.batch.graph import Partition, partition_frames, run_partitions, worker_runs
@@ -51,6 +52,7 @@ def _pid_worker(frame: pd.DataFrame, plan, load) -> PartitionResult:
     result.extra["pid"] = os.getpid()
     result.extra["arrow_pool"] = pa.default_memory_pool().backend_name
     result.extra["gc_threshold"] = gc.get_threshold()
+    result.extra["environ"] = {name: os.environ.get(name) for name in kept_memory_environ()}
     result.extra["instrument"] = frame["instrume"].iloc[0] if "instrume" in frame else ""
     return result
 
@@ -81,6 +83,10 @@ def test_each_instruments_partitions_run_in_one_worker_process(tmp_path):
     assert len(split) <= 1, f"only the instrument where the cut falls spans both workers: {pids}"
     assert {result.extra["arrow_pool"] for result in results} <= {"jemalloc", "system"}, "workers use the batch pool"
     assert {result.extra["gc_threshold"][0] for result in results} == {TASK_YOUNG_THRESHOLD}, "fewer collections"
+    # Our own LocalCluster's workers keep freed memory: glibc's variables, Arrow through malloc.
+    assert all(result.extra["environ"] == kept_memory_environ() for result in results)
+    assert "MALLOC_ARENA_MAX" in kept_memory_environ() and {result.extra["arrow_pool"] for result in results} == {
+        "system"}
 
 
 def test_fewer_collections_while_any_task_runs_then_as_before():

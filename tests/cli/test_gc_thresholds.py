@@ -7,7 +7,7 @@ import gc
 import pytest
 from click.testing import CliRunner
 
-from crds_batch.batch import arrow_pool
+from crds_batch import kept_memory
 from crds_batch.batch.collections_during_tasks import TASK_YOUNG_THRESHOLD
 from crds_batch.cli import bestrefs, check_context
 
@@ -20,7 +20,7 @@ def test_the_commands_run_with_fewer_collections_and_keep_freed_memory(module, m
         seen.append(gc.get_threshold()[0])
         raise RuntimeError("stop")
 
-    monkeypatch.setattr(arrow_pool, "keep_freed_memory", fail_fast)  # bestrefs imports it when run
+    monkeypatch.setattr(kept_memory, "keep_freed_memory", fail_fast)  # bestrefs imports it when run
     monkeypatch.setattr(check_context, "keep_freed_memory", fail_fast)
     before = gc.get_threshold()
     assert before[0] != TASK_YOUNG_THRESHOLD, "else the test proves nothing"
