@@ -15,6 +15,8 @@ idle worker may still take (steal) another's queued partitions.
 """
 from __future__ import annotations
 
+import atexit
+import gc
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -46,7 +48,25 @@ def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, w
         from ..rules.loading import load_mapping
 
         return worker(frame, plan, load_mapping)
+    exit_without_final_collections()  # a Dask worker process
     return worker(frame, plan, lambda name: load_from_bundle(bundle, name))
+
+
+_final_collections_skipped = False
+
+
+def exit_without_final_collections() -> None:
+    """Have this (worker) process skip the garbage collector's passes over all its objects when it exits.
+
+    Closing a cluster waits for each worker process to exit, and the interpreter's finalization collects
+    garbage over every object the worker still holds (its rules, compiled evaluators, plans): 0.3-0.6 s per
+    worker at 1M datasets (perf: gc_collect_main), after the job's last result. Objects frozen at exit are left
+    out of those passes; the process's memory goes back to the system whole.
+    """
+    global _final_collections_skipped
+    if not _final_collections_skipped:
+        atexit.register(gc.freeze)  # atexit runs before the finalization's collections
+        _final_collections_skipped = True
 
 
 def run_partitions(
