@@ -33,7 +33,7 @@ from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan,
                         PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _error_frame, _lookup_errors,
                         drop_failed, partition_result, select_rows)
-from .results import AffectedResult, sorted_ids
+from .results import CHANGES_FILE, AffectedResult, sorted_ids
 from .scope import check_scope, dataset_counts, job_rows
 from .unresolved import UnresolvedStops
 
@@ -344,7 +344,7 @@ class CheckResult(AffectedResult):
         """changes.parquet, errors.parquet, error_classes.csv, summary.json: no affected list or update counts."""
         inherited = super().outputs()
         return {
-            "changes.parquet": inherited["changes.parquet"],
+            CHANGES_FILE: inherited[CHANGES_FILE],
             "errors.parquet": inherited["errors.parquet"],
             "error_classes.csv": lambda path: self.unique_errors().to_frame().to_csv(path, index=False),
             "summary.json": inherited["summary.json"],

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..errors import CrdsBatchError
+from .closing import close_later
 
 
 class ClusterError(CrdsBatchError):
@@ -70,7 +71,7 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         yield client
     finally:
         client.close()
-        cluster.close()
+        close_later(cluster.close)  # in the background within a command (see .closing)
 
 
 def scheduler_address(options: ClusterOptions) -> str | None:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .arrow_pool import use_batch_memory_pool
-from .collections_during_tasks import fewer_collections_during_task
+from .collections_during_tasks import exit_without_final_collections, fewer_collections_during_task
 from .cluster import ClusterOptions, dask_client
 from .partition import PartitionResult
 from .rules_bundle import RulesBundle, load_from_bundle
@@ -48,6 +48,7 @@ def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, w
             from ..rules.loading import load_mapping
 
             return worker(frame, plan, load_mapping)
+        exit_without_final_collections()  # a Dask worker process
         return worker(frame, plan, lambda name: load_from_bundle(bundle, name))
 
 

@@ -215,9 +215,9 @@ class GatheredParts:
             merged = pc.unique(pa.concat_arrays(arrays))
             return merged.take(pc.sort_indices(merged))
         arrays.sort(key=lambda a: a[0].as_py())
+        if all(a[-1].as_py() <= b[0].as_py() for a, b in zip(arrays, arrays[1:])):
+            return _joined_ranges(arrays)
         merged = pa.concat_arrays(arrays)
-        if all(a[-1].as_py() < b[0].as_py() for a, b in zip(arrays, arrays[1:])):
-            return merged  # each sorted and unique, their ranges apart: already in order
         # Each partition's products are unique: sorted, a product repeats only next to itself.
         merged = merged.take(pc.sort_indices(merged))
         first = pa.concat_arrays([pa.array([True]), pc.not_equal(merged[1:], merged[:-1])])
@@ -275,6 +275,21 @@ class GatheredParts:
                     yield string_bytes(batch.column(0))
             return
         yield from _merged_lines(parts)
+
+
+def _joined_ranges(arrays: list[pa.Array]) -> pa.Array:
+    """Sorted unique string arrays, in order, whose ranges at most touch (each one's last <= the next one's first),
+    as one sorted unique array: a product whose datasets two partitions share ends one and starts the next
+    (the usual case: a store's partitions hold id ranges), so only such first values are dropped, and the
+    4.9 million products of a 10M run are not sorted again (~0.5 s of the client's serial time)."""
+    kept, last = [], None
+    for array in arrays:
+        if array[0].as_py() == last:
+            array = array[1:]
+        if len(array):
+            kept.append(array)
+            last = array[-1].as_py()
+    return pa.concat_arrays(kept)
 
 
 def string_bytes(array: pa.Array) -> memoryview:

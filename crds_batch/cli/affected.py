@@ -8,6 +8,7 @@ import time
 import click
 
 from ..batch.affected import run_affected
+from ..batch.closing import closing_in_background
 from ..batch.cluster import workers_share_files
 from ..batch.parts import result_parts
 from ..batch.compare import CompareOptions
@@ -96,8 +97,9 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         allow_bad_references=allow_bad_references,
     )
     options = cluster_from_options(**cluster)
+    # The LocalCluster closes while the results are printed and written (batch/closing.py).
     with _parts(options, output, changes=bool(output or report_path or print_affected_details),
-                lines=print_new_references) as parts:
+                lines=print_new_references) as parts, closing_in_background():
         with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
                         datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors), \
                 partition_progress("affected", enabled=not quiet) as progress:

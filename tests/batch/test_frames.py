@@ -24,3 +24,24 @@ def test_categories_are_the_union_in_first_seen_order_and_values_are_kept():
 def test_no_frames_give_the_columns():
     assert list(concat_frames([None, _frame([], [])], ["dataset_id", "filekind"]).columns) == ["dataset_id",
                                                                                                "filekind"]
+
+
+def test_missing_values_and_columns_that_are_all_categorical_keep_their_rows():
+    frames = [pd.DataFrame({"filekind": pd.Categorical(["darkfile", None]), "level": pd.Categorical(["error", "error"])}),
+              pd.DataFrame({"filekind": pd.Categorical([None], categories=[]), "level": pd.Categorical(["warning"])}),
+              pd.DataFrame({"filekind": pd.Categorical(["biasfile", "darkfile"]), "level": pd.Categorical(["error"] * 2)})]
+    joined = concat_frames(frames, ["filekind", "level"])
+    assert list(joined.columns) == ["filekind", "level"]
+    assert list(joined.index) == list(range(5))
+    assert joined["filekind"].isna().tolist() == [False, True, True, False, False]
+    assert joined["filekind"].dropna().tolist() == ["darkfile", "biasfile", "darkfile"]
+    assert list(joined["filekind"].cat.categories) == ["darkfile", "biasfile"]
+    assert joined["level"].tolist() == ["error", "error", "warning", "error", "error"]
+
+
+def test_the_same_frame_as_pandas_after_aligning_the_categories():
+    frames = [_frame([f"id{i}{j}" for j in range(3)], [f"k{(i * 7 + j) % 5}" for j in range(3)]) for i in range(6)]
+    union = pd.api.types.union_categoricals([frame["filekind"] for frame in frames])
+    expected = pd.concat([frame.assign(filekind=frame["filekind"].cat.set_categories(union.categories))
+                          for frame in frames], ignore_index=True)
+    pd.testing.assert_frame_equal(concat_frames(frames, ["dataset_id", "filekind"]), expected)

@@ -207,3 +207,15 @@ def test_error_totals_are_the_classes_totals(expected):
     assert classes.tracked and classes.classes  # the store's invalid values fail lookups
     assert (totals.tracked, totals.untracked, totals.total) == (classes.tracked, classes.untracked, classes.total)
     assert totals.dataset_failures == classes.dataset_failures
+
+
+@pytest.mark.parametrize("pieces", [
+    [["a", "b"], ["b", "c"], ["c"], ["c", "d"], ["e"]],  # shared products, one partition a single shared one
+    [["d", "e"], ["a", "b"], ["b", "d"]],  # given out of order, touching once sorted
+    [["a", "c"], ["b", "d"]],  # overlapping: sorted again
+])
+def test_products_of_partitions_whose_ranges_touch_are_sorted_and_unique(pieces):
+    from crds_batch.batch.parts import PartSummary
+
+    gathered = GatheredParts(ResultParts("unused"), [PartSummary(products=pa.array(p, pa.string())) for p in pieces])
+    assert gathered.products().to_pylist() == sorted({product for piece in pieces for product in piece})
