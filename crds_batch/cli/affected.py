@@ -9,6 +9,7 @@ import click
 
 from ..batch.affected import run_affected
 from ..batch.closing import closing_in_background
+from .echo import echo_lines
 from ..batch.cluster import workers_share_files
 from ..batch.parts import result_parts
 from ..batch.compare import CompareOptions
@@ -107,7 +108,7 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         if print_new_references:
             _echo_chunks(result.new_reference_chunks())
         if print_affected_details:
-            _echo_lines(result.affected_detail_lines())
+            echo_lines(result.affected_detail_lines())
         if print_update_counts:
             for instrument, kinds in result.update_counts().items():
                 for filekind, count in kinds.items():
@@ -146,9 +147,3 @@ def _echo_chunks(chunks) -> None:
     for chunk in chunks:
         binary.write(chunk)
     binary.flush()
-
-
-def _echo_lines(lines: list[str]) -> None:
-    """Print many lines in one write (an archive run prints hundreds of thousands of ids)."""
-    if lines:
-        click.echo("\n".join(lines))
