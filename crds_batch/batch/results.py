@@ -165,14 +165,14 @@ class AffectedResult:
         # changes.parquet (a 10M run's 23M rows, ~2-3 s) is written in a thread while the others are written
         # here: Arrow reads the parts and writes Parquet without the GIL, and that writer uses none of the
         # result's cached values (products, error totals) that the others compute.
+        changes = os.path.join(directory, CHANGES_FILE)
         with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits: published or removed, even on an error
-            background = [pool.submit(publish, path, outputs[path]) for path in outputs
-                          if os.path.basename(path) == CHANGES_FILE]
+            background = pool.submit(publish, changes, outputs[changes]) if changes in outputs else None
             for path, writer in outputs.items():
-                if os.path.basename(path) != CHANGES_FILE:
+                if path != changes:
                     publish(path, writer)
-        for future in background:
-            future.result()
+        if background is not None:
+            background.result()
         return list(outputs)
 
 

@@ -9,11 +9,11 @@ import click
 
 from ..batch.affected import run_affected
 from ..batch.closing import closing_in_background
-from .echo import echo_lines
 from ..batch.cluster import workers_share_files
 from ..batch.parts import result_parts
 from ..batch.compare import CompareOptions
 from ..batch.plan import AffectedRequest
+from .echo import echo_lines
 from .inputs import job_inputs, server_params_options
 from .cluster_options import cluster_from_options, cluster_options
 from .main import EXIT_ERRORS, EXIT_OK

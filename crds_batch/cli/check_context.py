@@ -5,11 +5,11 @@ import time
 
 import click
 
-from ..batch.collections_during_tasks import fewer_collections_during_task
 from .echo import echo_lines
 from .gc_freeze import loaded_objects_frozen
-from ..kept_memory import keep_freed_memory
 from ..batch.check import CheckRequest, run_check
+from ..batch.collections_during_tasks import fewer_collections_during_task
+from ..kept_memory import keep_freed_memory
 from ..batch.compare import CompareOptions
 from .inputs import job_inputs, server_params_options
 from .cluster_options import cluster_from_options, cluster_options
