@@ -6,12 +6,10 @@ collection every 700 net allocations, a full one every 100 young ones) each task
 again: on a warm 246k-row ACS partition, 0.87 CPU-s with the default, 0.79 with a young collection every
 100,000 allocations (docs/performance.md, issue 15, ninth step). The threshold is raised while at least
 one task runs in the process and restored when none does (a shared cluster's workers run other work too).
-A worker process also skips the collections over everything it holds when it exits
-(:func:`exit_without_final_collections`).
+(A process that ends skips the collections over what it holds: :mod:`crds_batch.process_exit`.)
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
 import gc
 import threading
@@ -44,19 +42,3 @@ def fewer_collections_during_task(young: int = TASK_YOUNG_THRESHOLD) -> Iterator
                 gc.set_threshold(*_saved)
                 _saved = None
 
-
-_final_collections_skipped = False
-
-
-def exit_without_final_collections() -> None:
-    """Have this (worker) process skip the garbage collector's passes over all its objects when it exits.
-
-    Closing a cluster waits for each worker process to exit, and the interpreter's finalization collects
-    garbage over every object the worker still holds (its rules, compiled evaluators, plans): 0.3-0.6 s per
-    worker at 1M datasets (perf: gc_collect_main), after the job's last result. Objects frozen at exit are left
-    out of those passes; the process's memory goes back to the system whole.
-    """
-    global _final_collections_skipped
-    if not _final_collections_skipped:
-        atexit.register(gc.freeze)  # atexit runs before the finalization's collections
-        _final_collections_skipped = True

@@ -22,8 +22,9 @@ import dask
 import numpy as np
 import pandas as pd
 
+from ..process_exit import exit_without_final_collections
 from .arrow_pool import use_batch_memory_pool
-from .collections_during_tasks import exit_without_final_collections, fewer_collections_during_task
+from .collections_during_tasks import fewer_collections_during_task
 from .cluster import ClusterOptions, dask_client
 from .partition import PartitionResult
 from .rules_bundle import RulesBundle, load_from_bundle

@@ -17,6 +17,7 @@ import click
 
 from .. import __version__
 from ..errors import CrdsBatchError
+from ..process_exit import exit_without_final_collections
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -110,7 +111,9 @@ def _load_configs(files) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code instead of raising."""
+    """Run the CLI; return the exit code instead of raising. The process then exits without the garbage
+    collector's passes over what the command left (:mod:`crds_batch.process_exit`)."""
+    exit_without_final_collections()
     argv, debug_traps = _take_debug_traps(sys.argv[1:] if argv is None else list(argv))
     debug_traps = debug_traps or os.environ.get(DEBUG_TRAPS_ENV, "").strip() not in ("", "0")
     try:

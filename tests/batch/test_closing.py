@@ -46,16 +46,3 @@ def test_the_scope_s_own_error_is_not_masked_by_a_failed_close():
             close_later(close)
             raise KeyError("the job's error")
 
-
-def test_a_worker_process_freezes_its_objects_at_exit_so_its_final_collections_skip_them():
-    import subprocess
-    import sys
-
-    code = ("import atexit, gc\n"
-            "atexit.register(lambda: print('frozen at exit', gc.get_freeze_count() > 0))\n"  # runs after the freeze
-            "from crds_batch.batch.collections_during_tasks import exit_without_final_collections\n"
-            "exit_without_final_collections(); exit_without_final_collections()\n"
-            "print('frozen before exit', gc.get_freeze_count() > 0)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["frozen before exit False", "frozen at exit True"]
