@@ -90,8 +90,9 @@ def run_partitions(
     partitions = [task if isinstance(task, Partition) else Partition(task) for task in tasks]
     with dask_client(cluster, log) as client:
         if client is None:
-            # One partition in memory at a time.
-            return [_run_partition(task.frame.compute(), plan, None, worker) for task in partitions]
+            # One partition in memory at a time, read by the synchronous scheduler named as a function: by its
+            # name, dask would import distributed (0.1 s) to look for a default client first.
+            return [_run_partition(task.frame.compute(scheduler=dask.get), plan, None, worker) for task in partitions]
         bundle = RulesBundle.from_names(mapping_names)
         [bundle_future] = client.scatter([bundle], broadcast=True)
         delayed_run = dask.delayed(_run_partition, pure=False)
