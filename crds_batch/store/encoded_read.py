@@ -5,7 +5,9 @@ reading a column with ``read_dictionary`` keeps them that way, so a million
 rows of a parameter cost a million small integer codes and a few thousand
 strings, not a million Python (or Arrow) strings. pandas receives them as
 ``Categorical`` columns, which the engine factorizes without hashing strings
-(:func:`crds_batch.engine.columns.encode_series`).
+(:func:`crds_batch.engine.columns.encode_series`). Columns with about one
+value per dataset, the ids and the observation date and time
+(:func:`plain_columns`), are read as plain strings.
 
 One partition (observatory/instrument directory) at a time: a job that reads
 the partitions one after the other holds one instrument's rows in memory,
@@ -27,6 +29,21 @@ from .store import Store, damaged_files_are_errors
 #: Columns with a distinct value per row: read as plain strings (a dictionary would not shrink them).
 PLAIN_COLUMNS = (S.DATASET_ID, S.PRODUCT_ID, S.EXPOSURE_ID)
 _CODES = pa.dictionary(pa.int32(), pa.string())
+
+
+def plain_columns(observatory: str | None) -> frozenset[str]:
+    """Columns read as plain strings: the ids, and the observatory's observation date and time (nearly one
+    distinct value per dataset: as a dictionary, every chunk's would be unified, turned into Python strings
+    and checked for repeats by pandas, for nothing)."""
+    from ..observatories import get_observatory
+
+    dates: tuple[str, ...] = ()
+    if observatory:
+        try:
+            dates = get_observatory(observatory).date_keywords
+        except Exception:  # an unknown observatory's partition: its datasets fail later, one by one
+            dates = ()
+    return frozenset(PLAIN_COLUMNS + tuple(dates))
 
 
 def partition_files(store: Store, observatory: str, instrument: str) -> list[str]:
@@ -54,8 +71,8 @@ def read_partition_encoded(store: Store, observatory: str, instrument: str,
     Returns
     -------
     pandas.DataFrame
-        Rows in file order (as :meth:`Store.scan` reads them); the id columns are
-        plain strings, every other column categorical.
+        Rows in file order (as :meth:`Store.scan` reads them); the :func:`plain_columns`
+        are plain strings, every other column categorical.
     """
     names = list(columns) if columns is not None else store.schema([instrument]).names
     keys = {S.OBSERVATORY: observatory, S.INSTRUMENT: instrument}
@@ -70,8 +87,8 @@ class EncodedChunkReader:
 
     A picklable callable for the batch jobs' delayed partitions: the same rows,
     in the same order, as :meth:`Store.delayed_partitions` reads (no selection
-    filter), the parameter columns kept as their Parquet dictionaries; the id
-    columns are pandas Arrow-backed strings, as that reader gives them.
+    filter), the parameter columns kept as their Parquet dictionaries; the
+    :func:`plain_columns` are pandas Arrow-backed strings, as that reader gives them.
     """
 
     def __init__(self, columns: Sequence[str]):
@@ -113,7 +130,8 @@ def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[
     with damaged_files_are_errors(path):
         present = set(pq.read_schema(path).names)
         read = [name for name in names if name in present]
-        encoded = [name for name in read if name not in PLAIN_COLUMNS]
+        plain = plain_columns(keys.get(S.OBSERVATORY))
+        encoded = [name for name in read if name not in plain]
         if row_groups is None:
             table = pq.read_table(path, columns=read, read_dictionary=encoded)
         else:
@@ -128,9 +146,9 @@ def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[
         elif name in present:
             arrays.append(table.column(name))
         else:
-            arrays.append(pa.nulls(table.num_rows, pa.string() if name in PLAIN_COLUMNS else _CODES))
+            arrays.append(pa.nulls(table.num_rows, pa.string() if name in plain else _CODES))
     return pa.table(arrays, names=list(names))
 
 
-__all__ = ["EncodedChunkReader", "PLAIN_COLUMNS", "delayed_partitions_encoded", "partition_files",
+__all__ = ["EncodedChunkReader", "PLAIN_COLUMNS", "delayed_partitions_encoded", "partition_files", "plain_columns",
            "read_partition_encoded"]

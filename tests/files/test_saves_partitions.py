@@ -9,7 +9,7 @@ from crds_batch.files import bulk_updates, saves_bestrefs
 from crds_batch.files.bestrefs import FilesRequest
 from crds_batch.store import Store, ingest
 from crds_batch.store import schema as S
-from crds_batch.store.encoded_read import read_partition_encoded
+from crds_batch.store.encoded_read import plain_columns, read_partition_encoded
 
 INSTRUMENTS = "acs wfc3 cos"
 
@@ -51,8 +51,10 @@ def test_partition_read_keeps_dictionaries_and_equals_the_scan(store):
             encoded = read_partition_encoded(opened, observatory, instrument, names)
             plain = opened.scan(instruments=[instrument], as_pandas=True)
             assert list(encoded.columns) == names
-            parameters = [name for name in names if S.is_parameter(name)]
+            parameters = [name for name in names if S.is_parameter(name) and name not in plain_columns(observatory)]
             assert parameters and all(isinstance(encoded[name].dtype, pd.CategoricalDtype) for name in parameters)
+            assert all(encoded[name].dtype == encoded[S.DATASET_ID].dtype for name in plain_columns(observatory)
+                       if name in names)
             for name in names:
                 mine = encoded[name].astype(object).where(encoded[name].notna(), None).tolist()
                 theirs = plain[name].astype(object).where(plain[name].notna(), None).tolist()

@@ -7,7 +7,7 @@ import pytest
 from crds_batch.cli.main import EXIT_OK, main
 from crds_batch.store import Store, ingest
 from crds_batch.store import schema as S
-from crds_batch.store.encoded_read import EncodedChunkReader, delayed_partitions_encoded
+from crds_batch.store.encoded_read import EncodedChunkReader, delayed_partitions_encoded, plain_columns
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,11 @@ def test_chunks_equal_the_plain_partitions(store):
                 assert list(mine.columns) == present
                 assert _plain(mine) == _plain(theirs)
                 assert mine[S.DATASET_ID].dtype == theirs[S.DATASET_ID].dtype
-                assert all(isinstance(mine[n].dtype, pd.CategoricalDtype) for n in present if S.is_parameter(n))
+                plain_names = plain_columns("hst")
+                assert {"DATE-OBS", "TIME-OBS"} <= plain_names and "DATE-OBS" in present
+                assert all(isinstance(mine[n].dtype, pd.CategoricalDtype)
+                           for n in present if S.is_parameter(n) and n not in plain_names)
+                assert all(mine[n].dtype == mine[S.DATASET_ID].dtype for n in present if n in plain_names)
                 assert mine[S.INSTRUMENT].astype(str).unique().tolist() == [instrument]
 
 
