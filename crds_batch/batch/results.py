@@ -260,5 +260,6 @@ def affected_product_array(dataset_ids: list[str] | pa.Array) -> pa.Array:
         ids = ids.cast(pa.string())
     if not len(ids) or not pc.all(pc.string_is_ascii(ids)).as_py():
         return pa.array(sorted({dataset_id.split(":")[0].lower() for dataset_id in ids.to_pylist()}), pa.string())
-    products = pc.unique(pc.ascii_lower(pc.list_element(pc.split_pattern(ids, ":", max_splits=1), 0)))
+    # Distinct before lower-casing too: most ids' products repeat (one product, several exposures).
+    products = pc.unique(pc.ascii_lower(pc.unique(pc.list_element(pc.split_pattern(ids, ":", max_splits=1), 0))))
     return products.take(pc.sort_indices(products))
