@@ -212,13 +212,9 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
     if observatory == "jwst" and context is not None:
         # crds reads the header as given here (FITS names are not translated to META.* for this step)
         kinds, masks = row_types(context, imap.filekinds, wanted, type_rule, columns, rows)
-    minimized = {}
-    for key in keys:
-        column = translated.get(key.upper())
-        minimized[key] = (column.take(rows) if column is not None else
-                          Column(np.full(len(rows), -1, np.int32), [])).with_default("UNDEFINED")
-    programs = instrument_programs(imap, list(dict.fromkeys(keys)))
     date_tables = _shared_derivations(columns, imap.instrument.upper(), rows)  # dates normalized once for all types
+    minimized = {key: _minimized_column(translated, key, rows, date_tables) for key in keys}
+    programs = instrument_programs(imap, list(dict.fromkeys(keys)))
     for filekind in kinds:
         codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
         keep = masks[filekind] if masks is not None else None
@@ -244,12 +240,27 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         codes[rows] = found
 
 
+def _minimized_column(columns: Mapping[str, Column], key: str, rows: np.ndarray, shared: dict[Any, Any]) -> Column:
+    """Column ``key`` over ``rows`` (the instrument's rows, ascending), absent values ``UNDEFINED`` (crds's
+    minimized header), made once for every context evaluated over the rows (see :func:`_shared_derivations`)."""
+    cache_key = ("minimized", key)
+    found = shared.get(cache_key)
+    if found is None:
+        column = columns.get(key.upper())
+        if column is None:
+            column = Column(np.full(len(rows), -1, np.int32), [])
+        elif len(rows) != len(column.codes):  # else every row, in order: no copy
+            column = column.take(rows)
+        found = shared[cache_key] = column.with_default("UNDEFINED")
+    return found
+
+
 def _shared_derivations(columns: Mapping[str, Column], instrument: str, rows: np.ndarray) -> dict[Any, Any]:
     """What is derived from an instrument's rows once for every type and every context evaluated over them.
 
-    Normalized dates (:class:`DateTable`), class-reduced key columns and hooks' date features depend
-    only on the rows' values, so the contexts evaluated over one :class:`EncodedTable` (old and new in
-    ``affected``) share them; other column mappings get a fresh cache per call.
+    Minimized key columns, normalized dates (:class:`DateTable`), class-reduced key columns and hooks' date
+    features depend only on the rows' values, so the contexts evaluated over one :class:`EncodedTable` (old
+    and new in ``affected``) share them; other column mappings get a fresh cache per call.
     """
     if not isinstance(columns, EncodedTable):
         return {}
