@@ -41,4 +41,3 @@ def fewer_collections_during_task(young: int = TASK_YOUNG_THRESHOLD) -> Iterator
             if _running == 0 and _saved is not None:
                 gc.set_threshold(*_saved)
                 _saved = None
-

@@ -5,14 +5,14 @@ import time
 
 import click
 
-from .echo import echo_lines
-from .gc_freeze import loaded_objects_frozen
 from ..batch.check import CheckRequest, run_check
 from ..batch.collections_during_tasks import fewer_collections_during_task
-from ..kept_memory import keep_freed_memory
 from ..batch.compare import CompareOptions
-from .inputs import job_inputs, server_params_options
+from ..kept_memory import keep_freed_memory
 from .cluster_options import cluster_from_options, cluster_options
+from .echo import echo_lines
+from .gc_freeze import loaded_objects_frozen
+from .inputs import job_inputs, server_params_options
 from .main import EXIT_ERRORS, EXIT_OK
 from .options import (WordsOption, allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
                       instrument_names, split_words, types_option)

@@ -35,15 +35,11 @@ def plain_columns(observatory: str | None) -> frozenset[str]:
     """Columns read as plain strings: the ids, and the observatory's observation date and time (nearly one
     distinct value per dataset: as a dictionary, every chunk's would be unified, turned into Python strings
     and checked for repeats by pandas, for nothing)."""
-    from ..observatories import get_observatory
+    from ..observatories import OBSERVATORIES
 
-    dates: tuple[str, ...] = ()
-    if observatory:
-        try:
-            dates = get_observatory(observatory).date_keywords
-        except Exception:  # an unknown observatory's partition: its datasets fail later, one by one
-            dates = ()
-    return frozenset(PLAIN_COLUMNS + tuple(dates))
+    # An unknown observatory's partition has no date keywords here: its datasets fail later, one by one.
+    found = OBSERVATORIES.get(observatory.lower()) if observatory else None
+    return frozenset(PLAIN_COLUMNS + (found.date_keywords if found else ()))
 
 
 def partition_files(store: Store, observatory: str, instrument: str) -> list[str]:
