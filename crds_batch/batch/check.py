@@ -86,6 +86,8 @@ class PlannedCheck:
     plan: CheckPlan
     columns: dict[str, list[str]]
     mapping_names: tuple[str, ...]
+    #: instrument (lower) -> how many types its datasets are evaluated for (weighs the partitions' work).
+    types_evaluated: dict[str, int] = field(default_factory=dict)
 
 
 def recorded_keyword(observatory: str, filekind: str) -> str | None:
@@ -116,7 +118,7 @@ def plan_check(request: CheckRequest) -> PlannedCheck:
     instruments = [i for i in context.instruments
                    if request.instruments is None or i in request.instruments]
     bad_files = load_server_config(observatory).bad_files
-    types, imap_types, columns, bad_rules, names = {}, {}, {}, {}, {name}
+    types, imap_types, columns, bad_rules, names, counts = {}, {}, {}, {}, {name}, {}
     for instrument in instruments:
         types[instrument] = wanted
         try:
@@ -131,6 +133,7 @@ def plan_check(request: CheckRequest) -> PlannedCheck:
             bad_rules[instrument] = ((), bad)
         kinds = tuple(sorted(imap.filekinds)) if imap is not None else ()
         imap_types[instrument] = kinds
+        counts[instrument] = len(set(wanted or kinds) - skip)
         needed = {obs.instrument_keyword, *obs.date_keywords, *selection_keywords(observatory)}
         if imap is not None:
             needed.update(imap.required_parkeys())
@@ -158,7 +161,7 @@ def plan_check(request: CheckRequest) -> PlannedCheck:
         allow_bad_references=request.allow_bad_references,
         old_source="recorded" if request.compare_source else "none",
     )
-    return PlannedCheck(CheckPlan(base, imap_types, request.update_pickle), columns, tuple(sorted(names)))
+    return PlannedCheck(CheckPlan(base, imap_types, request.update_pickle), columns, tuple(sorted(names)), counts)
 
 
 def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> PartitionResult:
@@ -383,7 +386,7 @@ def run_check(
     log(f"Checking {planned.plan.base.new_context}"
         + (" against the recorded assignments" if request.compare_source else ""))
     columns = _with_unknown_instruments(planned, source, request.instruments)
-    tasks = partition_frames(source, columns, encoded=True)
+    tasks = partition_frames(source, columns, encoded=True, types_evaluated=planned.types_evaluated)
     check_scope(source, planned.plan.base.observatory, planned.plan.base.new_context, request.instruments)
     cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, columns), log)
     results = run_partitions(tasks, planned.plan, check_worker, planned.mapping_names, cluster,

@@ -11,7 +11,9 @@ Partitions of one instrument go to the same Dask worker where the rows allow
 instrument's rules (compiled rmaps, the plans of distinct value tuples) for
 its next partition of that instrument, so spreading an instrument over every
 worker would have each of them derive it again. The placement is loose: an
-idle worker may still take (steal) another's queued partitions.
+idle worker may still take (steal) another's queued partitions. The runs share the *work*, not the rows:
+a row costs about :data:`ROW_COST_BESIDES_TYPES` plus the number of types it is evaluated for
+(:func:`row_cost`), so an instrument with many (changed) types weighs more per row.
 """
 from __future__ import annotations
 
@@ -33,13 +35,26 @@ ProgressCallback = Callable[[int, int], None]
 Worker = Callable[[pd.DataFrame, Any, Callable[[str], Any]], PartitionResult]
 
 
+#: What a row costs a partition task besides its types' lookups, in units of one type's lookup: reading,
+#: encoding, selecting, comparing, tallying. Fitted on the 10M HST store (hst_0650 -> hst_0729, one worker):
+#: CPU per row grew by ~0.15 us per type evaluated over ~1 us without types (diffs-only: acs 11 types 3.4 us,
+#: stis 4 types 1.6 us; all types: stis 32 types 4.1 us, wfpc2 10 types 1.9 us).
+ROW_COST_BESIDES_TYPES = 7.0
+
+
+def row_cost(types_evaluated: int) -> float:
+    """The relative cost of one row evaluated for ``types_evaluated`` types (see :data:`ROW_COST_BESIDES_TYPES`)."""
+    return ROW_COST_BESIDES_TYPES + max(types_evaluated, 0)
+
+
 class Partition(NamedTuple):
-    """One partition to process: its delayed pandas frame, the instrument it holds, and its row count (None:
-    unknown, counted as the average)."""
+    """One partition to process: its delayed pandas frame, the instrument it holds, its row count (None:
+    unknown, counted as the average) and the relative cost of one of its rows (:func:`row_cost`)."""
 
     frame: Any
     instrument: str = ""
     rows: int | None = None
+    row_cost: float = 1.0
 
 
 def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, worker: Worker) -> PartitionResult:
@@ -98,7 +113,8 @@ def run_partitions(
         delayed_run = dask.delayed(_run_partition, pure=False)
         threads = client.nthreads()
         addresses = sorted(threads)
-        placement = worker_runs([task.rows for task in partitions], [threads[a] for a in addresses])
+        placement = worker_runs([task.rows for task in partitions], [threads[a] for a in addresses],
+                                [task.row_cost for task in partitions])
         futures: list[Any] = [None] * len(partitions)
         for index, address in enumerate(addresses):
             mine = [i for i, placed in enumerate(placement) if placed == index]
@@ -110,19 +126,22 @@ def run_partitions(
         return _collect(client, futures, progress)
 
 
-def worker_runs(rows: Sequence[int | None], threads: Sequence[int]) -> list[int]:
+def worker_runs(rows: Sequence[int | None], threads: Sequence[int], row_costs: Sequence[float] | None = None
+                ) -> list[int]:
     """Which worker (an index into ``threads``, each worker's thread count) takes each partition.
 
     The partitions, in their order (grouped by instrument), are cut into one contiguous run per worker
-    holding about that worker's share of the rows (``threads`` of the total): an instrument spans two
-    workers only where a cut falls inside it. A partition goes to the run its middle row falls in.
-    Unknown row counts count as the average of the known ones (or 1).
+    holding about that worker's share of the work (``threads`` of the total), a partition's work being its
+    rows times its ``row_costs`` entry (default 1): an instrument spans two workers only where a cut falls
+    inside it. A partition goes to the run its middle falls in. Unknown row counts count as the average of
+    the known ones (or 1).
     """
     if not threads:
         return [0] * len(rows)
     known = [r for r in rows if r is not None]
     default = sum(known) / len(known) if known else 1
-    weights = [max(float(default if r is None else r), 0.0) for r in rows]
+    costs = [1.0] * len(rows) if row_costs is None else row_costs
+    weights = [max(float(default if r is None else r), 0.0) * max(float(cost), 0.0) for r, cost in zip(rows, costs)]
     total = sum(weights) or 1.0
     bounds = np.cumsum(np.asarray(threads, dtype=float)) / sum(threads)  # each run's end, as a share of the rows
     placement, before = [], 0.0
@@ -133,12 +152,15 @@ def worker_runs(rows: Sequence[int | None], threads: Sequence[int]) -> list[int]
     return placement
 
 
-def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False) -> list[Partition]:
+def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False,
+                     types_evaluated: dict[str, int] | None = None) -> list[Partition]:
     """The partitions of the instruments in ``columns`` (lower case), reading only those columns, in instrument
     order, each with its instrument and (for a :class:`~crds_batch.store.Store`) its row count.
 
     ``encoded``: a :class:`~crds_batch.store.Store`'s parameter columns come as pandas ``Categorical`` (their
     Parquet dictionaries, :mod:`crds_batch.store.encoded_read`), the same rows in the same partitions.
+    ``types_evaluated``: instrument (lower case) -> how many types its rows are evaluated for, which sets
+    the partitions' :func:`row_cost` (without it, every row costs the same).
     """
     from ..store import Store
     from ..store.encoded_read import delayed_partitions_encoded
@@ -163,7 +185,8 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
             chunks = source.row_group_chunks([instrument])
             if len(chunks) == len(frames):
                 rows = [count for _chunk, count in chunks]
-        tasks.extend(Partition(frame, instrument, count) for frame, count in zip(frames, rows))
+        cost = 1.0 if types_evaluated is None else row_cost(types_evaluated.get(instrument, 0))
+        tasks.extend(Partition(frame, instrument, count, cost) for frame, count in zip(frames, rows))
     return tasks
 
 

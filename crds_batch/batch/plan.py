@@ -42,6 +42,8 @@ class Planned:
     #: instrument (lower) -> parameter columns to read.
     columns: dict[str, list[str]]
     mapping_names: tuple[str, ...]
+    #: instrument (lower) -> how many types its datasets are evaluated for (weighs the partitions' work).
+    types_evaluated: dict[str, int] = field(default_factory=dict)
 
 
 def plan_affected(request: AffectedRequest) -> Planned:
@@ -66,9 +68,10 @@ def plan_affected(request: AffectedRequest) -> Planned:
         types = {instr: kinds for instr, kinds in types.items() if instr in request.instruments}
     since = _since(request.datasets_since, diff)
     bad_files = load_server_config(observatory).bad_files
-    bad_rules, columns, names = {}, {}, {old_name, new_name}
+    bad_rules, columns, names, counts = {}, {}, {old_name, new_name}, {}
     obs = get_observatory(observatory)
-    for instrument in types:
+    for instrument, kinds in types.items():
+        counts[instrument] = len(kinds) if kinds is not None else len(_imap_types(new_ctx, instrument) - skip)
         closures = []
         for ctx in (old_ctx, new_ctx):
             try:
@@ -96,7 +99,7 @@ def plan_affected(request: AffectedRequest) -> Planned:
         type_rule=DIFFS if request.diffs_only else BESTREFS,
         slice_rows=settings.get_int("slice-rows", SLICE_ROWS),
     )
-    return Planned(plan, diff, columns, tuple(sorted(names)))
+    return Planned(plan, diff, columns, tuple(sorted(names)), counts)
 
 
 def _check_distinct_files(old_name: str, new_name: str) -> None:
@@ -114,6 +117,14 @@ def _since(spec: str | None, diff: ContextDiff):
     if spec.lower() == "auto":
         return datasets_since_auto(diff)
     return parse_since(spec)
+
+
+def _imap_types(context, instrument: str) -> set[str]:
+    """The types of ``instrument``'s imap in ``context`` (none when the context cannot load it)."""
+    try:
+        return set(context.get_imap(instrument).filekinds)
+    except Exception:  # its datasets fail, per dataset
+        return set()
 
 
 def _needed_columns(old_ctx, new_ctx, instrument: str, obs) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 from crds_batch.kept_memory import kept_memory_environ
 from crds_batch.batch.cluster import ClusterOptions
 from crds_batch.batch.collections_during_tasks import TASK_YOUNG_THRESHOLD, fewer_collections_during_task
-from crds_batch.batch.graph import Partition, partition_frames, run_partitions, worker_runs
+from crds_batch.batch.graph import Partition, partition_frames, row_cost, run_partitions, worker_runs
 from crds_batch.batch.partition import PartitionResult
 from crds_batch.store import Store, ingest
 from crds_batch.synth import generate, write_save
@@ -40,6 +40,43 @@ def test_a_worker_with_more_threads_gets_more_rows():
 def test_unknown_row_counts_count_as_the_average():
     assert worker_runs([None, None, None, None], [1, 1]) == [0, 0, 1, 1]
     assert worker_runs([100, None, None, 100], [1, 1]) == [0, 0, 1, 1]
+
+
+def test_runs_share_the_work_not_the_rows():
+    # Equal rows, but the first two instruments' rows are evaluated for more types: they weigh more.
+    assert worker_runs([10, 10, 10, 10], [1, 1]) == [0, 0, 1, 1]
+    assert worker_runs([10, 10, 10, 10], [1, 1], [row_cost(11)] * 2 + [row_cost(0)] * 2) == [0, 1, 1, 1]
+    assert row_cost(11) > row_cost(4) > row_cost(0) > 0
+
+
+def test_partitions_carry_the_cost_of_their_types(tmp_path):
+    save = tmp_path / "hst.json"
+    write_save(generate("hst_0729.pmap", 200, seed=5), str(save))
+    ingest([str(save)], str(tmp_path / "store"))
+    store = Store(str(tmp_path / "store"))
+    columns = {instrument.lower(): ["INSTRUME"] for _obs, instrument in store.instruments()}
+    plain = partition_frames(store, columns)
+    weighed = partition_frames(store, columns, types_evaluated={"acs": 11})
+    assert {task.row_cost for task in plain} == {1.0}
+    assert {task.instrument: task.row_cost for task in weighed}["acs"] == row_cost(11)
+    assert {task.row_cost for task in weighed if task.instrument != "acs"} == {row_cost(0)}
+
+
+def test_plans_count_the_types_each_instruments_rows_are_evaluated_for():
+    from crds_batch.batch.check import CheckRequest, plan_check
+    from crds_batch.batch.plan import AffectedRequest, plan_affected
+    from crds_batch.rules.loading import load_context
+
+    context = load_context("hst_0729.pmap")
+    every = {instrument: len(context.get_imap(instrument).filekinds) for instrument in context.instruments}
+    changed = plan_affected(AffectedRequest("hst_0650.pmap", "hst_0729.pmap"))
+    assert changed.types_evaluated == {i: len(kinds) for i, kinds in changed.plan.types.items()}
+    assert 0 < changed.types_evaluated["stis"] < every["stis"]
+    all_types = plan_affected(AffectedRequest("hst_0650.pmap", "hst_0729.pmap", diffs_only=False,
+                                              skip_types=("darkfile",)))
+    assert all_types.types_evaluated == {i: n - ("darkfile" in context.get_imap(i).filekinds)
+                                         for i, n in every.items()}
+    assert plan_check(CheckRequest("hst_0729.pmap")).types_evaluated == every
 
 
 def test_more_workers_than_partitions_and_no_worker():
