@@ -5,7 +5,10 @@ both contexts) into a :class:`RulesBundle`, scatters it to every worker with
 ``broadcast=True``, and each worker process writes the files once into a
 private mapping directory (removed when the process ends) and loads the
 contexts from there. Workers thus
-need no CRDS cache of their own, and no task carries rules.
+need no CRDS cache of their own, and no task carries rules. The bundle also
+carries the parses the client already made of those texts (planning parsed
+them): a worker remembers them instead of parsing the texts again (unpickling
+them is ~25x faster than parsing).
 """
 from __future__ import annotations
 
@@ -18,14 +21,17 @@ import threading
 from dataclasses import dataclass
 
 from ..cache import directories_of, locate_near
+from ..rules.parsing import ParsedMapping, remember_parses, remembered_parses
 
 
 @dataclass(frozen=True)
 class RulesBundle:
-    """Mapping texts by file name, with a digest naming the bundle."""
+    """Mapping texts by file name, with a digest naming the bundle, and the client's parses of them."""
 
     files: tuple[tuple[str, str], ...]
     digest: str
+    #: The parses of (some of) ``files`` made by the client, each of its file's text under its file's name.
+    parsed: tuple[ParsedMapping, ...] = ()
 
     @classmethod
     def from_names(cls, names) -> RulesBundle:
@@ -41,12 +47,18 @@ class RulesBundle:
             if base not in texts:
                 with open(name if os.path.dirname(name) else locate_near(name, near), encoding="utf-8") as handle:
                     texts[base] = handle.read()
+        parsed = remembered_parses(sorted(texts.items()))
+        texts.update((mapping.name, mapping.text) for mapping in parsed)  # the same text, pickled once
         files = sorted(texts.items())
         digest = hashlib.sha1("\0".join(f"{n}\0{t}" for n, t in files).encode("utf-8")).hexdigest()
-        return cls(tuple(files), digest)
+        return cls(tuple(files), digest, tuple(parsed))
 
     def __len__(self) -> int:
         return len(self.files)
+
+    def __dask_tokenize__(self) -> str:
+        """Dask's name of the bundle (scatter hashes its data): the digest, not a walk over every parse."""
+        return self.digest
 
 
 _installed: dict[str, str] = {}
@@ -72,6 +84,7 @@ def install(bundle: RulesBundle) -> str:
             with open(temp, "w", encoding="utf-8") as handle:
                 handle.write(text)
             os.replace(temp, os.path.join(directory, name))
+        remember_parses(bundle.parsed)
         _installed[bundle.digest] = directory
         return directory
 

@@ -16,7 +16,7 @@ from typing import Union
 from ..cache import locate_mapping, locate_near, resolve_context
 from ..errors import CacheError, MappingError, MappingFormatError
 from .mappings import InstrumentContext, Mapping_, PipelineContext, ReferenceMapping
-from .parsing import check_checksum, parse_mapping
+from .parsing import check_checksum, parse_mapping_once
 
 AnyMapping = Union[PipelineContext, InstrumentContext, ReferenceMapping]
 
@@ -95,7 +95,7 @@ def _read(path: str, ignore_checksum: bool) -> AnyMapping:
     except UnicodeDecodeError as exc:
         raise MappingFormatError(f"{basename}: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
                                  f"at offset {exc.start})") from None
-    parsed = parse_mapping(text, basename)
+    parsed = parse_mapping_once(text, basename)
     try:
         cls = _CLASSES.get(os.path.splitext(path)[1]) or _BY_TYPE[str(parsed.header.get("mapping", "")).lower()]
         if cls is ReferenceMapping:

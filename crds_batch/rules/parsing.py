@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +125,36 @@ def parse_mapping(text: str, name: str = "(noname)") -> ParsedMapping:
         raise MappingFormatError(f"{name}: 'selector' must be a dict or a selector call")
     comment = sections.get("comment")
     return ParsedMapping(name=name, header=header, selector=selector, comment=comment, text=text)
+
+
+#: Parsed mappings by (name, text), shared by the process's readers (planning loads a context's mappings and its
+#: diff parses the changed ones again) and seeded on Dask workers with the client's (batch.rules_bundle).
+_PARSED: dict[tuple[str, str], ParsedMapping] = {}
+#: Parses kept per process (a server loading many contexts forgets them all past this, then starts again).
+PARSED_MAX = 8192
+
+
+def parse_mapping_once(text: str, name: str = "(noname)") -> ParsedMapping:
+    """:func:`parse_mapping`, remembered per (name, text) for the process: the result is shared, not copied."""
+    key = (name, text)
+    found = _PARSED.get(key)
+    if found is None:
+        found = parse_mapping(text, name)
+        remember_parses([found])
+    return found
+
+
+def remembered_parses(files: Iterable[tuple[str, str]]) -> list[ParsedMapping]:
+    """The parses this process remembers of ``files`` ((name, text) pairs); files not parsed yet are left out."""
+    return [found for found in (_PARSED.get(key) for key in files) if found is not None]
+
+
+def remember_parses(parsed: Iterable[ParsedMapping]) -> None:
+    """Remember ``parsed`` (made by :func:`parse_mapping` of their ``text``, here or in another process)."""
+    for mapping in parsed:
+        if len(_PARSED) >= PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[(mapping.name, mapping.text)] = mapping
 
 
 def _refuse(name: str, node: ast.AST, why: str) -> None:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from ..cache import locate_near
 from ..errors import CacheError
-from ..rules.parsing import ParsedMapping, SelectorCall, parse_mapping
+from ..rules.parsing import ParsedMapping, SelectorCall, parse_mapping_once
 
 SPECIAL_VALUES = frozenset({"N/A", "OMIT"})
 
@@ -27,7 +27,7 @@ def _load_parsed(path: str) -> ParsedMapping:
             text = handle.read()
     except OSError as exc:
         raise CacheError(f"Cannot read mapping {os.path.basename(path)}: {exc.strerror} ({path})") from None
-    return parse_mapping(text, os.path.basename(path))
+    return parse_mapping_once(text, os.path.basename(path))
 
 
 def is_special(value) -> bool:
