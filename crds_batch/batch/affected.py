@@ -67,7 +67,7 @@ def run_affected(
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
     cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, planned.columns), log)
-    tasks = partition_frames(source, planned.columns, encoded=True, types_evaluated=planned.types_evaluated)
+    tasks = partition_frames(source, planned.columns, encoded=True, types_evaluated=planned.plan.types_evaluated)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
                              log=log, progress=progress)

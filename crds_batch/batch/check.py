@@ -86,8 +86,6 @@ class PlannedCheck:
     plan: CheckPlan
     columns: dict[str, list[str]]
     mapping_names: tuple[str, ...]
-    #: instrument (lower) -> how many types its datasets are evaluated for (weighs the partitions' work).
-    types_evaluated: dict[str, int] = field(default_factory=dict)
 
 
 def recorded_keyword(observatory: str, filekind: str) -> str | None:
@@ -160,8 +158,9 @@ def plan_check(request: CheckRequest) -> PlannedCheck:
         allow_bad_rules=request.allow_bad_rules,
         allow_bad_references=request.allow_bad_references,
         old_source="recorded" if request.compare_source else "none",
+        types_evaluated=counts,
     )
-    return PlannedCheck(CheckPlan(base, imap_types, request.update_pickle), columns, tuple(sorted(names)), counts)
+    return PlannedCheck(CheckPlan(base, imap_types, request.update_pickle), columns, tuple(sorted(names)))
 
 
 def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> PartitionResult:
@@ -386,7 +385,7 @@ def run_check(
     log(f"Checking {planned.plan.base.new_context}"
         + (" against the recorded assignments" if request.compare_source else ""))
     columns = _with_unknown_instruments(planned, source, request.instruments)
-    tasks = partition_frames(source, columns, encoded=True, types_evaluated=planned.types_evaluated)
+    tasks = partition_frames(source, columns, encoded=True, types_evaluated=planned.plan.base.types_evaluated)
     check_scope(source, planned.plan.base.observatory, planned.plan.base.new_context, request.instruments)
     cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, columns), log)
     results = run_partitions(tasks, planned.plan, check_worker, planned.mapping_names, cluster,

@@ -31,11 +31,13 @@ BAD_RULES_MESSAGE = ("{which}-context = {context!r} is bad or contains bad rules
                      "Use is not recommended,  results may not be scientifically valid.")
 BAD_REFERENCE_MESSAGE = "File {reference!r} is bad. Use is not recommended,  results may not be scientifically valid."
 
-#: Rows of an instrument evaluated and compared at a time within a partition task (setting ``slice-rows``): the
-#: task's working set (both contexts' results of every type, their comparisons) grows with its rows; at 10M
-#: datasets, all types, the largest worker peaked at 1.1 GB evaluating ~240k rows at once, 0.8 GB in two
-#: slices, for ~10% more CPU (each slice pays the engine's per-evaluation costs again).
-SLICE_ROWS = 125_000
+#: Rows x types evaluated and compared at a time within a partition task (setting ``slice-cells``): the task's
+#: working set (both contexts' results of every type, their comparisons) grows with both. At 10M datasets,
+#: all types, the largest worker peaked at 1.1 GB evaluating ~240k STIS rows (32 types) at once, 0.8 GB in
+#: slices of 125k rows, for ~10% more CPU (each slice pays the engine's per-evaluation costs again); this
+#: budget keeps those slices and evaluates the rows of instruments with fewer types (e.g. the changed types
+#: of --diffs-only) in larger ones.
+SLICE_CELLS = 125_000 * 32
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,16 @@ class AffectedPlan:
     type_rule: str = "bestrefs"
     #: Where partition tasks write their bulky results (None: they return them as frames).
     parts: ResultParts | None = None
-    #: Rows of an instrument evaluated at a time in a partition task (:data:`SLICE_ROWS`).
-    slice_rows: int = SLICE_ROWS
+    #: instrument (lower) -> how many types its datasets are evaluated for (its slices' rows; its partitions'
+    #: share of the work, :func:`~.graph.row_cost`); an instrument not listed counts as one type.
+    types_evaluated: dict[str, int] = field(default_factory=dict)
+    #: Rows x types evaluated at a time in a partition task (:data:`SLICE_CELLS`).
+    slice_cells: int = SLICE_CELLS
+
+    def slice_rows(self, instrument: str) -> int:
+        """Rows of ``instrument`` (lower case) evaluated at a time in a partition task: ``slice_cells`` over its
+        types evaluated."""
+        return max(1, self.slice_cells // max(self.types_evaluated.get(instrument, 1), 1))
 
 
 def exposure_times(frame: pd.DataFrame) -> pa.Array:
@@ -271,7 +281,7 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             outcomes[positions] = 2
             continue
         errors.extend(_bad_rules_errors(ids, instrument, plan))
-        pieces = _row_slices(len(rows), plan.slice_rows)
+        pieces = _row_slices(len(rows), plan.slice_rows(key))
         keyed_errors, keyed_changes, slice_outcomes = [], [], []
         for number, piece in enumerate(pieces):
             piece_rows = rows if len(pieces) == 1 else rows.iloc[piece]

@@ -12,7 +12,7 @@ from ..store.selection import normalize_id, parse_since
 from ..tools.diff import ContextDiff, datasets_since_auto, diff_contexts
 from .compare import CompareOptions
 from .. import settings
-from .partition import SLICE_ROWS, AffectedPlan
+from .partition import SLICE_CELLS, AffectedPlan
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,6 @@ class Planned:
     #: instrument (lower) -> parameter columns to read.
     columns: dict[str, list[str]]
     mapping_names: tuple[str, ...]
-    #: instrument (lower) -> how many types its datasets are evaluated for (weighs the partitions' work).
-    types_evaluated: dict[str, int] = field(default_factory=dict)
 
 
 def plan_affected(request: AffectedRequest) -> Planned:
@@ -97,9 +95,10 @@ def plan_affected(request: AffectedRequest) -> Planned:
         allow_bad_rules=request.allow_bad_rules,
         allow_bad_references=request.allow_bad_references,
         type_rule=DIFFS if request.diffs_only else BESTREFS,
-        slice_rows=settings.get_int("slice-rows", SLICE_ROWS),
+        types_evaluated=counts,
+        slice_cells=settings.get_int("slice-cells", SLICE_CELLS),
     )
-    return Planned(plan, diff, columns, tuple(sorted(names)), counts)
+    return Planned(plan, diff, columns, tuple(sorted(names)))
 
 
 def _check_distinct_files(old_name: str, new_name: str) -> None:

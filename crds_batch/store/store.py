@@ -52,6 +52,8 @@ class Store:
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
         self._hold: readers.GenerationHold | None = None
+        #: data file -> rows of each of its row groups (a generation's files never change)
+        self._group_rows: dict[str, tuple[int, ...]] = {}
         for _attempt in range(_OPEN_ATTEMPTS):
             self.manifest: dict[str, Any] = layout.read_manifest(self.path)
             self._gen_dir = os.path.join(self.path, self.manifest["generation"])
@@ -176,10 +178,7 @@ class Store:
                 chunks.append((current, rows))
                 current, rows = [], 0
             directory = os.path.dirname(path)
-            with damaged_files_are_errors(path):
-                metadata = pq.read_metadata(path)
-            for index in range(metadata.num_row_groups):
-                group_rows = metadata.row_group(index).num_rows
+            for index, group_rows in enumerate(self._row_group_rows(path)):
                 if current and rows + group_rows > limit:
                     chunks.append((current, rows))
                     current, rows = [], 0
@@ -188,6 +187,15 @@ class Store:
         if current:
             chunks.append((current, rows))
         return chunks
+
+    def _row_group_rows(self, path: str) -> tuple[int, ...]:
+        """The rows of each row group of the data file ``path``, read from its footer once per Store object."""
+        found = self._group_rows.get(path)
+        if found is None:
+            with damaged_files_are_errors(path):
+                metadata = pq.read_metadata(path)
+            found = self._group_rows[path] = tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
+        return found
 
     def delayed_partitions(self, instruments: Sequence[str] | None = None, only_ids: Sequence[str] | None = None,
                            drop_ids: Sequence[str] | None = None, datasets_since: str | None = None,

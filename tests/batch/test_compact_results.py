@@ -140,7 +140,7 @@ def test_errors_written_a_row_group_at_a_time_as_at_once(result, tmp_path):
 
 @pytest.mark.parametrize("diffs_only", [False, True])
 def test_rows_in_slices_give_the_results_of_one_pass(tmp_path_factory, diffs_only):
-    """A partition task evaluating its rows in slices (setting slice-rows) gives the same change rows, error
+    """A partition task evaluating its rows in slices (setting slice-cells) gives the same change rows, error
     rows, affected ids and tally, in the same order, as one pass over all the rows."""
     import dask.config
 
@@ -152,9 +152,10 @@ def test_rows_in_slices_give_the_results_of_one_pass(tmp_path_factory, diffs_onl
     request = AffectedRequest("hst_0650.pmap", "hst_0729.pmap", diffs_only=diffs_only,
                               datasets_since="auto" if diffs_only else None)
     whole = run_affected(request, store, ClusterOptions(synchronous=True))
-    with dask.config.set({"crds_batch.slice-rows": 37}):
+    with dask.config.set({"crds_batch.slice-cells": 37 * 11}):
         sliced = run_affected(request, store, ClusterOptions(synchronous=True))
-    assert sliced.plan.slice_rows == 37 and whole.plan.slice_rows > 300
+    for instrument, types in sliced.plan.types_evaluated.items():
+        assert sliced.plan.slice_rows(instrument) == 37 * 11 // types and whole.plan.slice_rows(instrument) > 300
     assert len(whole.changes) > 100 and len(whole.errors) > 50
     for name in ("changes", "errors", "tally"):
         a, b = getattr(whole, name), getattr(sliced, name)

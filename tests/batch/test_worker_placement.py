@@ -70,13 +70,13 @@ def test_plans_count_the_types_each_instruments_rows_are_evaluated_for():
     context = load_context("hst_0729.pmap")
     every = {instrument: len(context.get_imap(instrument).filekinds) for instrument in context.instruments}
     changed = plan_affected(AffectedRequest("hst_0650.pmap", "hst_0729.pmap"))
-    assert changed.types_evaluated == {i: len(kinds) for i, kinds in changed.plan.types.items()}
-    assert 0 < changed.types_evaluated["stis"] < every["stis"]
+    assert changed.plan.types_evaluated == {i: len(kinds) for i, kinds in changed.plan.types.items()}
+    assert 0 < changed.plan.types_evaluated["stis"] < every["stis"]
     all_types = plan_affected(AffectedRequest("hst_0650.pmap", "hst_0729.pmap", diffs_only=False,
                                               skip_types=("darkfile",)))
-    assert all_types.types_evaluated == {i: n - ("darkfile" in context.get_imap(i).filekinds)
+    assert all_types.plan.types_evaluated == {i: n - ("darkfile" in context.get_imap(i).filekinds)
                                          for i, n in every.items()}
-    assert plan_check(CheckRequest("hst_0729.pmap")).types_evaluated == every
+    assert plan_check(CheckRequest("hst_0729.pmap")).plan.base.types_evaluated == every
 
 
 def test_more_workers_than_partitions_and_no_worker():
