@@ -22,7 +22,11 @@ Peak memory is the largest summed RSS of the command's process tree
 (reaped children included); the load average (1 minute) is printed before
 and after each run, since the machine may be shared. With 1 and 2 workers
 the speed-up of the second worker is printed too, whole and without the
-LocalCluster's start (timed on its own for 1 and 2 workers). The store is ingested once; delete it from --workdir
+LocalCluster's start (timed on its own for 1 and 2 workers), and what this machine allows: the same
+in-process job (`affected --no-cluster` over one instrument of the store, --probe-instrument) run alone and
+as two copies at once (--probe-pairs times each), the CPU seconds one copy takes in each case, and the
+speed-up two processes could have at most when each runs that much slower beside the other
+(2 x alone / together), before any serial part. The store is ingested once; delete it from --workdir
 to measure on a store written by newer ingest code.
 
 `bestrefs` times `crds-batch bestrefs --load-pickles STORE --new-context NEW` (one process);
@@ -201,6 +205,28 @@ def cluster_start_seconds(workers: int, env: dict) -> float:
     return float(done.stdout.split()[-1])
 
 
+def two_at_once(argv: list[str], env: dict, pairs: int) -> tuple[float, float]:
+    """(CPU seconds of ``argv`` run alone, CPU seconds of one of two copies run at once), each the median over
+    ``pairs`` runs (alone, then two together, alternated), from the processes' own resource usage."""
+    def start():
+        return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def cpu_of(proc) -> float:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"benchmark: {' '.join(argv[:3])} ... exited {proc.returncode}")
+        return usage.ru_utime + usage.ru_stime
+
+    alone, together = [], []
+    for _ in range(pairs):
+        alone.append(cpu_of(start()))
+        both = [start(), start()]
+        together.extend(cpu_of(proc) for proc in both)
+    median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    return median(alone), median(together)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=int, default=1_000_000)
@@ -213,6 +239,9 @@ def main() -> int:
     parser.add_argument("--tools", default=",".join(TOOLS), help="which commands to measure (default: all)")
     parser.add_argument("--check-clusters", default="default",
                         help="check-context runs: default (no cluster option), no-cluster, or N (--workers N)")
+    parser.add_argument("--probe-instrument", default="stis",
+                        help="affected with 1 and 2 workers: the instrument of the two-at-once probe ('' skips it)")
+    parser.add_argument("--probe-pairs", type=int, default=3, help="runs alone and two at once of the probe")
     parser.add_argument("--crds-check-samples", default="20,2000",
                         help="two sample sizes for crds's marginal rate (bestrefs, check-context)")
     args = parser.parse_args()
@@ -260,7 +289,7 @@ def main() -> int:
         print(f"{row['tool']:<13} {row['mode']:<12} {row['workers']:>10} {row['seconds']:>8} {row['cpu_seconds']:>6} "
               f"{row['datasets_per_s']:>11,} {row['ratio_vs_crds']:>7} {row['datasets_per_cpu_s']:>9,} "
               f"{row['ratio_vs_crds_cpu']:>10} {row['peak_rss_mib']:>6} MiB {row['output_lines']:>9,} {row['load']:>9}")
-    starts = {}
+    starts, probe = {}, None
     for mode in args.modes.split(",") if "affected" in tools else ():
         seconds = {row["workers"]: row["seconds"] for row in rows if row["tool"] == "affected" and row["mode"] == mode}
         if 1 in seconds and 2 in seconds:
@@ -270,10 +299,20 @@ def main() -> int:
             print(f"{mode}: 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x (whole command, cluster start included); "
                   f"{net:.2f}x without the LocalCluster's start ({starts[1]:.1f} s for 1 worker, {starts[2]:.1f} s "
                   "for 2, measured on their own)")
+            if probe is None and args.probe_instrument:
+                argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new, "--params", store,
+                        "--all-types", "--instruments", args.probe_instrument, "--no-cluster", "--quiet"]
+                probe = two_at_once(argv, env, args.probe_pairs)
+                print(f"machine: one in-process job (affected --all-types --instruments {args.probe_instrument}) took "
+                      f"{probe[0]:.2f} CPU-s alone and {probe[1]:.2f} CPU-s as one of two at once (median of "
+                      f"{args.probe_pairs}; {probe[1] / probe[0] - 1:+.0%}): two processes here can be at most "
+                      f"{2 * probe[0] / probe[1]:.2f}x one, before any serial part")
     print(json.dumps({"datasets": args.datasets,
                       "crds_datasets_per_s": {m: round(b[0], 1) for m, b in baselines.items()},
                       "crds_datasets_per_cpu_s": {m: round(b[1], 1) for m, b in baselines.items()},
-                      "runs": rows}))
+                      "runs": rows,
+                      **({"two_at_once_cpu_s": {"alone": round(probe[0], 2), "together": round(probe[1], 2)}}
+                         if probe else {})}))
     return 0
 
 
