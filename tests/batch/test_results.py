@@ -21,3 +21,13 @@ def test_affected_products_with_non_ascii_ids_and_none():
     ids = ["J8BT09JCQ:J8BT09JCQ", "İX:1", "ÉTÉ:2", "a:b", "A"]
     assert affected_products(ids) == _python_products(ids)
     assert affected_products([]) == []
+
+
+def test_affected_products_whatever_the_places_of_the_colons():
+    rng = random.Random(5)
+    hst = [f"J{rng.randrange(36**7):07X}Q:J{rng.randrange(36**7):07X}Q" for _ in range(3000)]
+    assert affected_products(hst) == _python_products(hst)  # one place: sliced at once
+    many = ["x" * rng.randint(0, 40) + rng.choice([":", ""]) + "Y" * rng.randint(0, 3) for _ in range(3000)]
+    assert len({dataset_id.find(":") for dataset_id in many}) > 16  # too many places: split instead
+    assert affected_products(many) == _python_products(many)
+    assert affected_products([":a", "", "B:", "b"]) == ["", "b"]
