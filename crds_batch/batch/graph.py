@@ -143,7 +143,7 @@ def worker_runs(rows: Sequence[int | None], threads: Sequence[int], row_costs: S
     costs = [1.0] * len(rows) if row_costs is None else row_costs
     weights = [max(float(default if r is None else r), 0.0) * max(float(cost), 0.0) for r, cost in zip(rows, costs)]
     total = sum(weights) or 1.0
-    bounds = np.cumsum(np.asarray(threads, dtype=float)) / sum(threads)  # each run's end, as a share of the rows
+    bounds = np.cumsum(np.asarray(threads, dtype=float)) / sum(threads)  # each run's end, as a share of the work
     placement, before = [], 0.0
     for weight in weights:
         middle = (before + weight / 2) / total
