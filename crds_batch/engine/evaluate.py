@@ -98,13 +98,18 @@ def evaluate(context: Any, table: pd.DataFrame | EncodedTable, reftypes: Sequenc
         table = encode_table(table, observatory or context.observatory or "")
     per_type = _evaluate(context, table, table.nrows, reftypes, observatory, type_rule=type_rule,
                          share_results=share_results)
-    data = {}
-    for filekind, (codes, values) in per_type.items():
-        labels = [value if isinstance(value, str) else repr(value) for value in values.objects]
-        unique_labels, remap = _dedupe(labels)
-        mapped = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1) if len(remap) else codes
-        data[filekind] = pd.Categorical.from_codes(mapped, categories=unique_labels)
+    data = {filekind: result_categorical(codes, values.objects) for filekind, (codes, values) in per_type.items()}
     return pd.DataFrame(data, index=table.index)
+
+
+def result_categorical(codes: np.ndarray, objects: Sequence[Any]) -> pd.Categorical:
+    """A type's results as a Categorical: ``codes`` (-1: no result) into ``objects`` (the results, each shown
+    as itself if a str, else as its repr; results shown alike share a category)."""
+    labels = [value if isinstance(value, str) else repr(value) for value in objects]
+    unique_labels, remap = _dedupe(labels)
+    if len(unique_labels) < len(labels):  # rare: codes remapped (-1 stays -1); otherwise used as they are
+        codes = np.append(remap, np.int32(-1))[codes]
+    return pd.Categorical.from_codes(codes, categories=unique_labels)
 
 
 def evaluate_records(context: Any, records: Sequence[Mapping[str, Any]], reftypes: Sequence[str] | None = None,
