@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -223,8 +224,7 @@ def two_at_once(argv: list[str], env: dict, pairs: int) -> tuple[float, float]:
         alone.append(cpu_of(start()))
         both = [start(), start()]
         together.extend(cpu_of(proc) for proc in both)
-    median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
-    return median(alone), median(together)
+    return statistics.median(alone), statistics.median(together)
 
 
 def main() -> int:

@@ -47,7 +47,7 @@ class RulesBundle:
             if base not in texts:
                 with open(name if os.path.dirname(name) else locate_near(name, near), encoding="utf-8") as handle:
                     texts[base] = handle.read()
-        parsed = remembered_parses(sorted(texts.items()))
+        parsed = remembered_parses(texts.items())
         texts.update((mapping.name, mapping.text) for mapping in parsed)  # the same text, pickled once
         files = sorted(texts.items())
         digest = hashlib.sha1("\0".join(f"{n}\0{t}" for n, t in files).encode("utf-8")).hexdigest()
