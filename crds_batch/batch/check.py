@@ -28,10 +28,11 @@ from ..observatories.keyword_data import JWST_REFERENCE_KEYWORDS
 from ..store.selection import normalize_id
 from .cluster import ClusterOptions, for_job_size
 from .compare import CompareOptions, compare_type, normalize_column
+from .error_rows import error_frame_of_pieces
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan,
-                        PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _error_frame, _lookup_errors,
+                        PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _lookup_errors,
                         drop_failed, partition_result, select_rows)
 from .results import CHANGES_FILE, AffectedResult, sorted_ids
 from .scope import check_scope, dataset_counts, job_rows
@@ -190,14 +191,14 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
         killed = np.zeros(len(rows), dtype=bool)
         updated = np.zeros(len(rows), dtype=bool)
         stops = UnresolvedStops(len(rows))
-        instrument_changes = []
+        instrument_changes, error_pieces = [], []
         for filekind in sorted(set(new.columns) | set(old), key=str.upper):
             if filekind in plan.skip_types:
                 continue
             if not compare_source and not check.update_pickle:
-                screened = _screen_errors(ids, instrument, filekind, new.get(filekind), plan, stops)
+                screened = _screen_errors(filekind, new.get(filekind), len(ids), plan, stops)
                 if screened is not None:
-                    errors.extend(screened)
+                    error_pieces.extend(screened)
                     continue
             result = compare_type(old.get(filekind), new.get(filekind), plan.options)
             if not compare_source:
@@ -214,7 +215,9 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
             updated |= result["update"]
             if compare_source:
                 instrument_changes.append(_changes(ids, instrument, filekind, result))
-            errors.extend(_lookup_errors(ids, instrument, filekind, result, plan))
+            error_pieces.extend(piece for _kind, piece in _lookup_errors(filekind, result, plan))
+        if error_pieces:
+            errors.append(error_frame_of_pieces(ids, key, error_pieces))
         changes.extend(drop_failed(instrument_changes, ids[stops.failed]))
         errors.extend(stops.errors(ids, rows, instrument, None, context))
         if check.update_pickle:  # a dataset crds failed as a whole keeps its parameters only
@@ -227,10 +230,11 @@ def check_partition(frame: pd.DataFrame, check: CheckPlan, context) -> Partition
     return partition_result(selected, changes, errors, affected, extra)
 
 
-def _screen_errors(ids: np.ndarray, instrument: str, filekind: str, column: pd.Series | None, plan: AffectedPlan,
-                   stops: UnresolvedStops) -> list[pd.DataFrame] | None:
-    """The error frames of one type's new results with nothing to compare with, or None when a result
-    is unresolved (the caller's full comparison stops those datasets).
+def _screen_errors(filekind: str, column: pd.Series | None, count: int, plan: AffectedPlan,
+                   stops: UnresolvedStops) -> list[tuple] | None:
+    """The error rows of one type's new results (of ``count`` rows) with nothing to compare with, as
+    :func:`~.error_rows.error_frame_of_pieces` pieces, or None when a result is unresolved (the caller's
+    full comparison stops those datasets).
 
     What :func:`compare_type` and :func:`_lookup_errors` give without an old side (failed lookups;
     bad references among the usable results), worked out on the column's distinct values and
@@ -238,33 +242,26 @@ def _screen_errors(ids: np.ndarray, instrument: str, filekind: str, column: pd.S
     """
     if column is None:
         return []
-    normalized = normalize_column(column, len(ids), "New:", plan.options)
+    normalized = normalize_column(column, count, "New:", plan.options)
     if normalized.unresolved.any():
         return None
     absent = len(normalized.value) - 1  # normalize_column's slot for rows without the type
     rows = (normalized.codes != absent) & stops.alive
-    key = instrument.lower()
-    frames = []
+    pieces = []
     failed = np.array([message is not None for message in normalized.error], dtype=bool)
     mask = rows & failed[normalized.codes]
     if mask.any():
-        frames.append(_coded_error_frame(ids, mask, key, filekind, normalized.codes, normalized.error, "error"))
+        # Each distinct message converted once, not once per row.
+        texts = pa.array(normalized.error.tolist(), pa.string()).take(pa.array(normalized.codes[mask]))
+        pieces.append((np.flatnonzero(mask), filekind, "error", texts))
     if plan.bad_references:
         bad = np.array([str(value).lower() in plan.bad_references for value in normalized.value], dtype=bool)
         mask = rows & (normalized.ok & bad)[normalized.codes]
         if mask.any():
             messages = [BAD_REFERENCE_MESSAGE.format(reference=ref) for ref in normalized.value[normalized.codes[mask]]]
-            frames.append(_error_frame(ids[mask], key, filekind, messages,
-                                       "warning" if plan.allow_bad_references else "error"))
-    return frames
-
-
-def _coded_error_frame(ids: np.ndarray, mask: np.ndarray, instrument: str, filekind: str, codes: np.ndarray,
-                       messages: np.ndarray, level: str) -> pd.DataFrame:
-    """The frame :func:`_error_frame` makes for the ``mask`` rows, message ``messages[codes]`` of each, built from
-    Arrow arrays (each distinct message converted once, not once per row)."""
-    texts = pa.array(messages.tolist(), pa.string()).take(pa.array(codes[mask]))
-    return _error_frame(pa.array(ids[mask], pa.string()).to_pandas(), instrument, filekind, texts, level)
+            pieces.append((np.flatnonzero(mask), filekind, "warning" if plan.allow_bad_references else "error",
+                           messages))
+    return pieces
 
 
 def _dataset_problem(instrument: str, key: str, plan: AffectedPlan, context, compare_source: bool) -> str | None:

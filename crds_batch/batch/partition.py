@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type, error_messages
-from .error_rows import STR, error_frame as _error_frame
+from .error_rows import STR, error_frame as _error_frame, error_frame_of_pieces
 from .frames import concat_frames
 from .parts import PartSummary, ResultParts, summarize
 from .unresolved import UnresolvedStops
@@ -282,21 +282,40 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
             continue
         errors.extend(_bad_rules_errors(ids, instrument, plan))
         pieces = _row_slices(len(rows), plan.slice_rows(key))
-        keyed_errors, keyed_changes, slice_outcomes = [], [], []
+        found, slice_outcomes = _SliceFindings(), []
         for number, piece in enumerate(pieces):
             piece_rows = rows if len(pieces) == 1 else rows.iloc[piece]
             piece_ids = ids if len(pieces) == 1 else ids[piece]
             piece_affected, outcome = _compare_rows(piece_rows, piece_ids, instrument, plan, old_context, new_context,
-                                                    keyed_errors, keyed_changes, number, piece.start)
+                                                    found, number, piece.start)
             affected.append(piece_affected)
             slice_outcomes.append(outcome)
         # In the order of one pass over all rows: per type, each kind of error row, in row order.
-        errors.extend(frame for _key, frame in sorted(keyed_errors, key=lambda item: item[0]))
-        changes.append(_frame_of_changes(ids, instrument, [p for _key, p in sorted(keyed_changes, key=lambda i: i[0])]))
+        if found.error_pieces:
+            errors.append(error_frame_of_pieces(ids, key, _in_key_order(found.error_pieces)))
+        errors.extend(_in_key_order(found.stop_errors))
+        changes.append(_frame_of_changes(ids, instrument, _in_key_order(found.changes)))
         outcomes[positions] = np.concatenate(slice_outcomes)
     chunks = [chunk for ids in affected for chunk in pa.chunked_array(pa.array(ids)).chunks]
     affected_ids = pa.concat_arrays(chunks).cast(pa.string()) if chunks else pa.array([], pa.string())
     return partition_result(selected, changes, errors, affected_ids, outcomes=outcomes)
+
+
+@dataclass
+class _SliceFindings:
+    """What the slices of an instrument's rows find, each item keyed by what orders it as one pass over all
+    the rows would give it: (type, kind of error, slice) or (type, slice)."""
+
+    #: Lookup errors, :func:`_lookup_errors`'s pieces with rows counted from the instrument's first row.
+    error_pieces: list = field(default_factory=list)
+    #: Frames of the datasets stopped at an unresolved result (after all the lookup errors).
+    stop_errors: list = field(default_factory=list)
+    #: :func:`_change_pieces`.
+    changes: list = field(default_factory=list)
+
+
+def _in_key_order(keyed: list[tuple]) -> list:
+    return [item for _key, item in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def _row_slices(count: int, size: int) -> list[slice]:
@@ -307,11 +326,9 @@ def _row_slices(count: int, size: int) -> list[slice]:
 
 
 def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, old_context, new_context,
-                  keyed_errors: list, keyed_changes: list, number: int, offset: int) -> tuple[Any, np.ndarray]:
+                  found: _SliceFindings, number: int, offset: int) -> tuple[Any, np.ndarray]:
     """Evaluate and compare one slice (``number``, from row ``offset`` of the instrument's rows): its affected ids
-    and each row's outcome (0 ok, 1 affected, 2 failed). Its error frames go to ``keyed_errors`` and its
-    :func:`_change_pieces` to ``keyed_changes``, each with the key that orders them as one pass over all the
-    instrument's rows would."""
+    and each row's outcome (0 ok, 1 affected, 2 failed). Its errors and changes go to ``found``."""
     from ..engine.evaluate import encode_table, evaluate  # heavy import, only on workers
 
     reftypes = plan.types[instrument.lower()]
@@ -331,15 +348,15 @@ def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, 
         killed |= result["killed"]
         updated |= result["update"]
         compared.append((filekind, result))
-        for kind, frame in _lookup_errors(ids, instrument, filekind, result, plan, failed, keyed=True):
-            keyed_errors.append(((0, filekind.upper(), kind, number), frame))
+        for kind, (positions, *piece) in _lookup_errors(filekind, result, plan, failed):
+            found.error_pieces.append(((filekind.upper(), kind, number), (positions + offset, *piece)))
     for filekind, frame in stops.errors_by_type(ids, rows, instrument, old_context, new_context):
-        keyed_errors.append(((1, filekind.upper(), 0, number), frame))
+        found.stop_errors.append(((filekind.upper(), number), frame))
     # crds drops the updates of datasets that failed as a whole (at an unresolved result).
     is_affected = updated & ~killed & stops.alive
     outcome = np.where(failed | stops.failed, 2, is_affected.astype(np.int8))
     for piece in _change_pieces(compared, stops.alive, offset):
-        keyed_changes.append(((piece[0].upper(), number), piece))
+        found.changes.append(((piece[0].upper(), number), piece))
     return ids[is_affected], outcome
 
 
@@ -466,18 +483,14 @@ def _coded_categorical(codes: np.ndarray, tables: list[np.ndarray]) -> pd.Catego
     return pd.Categorical.from_codes(remap[codes], categories=uniques)
 
 
-def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: AffectedPlan,
-                   failed: np.ndarray | None = None, keyed: bool = False) -> list:
-    """The error rows of one type's comparison; ``failed`` (if given) gets the rows with an error-level one.
-
-    ``keyed``: (kind, frame) pairs, kind numbering which of the (up to four) sorts of error rows each frame holds.
-    """
-    frames = []
-    key = instrument.lower()
+def _lookup_errors(filekind: str, result: dict, plan: AffectedPlan, failed: np.ndarray | None = None) -> list:
+    """The error rows of one type's comparison as (kind, piece) pairs, kind numbering which of the (up to four)
+    sorts of error rows the piece holds, the piece (rows, filekind, level, messages) for
+    :func:`~.error_rows.error_frame_of_pieces`; ``failed`` (if given) gets the rows with an error-level one."""
+    pieces = []
 
     def add(mask: np.ndarray, messages, level: str) -> None:
-        frame = _error_frame(ids[mask], key, filekind, messages, level)
-        frames.append((kind, frame) if keyed else frame)
+        pieces.append((kind, (np.flatnonzero(mask), filekind, level, messages)))
         if failed is not None and level == "error":
             failed[mask] = True
 
@@ -503,7 +516,7 @@ def _lookup_errors(ids, instrument: str, filekind: str, result: dict, plan: Affe
             messages = pa.array([BAD_REFERENCE_MESSAGE.format(reference=ref) for ref in column.value.tolist()],
                                 pa.string()).take(pa.array(column.codes[mask]))
             add(mask, messages, "warning" if plan.allow_bad_references else "error")
-    return frames
+    return pieces
 
 
 def _bad_rules_errors(ids, instrument: str, plan: AffectedPlan, rules_key: str | None = None) -> list[pd.DataFrame]:

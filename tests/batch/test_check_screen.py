@@ -85,6 +85,7 @@ def test_datasets_failed_at_an_earlier_type_get_no_errors():
     """A dataset crds failed at an unresolved result of an earlier type is not looked at again."""
     import numpy as np
 
+    from crds_batch.batch.error_rows import error_frame_of_pieces
     from crds_batch.batch.partition import AffectedPlan, _lookup_errors
     from crds_batch.batch.unresolved import UnresolvedStops
 
@@ -97,12 +98,12 @@ def test_datasets_failed_at_an_earlier_type_get_no_errors():
     for stops in (screened, full):
         stops.apply(check.compare_type(None, tied, plan.options), "aaa", None, tied, with_old=False)
         assert stops.alive.tolist() == [False, True, True]
-    assert check._screen_errors(ids, "ACS", "aaa", tied, plan, screened) is None  # unresolved: the full path
-    mine = check._screen_errors(ids, "ACS", "bbb", later, plan, screened)
+    assert check._screen_errors("aaa", tied, 3, plan, screened) is None  # unresolved: the full path
+    mine = error_frame_of_pieces(ids, "acs", check._screen_errors("bbb", later, 3, plan, screened))
     result = check.compare_type(None, later, plan.options)
     result["update"] = result["present"] & ~result["killed"]
     full.apply(result, "bbb", None, later, with_old=False)
     result["old_error"] = np.full(3, None, dtype=object)
-    theirs = _lookup_errors(ids, "ACS", "bbb", result, plan)
-    assert [frame.to_dict("list") for frame in mine] == [frame.to_dict("list") for frame in theirs]
-    assert [frame["dataset_id"].tolist() for frame in mine] == [["B"], ["C"]]
+    theirs = error_frame_of_pieces(ids, "acs", [piece for _kind, piece in _lookup_errors("bbb", result, plan)])
+    pd.testing.assert_frame_equal(mine, theirs)
+    assert mine["dataset_id"].tolist() == ["B", "C"]

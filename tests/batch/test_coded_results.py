@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from crds_batch.batch.compare import CompareOptions, compare_type, normalize, stop_at_unresolved
+from crds_batch.batch.error_rows import error_frame_of_pieces
 from crds_batch.batch.graph import partition_frames
 from crds_batch.batch.partition import (CHANGE_COLUMNS, AffectedPlan, _changes_frame, _lookup_errors,
                                         affected_partition, dataset_ids, row_outcomes, select_rows, tally)
@@ -86,8 +87,9 @@ def test_lookup_errors_are_the_row_by_row_messages_and_mark_the_failed_rows(seed
     dataset_alive = np.ones(len(ids), dtype=bool)
     for kind, result in compared:
         failed = np.zeros(len(ids), dtype=bool)
-        frames = _lookup_errors(pd.array(ids, dtype="str"), "ACS", kind, result, plan, failed)
-        got = [row for frame in frames for row in frame.itertuples(index=False, name=None)]
+        pieces = [piece for _kind, piece in _lookup_errors(kind, result, plan, failed)]
+        frame = error_frame_of_pieces(pd.array(ids, dtype="str"), "acs", pieces)
+        got = list(frame.itertuples(index=False, name=None))
         old, new = columns[kind]
         olds = _row_normalized(old, len(ids), "Old:", options)
         news = _row_normalized(new, len(ids), "New:", options)
@@ -120,9 +122,10 @@ def test_error_arrays_set_per_row_take_precedence_over_the_codes():
     assert result["old_error_rows"].any()
     result["old_error"] = np.full(len(ids), None, dtype=object)
     plan = AffectedPlan("old.pmap", "new.pmap", "hst", {})
-    frames = _lookup_errors(pd.array(ids, dtype="str"), "ACS", "biasfile", result, plan)
+    pieces = [piece for _kind, piece in _lookup_errors("biasfile", result, plan)]
     assert not result["old_error_rows"].any()
-    assert all(not message.startswith("Old:") for frame in frames for message in frame["message"])
+    assert all(not message.startswith("Old:") for _rows, _kind, _level, messages in pieces
+               for message in messages.to_pylist())
     expected_new = np.where(result["new_error_rows"], result["new_column"].row_error(), None)
     assert result["new_error"].tolist() == expected_new.tolist()  # made from the codes when read
 

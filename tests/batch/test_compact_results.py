@@ -15,7 +15,7 @@ import pytest
 
 from crds_batch.batch.affected import run_affected
 from crds_batch.batch.cluster import ClusterOptions
-from crds_batch.batch.error_rows import error_frame
+from crds_batch.batch.error_rows import error_frame, error_frame_of_pieces, error_frame_of_runs
 from crds_batch.batch.frames import concat_frames
 from crds_batch.batch.partition import ERROR_COLUMNS
 from crds_batch.batch.plan import AffectedRequest
@@ -95,6 +95,33 @@ def test_sorted_ids_sort_as_python():
 def test_error_frame_keeps_missing_messages_missing():
     frame = error_frame(np.array(["A", "B"], dtype=object), "acs", "biasfile", pa.array(["x", None]), "error")
     assert frame["message"].isna().tolist() == [False, True] and frame["message"].iloc[0] == "x"
+
+
+def test_error_runs_make_the_frame_of_their_frames_concatenated():
+    """One frame built from runs of error rows equals the runs' own frames concatenated: values, dtypes and the
+    categories' order (first seen), empty runs adding no category."""
+    rng = random.Random(5)
+    runs, ids = [], []
+    for number in range(60):
+        count = rng.choice([0, 1, 3, 20])
+        ids += [f"D{number}:{i}" for i in range(count)]
+        messages = [rng.choice(["m1", "m2", "m3", None, f"m{number}"]) for _ in range(count)]
+        runs.append((rng.choice(["biasfile", "darkfile", "flatfile"]), rng.choice(["error", "warning"]),
+                     pa.array(messages, pa.string()) if number % 2 else messages))
+    frames, start = [], 0
+    for filekind, level, messages in runs:
+        frames.append(error_frame(pd.array(ids[start:start + len(messages)], dtype="str"), "acs", filekind,
+                                  messages, level))
+        start += len(messages)
+    joined = concat_frames(frames, ERROR_COLUMNS)
+    one = error_frame_of_runs(pd.array(ids, dtype="str"), "acs", runs)
+    pd.testing.assert_frame_equal(one, joined)
+    for column in ("filekind", "message", "level"):
+        assert one[column].cat.categories.tolist() == joined[column].cat.categories.tolist()
+    order = list(range(len(ids)))[::-1]
+    pieces = [(np.array(order[:5]), "biasfile", "error", ["a"] * 5), (np.array(order[5:7]), "darkfile", "error", ["b"] * 2)]
+    assert error_frame_of_pieces(pd.array(ids, dtype="str"), "acs", pieces)["dataset_id"].tolist() == \
+        [ids[i] for i in order[:7]]
 
 
 def _counter_most_common(errors: pd.DataFrame, count: int):
