@@ -8,8 +8,11 @@ Generates (once, cached in --workdir) N HST datasets from hst_0729.pmap and
 ingests them into a store, then times the whole `crds-batch affected`
 command (cluster start included) for hst_0650 -> hst_0729 with 1 and 2
 workers, in the default --diffs-only mode and in --all-types mode. Each mode
-is compared with crds doing the same work on two samples of the same archive
-(the marginal rate between them, so startup cancels out):
+is compared with crds doing the same work on two samples drawn evenly through
+the same archive (every k-th dataset: the store's mix of instruments;
+--crds-samples, default 500 and 4,000), the marginal rate between them, so
+startup cancels out; each sample is run --crds-runs times (default 3) and its
+fastest run counts (on a shared machine noise only adds time):
 
 - --diffs-only: crds's own `--diffs-only` (only the changed types), run by
   benchmarks/crds_diffs_only_rate.py (offline crds needs the test harness
@@ -34,7 +37,8 @@ to measure on a store written by newer ingest code.
 --check-clusters entry (`default`: no cluster option, the command's own choice; `no-cluster`; or N
 for `--workers N`). crds's rate for them is `python -m crds.bestrefs --hst --load-pickles SAMPLE
 --new-context NEW [--check-context]` on two samples drawn evenly through the whole save
-(--crds-check-samples, default 20 and 2,000 datasets: the marginal rate, start-up cancelled).
+(--crds-check-samples, default 20 and 2,000 datasets: the marginal rate, start-up cancelled; fastest of
+--crds-runs each).
 
 Each row gives wall seconds, CPU seconds of all the command's processes, datasets per wall second and
 per CPU second, and both ratios to crds's marginal rate (per wall second and per CPU second, crds's
@@ -110,16 +114,6 @@ def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
     return save, store
 
 
-def sample(save: str, n: int, workdir: str) -> str:
-    path = os.path.join(workdir, f"sample_{n}.json")
-    with open(save) as source, open(path, "w") as out:
-        for i, line in enumerate(source):
-            if i >= n:
-                break
-            out.write(line)
-    return path
-
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -150,17 +144,23 @@ def crds_command(tool: str, path: str, old: str, new: str) -> list[str]:
     return argv + (["--check-context"] if tool == "check-context" else [])
 
 
-def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict) -> tuple[float, float]:
+def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict,
+              runs: int = 1) -> tuple[float, float]:
     """crds's marginal (datasets per wall second, datasets per CPU second) doing ``tool``'s work between two
-    samples ``(size, path)``, run in the samples' directory (crds --check-context writes *_errors.ids there)."""
-    walls, cpus = [], []
-    for n, path in samples:
-        cpu_before = children_cpu()
-        path = os.path.abspath(path)
-        seconds, _, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
-        walls.append(seconds)
-        cpus.append(children_cpu() - cpu_before)
-        print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {cpus[-1]:.1f} CPU-s", file=sys.stderr)
+    samples ``(size, path)``, run in the samples' directory (crds --check-context writes *_errors.ids there).
+
+    Each sample runs ``runs`` times (the samples in turn); its fastest wall and CPU times count."""
+    walls: list[list[float]] = [[] for _ in samples]
+    cpus: list[list[float]] = [[] for _ in samples]
+    for _run in range(runs):
+        for (n, path), wall, cpu in zip(samples, walls, cpus):
+            cpu_before = children_cpu()
+            path = os.path.abspath(path)
+            seconds, _, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
+            wall.append(seconds)
+            cpu.append(children_cpu() - cpu_before)
+            print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {cpu[-1]:.1f} CPU-s", file=sys.stderr)
+    walls, cpus = [min(wall) for wall in walls], [min(cpu) for cpu in cpus]
     extra = samples[1][0] - samples[0][0]
     return extra / (walls[1] - walls[0]), extra / (cpus[1] - cpus[0])
 
@@ -233,7 +233,8 @@ def main() -> int:
     parser.add_argument("--workdir", default="/tmp/bench-affected")
     parser.add_argument("--old", default="hst_0650.pmap")
     parser.add_argument("--new", default="hst_0729.pmap")
-    parser.add_argument("--crds-samples", default="500,2000", help="two sample sizes for crds's marginal rate (affected)")
+    parser.add_argument("--crds-samples", default="500,4000", help="two sample sizes for crds's marginal rate (affected)")
+    parser.add_argument("--crds-runs", type=int, default=3, help="runs of each crds sample (the fastest counts)")
     parser.add_argument("--workers", default="1,2", help="affected: its runs' --workers")
     parser.add_argument("--modes", default="diffs-only,all-types", help="affected: its modes")
     parser.add_argument("--tools", default=",".join(TOOLS), help="which commands to measure (default: all)")
@@ -257,9 +258,9 @@ def main() -> int:
     rows, baselines = [], {}
     if "affected" in tools:
         sizes = [int(v) for v in args.crds_samples.split(",")]
-        samples = [(n, sample(save, n, args.workdir)) for n in sizes]
+        samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
         for mode in args.modes.split(","):
-            baselines[mode] = baseline = crds_rate(mode, samples, args.old, args.new, env)
+            baselines[mode] = baseline = crds_rate(mode, samples, args.old, args.new, env, args.crds_runs)
             for workers in (int(w) for w in args.workers.split(",")):
                 argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
                         "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
@@ -269,11 +270,12 @@ def main() -> int:
         sizes = [int(v) for v in args.crds_check_samples.split(",")]
         samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
     if "bestrefs" in tools:
-        baselines["bestrefs"] = baseline = crds_rate("bestrefs", samples, args.old, args.new, env)
+        baselines["bestrefs"] = baseline = crds_rate("bestrefs", samples, args.old, args.new, env, args.crds_runs)
         argv = [CRDS_BATCH, "bestrefs", "--load-pickles", store, "--new-context", args.new]
         rows.append(measure("bestrefs", "load-pickles", 1, argv, args.datasets, baseline, env))
     if "check-context" in tools:
-        baselines["check-context"] = baseline = crds_rate("check-context", samples, args.old, args.new, env)
+        baselines["check-context"] = baseline = crds_rate("check-context", samples, args.old, args.new, env,
+                                                          args.crds_runs)
         for entry in args.check_clusters.split(","):
             label, options = check_cluster_options(entry)
             argv = [CRDS_BATCH, "check-context", "--params", store, "--new-context", args.new, *options]
