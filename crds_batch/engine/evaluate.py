@@ -17,7 +17,8 @@ tuple in crds) and dict choices are rendered with ``repr()`` in the frame;
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,7 +219,7 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         # crds reads the header as given here (FITS names are not translated to META.* for this step)
         kinds, masks = row_types(context, imap.filekinds, wanted, type_rule, columns, rows)
     date_tables = _shared_derivations(columns, imap.instrument.upper(), rows)  # dates normalized once for all types
-    minimized = {key: _minimized_column(translated, key, rows, date_tables) for key in keys}
+    minimized = _MinimizedColumns(translated, keys, rows, date_tables)
     programs = instrument_programs(imap, list(dict.fromkeys(keys)))
     for filekind in kinds:
         codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
@@ -243,6 +244,25 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         if keep is not None:
             found[~keep] = -1
         codes[rows] = found
+
+
+class _MinimizedColumns(Mapping[str, Column]):
+    """The instrument's minimized key columns (:func:`_minimized_column`), each made when a program first reads
+    it: the instrument's rmaps together read every key, the types of a diffs-only job often fewer."""
+
+    def __init__(self, columns: Mapping[str, Column], keys: list[str], rows: np.ndarray, shared: dict[Any, Any]):
+        self._columns, self._keys, self._rows, self._shared = columns, dict.fromkeys(keys), rows, shared
+
+    def __getitem__(self, key: str) -> Column:
+        if key not in self._keys:
+            raise KeyError(key)
+        return _minimized_column(self._columns, key, self._rows, self._shared)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _minimized_column(columns: Mapping[str, Column], key: str, rows: np.ndarray, shared: dict[Any, Any]) -> Column:
@@ -304,7 +324,7 @@ def _reused_result(earlier: _Evaluated, program: RmapProgram, values: _Values) -
     return earlier.codes.copy()
 
 
-def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: dict[str, Column], n: int,
+def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: Mapping[str, Column], n: int,
                     values: _Values, date_tables: dict[Any, Any], groups: list) -> np.ndarray | None:
     """This program's results, taking the earlier context's for rows whose plan carries over (the diff prunes).
 
@@ -345,7 +365,7 @@ def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mappi
 
 
 def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram | None,
-                   minimized: dict[str, Column], n: int, values: _Values,
+                   minimized: Mapping[str, Column], n: int, values: _Values,
                    date_tables: dict[tuple[str, ...], DateTable], groups: list | None = None) -> np.ndarray:
     entry = imap.selections.get(filekind)
     if entry is None:
@@ -359,7 +379,7 @@ def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram 
     return np.full(n, values.code(constant), dtype=np.int32)
 
 
-def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, values: _Values,
+def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, values: _Values,
                  date_tables: dict[Any, Any], groups: list | None = None, only: np.ndarray | None = None) -> np.ndarray:
     """Result codes of ``program`` per row (-1 outside ``only``, a row mask, when given).
 
@@ -367,8 +387,7 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     with no row in ``only``), which :func:`_carried_result` reads when the next context comes.
     """
     if program.date_feature is not None:
-        minimized = dict(minimized)
-        minimized[DATE_FEATURE] = _feature_column(program, minimized, n, date_tables)
+        minimized = ChainMap({DATE_FEATURE: _feature_column(program, minimized, n, date_tables)}, minimized)
     reduce = n > _REDUCE_MIN  # a few rows make few groups anyway: skip the reduction's own cost
     key_columns = [_reduced(program, key, minimized[key], date_tables) if reduce and key in program.reducible
                    else minimized[key] for key in program.key_columns]
@@ -423,7 +442,7 @@ def _run_program(program: RmapProgram, minimized: dict[str, Column], n: int, val
     return out
 
 
-def _feature_column(program: RmapProgram, minimized: dict[str, Column], n: int,
+def _feature_column(program: RmapProgram, minimized: Mapping[str, Column], n: int,
                     date_tables: dict[Any, Any]) -> Column:
     """What the rmap's hooks read of each row's dates, as a column (computed once per distinct date)."""
     key = ("feature", program.date_feature, program.date_columns)
@@ -459,7 +478,7 @@ def _reduced(program: RmapProgram, name: str, column: Column, cache: dict[Any, A
     return found
 
 
-def _date_table(program: RmapProgram, minimized: dict[str, Column], n: int,
+def _date_table(program: RmapProgram, minimized: Mapping[str, Column], n: int,
                 date_tables: dict[Any, Any]) -> DateTable:
     dates = date_tables.get(program.date_columns)
     if dates is None:
@@ -468,7 +487,7 @@ def _date_table(program: RmapProgram, minimized: dict[str, Column], n: int,
     return dates
 
 
-def _threshold_feature(program: RmapProgram, minimized: dict[str, Column], n: int,
+def _threshold_feature(program: RmapProgram, minimized: Mapping[str, Column], n: int,
                        date_tables: dict[Any, Any]) -> Column:
     """The hooks' date feature from the shared normalized dates: array comparisons, no per-date parsing.
 
