@@ -145,7 +145,7 @@ def crds_command(tool: str, path: str, old: str, new: str) -> list[str]:
 
 
 def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict,
-              runs: int = 1) -> tuple[float, float]:
+              runs: int) -> tuple[float, float]:
     """crds's marginal (datasets per wall second, datasets per CPU second) doing ``tool``'s work between two
     samples ``(size, path)``, run in the samples' directory (crds --check-context writes *_errors.ids there).
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..cache import load_server_config, resolve_context
 from ..engine.types import BESTREFS, selection_keywords
@@ -248,12 +247,9 @@ def _screen_errors(filekind: str, column: pd.Series | None, count: int, plan: Af
     absent = len(normalized.value) - 1  # normalize_column's slot for rows without the type
     rows = (normalized.codes != absent) & stops.alive
     pieces = []
-    failed = np.array([message is not None for message in normalized.error], dtype=bool)
-    mask = rows & failed[normalized.codes]
+    mask = rows & normalized.has_error()[normalized.codes]
     if mask.any():
-        # Each distinct message converted once, not once per row.
-        texts = pa.array(normalized.error.tolist(), pa.string()).take(pa.array(normalized.codes[mask]))
-        pieces.append((np.flatnonzero(mask), filekind, "error", texts))
+        pieces.append((np.flatnonzero(mask), filekind, "error", normalized.error_texts(mask)))
     if plan.bad_references:
         bad = np.array([str(value).lower() in plan.bad_references for value in normalized.value], dtype=bool)
         mask = rows & (normalized.ok & bad)[normalized.codes]

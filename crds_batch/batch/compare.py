@@ -96,6 +96,11 @@ class NormalizedColumn:
     def row_error(self) -> np.ndarray:
         return self.error[self.codes]
 
+    def error_texts(self, rows: np.ndarray) -> pa.Array:
+        """The error messages of the ``rows`` (a boolean mask), as Arrow strings: each distinct message
+        converted once, then taken by the rows' codes."""
+        return pa.array(self.error.tolist(), pa.string()).take(pa.array(self.codes[rows]))
+
     def has_error(self) -> np.ndarray:
         """Per category: normalization gave an error message."""
         return np.array([message is not None for message in self.error.tolist()], dtype=bool)
@@ -181,7 +186,7 @@ def error_messages(result: Comparison, side: str, rows: np.ndarray) -> pa.Array:
     if f"{side}_error" in result:
         return pa.array(result[f"{side}_error"][rows].tolist(), pa.string())
     column: NormalizedColumn = result[f"{side}_column"]
-    return pa.array(column.error.tolist(), pa.string()).take(pa.array(column.codes[rows]))
+    return column.error_texts(rows)
 
 
 def _same_values(old: NormalizedColumn, new: NormalizedColumn) -> np.ndarray:
