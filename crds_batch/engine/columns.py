@@ -162,6 +162,29 @@ class EncodedTable(Mapping[str, Column]):
     def __contains__(self, key: object) -> bool:
         return key in self._positions
 
+    def arrow_strings(self, key: str) -> pa.Array | None:
+        """Column ``key``'s raw values as one Arrow string array, when the table holds them as Arrow-backed
+        strings (a store's dates and times); else None."""
+        position = self._positions.get(key)
+        if position is None:
+            return None
+        series = self.table.iloc[:, position]
+        arrow_backed = (isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
+                        or isinstance(series.dtype, pd.ArrowDtype))
+        if not arrow_backed:
+            return None
+        strings = pa.array(series.array)
+        if isinstance(strings, pa.ChunkedArray):
+            strings = strings.combine_chunks()
+        return strings if pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type) else None
+
+    def rows_of(self, key: str, rows: np.ndarray) -> Column:
+        """Column ``key`` over ``rows`` alone, encoded without encoding the whole column (if not done already)."""
+        found = self._encoded.get(key)
+        if found is not None:
+            return found.take(rows)
+        return encode_series(self.table.iloc[rows, self._positions[key]])
+
 
 class RenamedColumns(Mapping[str, Column]):
     """A view of encoded columns under other names (``names``: new name -> name in ``columns``)."""

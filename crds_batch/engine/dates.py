@@ -16,6 +16,8 @@ import re
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
@@ -58,9 +60,15 @@ def _fast_dates(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = np.char.str_len(dates) == 10
     if not ok.any():
         return ok, np.zeros(len(dates), dtype=np.int64)
-    d = _digit_matrix(dates, 10)
+    valid, numbers = _date_numbers(_digit_matrix(dates, 10))
+    return ok & valid, numbers
+
+
+def _date_numbers(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(True where a row of ``d``, ``YYYY-MM-DD`` as digit values (:func:`_digit_matrix`), is a valid date,
+    its number ``YYYYMMDD``)."""
     digits = [0, 1, 2, 3, 5, 6, 8, 9]
-    ok &= ((d[:, digits] >= 0) & (d[:, digits] <= 9)).all(axis=1)
+    ok = ((d[:, digits] >= 0) & (d[:, digits] <= 9)).all(axis=1)
     ok &= (d[:, 4] == ord("-") - ord("0")) & (d[:, 7] == ord("-") - ord("0"))
     year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
     month = d[:, 5] * 10 + d[:, 6]
@@ -77,12 +85,55 @@ def _fast_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = np.char.str_len(times) == 8
     if not ok.any():
         return ok, np.zeros(len(times), dtype=np.int64)
-    t = _digit_matrix(times, 8)
+    valid, numbers = _time_numbers(_digit_matrix(times, 8))
+    return ok & valid, numbers
+
+
+def _time_numbers(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(True where a row of ``t``, ``HH:MM:SS`` as digit values, is a valid time, its number ``HHMMSS``)."""
     digits = [0, 1, 3, 4, 6, 7]
-    ok &= ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
+    ok = ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
     ok &= (t[:, 2] == ord(":") - ord("0")) & (t[:, 5] == ord(":") - ord("0"))
     hour, minute, second = t[:, 0] * 10 + t[:, 1], t[:, 3] * 10 + t[:, 4], t[:, 6] * 10 + t[:, 7]
     return ok & (hour <= 23) & (minute <= 59) & (second <= 59), (hour * 100 + minute) * 100 + second
+
+
+def _arrow_digit_matrix(strings: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(True where a string of ``strings`` has exactly ``width`` bytes, those bytes as digit values like
+    :func:`_digit_matrix`, as int32 (other rows: any digits)), read from the Arrow buffers: no Python string
+    per row."""
+    n = len(strings)
+    if not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)) or n == 0:
+        return np.zeros(n, dtype=bool), np.zeros((n, width), dtype=np.int32)
+    offset_type = np.int64 if pa.types.is_large_string(strings.type) else np.int32
+    _validity, offset_buffer, data_buffer = strings.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type, count=n + 1 + strings.offset)[strings.offset:]
+    ok = np.diff(offsets) == width
+    if strings.null_count:
+        ok &= strings.is_valid().to_numpy(zero_copy_only=False)
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    if len(data) < width or not ok.any():
+        return np.zeros(n, dtype=bool), np.zeros((n, width), dtype=np.int32)
+    windows = np.lib.stride_tricks.sliding_window_view(data, width)  # row i: the bytes from i on
+    # Every row's window at once (rows of other lengths read some bytes; ``ok`` says which rows count).
+    matrix = windows[np.minimum(offsets[:-1], len(data) - width)].astype(np.int32)
+    matrix -= ord("0")
+    return ok, matrix
+
+
+def canonical_date_keys(dates: pa.Array, times: pa.Array) -> np.ndarray:
+    """Per row, ``YYYYMMDDHHMMSS`` where the row's date is a valid ``YYYY-MM-DD`` and its time a valid
+    ``HH:MM:SS`` exactly as given (such texts condition and normalize to themselves), else -1.
+
+    Read from the Arrow strings' buffers (one array each, chunks combined): a store's dates need no
+    Python string per row nor per distinct value, the few other rows go through :func:`_normalized_dates`.
+    """
+    date_ok, date_digits = _arrow_digit_matrix(dates, 10)
+    time_ok, time_digits = _arrow_digit_matrix(times, 8)
+    date_valid, date_numbers = _date_numbers(date_digits)
+    time_valid, time_numbers = _time_numbers(time_digits)
+    ok = date_ok & date_valid & time_ok & time_valid
+    return np.where(ok, date_numbers.astype(np.int64) * 1_000_000 + time_numbers, -1)
 
 
 #: The sort key of a normalized date ``YYYY-MM-DD HH:MM:SS[.ffffff]`` is ``YYYYMMDDHHMMSS * _FRACTIONS`` plus
@@ -109,7 +160,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         date_ok, date_numbers = _fast_dates(date_values)
         time_ok, time_numbers = _fast_times(time_values)
         valid = date_ok[date_codes] & time_ok[time_codes]
-        fast = (columns[0].values, columns[1].values, date_codes, time_codes)  # the columns' lists, not copies
+        fast = _PairTexts(columns[0].values, columns[1].values, date_codes, time_codes)
     else:
         valid = np.zeros(count, dtype=bool)
     slow: dict[int, str] = {}
@@ -134,7 +185,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
     fast_rows = np.flatnonzero(valid)
     sort_key: np.ndarray | None = np.full(count, -1, dtype=np.int64)
     if fast is not None and len(fast_rows):
-        date_codes, time_codes = fast[2][fast_rows], fast[3][fast_rows]
+        date_codes, time_codes = fast.date_codes[fast_rows], fast.time_codes[fast_rows]
         sort_key[fast_rows] = (date_numbers[date_codes] * 1_000_000 + time_numbers[time_codes]) * _FRACTIONS
     if slow:
         index = np.fromiter(slow, dtype=np.int64, count=len(slow))
@@ -144,11 +195,97 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
     return did, _DateTexts(count, valid, fast, slow), valid, errors, sort_key
 
 
-class _DateTexts:
-    """The normalized texts of the distinct dates: canonical pairs as their columns' values, the others as
-    the parser gave them. The array of every text is made only when read (the searches use sort keys)."""
+def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, ...]):
+    """:func:`_normalized_dates` of rows whose canonical dates are given as numbers, the same (ids included).
 
-    def __init__(self, count: int, valid: np.ndarray, fast: tuple | None, slow: dict[int, str]):
+    ``keys``: per row ``YYYYMMDDHHMMSS`` (:func:`canonical_date_keys`), -1 for the rows whose date and time
+    are given as ``odd_columns`` instead (minimized date and time columns over those rows alone). Distinct
+    dates are numbered in the order of their first row, as :func:`group_ids` numbers the pairs of values.
+    """
+    keys = keys.copy()
+    odd = np.flatnonzero(keys < 0)
+    slow_parts = None
+    if len(odd):
+        date_column, time_column = odd_columns
+        # Conditioning may make a canonical pair of other texts (blanks stripped): numbers too, as above.
+        date_ok, date_numbers = _fast_dates(np.array(date_column.values + [""], dtype=str))
+        time_ok, time_numbers = _fast_times(np.array(time_column.values + [""], dtype=str))
+        ok = date_ok[date_column.codes] & time_ok[time_column.codes]
+        keys[odd[ok]] = date_numbers[date_column.codes[ok]] * 1_000_000 + time_numbers[time_column.codes[ok]]
+        slow = np.flatnonzero(~ok)
+        if len(slow):
+            slow_parts = _normalized_dates([column.take(slow) for column in odd_columns], names, len(slow))
+            keys[odd[slow]] = -2 - slow_parts[0]  # the parser's dates as negative keys, apart from the numbers
+    did, uniques = pd.factorize(keys)  # numbered in order of first row
+    did = did.astype(np.int64, copy=False)
+    count = len(uniques)
+    numbered = uniques >= 0
+    valid = numbered.copy()
+    sort_key: np.ndarray | None = np.where(numbered, uniques * _FRACTIONS, -1)
+    errors: dict[int, str] = {}
+    slow_texts: dict[int, str] = {}
+    if slow_parts is not None:
+        _slow_did, parsed, parsed_valid, parsed_errors, parsed_sort_key = slow_parts
+        ids = np.flatnonzero(~numbered)
+        local = -2 - uniques[ids]
+        valid[ids] = parsed_valid[local]
+        for i, d in zip(ids.tolist(), local.tolist()):  # ascending ids: errors in the order of their dates
+            if d in parsed_errors:
+                errors[i] = parsed_errors[d]
+            elif parsed_valid[d]:
+                slow_texts[i] = parsed.text(d)
+        if parsed_sort_key is None:
+            sort_key = None
+        else:
+            sort_key[ids] = parsed_sort_key[local]
+    return did, _DateTexts(count, valid, _NumberTexts(np.where(numbered, uniques, -1)), slow_texts), valid, errors, sort_key
+
+
+class _PairTexts:
+    """Canonical dates as their columns' values: ``date + " " + time`` (the columns' lists, not copies)."""
+
+    def __init__(self, date_values: list[str], time_values: list[str], date_codes: np.ndarray,
+                 time_codes: np.ndarray):
+        self.date_values, self.time_values, self.date_codes, self.time_codes = (date_values, time_values,
+                                                                               date_codes, time_codes)
+
+    def text(self, d: int) -> str:
+        return self.date_values[self.date_codes[d]] + " " + self.time_values[self.time_codes[d]]
+
+    def code_points(self, ids: np.ndarray) -> np.ndarray:
+        """The 19 code points of the texts of the dates ``ids``, one row each."""
+        date_values = np.array(self.date_values, dtype=str).astype("U10").view(np.uint32).reshape(-1, 10)
+        time_values = np.array(self.time_values, dtype=str).astype("U8").view(np.uint32).reshape(-1, 8)
+        points = np.full((len(ids), 19), ord(" "), dtype=np.uint32)
+        points[:, :10] = date_values[self.date_codes[ids]]
+        points[:, 11:] = time_values[self.time_codes[ids]]
+        return points
+
+
+class _NumberTexts:
+    """Canonical dates as numbers ``YYYYMMDDHHMMSS`` (:func:`canonical_date_keys`)."""
+
+    def __init__(self, numbers: np.ndarray):
+        self.numbers = numbers
+
+    def text(self, d: int) -> str:
+        digits = f"{int(self.numbers[d]):014d}"
+        return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]} {digits[8:10]}:{digits[10:12]}:{digits[12:]}"
+
+    def code_points(self, ids: np.ndarray) -> np.ndarray:
+        digits = (self.numbers[ids][:, None] // _POWERS[-len(_DIGITS):]) % 10 + ord("0")
+        points = np.empty((len(ids), 19), dtype=np.uint32)
+        points[:, _DIGITS] = digits
+        points[:, _SEPARATORS] = _SEPARATOR_CODES + ord("0")
+        return points
+
+
+class _DateTexts:
+    """The normalized texts of the distinct dates: canonical ones as ``fast`` gives them (:class:`_PairTexts`,
+    :class:`_NumberTexts`), the others as the parser gave them. The array of every text is made only when read
+    (the searches use sort keys)."""
+
+    def __init__(self, count: int, valid: np.ndarray, fast: _PairTexts | _NumberTexts | None, slow: dict[int, str]):
         self.count, self._valid, self._fast, self._slow = count, valid, fast, slow
         self._array: np.ndarray | None = None
 
@@ -156,8 +293,7 @@ class _DateTexts:
         """Normalized text of valid distinct date ``d``."""
         found = self._slow.get(d)
         if found is None:
-            date_values, time_values, date_codes, time_codes = self._fast
-            found = date_values[date_codes[d]] + " " + time_values[time_codes[d]]  # valid: codes >= 0
+            found = self._fast.text(d)  # valid and not parsed: canonical
         return found
 
     def array(self) -> np.ndarray:
@@ -169,14 +305,9 @@ class _DateTexts:
             width = max(19 if len(fast_rows) else 1, max(map(len, self._slow.values()), default=1))
             normalized = np.zeros(self.count, dtype=f"U{width}")
             if len(fast_rows):
-                # "YYYY-MM-DD" + " " + "HH:MM:SS" written as code points, without a string operation per date.
-                date_list, time_list, date_codes, time_codes = self._fast
-                date_values, time_values = np.array(date_list, dtype=str), np.array(time_list, dtype=str)
+                # Written as code points, without a string operation per date.
                 characters = normalized.view(np.uint32).reshape(self.count, width)
-                date_codes, time_codes = date_codes[fast_rows], time_codes[fast_rows]
-                characters[fast_rows, :10] = date_values.astype("U10").view(np.uint32).reshape(-1, 10)[date_codes]
-                characters[fast_rows, 10] = ord(" ")
-                characters[fast_rows, 11:19] = time_values.astype("U8").view(np.uint32).reshape(-1, 8)[time_codes]
+                characters[fast_rows, :19] = self._fast.code_points(fast_rows)
             if self._slow:
                 normalized[np.fromiter(self._slow, dtype=np.int64)] = list(self._slow.values())
             self._array = normalized
@@ -233,7 +364,18 @@ class DateTable:
     """The normalized dates of a set of rows, computed once and shared by every type."""
 
     def __init__(self, columns: list[Column], names: tuple[str, ...], n: int):
-        self.did, self._texts, self.valid, self.errors, self._sort_key = _normalized_dates(columns, names, n)
+        self._set(_normalized_dates(columns, names, n))
+
+    @classmethod
+    def of_keys(cls, keys: np.ndarray, odd_columns: list[Column], names: tuple[str, ...]) -> DateTable:
+        """The table of rows whose canonical dates are known as numbers (:func:`canonical_date_keys`; -1: the
+        row's date and time are in ``odd_columns``, over those rows alone): the table their columns give."""
+        table = cls.__new__(cls)
+        table._set(_keyed_dates(keys, odd_columns, names))
+        return table
+
+    def _set(self, parts: tuple) -> None:
+        self.did, self._texts, self.valid, self.errors, self._sort_key = parts
         self.count = self._texts.count  # distinct dates
         # The distinct failure texts, and which one each date that does not normalize has.
         texts: dict[str, int] = {}

@@ -31,7 +31,7 @@ from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineCon
 from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
 from .carry import plan_carries_over
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
-from .dates import DateTable, resolve_chains
+from .dates import DateTable, canonical_date_keys, resolve_chains
 from .types import API, row_types
 
 
@@ -264,6 +264,30 @@ class _MinimizedColumns(Mapping[str, Column]):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def date_table(self, names: tuple[str, ...]) -> DateTable:
+        """The :class:`DateTable` of the instrument's rows' date and time columns ``names``.
+
+        A store's dates and times (Arrow strings) are read as numbers straight from their buffers; only the rows
+        not in canonical form (few) are encoded as columns. Other tables: the minimized columns.
+        """
+        strings = ([self._columns.arrow_strings(name) for name in names]
+                   if len(names) == 2 and isinstance(self._columns, EncodedTable) else [None])
+        if any(found is None for found in strings):
+            return DateTable([self[name] for name in names], names, len(self._rows))
+        keys = canonical_date_keys(*strings)
+        if len(keys) != len(self._rows):  # else every row, in order
+            keys = keys[self._rows]
+        odd = np.flatnonzero(keys < 0)
+        odd_columns = [self._odd_rows(name, odd) for name in names]
+        return DateTable.of_keys(keys, odd_columns, names)
+
+    def _odd_rows(self, name: str, odd: np.ndarray) -> Column:
+        """Minimized column ``name`` over the instrument's rows ``odd``."""
+        found = self._shared.get(("minimized", name))
+        if found is not None:
+            return found.take(odd)
+        return self._columns.rows_of(name, self._rows[odd]).with_default("UNDEFINED")
+
 
 def _minimized_column(columns: Mapping[str, Column], key: str, rows: np.ndarray, shared: dict[Any, Any]) -> Column:
     """Column ``key`` over ``rows`` (the instrument's rows, ascending), absent values ``UNDEFINED`` (crds's
@@ -386,6 +410,7 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
     ``groups``, when given, receives (group per row as int32, plan per group: None for a group
     with no row in ``only``), which :func:`_carried_result` reads when the next context comes.
     """
+    columns = minimized  # the instrument's columns (the date table is made from them)
     if program.date_feature is not None:
         minimized = ChainMap({DATE_FEATURE: _feature_column(program, minimized, n, date_tables)}, minimized)
     reduce = n > _REDUCE_MIN  # a few rows make few groups anyway: skip the reduction's own cost
@@ -436,7 +461,7 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
     chained = ~is_const if only is None else ~is_const & only
     if chains and chained.any():
         chain_rows = np.flatnonzero(chained)
-        dates = _date_table(program, minimized, n, date_tables)
+        dates = _date_table(program, columns, n, date_tables)
         out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values,
                                          program.tables)
     return out
@@ -482,8 +507,11 @@ def _date_table(program: RmapProgram, minimized: Mapping[str, Column], n: int,
                 date_tables: dict[Any, Any]) -> DateTable:
     dates = date_tables.get(program.date_columns)
     if dates is None:
-        dates = date_tables[program.date_columns] = DateTable(
-            [minimized[d] for d in program.date_columns], program.date_columns, n)
+        if isinstance(minimized, _MinimizedColumns):
+            dates = minimized.date_table(program.date_columns)
+        else:
+            dates = DateTable([minimized[d] for d in program.date_columns], program.date_columns, n)
+        date_tables[program.date_columns] = dates
     return dates
 
 

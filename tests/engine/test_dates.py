@@ -4,10 +4,15 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
 
-from crds_batch.engine.columns import Column
-from crds_batch.engine.dates import DateTable
-from crds_batch.engine.evaluate import _Values
+from crds_batch.engine.columns import Column, encode_series
+from crds_batch.engine.dates import DateTable, canonical_date_keys
+from crds_batch.engine.evaluate import _MinimizedColumns, _Values, encode_table, evaluate
+from crds_batch.rules.loading import load_context
+from crds_batch.synth import generate
 from crds_batch.rules.selectors.useafter import normalize_date
 
 DATES = ["2005-01-02", "2005-01-02", "1999-12-31", "2005-13-40", "2010-06-01", "UNDEFINED", "2005-01-02",
@@ -97,3 +102,78 @@ def test_dates_sort_as_their_texts_with_parsed_dates_and_fractions():
                                                               "2012-05-06 12:00:00.5", "9999"}), dtype=str)
     rows = np.arange(len(pairs))
     assert table.key_counts(keys, rows).tolist() == _searched(table, keys, rows)
+
+
+# Dates as a store gives them: Arrow strings, most canonical, some not (odd formats, blanks conditioning strips,
+# lower case, absent, UNDEFINED, impossible days and times, multi-byte characters of canonical byte length).
+ARROW_DATES = ["2012-05-06", "2012-02-29", "2013-02-29", "2012-13-01", "0000-01-01", "2012-5-06", "2012/05/06",
+               " 2012-05-06", "2012-05-06 ", "UNDEFINED", None, "2000-02-29", "1900-02-29", "é012-05-0",
+               "2012-05-06t", "2012-05-07", "1999-12-31", "May 06 2012"]
+ARROW_TIMES = ["00:00:00", "23:59:59", "24:00:00", "12:60:00", "1:02:03", "12:00:00.5", " 09:30:00", None,
+               "07:14:44 PM", "é0:00:0", "11:59:59", "12:00:00"]
+
+
+def _arrow_frame(string_type: pa.DataType) -> pd.DataFrame:
+    pairs = list(itertools.product(ARROW_DATES, ARROW_TIMES))
+    order = np.random.default_rng(5).permutation(len(pairs) * 3) % len(pairs)  # each pair thrice, shuffled
+    dtype = pd.ArrowDtype(string_type)
+    return pd.DataFrame({"DATE-OBS": pd.Series([pairs[i][0] for i in order], dtype=dtype),
+                         "TIME-OBS": pd.Series([pairs[i][1] for i in order], dtype=dtype)})
+
+
+def _assert_same_table(found: DateTable, expected: DateTable) -> None:
+    assert found.did.tolist() == expected.did.tolist()
+    assert found.valid.tolist() == expected.valid.tolist()
+    assert list(found.errors.items()) == list(expected.errors.items())  # the same texts, in the same order
+    assert (found._sort_key is None) == (expected._sort_key is None)
+    if expected._sort_key is not None:
+        assert found._sort_key.tolist() == expected._sort_key.tolist()
+    assert found.as_array.tolist() == expected.as_array.tolist()
+    assert [found.date(d) for d in range(found.count)] == [expected.date(d) for d in range(expected.count)]
+
+
+@pytest.mark.parametrize("string_type", [pa.string(), pa.large_string()])
+@pytest.mark.parametrize("start", [0, 7])  # 7: Arrow arrays with an offset
+@pytest.mark.parametrize("step", [1, 3])  # 3: an instrument's rows among others
+def test_dates_read_from_arrow_buffers_make_the_table_the_encoded_columns_make(string_type, start, step):
+    """A store's dates read as numbers from the Arrow buffers, the other rows encoded and parsed alone: the same
+    table (ids in order of first row, validity, failure texts in their order, texts, sort keys) as encoding the
+    whole columns gives, so every search and every failure text is the same."""
+    frame = _arrow_frame(string_type).iloc[start:]
+    names = ("DATE-OBS", "TIME-OBS")
+    table = encode_table(frame, "hst")
+    strings = [table.arrow_strings(name) for name in names]
+    keys = canonical_date_keys(*strings)
+    assert 0 < (keys >= 0).sum() < len(keys)  # both kinds of rows
+    rows = np.arange(len(frame))[::step]
+    found = _MinimizedColumns(table, list(names), rows, {}).date_table(names)
+    expected = DateTable([encode_series(frame[name]).with_default("UNDEFINED").take(rows) for name in names],
+                         names, len(rows))
+    assert expected.errors and len(expected.valid) > 50
+    _assert_same_table(found, expected)
+    keys_searched = np.array(sorted(set(expected.as_array.tolist()) | {"2012-05-06 12", "", "9999"}), dtype=str)
+    assert found.key_counts(keys_searched, np.arange(len(rows))).tolist() == _searched(expected, keys_searched,
+                                                                                         np.arange(len(rows)))
+
+
+def test_canonical_date_keys_are_the_numbers_of_exactly_canonical_valid_dates():
+    dates = pa.array(["2012-05-06", "2012-02-30", "0000-01-01", " 2012-05-0", None, "2012-05-06", "é012-05-0"])
+    times = pa.array(["01:02:03", "00:00:00", "00:00:00", "00:00:00", "00:00:00", "23:60:00", "00:00:00"])
+    assert canonical_date_keys(dates, times).tolist() == [20120506010203, -1, -1, -1, -1, -1, -1]
+    assert canonical_date_keys(dates.slice(5), times.slice(5)).tolist() == [-1, -1]
+
+
+def test_arrow_backed_dates_evaluate_as_object_strings_do():
+    """Best references over Arrow-backed date columns (a store's) equal those over Python strings, for every
+    type, on generated rows with odd dates among them."""
+    context = load_context("hst_0729.pmap")
+    rows = pd.concat(generate("hst_0729.pmap", 300, seed=11, instruments=["acs", "wfc3", "stis"]),
+                     ignore_index=True)
+    as_objects = rows.astype({"DATE-OBS": object, "TIME-OBS": object})
+    as_arrow = rows.astype({"DATE-OBS": "string[pyarrow]", "TIME-OBS": "string[pyarrow]"})
+    keys = canonical_date_keys(*(pa.array(as_arrow[name].array) for name in ("DATE-OBS", "TIME-OBS")))
+    assert 0 < (keys < 0).sum() < len(keys) // 2  # mostly canonical, some odd
+    expected, found = evaluate(context, as_objects), evaluate(context, as_arrow)
+    assert list(found.columns) == list(expected.columns)
+    for name in expected.columns:
+        assert found[name].astype(object).tolist() == expected[name].astype(object).tolist(), name
