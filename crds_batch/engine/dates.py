@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -142,9 +142,8 @@ def canonical_date_keys(dates: pa.Array, times: pa.Array) -> np.ndarray:
 _FRACTIONS = 10_000
 
 
-def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
-    """(distinct-date id per row, their normalized texts (:class:`_DateTexts`), valid mask, {id: error text},
-    a sort key per id ordering the normalized dates as texts (invalid: -1), or None).
+def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int) -> _DateParts:
+    """The :class:`_DateParts` of the rows' date columns.
 
     Dates already in canonical form are recognized with array operations; only the
     others (odd formats, fractions, UNDEFINED) go through the scalar parser.
@@ -165,6 +164,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         valid = np.zeros(count, dtype=bool)
     slow: dict[int, str] = {}
     errors: dict[int, str] = {}
+    failed_inputs: dict[int, str] = {}
     others = np.flatnonzero(~valid)
     # Each column's value codes of those dates as Python ints (no numpy scalar per date and column).
     code_lists = [column.codes[first[others]].tolist() for column in columns]
@@ -175,6 +175,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         if "UNDEFINED" in parts:
             undefined = names[parts.index("UNDEFINED")]
             errors[i] = str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED."))
+            failed_inputs[i] = " ".join(raw)
             continue
         # The array check saw the unstripped values: only stripping can make a canonical pair of them.
         quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 and parts != raw else None
@@ -182,6 +183,7 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
             slow[i] = quick if quick is not None else normalize_date(names, " ".join(parts))
         except Exception as exc:
             errors[i] = str(exc)
+            failed_inputs[i] = " ".join(raw)
     fast_rows = np.flatnonzero(valid)
     sort_key: np.ndarray | None = np.full(count, -1, dtype=np.int64)
     if fast is not None and len(fast_rows):
@@ -192,10 +194,21 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int):
         slow_texts = np.array(list(slow.values()), dtype=str)
         valid[index] = True
         sort_key = _slow_sort_keys(slow_texts, index, sort_key)
-    return did, _DateTexts(count, valid, fast, slow), valid, errors, sort_key
+    return _DateParts(did, _DateTexts(count, valid, fast, slow), valid, errors, sort_key, failed_inputs)
 
 
-def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, ...]):
+class _DateParts(NamedTuple):
+    """What a :class:`DateTable` is made of."""
+
+    did: np.ndarray  #: distinct-date id per row
+    texts: _DateTexts  #: their normalized texts
+    valid: np.ndarray  #: per id, True where the date normalizes
+    errors: dict[int, str]  #: per id that does not, the parser's failure text
+    sort_key: np.ndarray | None  #: per id, a number ordering the normalized dates as texts (invalid: -1), or None
+    failed_inputs: dict[int, str]  #: per id that does not normalize, its date and time joined by a blank
+
+
+def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, ...]) -> _DateParts:
     """:func:`_normalized_dates` of rows whose canonical dates are given as numbers, the same (ids included).
 
     ``keys``: per row ``YYYYMMDDHHMMSS`` (:func:`canonical_date_keys`), -1 for the rows whose date and time
@@ -215,7 +228,7 @@ def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, 
         slow = np.flatnonzero(~ok)
         if len(slow):
             slow_parts = _normalized_dates([column.take(slow) for column in odd_columns], names, len(slow))
-            keys[odd[slow]] = -2 - slow_parts[0]  # the parser's dates as negative keys, apart from the numbers
+            keys[odd[slow]] = -2 - slow_parts.did  # the parser's dates as negative keys, apart from the numbers
     did, uniques = pd.factorize(keys)  # numbered in order of first row
     did = did.astype(np.int64, copy=False)
     count = len(uniques)
@@ -223,22 +236,23 @@ def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, 
     valid = numbered.copy()
     sort_key: np.ndarray | None = np.where(numbered, uniques * _FRACTIONS, -1)
     errors: dict[int, str] = {}
+    failed_inputs: dict[int, str] = {}
     slow_texts: dict[int, str] = {}
     if slow_parts is not None:
-        _slow_did, parsed, parsed_valid, parsed_errors, parsed_sort_key = slow_parts
         ids = np.flatnonzero(~numbered)
         local = -2 - uniques[ids]
-        valid[ids] = parsed_valid[local]
+        valid[ids] = slow_parts.valid[local]
         for i, d in zip(ids.tolist(), local.tolist()):  # ascending ids: errors in the order of their dates
-            if d in parsed_errors:
-                errors[i] = parsed_errors[d]
-            elif parsed_valid[d]:
-                slow_texts[i] = parsed.text(d)
-        if parsed_sort_key is None:
+            if d in slow_parts.errors:
+                errors[i], failed_inputs[i] = slow_parts.errors[d], slow_parts.failed_inputs[d]
+            elif slow_parts.valid[d]:
+                slow_texts[i] = slow_parts.texts.text(d)
+        if slow_parts.sort_key is None:
             sort_key = None
         else:
-            sort_key[ids] = parsed_sort_key[local]
-    return did, _DateTexts(count, valid, _NumberTexts(np.where(numbered, uniques, -1)), slow_texts), valid, errors, sort_key
+            sort_key[ids] = slow_parts.sort_key[local]
+    texts = _DateTexts(count, valid, _NumberTexts(np.where(numbered, uniques, -1)), slow_texts)
+    return _DateParts(did, texts, valid, errors, sort_key, failed_inputs)
 
 
 class _PairTexts:
@@ -374,8 +388,10 @@ class DateTable:
         table._set(_keyed_dates(keys, odd_columns, names))
         return table
 
-    def _set(self, parts: tuple) -> None:
-        self.did, self._texts, self.valid, self.errors, self._sort_key = parts
+    def _set(self, parts: _DateParts) -> None:
+        self.did, self._texts, self.valid, self.errors, self._sort_key = parts[:5]
+        #: Per distinct date that does not normalize, its date and time as given, joined by a blank.
+        self.failed_inputs = parts.failed_inputs
         self.count = self._texts.count  # distinct dates
         # The distinct failure texts, and which one each date that does not normalize has.
         texts: dict[str, int] = {}

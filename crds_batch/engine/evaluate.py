@@ -366,17 +366,16 @@ def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: Mappin
         return None
     keeps = np.array([plan_carries_over(plan, carried) for plan in earlier.plans] + [False], dtype=bool)
     kept = keeps[earlier.gid]
-    out = np.full(n, -1, dtype=np.int32)
-    if kept.any():
-        used = np.unique(earlier.codes[kept])
-        remap = np.full(len(earlier.objects) + 1, -1, dtype=np.int32)  # code -1 (absent) stays -1
-        for code in used[used >= 0].tolist():
-            remap[code] = values.code(earlier.objects[code])
-        out[kept] = remap[earlier.codes[kept]]
+    kept_codes = np.where(kept, earlier.codes, -1)  # the earlier results kept, -1 elsewhere
+    # The earlier values the kept rows use, registered in the earlier order (code -1, absent, stays -1).
+    used = np.flatnonzero(np.bincount(kept_codes + 1, minlength=len(earlier.objects) + 1)[1:])
+    remap = np.full(len(earlier.objects) + 1, -1, dtype=np.int32)
+    for code in used.tolist():
+        remap[code] = values.code(earlier.objects[code])
+    out = remap[kept_codes]
     if not kept.all():
-        rest = ~kept
-        evaluated = _run_program(program, minimized, n, values, date_tables, groups, only=rest)
-        out[rest] = evaluated[rest]
+        evaluated = _run_program(program, minimized, n, values, date_tables, groups, only=~kept)
+        out = np.where(kept, out, evaluated)
     else:
         groups.extend((np.zeros(n, dtype=np.int32), [None]))
     return out
@@ -417,8 +416,7 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
     key_columns = [_reduced(program, key, minimized[key], date_tables) if reduce and key in program.reducible
                    else minimized[key] for key in program.key_columns]
     gid, first = group_ids(key_columns, n)
-    out = np.full(n, -1, dtype=np.int32)
-    group_const = np.full(len(first), -2, dtype=np.int64)   # -2: resolved by chain
+    group_const = np.full(len(first), -2, dtype=np.int32)   # -2: resolved by chain
     chains: list = []
     chain_of_group = np.full(len(first), -1, dtype=np.int64)
     chain_index: dict[int, int] = {}
@@ -455,10 +453,11 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
             chain_of_group[g] = c
     if groups is not None:
         groups.extend((gid.astype(np.int32), plans))
-    const_rows = group_const[gid]
-    is_const = const_rows != -2
-    out[is_const] = const_rows[is_const]
-    chained = ~is_const if only is None else ~is_const & only
+    out = group_const[gid]  # -2: a chain's row (or an unplanned group's, outside ``only``)
+    chained = out == -2
+    if only is not None:
+        out[chained & ~only] = -1
+        chained &= only
     if chains and chained.any():
         chain_rows = np.flatnonzero(chained)
         dates = _date_table(program, columns, n, date_tables)
@@ -530,12 +529,6 @@ def _threshold_feature(program: RmapProgram, minimized: Mapping[str, Column], n:
     valid = dates.valid
     for value in np.unique(label[valid]).tolist():
         per_date[valid & (label == value)] = labels.setdefault(("ok", value), len(labels))
-    if not valid.all():
-        columns = [minimized[d] for d in program.date_columns]
-        first_row = np.full(len(label), -1, dtype=np.int64)
-        first_row[dates.did[::-1]] = np.arange(n - 1, -1, -1)
-        for d in np.flatnonzero(~valid).tolist():
-            row = first_row[d]
-            text = " ".join(column.values[column.codes[row]] for column in columns)
-            per_date[d] = labels.setdefault(program.date_feature(text), len(labels))
+    for d in np.flatnonzero(~valid).tolist():
+        per_date[d] = labels.setdefault(program.date_feature(dates.failed_inputs[d]), len(labels))
     return Column(per_date[dates.did] if len(dates.did) else np.zeros(0, np.int32), [repr(x) for x in labels])

@@ -125,6 +125,7 @@ def _assert_same_table(found: DateTable, expected: DateTable) -> None:
     assert found.did.tolist() == expected.did.tolist()
     assert found.valid.tolist() == expected.valid.tolist()
     assert list(found.errors.items()) == list(expected.errors.items())  # the same texts, in the same order
+    assert found.failed_inputs == expected.failed_inputs and set(found.failed_inputs) == set(found.errors)
     assert (found._sort_key is None) == (expected._sort_key is None)
     if expected._sort_key is not None:
         assert found._sort_key.tolist() == expected._sort_key.tolist()
