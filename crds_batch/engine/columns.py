@@ -178,6 +178,21 @@ class EncodedTable(Mapping[str, Column]):
             strings = strings.combine_chunks()
         return strings if pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type) else None
 
+    def value_at(self, key: str, row: int) -> str | None:
+        """Column ``key``'s conditioned value at ``row`` (None: absent), as its encoding would give it, without
+        encoding the column (if not done already)."""
+        found = self._encoded.get(key)
+        if found is not None:
+            code = found.codes[row]
+            return found.values[code] if code >= 0 else None
+        position = self._positions.get(key)
+        if position is None:
+            return None
+        raw = _python_scalar(self.table.iat[row, position])
+        if not isinstance(raw, _SCALARS) or pd.isna(raw):  # what factorize and encoding leave absent
+            return None
+        return _conditioned(raw)
+
     def rows_of(self, key: str, rows: np.ndarray) -> Column:
         """Column ``key`` over ``rows`` alone, encoded without encoding the whole column (if not done already)."""
         found = self._encoded.get(key)

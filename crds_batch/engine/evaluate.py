@@ -281,6 +281,16 @@ class _MinimizedColumns(Mapping[str, Column]):
         odd_columns = [self._odd_rows(name, odd) for name in names]
         return DateTable.of_keys(keys, odd_columns, names)
 
+    def value_at(self, key: str, row: int) -> str:
+        """Minimized column ``key``'s value at the instrument's row ``row``, without making the column when
+        the table can give one value (a hook's dates for one group's plan)."""
+        found = self._shared.get(("minimized", key))
+        if found is None and isinstance(self._columns, EncodedTable) and key in self._keys:
+            value = self._columns.value_at(key.upper(), int(self._rows[row]))
+            return "UNDEFINED" if value is None else value
+        column = self[key]
+        return column.values[column.codes[row]]
+
     def _odd_rows(self, name: str, odd: np.ndarray) -> Column:
         """Minimized column ``name`` over the instrument's rows ``odd``."""
         found = self._shared.get(("minimized", name))
@@ -439,8 +449,7 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
         plan = cached(key)
         if plan is None:
             row = first[g]
-            dates = ({d: minimized[d].values[minimized[d].codes[row]] for d in program.date_columns}
-                     if hook_dates else None)
+            dates = {d: _value_at(columns, d, row) for d in program.date_columns} if hook_dates else None
             plan = program.plan(key, dates)
         plans[g] = plan
         if isinstance(plan, Constant):
@@ -464,6 +473,14 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
         out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values,
                                          program.tables)
     return out
+
+
+def _value_at(columns: Mapping[str, Column], key: str, row: int) -> str:
+    """Column ``key``'s value at ``row`` of an instrument's columns."""
+    if isinstance(columns, _MinimizedColumns):
+        return columns.value_at(key, row)
+    column = columns[key]
+    return column.values[column.codes[row]]
 
 
 def _feature_column(program: RmapProgram, minimized: Mapping[str, Column], n: int,
