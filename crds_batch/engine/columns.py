@@ -144,6 +144,7 @@ class EncodedTable(Mapping[str, Column]):
             key = str(name).upper()
             self._positions[rename.get(key, key) if rename else key] = position
         self._encoded: dict[str, Column] = {}
+        self._strings: dict[str, pa.Array | None] = {}  # Arrow string columns read one value at a time
         #: instrument -> (its rows, what the evaluator derived from them), shared by every context evaluated.
         self.derived: dict[str, tuple[np.ndarray, dict[Any, Any]]] = {}
 
@@ -188,6 +189,12 @@ class EncodedTable(Mapping[str, Column]):
         position = self._positions.get(key)
         if position is None:
             return None
+        if key not in self._strings:
+            self._strings[key] = self.arrow_strings(key)
+        strings = self._strings[key]
+        if strings is not None:  # an Arrow element: faster than pandas' scalar access
+            text = strings[row].as_py()
+            return None if text is None else _conditioned(text)
         raw = _python_scalar(self.table.iat[row, position])
         if not isinstance(raw, _SCALARS) or pd.isna(raw):  # what factorize and encoding leave absent
             return None
