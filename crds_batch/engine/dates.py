@@ -220,7 +220,8 @@ def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, 
     slow_parts = None
     if len(odd):
         date_column, time_column = odd_columns
-        # Conditioning may make a canonical pair of other texts (blanks stripped): numbers too, as above.
+        # Odd texts that condition to a canonical pair (blanks stripped) get numbers too: as in _normalized_dates,
+        # canonical means the conditioned values are.
         date_ok, date_numbers = _fast_dates(np.array(date_column.values + [""], dtype=str))
         time_ok, time_numbers = _fast_times(np.array(time_column.values + [""], dtype=str))
         ok = date_ok[date_column.codes] & time_ok[time_column.codes]
