@@ -144,7 +144,7 @@ class EncodedTable(Mapping[str, Column]):
             key = str(name).upper()
             self._positions[rename.get(key, key) if rename else key] = position
         self._encoded: dict[str, Column] = {}
-        self._strings: dict[str, pa.Array | None] = {}  # Arrow string columns read one value at a time
+        self._strings: dict[str, pa.Array | None] = {}  # arrow_strings, per column
         #: instrument -> (its rows, what the evaluator derived from them), shared by every context evaluated.
         self.derived: dict[str, tuple[np.ndarray, dict[Any, Any]]] = {}
 
@@ -165,7 +165,12 @@ class EncodedTable(Mapping[str, Column]):
 
     def arrow_strings(self, key: str) -> pa.Array | None:
         """Column ``key``'s raw values as one Arrow string array, when the table holds them as Arrow-backed
-        strings (a store's dates and times); else None."""
+        strings (a store's dates and times); else None. Made once per column."""
+        if key not in self._strings:
+            self._strings[key] = self._arrow_strings(key)
+        return self._strings[key]
+
+    def _arrow_strings(self, key: str) -> pa.Array | None:
         position = self._positions.get(key)
         if position is None:
             return None
@@ -189,9 +194,7 @@ class EncodedTable(Mapping[str, Column]):
         position = self._positions.get(key)
         if position is None:
             return None
-        if key not in self._strings:
-            self._strings[key] = self.arrow_strings(key)
-        strings = self._strings[key]
+        strings = self.arrow_strings(key)
         if strings is not None:  # an Arrow element: faster than pandas' scalar access
             text = strings[row].as_py()
             return None if text is None else _conditioned(text)

@@ -31,7 +31,8 @@ from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineCon
 from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
 from .carry import plan_carries_over
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
-from .dates import DateTable, canonical_date_keys, resolve_chains
+from .dates import DateTable, canonical_date_keys
+from .resolve import resolve_chains
 from .types import API, row_types
 
 
@@ -358,7 +359,7 @@ def _reused_result(earlier: _Evaluated, program: RmapProgram, values: _Values) -
     return earlier.codes.copy()
 
 
-def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: Mapping[str, Column], n: int,
+def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: _MinimizedColumns, n: int,
                     values: _Values, date_tables: dict[Any, Any], groups: list) -> np.ndarray | None:
     """This program's results, taking the earlier context's for rows whose plan carries over (the diff prunes).
 
@@ -398,7 +399,7 @@ def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mappi
 
 
 def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram | None,
-                   minimized: Mapping[str, Column], n: int, values: _Values,
+                   minimized: _MinimizedColumns, n: int, values: _Values,
                    date_tables: dict[tuple[str, ...], DateTable], groups: list | None = None) -> np.ndarray:
     entry = imap.selections.get(filekind)
     if entry is None:
@@ -412,14 +413,14 @@ def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram 
     return np.full(n, values.code(constant), dtype=np.int32)
 
 
-def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, values: _Values,
+def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, values: _Values,
                  date_tables: dict[Any, Any], groups: list | None = None, only: np.ndarray | None = None) -> np.ndarray:
     """Result codes of ``program`` per row (-1 outside ``only``, a row mask, when given).
 
     ``groups``, when given, receives (group per row as int32, plan per group: None for a group
     with no row in ``only``), which :func:`_carried_result` reads when the next context comes.
     """
-    columns = minimized  # the instrument's columns (the date table is made from them)
+    columns = minimized  # the instrument's columns: dates and hooks' date values are read from them
     if program.date_feature is not None:
         minimized = ChainMap({DATE_FEATURE: _feature_column(program, minimized, n, date_tables)}, minimized)
     reduce = n > _REDUCE_MIN  # a few rows make few groups anyway: skip the reduction's own cost
@@ -449,7 +450,7 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
         plan = cached(key)
         if plan is None:
             row = first[g]
-            dates = {d: _value_at(columns, d, row) for d in program.date_columns} if hook_dates else None
+            dates = {d: columns.value_at(d, row) for d in program.date_columns} if hook_dates else None
             plan = program.plan(key, dates)
         plans[g] = plan
         if isinstance(plan, Constant):
@@ -469,21 +470,13 @@ def _run_program(program: RmapProgram, minimized: Mapping[str, Column], n: int, 
         chained &= only
     if chains and chained.any():
         chain_rows = np.flatnonzero(chained)
-        dates = _date_table(program, columns, n, date_tables)
+        dates = _date_table(program, columns, date_tables)
         out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values,
                                          program.tables)
     return out
 
 
-def _value_at(columns: Mapping[str, Column], key: str, row: int) -> str:
-    """Column ``key``'s value at ``row`` of an instrument's columns."""
-    if isinstance(columns, _MinimizedColumns):
-        return columns.value_at(key, row)
-    column = columns[key]
-    return column.values[column.codes[row]]
-
-
-def _feature_column(program: RmapProgram, minimized: Mapping[str, Column], n: int,
+def _feature_column(program: RmapProgram, minimized: _MinimizedColumns, n: int,
                     date_tables: dict[Any, Any]) -> Column:
     """What the rmap's hooks read of each row's dates, as a column (computed once per distinct date)."""
     key = ("feature", program.date_feature, program.date_columns)
@@ -519,25 +512,20 @@ def _reduced(program: RmapProgram, name: str, column: Column, cache: dict[Any, A
     return found
 
 
-def _date_table(program: RmapProgram, minimized: Mapping[str, Column], n: int,
-                date_tables: dict[Any, Any]) -> DateTable:
+def _date_table(program: RmapProgram, minimized: _MinimizedColumns, date_tables: dict[Any, Any]) -> DateTable:
     dates = date_tables.get(program.date_columns)
     if dates is None:
-        if isinstance(minimized, _MinimizedColumns):
-            dates = minimized.date_table(program.date_columns)
-        else:
-            dates = DateTable([minimized[d] for d in program.date_columns], program.date_columns, n)
-        date_tables[program.date_columns] = dates
+        dates = date_tables[program.date_columns] = minimized.date_table(program.date_columns)
     return dates
 
 
-def _threshold_feature(program: RmapProgram, minimized: Mapping[str, Column], n: int,
+def _threshold_feature(program: RmapProgram, minimized: _MinimizedColumns, n: int,
                        date_tables: dict[Any, Any]) -> Column:
     """The hooks' date feature from the shared normalized dates: array comparisons, no per-date parsing.
 
     Dates that do not normalize (rare) get the hook's own feature of their text (its error).
     """
-    dates = _date_table(program, minimized, n, date_tables)
+    dates = _date_table(program, minimized, date_tables)
     label = np.zeros(dates.count, dtype=np.int64)
     for bit, threshold in enumerate(program.date_thresholds or ()):
         label |= dates.before(threshold).astype(np.int64) << bit

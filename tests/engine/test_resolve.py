@@ -9,7 +9,8 @@ import pytest
 
 from crds_batch.engine.columns import Column
 from crds_batch.engine.compile import Chain
-from crds_batch.engine.dates import DateTable, _walk, resolve_chains
+from crds_batch.engine.dates import DateTable
+from crds_batch.engine.resolve import _walk, resolve_chains
 from crds_batch.engine.evaluate import _Values
 from crds_batch.engine.tables import TableIndex
 from crds_batch.rules.selectors.useafter import UseAfterSelector
