@@ -10,8 +10,6 @@ A store's dates (Arrow strings) are read as numbers from their buffers
 """
 from __future__ import annotations
 
-import calendar
-import re
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -21,36 +19,17 @@ import pyarrow as pa
 from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
 from .columns import Column, group_ids
-
-
-_FAST_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_FAST_TIME = re.compile(r"^(\d{2}):(\d{2}):(\d{2})$")
-
-
-def _fast_normalize(date: str, time: str) -> str | None:
-    """``YYYY-MM-DD`` + ``HH:MM:SS`` that are valid are already normalized; None means use the full parser."""
-    d, t = _FAST_DATE.match(date), _FAST_TIME.match(time)
-    if not (d and t):
-        return None
-    year, month, day = int(d.group(1)), int(d.group(2)), int(d.group(3))
-    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1] and year >= 1):
-        return None
-    if int(t.group(1)) > 23 or int(t.group(2)) > 59 or int(t.group(3)) > 59:
-        return None
-    return date + " " + time
-
-
-_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+from .date_layouts import calendar_ok, clock_ok, code_matrix, date_fields, pair_numbers, time_fields
 
 
 def _digit_matrix(texts: np.ndarray, width: int) -> np.ndarray:
     """The first ``width`` characters of each text as code points minus ``ord("0")`` (0-9 for digits)."""
-    return np.char.ljust(texts, width).astype(f"U{width}").view(np.uint32).reshape(-1, width).astype(np.int64) - ord("0")
+    return code_matrix(texts, width) - ord("0")
 
 
 def _fast_dates(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(True where a ``YYYY-MM-DD`` text is a valid date, its number ``YYYYMMDD``): vectorized
-    :func:`_fast_normalize`, date part. Numbers of valid dates order as their texts do."""
+    """(True where a text is exactly a valid ``YYYY-MM-DD``, its number ``YYYYMMDD``). Numbers of valid dates
+    order as their texts do."""
     ok = np.char.str_len(dates) == 10
     if not ok.any():
         return ok, np.zeros(len(dates), dtype=np.int64)
@@ -67,15 +46,12 @@ def _date_numbers(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
     month = d[:, 5] * 10 + d[:, 6]
     day = d[:, 8] * 10 + d[:, 9]
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    month_ok = (month >= 1) & (month <= 12)
-    days = np.where(month_ok, _DAYS[np.clip(month, 0, 12)], 0) + ((month == 2) & leap)
-    return ok & month_ok & (day >= 1) & (day <= days) & (year >= 1), (year * 100 + month) * 100 + day
+    return ok & calendar_ok(year, month, day), (year * 100 + month) * 100 + day
 
 
 def _fast_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(True where an ``HH:MM:SS`` text is a valid time, its number ``HHMMSS``): vectorized
-    :func:`_fast_normalize`, time part. Numbers of valid times order as their texts do."""
+    """(True where a text is exactly a valid ``HH:MM:SS``, its number ``HHMMSS``). Numbers of valid times order
+    as their texts do."""
     ok = np.char.str_len(times) == 8
     if not ok.any():
         return ok, np.zeros(len(times), dtype=np.int64)
@@ -89,7 +65,7 @@ def _time_numbers(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
     ok &= (t[:, 2] == ord(":") - ord("0")) & (t[:, 5] == ord(":") - ord("0"))
     hour, minute, second = t[:, 0] * 10 + t[:, 1], t[:, 3] * 10 + t[:, 4], t[:, 6] * 10 + t[:, 7]
-    return ok & (hour <= 23) & (minute <= 59) & (second <= 59), (hour * 100 + minute) * 100 + second
+    return ok & clock_ok(hour, minute, second), (hour * 100 + minute) * 100 + second
 
 
 def _arrow_digit_matrix(strings: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,23 +115,19 @@ _FRACTIONS = 10_000
 def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int) -> _DateParts:
     """The :class:`_DateParts` of the rows' date columns.
 
-    Dates already in canonical form are recognized with array operations; only the
-    others (odd formats, fractions, UNDEFINED) go through the scalar parser.
+    Dates in the layouts of :mod:`.date_layouts` are normalized with array operations on each column's
+    distinct values; only the others (fractions, other layouts, impossible dates, UNDEFINED) go through the
+    scalar parser.
     """
     did, first = group_ids(columns, n)
     count = len(first)
-    fast = None
+    numbers = np.full(count, -1, dtype=np.int64)
     if len(columns) == 2 and count:
-        # Each column's distinct values are checked once (few dates, fewer times than date-time pairs).
-        date_values = np.array(columns[0].values + [""], dtype=str)
-        time_values = np.array(columns[1].values + [""], dtype=str)
+        # Each column's distinct values are read once (few dates, fewer times than date-time pairs).
+        date_values, time_values = (np.char.strip(np.array(column.values + [""], dtype=str)) for column in columns)
         date_codes, time_codes = columns[0].codes[first], columns[1].codes[first]  # -1 (absent) -> ""
-        date_ok, date_numbers = _fast_dates(date_values)
-        time_ok, time_numbers = _fast_times(time_values)
-        valid = date_ok[date_codes] & time_ok[time_codes]
-        fast = _PairTexts(columns[0].values, columns[1].values, date_codes, time_codes)
-    else:
-        valid = np.zeros(count, dtype=bool)
+        numbers = pair_numbers(date_fields(date_values), time_fields(time_values), date_codes, time_codes)
+    valid = numbers >= 0
     slow: dict[int, str] = {}
     errors: dict[int, str] = {}
     failed_inputs: dict[int, str] = {}
@@ -171,24 +143,19 @@ def _normalized_dates(columns: list[Column], names: tuple[str, ...], n: int) -> 
             errors[i] = str(InvalidDatetimeError("UseAfter parameter", repr(undefined), "is UNDEFINED."))
             failed_inputs[i] = " ".join(raw)
             continue
-        # The array check saw the unstripped values: only stripping can make a canonical pair of them.
-        quick = _fast_normalize(parts[0], parts[1]) if len(parts) == 2 and parts != raw else None
         try:
-            slow[i] = quick if quick is not None else normalize_date(names, " ".join(parts))
+            slow[i] = normalize_date(names, " ".join(parts))
         except Exception as exc:
             errors[i] = str(exc)
             failed_inputs[i] = " ".join(raw)
-    fast_rows = np.flatnonzero(valid)
-    sort_key: np.ndarray | None = np.full(count, -1, dtype=np.int64)
-    if fast is not None and len(fast_rows):
-        date_codes, time_codes = fast.date_codes[fast_rows], fast.time_codes[fast_rows]
-        sort_key[fast_rows] = (date_numbers[date_codes] * 1_000_000 + time_numbers[time_codes]) * _FRACTIONS
+    sort_key: np.ndarray | None = np.where(valid, numbers * _FRACTIONS, -1)
     if slow:
         index = np.fromiter(slow, dtype=np.int64, count=len(slow))
         slow_texts = np.array(list(slow.values()), dtype=str)
         valid[index] = True
         sort_key = _slow_sort_keys(slow_texts, index, sort_key)
-    return _DateParts(did, _DateTexts(count, valid, fast, slow), valid, errors, sort_key, failed_inputs)
+    return _DateParts(did, _DateTexts(count, valid, _NumberTexts(numbers), slow), valid, errors, sort_key,
+                      failed_inputs, numbers)
 
 
 class _DateParts(NamedTuple):
@@ -200,6 +167,7 @@ class _DateParts(NamedTuple):
     errors: dict[int, str]  #: per id that does not, the parser's failure text
     sort_key: np.ndarray | None  #: per id, a number ordering the normalized dates as texts (invalid: -1), or None
     failed_inputs: dict[int, str]  #: per id that does not normalize, its date and time joined by a blank
+    numbers: np.ndarray  #: per id, ``YYYYMMDDHHMMSS`` of a date normalized by array operations, else -1
 
 
 def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, ...]) -> _DateParts:
@@ -214,30 +182,32 @@ def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, 
     slow_parts = None
     if len(odd):
         date_column, time_column = odd_columns
-        # Odd texts that condition to a canonical pair (blanks stripped) get numbers too: as in _normalized_dates,
-        # canonical means the conditioned values are.
+        # Odd texts that condition to a canonical pair (blanks stripped) are that pair: they join its number.
         date_ok, date_numbers = _fast_dates(np.array(date_column.values + [""], dtype=str))
         time_ok, time_numbers = _fast_times(np.array(time_column.values + [""], dtype=str))
         ok = date_ok[date_column.codes] & time_ok[time_column.codes]
         keys[odd[ok]] = date_numbers[date_column.codes[ok]] * 1_000_000 + time_numbers[time_column.codes[ok]]
-        slow = np.flatnonzero(~ok)
-        if len(slow):
-            slow_parts = _normalized_dates([column.take(slow) for column in odd_columns], names, len(slow))
-            keys[odd[slow]] = -2 - slow_parts.did  # the parser's dates as negative keys, apart from the numbers
+        other = np.flatnonzero(~ok)
+        if len(other):
+            slow_parts = _normalized_dates([column.take(other) for column in odd_columns], names, len(other))
+            keys[odd[other]] = -2 - slow_parts.did  # other pairs as negative keys, apart from the canonical ones
     did, uniques = pd.factorize(keys)  # numbered in order of first row
     did = did.astype(np.int64, copy=False)
     count = len(uniques)
-    numbered = uniques >= 0
-    valid = numbered.copy()
-    sort_key: np.ndarray | None = np.where(numbered, uniques * _FRACTIONS, -1)
+    canonical = uniques >= 0
+    numbers = np.where(canonical, uniques, -1)
+    valid = canonical.copy()
     errors: dict[int, str] = {}
     failed_inputs: dict[int, str] = {}
     slow_texts: dict[int, str] = {}
+    sort_key: np.ndarray | None = np.where(canonical, uniques * _FRACTIONS, -1)
     if slow_parts is not None:
-        ids = np.flatnonzero(~numbered)
+        ids = np.flatnonzero(~canonical)
         local = -2 - uniques[ids]
         valid[ids] = slow_parts.valid[local]
-        for i, d in zip(ids.tolist(), local.tolist()):  # ascending ids: errors in the order of their dates
+        numbers[ids] = slow_parts.numbers[local]
+        parsed = numbers[ids] < 0  # failures and texts of the parser
+        for i, d in zip(ids[parsed].tolist(), local[parsed].tolist()):  # ascending: errors in order of their dates
             if d in slow_parts.errors:
                 errors[i], failed_inputs[i] = slow_parts.errors[d], slow_parts.failed_inputs[d]
             elif slow_parts.valid[d]:
@@ -246,33 +216,12 @@ def _keyed_dates(keys: np.ndarray, odd_columns: list[Column], names: tuple[str, 
             sort_key = None
         else:
             sort_key[ids] = slow_parts.sort_key[local]
-    texts = _DateTexts(count, valid, _NumberTexts(np.where(numbered, uniques, -1)), slow_texts)
-    return _DateParts(did, texts, valid, errors, sort_key, failed_inputs)
-
-
-class _PairTexts:
-    """Canonical dates as their columns' values: ``date + " " + time`` (the columns' lists, not copies)."""
-
-    def __init__(self, date_values: list[str], time_values: list[str], date_codes: np.ndarray,
-                 time_codes: np.ndarray):
-        self.date_values, self.time_values, self.date_codes, self.time_codes = (date_values, time_values,
-                                                                               date_codes, time_codes)
-
-    def text(self, d: int) -> str:
-        return self.date_values[self.date_codes[d]] + " " + self.time_values[self.time_codes[d]]
-
-    def code_points(self, ids: np.ndarray) -> np.ndarray:
-        """The 19 code points of the texts of the dates ``ids``, one row each."""
-        date_values = np.array(self.date_values, dtype=str).astype("U10").view(np.uint32).reshape(-1, 10)
-        time_values = np.array(self.time_values, dtype=str).astype("U8").view(np.uint32).reshape(-1, 8)
-        points = np.full((len(ids), 19), ord(" "), dtype=np.uint32)
-        points[:, :10] = date_values[self.date_codes[ids]]
-        points[:, 11:] = time_values[self.time_codes[ids]]
-        return points
+    texts = _DateTexts(count, valid, _NumberTexts(numbers), slow_texts)
+    return _DateParts(did, texts, valid, errors, sort_key, failed_inputs, numbers)
 
 
 class _NumberTexts:
-    """Canonical dates as numbers ``YYYYMMDDHHMMSS`` (:func:`canonical_date_keys`)."""
+    """Dates normalized by array operations, as numbers ``YYYYMMDDHHMMSS`` (-1: not so normalized)."""
 
     def __init__(self, numbers: np.ndarray):
         self.numbers = numbers
@@ -290,11 +239,11 @@ class _NumberTexts:
 
 
 class _DateTexts:
-    """The normalized texts of the distinct dates: canonical ones as ``fast`` gives them (:class:`_PairTexts`,
-    :class:`_NumberTexts`), the others as the parser gave them. The array of every text is made only when read
-    (the searches use sort keys)."""
+    """The normalized texts of the distinct dates: those normalized by array operations as their numbers
+    (:class:`_NumberTexts`), the others as the parser gave them. The array of every text is made only when
+    read (the searches use sort keys)."""
 
-    def __init__(self, count: int, valid: np.ndarray, fast: _PairTexts | _NumberTexts | None, slow: dict[int, str]):
+    def __init__(self, count: int, valid: np.ndarray, fast: _NumberTexts, slow: dict[int, str]):
         self.count, self._valid, self._fast, self._slow = count, valid, fast, slow
         self._array: np.ndarray | None = None
 
@@ -302,7 +251,7 @@ class _DateTexts:
         """Normalized text of valid distinct date ``d``."""
         found = self._slow.get(d)
         if found is None:
-            found = self._fast.text(d)  # valid and not parsed: canonical
+            found = self._fast.text(d)  # valid and not parsed: numbered
         return found
 
     def array(self) -> np.ndarray:

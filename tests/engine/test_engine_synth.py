@@ -1,14 +1,10 @@
 """Engine == scalar path on every row of generated corpora (the scalar path is checked against crds elsewhere)."""
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
-from crds_batch.engine.dates import _fast_normalize
 from crds_batch.engine.evaluate import evaluate
 from crds_batch.rules import lookup
-from crds_batch.rules.dates import reformat_date
 from crds_batch.rules.loading import load_context
 
 synth = pytest.importorskip("crds_batch.synth")
@@ -25,12 +21,3 @@ def test_engine_equals_scalar_on_generated_rows(context, observatory):
             expected = {k: (v if isinstance(v, str) else repr(v))
                         for k, v in lookup.best_references(ctx, header, observatory=observatory).items()}
             assert {k: v for k, v in row.items() if isinstance(v, str)} == expected
-
-
-@pytest.mark.parametrize("date,time", list(itertools.product(
-    ["2012-05-06", "2012-02-29", "2013-02-29", "2012-13-01", "0000-01-01", "2012-5-06"],
-    ["00:00:00", "23:59:59", "24:00:00", "12:60:00", "1:02:03", "12:00:00.5"])))
-def test_fast_date_path_agrees_with_parser(date, time):
-    fast = _fast_normalize(date, time)
-    if fast is not None:
-        assert fast == reformat_date(date + " " + time)
