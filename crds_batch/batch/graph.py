@@ -10,10 +10,12 @@ Partitions of one instrument go to the same Dask worker where the rows allow
 (:func:`worker_runs`): a worker process keeps what it derived from an
 instrument's rules (compiled rmaps, the plans of distinct value tuples) for
 its next partition of that instrument, so spreading an instrument over every
-worker would have each of them derive it again. The placement is loose: an
-idle worker may still take (steal) another's queued partitions. The runs share the *work*, not the rows:
+worker would have each of them derive it again. The runs share the *work*, not the rows:
 a row costs about :data:`ROW_COST_BESIDES_TYPES` plus the number of types it is evaluated for
-(:func:`row_cost`), so an instrument with many (changed) types weighs more per row.
+(:func:`row_cost`), so an instrument with many (changed) types weighs more per row. The runs are fed to
+their workers a few partitions at a time, and a worker done with its run takes the end of the busiest
+one (:mod:`.feed`). A store's partition task reads its own frame
+(:class:`~crds_batch.store.encoded_read.ChunkRead`): no frame travels between tasks or workers.
 """
 from __future__ import annotations
 
@@ -21,17 +23,18 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import dask
+from dask.delayed import Delayed
 import numpy as np
 import pandas as pd
 
 from ..process_exit import exit_without_final_collections
 from .arrow_pool import use_batch_memory_pool
 from .collections_during_tasks import fewer_collections_during_task
-from .cluster import ClusterOptions, dask_client
+from .cluster import ClusterError, ClusterOptions, dask_client
+from .feed import ProgressCallback, feed_runs
 from .partition import PartitionResult
 from .rules_bundle import RulesBundle, load_from_bundle
 
-ProgressCallback = Callable[[int, int], None]
 Worker = Callable[[pd.DataFrame, Any, Callable[[str], Any]], PartitionResult]
 
 
@@ -48,17 +51,27 @@ def row_cost(types_evaluated: int) -> float:
 
 
 class Partition(NamedTuple):
-    """One partition to process: its delayed pandas frame, the instrument it holds, its row count (None:
-    unknown, counted as the average) and the relative cost of one of its rows (:func:`row_cost`)."""
+    """One partition to process: its pandas frame (``dask.delayed``, or a picklable callable that reads it
+    within the partition's task, :class:`~crds_batch.store.encoded_read.ChunkRead`), the instrument it holds,
+    its row count (None: unknown, counted as the average) and the relative cost of one of its rows
+    (:func:`row_cost`)."""
 
     frame: Any
     instrument: str = ""
     rows: int | None = None
     row_cost: float = 1.0
 
+    def load(self) -> pd.DataFrame:
+        """The frame, read in this process (a delayed one by the synchronous scheduler named as a function: by
+        its name, dask would import distributed (0.1 s) to look for a default client first)."""
+        return self.frame.compute(scheduler=dask.get) if isinstance(self.frame, Delayed) else self.frame()
 
-def _run_partition(frame: pd.DataFrame, plan: Any, bundle: RulesBundle | None, worker: Worker) -> PartitionResult:
+
+def _run_partition(frame: pd.DataFrame | Callable[[], pd.DataFrame], plan: Any, bundle: RulesBundle | None,
+                   worker: Worker) -> PartitionResult:
     use_batch_memory_pool()  # on a worker process (the read before this task allocated little)
+    if callable(frame):  # the partition's reader: read here, in this task
+        frame = frame()
     with fewer_collections_during_task():
         if bundle is None:
             from ..rules.loading import load_mapping
@@ -105,25 +118,26 @@ def run_partitions(
     partitions = [task if isinstance(task, Partition) else Partition(task) for task in tasks]
     with dask_client(cluster, log) as client:
         if client is None:
-            # One partition in memory at a time, read by the synchronous scheduler named as a function: by its
-            # name, dask would import distributed (0.1 s) to look for a default client first.
-            return [_run_partition(task.frame.compute(scheduler=dask.get), plan, None, worker) for task in partitions]
+            # One partition in memory at a time.
+            return [_run_partition(task.load(), plan, None, worker) for task in partitions]
         bundle = RulesBundle.from_names(mapping_names)
         [bundle_future] = client.scatter([bundle], broadcast=True)
         delayed_run = dask.delayed(_run_partition, pure=False)
         threads = client.nthreads()
         addresses = sorted(threads)
-        placement = worker_runs([task.rows for task in partitions], [threads[a] for a in addresses],
-                                [task.row_cost for task in partitions])
-        futures: list[Any] = [None] * len(partitions)
-        for index, address in enumerate(addresses):
-            mine = [i for i, placed in enumerate(placement) if placed == index]
-            if not mine:
-                continue
-            graph = [delayed_run(partitions[i].frame, plan, bundle_future, worker) for i in mine]
-            for i, future in zip(mine, client.compute(graph, workers=[address], allow_other_workers=True)):
-                futures[i] = future
-        return _collect(client, futures, progress)
+        if not addresses:
+            raise ClusterError("the Dask cluster has no workers to run the partitions")
+        rows, costs = [task.rows for task in partitions], [task.row_cost for task in partitions]
+        placement = worker_runs(rows, [threads[a] for a in addresses], costs)
+        runs = [[i for i, placed in enumerate(placement) if placed == index] for index in range(len(addresses))]
+
+        def submit(index: int, address: str):
+            # Loose: if the worker leaves, another runs the partition.
+            return client.compute(delayed_run(partitions[index].frame, plan, bundle_future, worker),
+                                  workers=[address], allow_other_workers=True)
+
+        return feed_runs(client, submit, runs, addresses, [threads[a] for a in addresses],
+                         partition_work(rows, costs), progress)
 
 
 def worker_runs(rows: Sequence[int | None], threads: Sequence[int], row_costs: Sequence[float] | None = None
@@ -133,15 +147,11 @@ def worker_runs(rows: Sequence[int | None], threads: Sequence[int], row_costs: S
     The partitions, in their order (grouped by instrument), are cut into one contiguous run per worker
     holding about that worker's share of the work (``threads`` of the total), a partition's work being its
     rows times its ``row_costs`` entry (default 1): an instrument spans two workers only where a cut falls
-    inside it. A partition goes to the run its middle falls in. Unknown row counts count as the average of
-    the known ones (or 1).
+    inside it. A partition goes to the run its middle falls in (:func:`partition_work`).
     """
     if not threads:
         return [0] * len(rows)
-    known = [r for r in rows if r is not None]
-    default = sum(known) / len(known) if known else 1
-    costs = [1.0] * len(rows) if row_costs is None else row_costs
-    weights = [max(float(default if r is None else r), 0.0) * max(float(cost), 0.0) for r, cost in zip(rows, costs)]
+    weights = partition_work(rows, row_costs)
     total = sum(weights) or 1.0
     bounds = np.cumsum(np.asarray(threads, dtype=float)) / sum(threads)  # each run's end, as a share of the work
     placement, before = [], 0.0
@@ -158,12 +168,13 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
     order, each with its instrument and (for a :class:`~crds_batch.store.Store`) its row count.
 
     ``encoded``: a :class:`~crds_batch.store.Store`'s parameter columns come as pandas ``Categorical`` (their
-    Parquet dictionaries, :mod:`crds_batch.store.encoded_read`), the same rows in the same partitions.
+    Parquet dictionaries, :mod:`crds_batch.store.encoded_read`), the same rows in the same partitions, each read
+    within its partition's task.
     ``types_evaluated``: instrument (lower case) -> how many types its rows are evaluated for, which sets
     the partitions' :func:`row_cost` (without it, every row costs the same).
     """
     from ..store import Store
-    from ..store.encoded_read import delayed_partitions_encoded
+    from ..store.encoded_read import partition_reads_encoded
 
     if len(source) == 0:
         from ..store.layout import StoreError
@@ -177,7 +188,7 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
         stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
         read = ["dataset_id", *[name for name in names if name in stored]]
         if encoded and isinstance(source, Store):
-            frames = delayed_partitions_encoded(source, [instrument], read)
+            frames = partition_reads_encoded(source, [instrument], read)
         else:
             frames = source.delayed_partitions(instruments=[instrument], columns=read)
         rows = [None] * len(frames)
@@ -190,28 +201,10 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
     return tasks
 
 
-def _collect(client, futures: list, progress: ProgressCallback | None) -> list[PartitionResult]:
-    """The futures' results, in their order, each fetched as soon as its task ends (``futures`` is emptied).
-
-    Fetching each result as it comes and dropping its future lets the worker free it at once; gathering
-    them all at the end kept every finished partition's results on its worker for the whole job (at 10M
-    datasets each worker grew from ~0.6 to ~1.7 GB that way).
-    """
-    from distributed import as_completed
-
-    total = len(futures)
-    position = {future.key: index for index, future in enumerate(futures)}
-    pending = as_completed(futures, with_results=True, loop=client.loop)
-    futures.clear()  # as_completed holds the rest, each until it is yielded
-    results: list[Any] = [None] * total
-    if progress:
-        progress(0, total)
-    done = 0
-    for finished in pending:  # no enumerate(): it keeps the last item it gave until the next
-        future, result = finished
-        results[position[future.key]] = result
-        del finished, future, result
-        done += 1
-        if progress:
-            progress(done, total)
-    return results
+def partition_work(rows: Sequence[int | None], row_costs: Sequence[float] | None = None) -> list[float]:
+    """Each partition's estimated work: its rows times its ``row_costs`` entry (default 1); an unknown row count
+    counts as the average of the known ones (or 1)."""
+    known = [r for r in rows if r is not None]
+    default = sum(known) / len(known) if known else 1
+    costs = [1.0] * len(rows) if row_costs is None else row_costs
+    return [max(float(default if r is None else r), 0.0) * max(float(cost), 0.0) for r, cost in zip(rows, costs)]

@@ -81,7 +81,7 @@ def read_partition_encoded(store: Store, observatory: str, instrument: str,
 class EncodedChunkReader:
     """Reads one chunk of row groups (:meth:`Store.row_groups`) as pandas, parameters ``Categorical``.
 
-    A picklable callable for the batch jobs' delayed partitions: the same rows,
+    A picklable callable for the batch jobs' partitions (:class:`ChunkRead`): the same rows,
     in the same order, as :meth:`Store.delayed_partitions` reads (no selection
     filter), the parameter columns kept as their Parquet dictionaries; the
     :func:`plain_columns` are pandas Arrow-backed strings, as that reader gives them.
@@ -100,13 +100,28 @@ class EncodedChunkReader:
         return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
 
 
-def delayed_partitions_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str]) -> list:
-    """``dask.delayed`` pandas frames of ``instruments``, one per chunk of row groups, read by
-    :class:`EncodedChunkReader` (the chunks of :meth:`Store.delayed_partitions`)."""
-    import dask
+class ChunkRead:
+    """One partition to read (a chunk of row groups, :class:`EncodedChunkReader`), called with no argument.
 
-    read = dask.delayed(EncodedChunkReader(columns), pure=True)
-    return [read(chunk) for chunk in store.row_groups(instruments)]
+    A batch job's partition task reads its own frame with it: the task then depends on no other task's
+    frame, so an idle worker can take (steal) it from a busy one without a frame moving between them, and a
+    worker holds only the frame it works on.
+    """
+
+    __slots__ = ("reader", "chunk")
+
+    def __init__(self, reader: EncodedChunkReader, chunk: Sequence[tuple[str, int]]):
+        self.reader, self.chunk = reader, chunk
+
+    def __call__(self) -> pd.DataFrame:
+        return self.reader(self.chunk)
+
+
+def partition_reads_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str]) -> list[ChunkRead]:
+    """The partitions of ``instruments``, one :class:`ChunkRead` per chunk of row groups (the chunks of
+    :meth:`Store.delayed_partitions`), each reading ``columns``."""
+    reader = EncodedChunkReader(columns)
+    return [ChunkRead(reader, chunk) for chunk in store.row_groups(instruments)]
 
 
 #: Plain (non-dictionary) strings become pandas Arrow-backed strings (no Python object per value).
@@ -146,5 +161,5 @@ def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[
     return pa.table(arrays, names=list(names))
 
 
-__all__ = ["EncodedChunkReader", "PLAIN_COLUMNS", "delayed_partitions_encoded", "partition_files", "plain_columns",
-           "read_partition_encoded"]
+__all__ = ["ChunkRead", "EncodedChunkReader", "PLAIN_COLUMNS", "partition_files", "partition_reads_encoded",
+           "plain_columns", "read_partition_encoded"]

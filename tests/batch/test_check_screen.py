@@ -36,7 +36,7 @@ def saves(tmp_path_factory):
 def _partitions(save: str, planned: check.PlannedCheck) -> list[pd.DataFrame]:
     with open_params([save]) as source:
         columns = check._with_unknown_instruments(planned, source)
-        return [task.frame.compute(scheduler="synchronous") for task in partition_frames(source, columns, encoded=True)]
+        return [task.load() for task in partition_frames(source, columns, encoded=True)]
 
 
 def _common_references(frames: list[pd.DataFrame], context) -> frozenset[str]:

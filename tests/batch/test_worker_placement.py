@@ -112,12 +112,19 @@ def test_each_instruments_partitions_run_in_one_worker_process(tmp_path):
         tasks.extend(Partition(frame, instrument, rows) for frame, (_chunk, rows) in zip(frames, chunks))
     assert len(tasks) > 2 * len(columns)
     results = run_partitions(tasks, None, _pid_worker, [], ClusterOptions(n_workers=2))
-    pids = {}
-    for task, result in zip(tasks, results):
-        pids.setdefault(task.instrument, set()).add(result.extra["pid"])
-    assert len({pid for found in pids.values() for pid in found}) == 2, "both workers got work"
-    split = [instrument for instrument, found in pids.items() if len(found) > 1]
-    assert len(split) <= 1, f"only the instrument where the cut falls spans both workers: {pids}"
+    pids = [result.extra["pid"] for result in results]
+    assert len(set(pids)) == 2, "both workers got work"
+    placement = worker_runs([task.rows for task in tasks], [1, 1])
+    for run in (0, 1):
+        mine = [i for i, placed in enumerate(placement) if placed == run]
+        owner = pids[mine[0]]  # a run's first partition is always its own worker's
+        others = [i for i in mine if pids[i] != owner]
+        assert others == mine[len(mine) - len(others):], (
+            f"partitions run by the other worker are the end of the run (taken when it was idle): {pids}")
+    instruments = [task.instrument for task in tasks]
+    spans = {instrument for instrument in instruments
+             if len({pid for pid, name in zip(pids, instruments) if name == instrument}) > 1}
+    assert len(spans) <= 3, f"an instrument spans both workers only at the cut or at a run's end: {spans}"
     assert {result.extra["arrow_pool"] for result in results} <= {"jemalloc", "system"}, "workers use the batch pool"
     assert {result.extra["gc_threshold"][0] for result in results} == {TASK_YOUNG_THRESHOLD}, "fewer collections"
     # Our own LocalCluster's workers keep freed memory: glibc's variables, Arrow through malloc.
@@ -167,12 +174,18 @@ def test_each_result_is_released_on_its_worker_once_fetched():
 
     from distributed import Client, LocalCluster
 
-    from crds_batch.batch.graph import _collect
+    from crds_batch.batch.feed import feed_runs
 
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster, set_as_default=False) as client:
-        futures = [client.submit(_payload, 0.0, pure=False), client.submit(_payload, 4.0, pure=False)]
-        fast_key = futures[0].key
+        [address] = client.nthreads()
+        keys = []
+
+        def submit(index, where):
+            future = client.submit(_payload, [0.0, 4.0][index], pure=False, workers=[where])
+            keys.append(future.key)
+            return future
+
         held_after_first = []
 
         def progress(done, total):
@@ -180,13 +193,12 @@ def test_each_result_is_released_on_its_worker_once_fetched():
                 return
             deadline = time.monotonic() + 2.5  # the slow task still runs for ~4 s
             while time.monotonic() < deadline:
-                keys = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))
-                if fast_key not in keys:
+                known = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))
+                if keys[0] not in known:
                     break
                 time.sleep(0.05)
-            held_after_first.append(fast_key in keys)
+            held_after_first.append(keys[0] in known)
 
-        results = _collect(client, futures, progress)
+        results = feed_runs(client, submit, [[0, 1]], [address], [2], [1.0, 1.0], progress)
         assert results == [b"x" * 1_000_000] * 2
-        assert futures == [], "the caller's references are dropped"
         assert held_after_first == [False], "the first result was released while the second still ran"

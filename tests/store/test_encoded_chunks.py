@@ -7,7 +7,7 @@ import pytest
 from crds_batch.cli.main import EXIT_OK, main
 from crds_batch.store import Store, ingest
 from crds_batch.store import schema as S
-from crds_batch.store.encoded_read import EncodedChunkReader, delayed_partitions_encoded, plain_columns
+from crds_batch.store.encoded_read import EncodedChunkReader, partition_reads_encoded, plain_columns
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,7 @@ def test_chunks_equal_the_plain_partitions(store):
         for _observatory, instrument in opened.instruments():
             stored = opened.schema([instrument]).names
             present = [S.DATASET_ID, S.INSTRUMENT, *[n for n in stored if S.is_parameter(n)]]
-            encoded = [task.compute(scheduler="synchronous")
-                       for task in delayed_partitions_encoded(opened, [instrument], present)]
+            encoded = [read() for read in partition_reads_encoded(opened, [instrument], present)]
             plain = [task.compute(scheduler="synchronous")
                      for task in opened.delayed_partitions(instruments=[instrument], columns=present)]
             assert len(encoded) == len(plain)

@@ -1,0 +1,69 @@
+"""Partition tasks fed to their workers a few at a time; an idle worker takes the end of the busiest run.
+
+Each worker has a run of partitions (:func:`~.graph.worker_runs`: one instrument's partitions together, so a
+worker process derives an instrument's rules once). A worker is sent its run in order, never more than its
+threads plus one task ahead; when its run is done it takes the last unsent partition of the run with the
+most work left. The runs are cut by estimated work, and the estimates are rough (an instrument's rows cost
+what its rules make them cost); taking work from the end of a run evens the workers' finishing times to
+about one partition, and leaves each run's start, where its instrument's rules are derived, to its worker.
+Dask's own work stealing balances by task count (one duration per task kind), moving partitions of
+instruments a worker has not seen from the start of the job: it is not needed for these tasks.
+"""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Sequence[int]],
+              addresses: Sequence[str], threads: Sequence[int], work: Sequence[float],
+              progress: ProgressCallback | None = None) -> list[Any]:
+    """Run every partition of ``runs`` (one list of partition indices per worker of ``addresses``) and return
+    their results in partition order.
+
+    ``submit(index, address)`` sends partition ``index`` to the worker at ``address`` and returns its future;
+    ``work`` is each partition's estimated work. Each result is fetched as soon as its task ends and its
+    future dropped, so the worker frees it at once (gathering them all at the end kept every finished
+    partition's results on its worker for the whole job: at 10M datasets each worker grew from ~0.6 to ~1.7
+    GB that way).
+    """
+    from distributed import as_completed
+
+    total = sum(len(run) for run in runs)
+    if not total:
+        return []
+    queues = [deque(run) for run in runs]
+    left = [sum(work[i] for i in run) for run in runs]  # unsent work per run
+    results: list[Any] = [None] * total
+    index_of: dict[str, tuple[int, int]] = {}  # future key -> (partition, worker)
+    pending = as_completed(loop=client.loop, with_results=True)
+
+    def send(worker: int) -> None:
+        run = worker if queues[worker] else max(range(len(queues)), key=lambda r: (left[r], -r))
+        if not queues[run]:
+            return
+        index = queues[run].popleft() if run == worker else queues[run].pop()
+        left[run] -= work[index]
+        future = submit(index, addresses[worker])
+        index_of[future.key] = (index, worker)
+        pending.add(future)
+
+    for worker, count in enumerate(threads):
+        for _ in range(count + 1):
+            send(worker)
+    if progress:
+        progress(0, total)
+    done = 0
+    for finished in pending:  # no enumerate(): it keeps the last item it gave until the next
+        future, result = finished
+        index, worker = index_of.pop(future.key)
+        results[index] = result
+        del finished, future, result
+        done += 1
+        if progress:
+            progress(done, total)
+        send(worker)
+    return results

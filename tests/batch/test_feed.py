@@ -1,0 +1,57 @@
+"""Runs fed to their workers a few partitions at a time; a worker done with its run takes the end of the busiest."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crds_batch.batch.feed import feed_runs
+
+
+def _sleep(index: int, seconds: float) -> tuple[int, str, float, float]:
+    from distributed import get_worker
+
+    start = time.time()
+    time.sleep(seconds)
+    return index, get_worker().address, start, time.time()
+
+
+@pytest.mark.cluster
+def test_an_idle_worker_takes_the_end_of_the_busiest_run_and_results_keep_their_order():
+    from distributed import Client, LocalCluster
+
+    seconds = [0.1, 0.1] + [0.6] * 8  # worker 0's run is short, worker 1's long
+    runs = [[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        addresses = sorted(client.nthreads())
+        sent: list[tuple[int, str, int]] = []  # (partition, worker, tasks not yet finished when sent)
+        finished = [0]
+
+        def submit(index, address):
+            sent.append((index, address, len(sent) - finished[0]))
+            return client.submit(_sleep, index, seconds[index], pure=False, workers=[address],
+                                 allow_other_workers=True)
+
+        def progress(done, total):
+            finished[0] = done
+
+        results = feed_runs(client, submit, runs, addresses, [1, 1], seconds, progress)
+    assert [result[0] for result in results] == list(range(10)), "results in partition order"
+    ran_on = {index: address for index, address, _start, _end in results}
+    first, second = addresses
+    own = [index for index, address, _ in sent if address == second]
+    taken = [index for index, address, _ in sent if address == first]
+    assert own == runs[1][:len(own)] and len(own) >= 3, "a worker is sent its own run, in order"
+    assert taken == [0, 1] + runs[1][len(own):][::-1], "then the end of the busiest run, last partition first"
+    assert all(ran_on[index] == address for index, address, _ in sent)
+    assert max(outstanding for _index, _address, outstanding in sent) <= 4, "threads + 1 ahead per worker"
+    ends = {address: max(end for _i, where, _s, end in results if where == address) for address in addresses}
+    assert abs(ends[first] - ends[second]) < 0.6 + 0.3, "the workers end within about one partition"
+
+
+def test_nothing_to_run_returns_no_results():
+    class _Loopless:
+        loop = None
+
+    assert feed_runs(_Loopless(), lambda index, address: None, [[], []], ["a", "b"], [1, 1], []) == []
