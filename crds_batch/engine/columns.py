@@ -60,17 +60,36 @@ def _conditioned(raw: Any) -> str:
 #: Strings that condition to themselves: canonical dates and times (no sign, no letters, no blanks,
 #: not numbers).  These are most of the distinct values of a table (DATE-OBS, TIME-OBS).
 _CANONICAL = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?)$"
+#: Printable ASCII with no blank at either end: :func:`condition_value` strips nothing of it and upper-cases
+#: it as ASCII does ...
+_PLAIN = r"^[!-~]([ -~]*[!-~])?$"
+#: ... unless, upper-cased, it is a number or one of the spellings conditioning replaces (N/A and don't-care
+#: forms, ANY, T/TRUE/F/FALSE): those take the scalar path.
+_REPLACED = (r"^([-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?|[+-]?[0-9]+\.)$"
+             r"|^(-2147483648.0|\(\)|N/A|NOT APPLICABLE)|^(NOT_APPLICABLE|ANY|T|TRUE|F|FALSE)$")
 _VECTOR_MIN = 256  # below this many distinct values the scalar loop is as fast
 
 
-def _canonical_mask(uniques: np.ndarray) -> np.ndarray | None:
-    """True where a distinct value is a str already in conditioned form (None: not an all-str column)."""
+def _conditioned_by_arrow(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(True where a distinct value is a canonical date or time, True where Arrow computes its conditioned
+    form, those forms (object array, other entries unset)); None: not an all-str column, or too few values to
+    be worth it.
+
+    Canonical dates and times condition to themselves; other plain ASCII strings (:data:`_PLAIN`) to their
+    ASCII upper case unless conditioning replaces them (:data:`_REPLACED`).
+    """
     if len(uniques) < _VECTOR_MIN or uniques.dtype != object:
         return None
     if pd.api.types.infer_dtype(uniques, skipna=False) != "string":
         return None
     strings = pa.array(uniques, type=pa.string())
-    return pc.match_substring_regex(strings, _CANONICAL).to_numpy(zero_copy_only=False)
+    canonical = pc.match_substring_regex(strings, _CANONICAL).to_numpy(zero_copy_only=False)
+    upper = pc.ascii_upper(strings)
+    plain = (pc.match_substring_regex(strings, _PLAIN).to_numpy(zero_copy_only=False)
+             & ~pc.match_substring_regex(upper, _REPLACED).to_numpy(zero_copy_only=False))
+    conditioned = upper.to_numpy(zero_copy_only=False).astype(object)
+    conditioned[canonical] = uniques[canonical]
+    return canonical, canonical | plain, conditioned
 
 
 def encode_series(series: pd.Series) -> Column:
@@ -99,23 +118,29 @@ def encode_series(series: pd.Series) -> Column:
 
 def _condition_uniques(uniques: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """(code of each distinct raw value's conditioned value, -1 for dropped ones and at the end; the
-    distinct conditioned values)."""
+    distinct conditioned values, by first appearance: with many distinct strings the canonical dates and times
+    first, computed by Arrow as most others (:func:`_conditioned_by_arrow`))."""
+    found = _conditioned_by_arrow(uniques)
+    if found is None:
+        return _condition_uniques_one_by_one(uniques)
+    canonical, done, conditioned = found
+    for i in np.flatnonzero(~done).tolist():  # str, so kept
+        conditioned[i] = _conditioned(uniques[i])
+    # Numbered by first appearance with the canonical values (distinct, conditioned to themselves) first.
+    order = np.concatenate([np.flatnonzero(canonical), np.flatnonzero(~canonical)])
+    codes, values = pd.factorize(conditioned[order])
+    remap = np.full(len(uniques) + 1, -1, dtype=np.int32)
+    remap[order] = codes
+    return remap, values.tolist()
+
+
+def _condition_uniques_one_by_one(uniques: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """:func:`_condition_uniques`, each distinct value conditioned in turn, numbered by first appearance."""
     conditioned: list[str] = []
     remap = np.full(len(uniques) + 1, -1, dtype=np.int32)
     index_of: dict[str, int] = {}
-    canonical = _canonical_mask(uniques)
-    if canonical is not None and canonical.any():
-        # Distinct raw strings that condition to themselves are distinct conditioned values.
-        positions = np.flatnonzero(canonical)
-        conditioned = uniques[positions].tolist()
-        index_of = dict(zip(conditioned, range(len(conditioned))))
-        remap[positions] = np.arange(len(positions), dtype=np.int32)
-        rest = np.flatnonzero(~canonical).tolist()
-    else:
-        rest = range(len(uniques))
-    for i in rest:
-        raw = uniques[i]
-        raw = _python_scalar(raw)
+    for i in range(len(uniques)):
+        raw = _python_scalar(uniques[i])
         if not isinstance(raw, _SCALARS):
             continue
         value = _conditioned(raw)

@@ -1,17 +1,19 @@
 """Column encoding: every row's value is exactly ``condition_value`` of its raw value.
 
 Large columns take the vectorized path (canonical dates/times recognized by one
-Arrow regex); small ones the scalar loop.  Both must agree with the scalar rule.
+Arrow regex, other plain ASCII upper-cased by Arrow); small ones the scalar loop.
+Both must agree with the scalar rule.
 """
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from crds_batch.engine.columns import _VECTOR_MIN, encode_series, group_ids
+from crds_batch.engine.columns import _CANONICAL, _VECTOR_MIN, encode_series, group_ids
 from crds_batch.engine.tables import TableIndex
 from crds_batch.rules.conditioning import condition_value
 from crds_batch.rules.selectors.useafter import UseAfterSelector
@@ -19,6 +21,15 @@ from crds_batch.rules.selectors.useafter import UseAfterSelector
 TRICKY = ["2009-05-14", " 2009-05-14", "2009-05-14 ", "12:30:45", "12:30:45.5", "12:30:45.", "12:30",
           "1.0", "1", "-2147483648", "n/a", "any", "true", "F", "", "UNDEFINED", "２００９-05-14",
           "2009-5-14", "12:30:45.123456", "0000-00-00", "99:99:99", "4294967295"]
+# Spellings conditioning replaces or strips, in the cases the vectorized path must leave to the scalar rule.
+REPLACED = ["1", "1.", ".5", "+3", "-2.5e-3", "1E5", "4294967295.0", "n/a", "N/A x", "n/ab", "not applicable",
+            "Not Applicable now", "not_applicable", "NOT_APPLICABLE x", "()", "() x", "-2147483648.0",
+            "-2147483648x0", "-2147483648x0y", "any", "Any ", "ANYTHING", "t", "True", "TRUE1", "f", "false",
+            "FALSEHOOD", " x", "x ", "a\tb", "\tab", "ab\t", "\x1fab", "ab\x1f", "ß", "é", "Jun 06 2012",
+            "jun 06 2012", "JUN 06 2012", "12:30:45 pm", "12:30:45 PM", "2012/05/06", "1-2", "a-1"]
+
+
+CANONICAL = _CANONICAL.strip("^$")
 
 
 def _column(size: int, seed: int) -> list:
@@ -36,6 +47,19 @@ def test_encoded_values_are_conditioned_raw_values(size):
     column = encode_series(pd.Series(raw, dtype=object))
     assert [column.values[code] for code in column.codes] == [condition_value(value) for value in raw]
     assert len(set(column.values)) == len(column.values), "conditioned values are distinct"
+
+
+def test_plain_strings_condition_by_arrow_as_by_the_scalar_rule_and_number_alike():
+    """Upper-cased by Arrow where conditioning only upper-cases; the rest as the scalar rule says; values
+    numbered by first appearance, the canonical dates and times first."""
+    raw = _column(_VECTOR_MIN, seed=7) + REPLACED * 2 + [value.lower() for value in REPLACED]
+    random.Random(8).shuffle(raw)
+    column = encode_series(pd.Series(raw, dtype=object))
+    assert [column.values[code] for code in column.codes] == [condition_value(value) for value in raw]
+    uniques = list(dict.fromkeys(raw))
+    canonical = [value for value in uniques if re.fullmatch(CANONICAL, value)]
+    expected = list(dict.fromkeys(canonical + [condition_value(value) for value in uniques if value not in canonical]))
+    assert column.values == expected
 
 
 def test_mixed_types_and_missing_values_keep_the_scalar_rules():
