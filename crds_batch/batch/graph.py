@@ -120,13 +120,13 @@ def run_partitions(
         if client is None:
             # One partition in memory at a time.
             return [_run_partition(task.load(), plan, None, worker) for task in partitions]
-        bundle = RulesBundle.from_names(mapping_names)
-        [bundle_future] = client.scatter([bundle], broadcast=True)
-        delayed_run = dask.delayed(_run_partition, pure=False)
         threads = client.nthreads()
         addresses = sorted(threads)
         if not addresses:
-            raise ClusterError("the Dask cluster has no workers to run the partitions")
+            raise ClusterError(f"The Dask cluster at {client.scheduler.address} has no workers to run the job")
+        bundle = RulesBundle.from_names(mapping_names)
+        [bundle_future] = client.scatter([bundle], broadcast=True)
+        delayed_run = dask.delayed(_run_partition, pure=False)
         rows, costs = [task.rows for task in partitions], [task.row_cost for task in partitions]
         placement = worker_runs(rows, [threads[a] for a in addresses], costs)
         runs = [[i for i, placed in enumerate(placement) if placed == index] for index in range(len(addresses))]

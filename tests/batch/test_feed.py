@@ -55,3 +55,17 @@ def test_nothing_to_run_returns_no_results():
         loop = None
 
     assert feed_runs(_Loopless(), lambda index, address: None, [[], []], ["a", "b"], [1, 1], []) == []
+
+
+@pytest.mark.cluster
+def test_a_scheduler_without_workers_is_one_clear_error():
+    import dask
+    from distributed import LocalCluster
+
+    from crds_batch.batch.cluster import ClusterError, ClusterOptions
+    from crds_batch.batch.graph import run_partitions
+
+    with LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=":0") as cluster:
+        options = ClusterOptions(scheduler_address=cluster.scheduler_address, connect_timeout=5)
+        with pytest.raises(ClusterError, match="no workers"):
+            run_partitions([dask.delayed(list)()], None, None, [], options)
