@@ -69,7 +69,7 @@ class Partition(NamedTuple):
 
 def _run_partition(frame: pd.DataFrame | Callable[[], pd.DataFrame], plan: Any, bundle: RulesBundle | None,
                    worker: Worker) -> PartitionResult:
-    use_batch_memory_pool()  # on a worker process (the read before this task allocated little)
+    use_batch_memory_pool()  # on a worker process, before the partition is read
     if callable(frame):  # the partition's reader: read here, in this task
         frame = frame()
     with fewer_collections_during_task():
