@@ -107,6 +107,12 @@ def _arrow_strings(column: pd.Series) -> pa.Array:
 
 def row_instruments(frame: pd.DataFrame, observatory: str) -> np.ndarray:
     """Upper-case instrument of each row (fixers applied), '' when absent."""
+    codes, names = row_instrument_codes(frame, observatory)
+    return np.array(names, dtype=object)[codes]
+
+
+def row_instrument_codes(frame: pd.DataFrame, observatory: str) -> tuple[np.ndarray, list[str]]:
+    """:func:`row_instruments` as each row's code into a list of distinct names."""
     obs = get_observatory(observatory)
     keyword = obs.instrument_keyword
     for candidate in (keyword, "INSTRUME", "META.INSTRUMENT.NAME", "INSTRUMENT"):
@@ -114,9 +120,11 @@ def row_instruments(frame: pd.DataFrame, observatory: str) -> np.ndarray:
             # Per distinct value (a partition holds one or a few instruments), then per row by code.
             codes, uniques = pd.factorize(frame[candidate], use_na_sentinel=True)
             upper = [str(value).strip().upper() for value in uniques] + [""]  # code -1: missing -> ''
-            fixed = np.array([obs.instrument_fixers.get(value, value) for value in upper], dtype=object)
-            return fixed[codes]
-    return np.full(len(frame), "", dtype=object)
+            fixed = [obs.instrument_fixers.get(value, value) for value in upper]
+            names = list(dict.fromkeys(fixed))
+            remap = np.array([names.index(value) for value in fixed], dtype=np.int32)
+            return remap[codes], names
+    return np.zeros(len(frame), dtype=np.int32), [""]
 
 
 @dataclass
@@ -129,11 +137,20 @@ class SelectedRows:
     #: Rows read but left out: by --only-ids/--drop-ids, then (of the rest) by --datasets-since.
     filtered_ids: int = 0
     before_since: int = 0
+    #: ``instruments`` as each row's code into distinct names, when known (:func:`row_instrument_codes`).
+    instrument_codes: tuple[np.ndarray, list[str]] | None = None
+
+    def instrument_coding(self) -> tuple[np.ndarray, list[str]]:
+        """Each row's instrument as a code into a list of distinct names."""
+        if self.instrument_codes is None:
+            codes, names = pd.factorize(self.instruments)
+            self.instrument_codes = (codes, list(names))
+        return self.instrument_codes
 
 
 def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
     """The rows to process: id filters and --datasets-since, as crds applies them."""
-    instruments = row_instruments(frame, plan.observatory)
+    codes, names = row_instrument_codes(frame, plan.observatory)
     exptimes = exposure_times(frame)
     keep = np.ones(len(frame), dtype=bool)
     filtered_ids = 0
@@ -149,17 +166,22 @@ def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
         if isinstance(plan.since, str):
             keep &= pc.greater_equal(exptimes, plan.since).to_numpy(zero_copy_only=False)
         else:
-            codes, uniques = pd.factorize(instruments)
-            for code, instrument in enumerate(uniques):
-                since = plan.since.get(instrument.lower(), MIN_DATE)
-                before = ~pc.greater_equal(exptimes, since).to_numpy(zero_copy_only=False)
-                keep &= ~((codes == code) & before)
+            present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+            since = [plan.since.get(names[code].lower(), MIN_DATE) for code in present.tolist()]
+            for date in set(since):
+                before = ~pc.greater_equal(exptimes, date).to_numpy(zero_copy_only=False)
+                if len(since) > 1:
+                    dated = np.zeros(len(names), dtype=bool)
+                    dated[[code for code, other in zip(present.tolist(), since) if other == date]] = True
+                    before &= dated[codes]
+                keep &= ~before
     if keep.all():
-        return SelectedRows(frame, instruments, exptimes)
+        return SelectedRows(frame, np.array(names, dtype=object)[codes], exptimes, instrument_codes=(codes, names))
     before_since = int((~keep).sum()) - filtered_ids
     rows = np.flatnonzero(keep)
-    return SelectedRows(frame.take(rows), instruments[rows], exptimes.take(pa.array(rows)), filtered_ids,
-                        before_since)
+    codes = codes[rows]
+    return SelectedRows(frame.take(rows), np.array(names, dtype=object)[codes], exptimes.take(pa.array(rows)),
+                        filtered_ids, before_since, instrument_codes=(codes, names))
 
 
 @dataclass
@@ -204,10 +226,9 @@ def tally(selected: SelectedRows, outcome: np.ndarray) -> pd.DataFrame:
     outcome = np.asarray(outcome, dtype=np.int64)
     times = selected.exposure_times
     times = times if isinstance(times, pa.Array) else pa.array(times, type=pa.string())
-    years = observation_years(times).dictionary_encode()
     # Counted on codes (few instruments, years and outcomes), not by grouping a frame of per-row strings.
-    instrument_codes, instruments = pd.factorize(selected.instruments)
-    year_codes, years = years.indices.to_numpy(zero_copy_only=False), years.dictionary.to_pylist()
+    year_codes, years = observation_year_codes(times)
+    instrument_codes, instruments = selected.instrument_coding()
     names = ([value.lower() for value in instruments], list(years), ["ok", "affected", "failed"])
     key = (instrument_codes.astype(np.int64) * len(years) + year_codes) * 3 + outcome
     found, counts = np.unique(key, return_counts=True)
@@ -229,20 +250,51 @@ _YEAR_TEXT = re.compile(_YEAR)
 
 def observation_years(times: pa.Array) -> pa.Array:
     """The observation year of each exposure time wherever its date format puts it (the first ``19xx``/``20xx``);
-    no date (1900-01-01) or none found -> "unknown".
+    no date (1900-01-01) or none found -> "unknown"."""
+    codes, labels = observation_year_codes(times)
+    return pa.array(labels, pa.string()).take(pa.array(codes))
 
-    Most times start with their year: those are told by their first four characters, checked per distinct
-    start; the others are searched in full.
+
+def observation_year_codes(times: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """:func:`observation_years` as each time's code into a list of distinct years.
+
+    Most times start with their year: those are told by their first four bytes (read from the Arrow buffers
+    as one number per time), checked per distinct start; the others are searched in full.
     """
-    heads = pc.utf8_slice_codeunits(times, 0, 4).dictionary_encode()
-    head_years = pa.array([head if _YEAR_TEXT.fullmatch(head) else None for head in heads.dictionary.to_pylist()],
-                          pa.string())
-    years = head_years.take(heads.indices)
-    rest = pc.is_null(years)
-    if pc.any(rest).as_py():
-        found = pc.struct_field(pc.extract_regex(times.filter(rest), f"(?P<year>{_YEAR})"), [0])
-        years = pc.replace_with_mask(years, rest, found)
-    return pc.fill_null(pc.if_else(pc.equal(times, MIN_DATE), None, years), "unknown")
+    times = times if times.type == pa.string() else times.cast(pa.string())
+    n = len(times)
+    starts = np.frombuffer(times.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * times.offset)
+    data = times.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    long = np.diff(starts) >= 4
+    if times.null_count:
+        long &= times.is_valid().to_numpy(zero_copy_only=False)
+    head = np.zeros(n, dtype=np.uint32)
+    if long.any():
+        at = starts[:-1][long]
+        head[long] = ((data[at].astype(np.uint32) << 24) | (data[at + 1].astype(np.uint32) << 16)
+                      | (data[at + 2].astype(np.uint32) << 8) | data[at + 3].astype(np.uint32))
+    head_codes, heads = pd.factorize(head)
+    labels: list[str] = []
+    label_index: dict[str, int] = {}
+    per_head = np.empty(len(heads), dtype=np.int64)
+    for i, value in enumerate(heads.tolist()):
+        text = int(value).to_bytes(4, "big").decode("latin-1")
+        year = text if value and _YEAR_TEXT.fullmatch(text) else None
+        per_head[i] = -1 if year is None else label_index.setdefault(year, len(label_index))
+    labels = list(label_index)
+    codes = per_head[head_codes] if n else np.zeros(0, dtype=np.int64)
+    rest = np.flatnonzero(codes < 0)
+    if len(rest):
+        found = pc.struct_field(pc.extract_regex(times.take(pa.array(rest)), f"(?P<year>{_YEAR})"), [0])
+        for row, year in zip(rest.tolist(), found.to_pylist()):
+            if year is not None:
+                codes[row] = label_index.setdefault(year, len(label_index))
+    labels = list(label_index)
+    unknown = len(labels)
+    codes[codes < 0] = unknown
+    codes[pc.fill_null(pc.equal(times, MIN_DATE), False).to_numpy(zero_copy_only=False)] = unknown
+    return codes, labels + ["unknown"]
 
 
 def _is_in(ids: pa.Array, values) -> np.ndarray:
@@ -263,10 +315,11 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
     # Per row of the partition: 1 affected, 2 failed (any error), for the tally; known from the masks below.
     outcomes = np.zeros(len(frame), dtype=np.int8)
     all_ids = dataset_ids(frame)  # Arrow-backed strings: no Python string per row
-    present = sorted(set(instruments))
-    for instrument in present:
+    codes, names = selected.instrument_coding()
+    present = sorted((names[code], code) for code in np.flatnonzero(np.bincount(codes, minlength=len(names))))
+    for instrument, code in present:
         # A store partition holds one instrument: no copy of its rows then.
-        positions = slice(None) if len(present) == 1 else np.flatnonzero(instruments == instrument)
+        positions = slice(None) if len(present) == 1 else np.flatnonzero(codes == code)
         rows = frame if len(present) == 1 else frame.iloc[positions]
         ids = all_ids if len(present) == 1 else all_ids[positions]
         key = instrument.lower()

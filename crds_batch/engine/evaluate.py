@@ -445,12 +445,20 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     else:
         keys = [()] * len(planned)
     cached = program.cached_plan
+    # A plan reads the dates only through the hooks' date feature (the key's last field), so each feature's
+    # first row gives every plan of that feature its dates (and the hooks parse one date per feature).
+    feature_dates: dict[Any, dict[str, str]] = date_tables.setdefault(
+        ("feature dates", program.date_feature, program.date_columns), {})
     plans: list = [None] * len(first)
     for g, key in zip(planned.tolist(), keys):
         plan = cached(key)
         if plan is None:
-            row = first[g]
-            dates = {d: columns.value_at(d, row) for d in program.date_columns} if hook_dates else None
+            dates = None
+            if hook_dates:
+                dates = feature_dates.get(key[-1])
+                if dates is None:
+                    row = first[g]
+                    dates = feature_dates[key[-1]] = {d: columns.value_at(d, row) for d in program.date_columns}
             plan = program.plan(key, dates)
         plans[g] = plan
         if isinstance(plan, Constant):

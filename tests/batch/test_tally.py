@@ -39,3 +39,21 @@ def test_observation_year_is_the_first_19xx_or_20xx_anywhere():
              "20٠٧-01-01 00:00:00", "x2031-01-01", "NOT-A-DATE 19:49:50", MIN_DATE, "2021", "19"]
     years = observation_years(pa.array(times, pa.string())).to_pylist()
     assert years == ["2019", "2007", "unknown", "unknown", "unknown", "2031", "unknown", "unknown", "2021", "unknown"]
+
+
+def test_observation_years_of_sliced_arrays_with_nulls_match_a_search_per_time():
+    import re
+
+    from crds_batch.batch.partition import observation_years
+
+    rng = np.random.default_rng(11)
+    pieces = ["2019", "1987", "20", "19", "2٠", "-", ":", "/", " ", "x", "0", "9", "é", "12:30:00", "1900-01-01"]
+    times = ["".join(rng.choice(pieces, rng.integers(0, 5))) for _ in range(3000)] + [MIN_DATE, "", "1899"]
+    values = [None if i % 97 == 5 else t for i, t in enumerate(times)]
+    array = pa.array(["lead"] * 7 + values, pa.string()).slice(7)  # an offset into the buffers
+
+    def year(text):
+        found = re.search(r"(?:19|20)[0-9][0-9]", text) if text is not None and text != MIN_DATE else None
+        return found.group(0) if found else "unknown"
+
+    assert observation_years(array).to_pylist() == [year(t) for t in values]
