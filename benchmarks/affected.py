@@ -22,10 +22,10 @@ fastest run counts (on a shared machine noise only adds time):
 
 Peak memory is the largest summed RSS of the command's process tree
 (client + workers); CPU seconds are user + system of all its processes
-(reaped children included); the load average (1 minute) is printed before
+(reaped children, or the tree's processes sampled, whichever is more: see run_measured); the load average (1 minute) is printed before
 and after each run, since the machine may be shared. With 1 and 2 workers
 the speed-up of the second worker is printed too, whole and without the
-LocalCluster's start (timed on its own for 1 and 2 workers), and what this machine allows: the same
+LocalCluster's start (timed on its own for 1 and 2 workers, after the job's planning as in the command), and what this machine allows: the same
 in-process job (`affected --no-cluster` over one instrument of the store, --probe-instrument) run alone and
 as two copies at once (--probe-pairs times each), the CPU seconds one copy takes in each case, and the
 speed-up two processes could have at most when each runs that much slower beside the other
@@ -75,30 +75,41 @@ def children_cpu() -> float:
 CRDS_BATCH = str(Path(sys.executable).parent / "crds-batch")
 
 
-def run_measured(argv: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, str]:
-    """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout). A command that
-    fails (exit status other than 0 or 1, "found errors") ends the benchmark with its last error line: a
-    failed run must not be reported as a fast one."""
+def run_measured(argv: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, str, float]:
+    """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout, CPU seconds of
+    the tree). A command that fails (exit status other than 0 or 1, "found errors") ends the benchmark with its
+    last error line: a failed run must not be reported as a fast one.
+
+    CPU seconds: the larger of the children's resource usage (every descendant reaped on the way back
+    here) and the sum over the tree's processes of their own user + system time, sampled with the memory
+    (the LocalCluster's workers are forked by a fork server that nobody reaps before it exits; a process's
+    last ~0.1 s may be missed).
+    """
     # stdout goes to a file: a pipe read only at the end would block a child printing more than its buffer.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        cpu_before = children_cpu()
         started = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, text=True, cwd=cwd)
         parent = psutil.Process(proc.pid)
-        peak = 0
+        peak, own_cpu = 0, {}
         while proc.poll() is None:
             try:
                 tree = [parent, *parent.children(recursive=True)]
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                for p in tree:
+                    times = p.cpu_times()
+                    own_cpu[p.pid] = times.user + times.system
             except psutil.Error:
                 pass
             time.sleep(0.1)
         seconds = time.perf_counter() - started
+        cpu = max(children_cpu() - cpu_before, sum(own_cpu.values()))
         if proc.returncode not in (0, 1):
             err.seek(0)
             last = (err.read().strip().splitlines() or ["(no error output)"])[-1]
             raise SystemExit(f"benchmark: {' '.join(argv[:3])} ... exited {proc.returncode}: {last}")
         out.seek(0)
-        return seconds, peak, out.read()
+        return seconds, peak, out.read(), cpu
 
 
 def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
@@ -154,11 +165,10 @@ def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env
     cpus: list[list[float]] = [[] for _ in samples]
     for _run in range(runs):
         for (n, path), wall, cpu in zip(samples, walls, cpus):
-            cpu_before = children_cpu()
             path = os.path.abspath(path)
-            seconds, _, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
+            seconds, _, _, used = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
             wall.append(seconds)
-            cpu.append(children_cpu() - cpu_before)
+            cpu.append(used)
             print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {cpu[-1]:.1f} CPU-s", file=sys.stderr)
     walls, cpus = [min(wall) for wall in walls], [min(cpu) for cpu in cpus]
     extra = samples[1][0] - samples[0][0]
@@ -168,9 +178,9 @@ def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env
 def measure(tool: str, mode: str, workers, argv: list[str], datasets: int, baseline: tuple[float, float],
             env: dict) -> dict:
     """One crds-batch command, run and measured: a row of the table."""
-    load_before, cpu_before = load_average(), children_cpu()
-    seconds, peak, out = run_measured(argv, env)
-    cpu, load_after = children_cpu() - cpu_before, load_average()
+    load_before = load_average()
+    seconds, peak, out, cpu = run_measured(argv, env)
+    load_after = load_average()
     rate, cpu_rate = datasets / seconds, datasets / cpu
     return {"tool": tool, "mode": mode, "workers": workers, "seconds": round(seconds, 1),
             "cpu_seconds": round(cpu, 1), "load": f"{load_before:.1f}->{load_after:.1f}",
@@ -191,18 +201,24 @@ def check_cluster_options(entry: str) -> tuple[str, list[str]]:
 TOOLS = ("affected", "bestrefs", "check-context")
 
 
-#: Starts and closes crds-batch's own LocalCluster of N workers (argv[1]); prints the seconds the start took.
+#: Starts and closes crds-batch's own LocalCluster of N workers (argv[1]) as `affected` (argv[2], argv[3]: the
+#: contexts) starts it: its workers' fork server first (crds_batch.batch.worker_start), then the job's planning,
+#: then the cluster; prints the seconds the cluster's start took (what the command waits for it).
 CLUSTER_START = ("import sys, time; from distributed import Client; "
-                 "from crds_batch.batch.cluster import ClusterOptions, start_local_cluster; "
-                 "t = time.perf_counter(); cluster = start_local_cluster(ClusterOptions(n_workers=int(sys.argv[1]))); "
+                 "from crds_batch.batch.cluster import ClusterOptions, prepare_local_workers, start_local_cluster; "
+                 "from crds_batch.batch.plan import AffectedRequest, plan_affected; "
+                 "options = ClusterOptions(n_workers=int(sys.argv[1])); prepare_local_workers(options, 10**9); "
+                 "plan_affected(AffectedRequest(sys.argv[2], sys.argv[3])); "
+                 "t = time.perf_counter(); cluster = start_local_cluster(options); "
                  "client = Client(cluster, set_as_default=False); print(time.perf_counter() - t); "
                  "client.close(); cluster.close()")
 
 
-def cluster_start_seconds(workers: int, env: dict) -> float:
-    """Wall seconds crds-batch's LocalCluster of ``workers`` takes to start (measured on its own, once)."""
-    done = subprocess.run([sys.executable, "-c", CLUSTER_START, str(workers)], env=env, capture_output=True,
-                          text=True, check=True, timeout=300)
+def cluster_start_seconds(workers: int, env: dict, old: str, new: str) -> float:
+    """Wall seconds crds-batch's LocalCluster of ``workers`` takes to start in `affected` (measured on its own,
+    once)."""
+    done = subprocess.run([sys.executable, "-c", CLUSTER_START, str(workers), old, new], env=env,
+                          capture_output=True, text=True, check=True, timeout=300)
     return float(done.stdout.split()[-1])
 
 
@@ -296,7 +312,7 @@ def main() -> int:
         seconds = {row["workers"]: row["seconds"] for row in rows if row["tool"] == "affected" and row["mode"] == mode}
         if 1 in seconds and 2 in seconds:
             if not starts:
-                starts = {n: cluster_start_seconds(n, env) for n in (1, 2)}
+                starts = {n: cluster_start_seconds(n, env, args.old, args.new) for n in (1, 2)}
             net = (seconds[1] - starts[1]) / (seconds[2] - starts[2])
             print(f"{mode}: 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x (whole command, cluster start included); "
                   f"{net:.2f}x without the LocalCluster's start ({starts[1]:.1f} s for 1 worker, {starts[2]:.1f} s "

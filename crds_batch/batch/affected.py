@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .cluster import ClusterOptions, for_job_size
+from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
@@ -24,7 +24,7 @@ from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPl
 from .parts import GatheredParts, ResultParts
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult, sorted_ids
-from .scope import DatasetCounts, check_scope, dataset_counts, job_rows
+from .scope import DatasetCounts, check_scope, dataset_counts, job_rows, store_rows
 
 
 def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str], Any]) -> PartitionResult:
@@ -61,6 +61,7 @@ def run_affected(
         and return summaries, instead of returning frames; the workers must see that directory
         and it must outlive the result (see :func:`.parts.result_parts`).
     """
+    prepare_local_workers(cluster or ClusterOptions(), store_rows(source))  # its imports overlap the planning
     planned = plan_affected(request)
     if parts is not None:
         planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, parts=parts))

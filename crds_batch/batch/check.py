@@ -25,7 +25,7 @@ from ..engine.types import BESTREFS, selection_keywords
 from ..observatories import get_observatory
 from ..observatories.keyword_data import JWST_REFERENCE_KEYWORDS
 from ..store.selection import normalize_id
-from .cluster import ClusterOptions, for_job_size
+from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .compare import CompareOptions, compare_type, normalize_column
 from .error_rows import error_frame_of_pieces
 from .frames import concat_frames
@@ -34,7 +34,7 @@ from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TA
                         PartitionResult, _bad_rules_errors, _changes, _dataset_errors, _lookup_errors,
                         drop_failed, partition_result, select_rows)
 from .results import CHANGES_FILE, AffectedResult, sorted_ids
-from .scope import check_scope, dataset_counts, job_rows
+from .scope import check_scope, dataset_counts, job_rows, store_rows
 from .unresolved import UnresolvedStops
 
 #: Key of ``AffectedPlan.bad_rules`` for instruments the context does not have.
@@ -374,6 +374,7 @@ def run_check(
         ``unique_errors()`` gives crds's error classes; with compare-source,
         ``new_reference_lines()`` gives crds's --print-new-references lines.
     """
+    prepare_local_workers(cluster or ClusterOptions(), store_rows(source))  # its imports overlap the planning
     planned = plan_check(request)
     log(f"Checking {planned.plan.base.new_context}"
         + (" against the recorded assignments" if request.compare_source else ""))

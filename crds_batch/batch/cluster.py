@@ -15,6 +15,7 @@ import contextlib
 import json
 import dataclasses
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -64,9 +65,11 @@ def dask_client(options: ClusterOptions, log: Callable[[str], None] = lambda mes
         finally:
             client.close()
         return
+    started = time.perf_counter()
     cluster = start_local_cluster(options)
     client = Client(cluster, set_as_default=False)
-    log(f"Started LocalCluster with {len(cluster.workers)} worker processes; dashboard: {client.dashboard_link}")
+    log(f"Started LocalCluster with {len(cluster.workers)} worker processes in {time.perf_counter() - started:.1f} s; "
+        f"dashboard: {client.dashboard_link}")
     try:
         yield client
     finally:
@@ -125,16 +128,16 @@ def start_local_cluster(options: ClusterOptions):
 
     import dask.config
 
-    from .. import settings
-    from ..kept_memory import kept_memory_environ
+    from .worker_start import start_worker_server, worker_start_method
 
     n_workers = options.n_workers or os.cpu_count() or 1
-    # The workers live as long as this job: they keep freed memory (kept_memory.kept_memory_environ), which
-    # replaces distributed's MALLOC_TRIM_THRESHOLD_=65536; the local-worker-environ setting overrides per name.
-    worker_environ = {**kept_memory_environ(), **(settings.get("local-worker-environ") or {})}
-    environ = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in worker_environ.items()}
+    worker_environ = local_worker_environ()
+    config: dict = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in worker_environ.items()}
     try:
-        with dask.config.set(environ):
+        if worker_start_method() == "forkserver":
+            start_worker_server(worker_environ)  # already running if the command started it early
+            config["distributed.worker.multiprocessing-method"] = "forkserver"
+        with dask.config.set(config):
             return LocalCluster(
                 n_workers=n_workers,
                 threads_per_worker=options.threads_per_worker,
@@ -142,8 +145,35 @@ def start_local_cluster(options: ClusterOptions):
                 memory_limit=options.memory_limit or "auto",
                 dashboard_address=":0",
             )
+    except CrdsBatchError:
+        raise
     except Exception as exc:  # a LocalCluster that cannot start is an environment fault, one line
         raise ClusterError(f"Cannot start a local Dask cluster: {exc}") from None
+
+
+def local_worker_environ() -> dict[str, str | None]:
+    """The environment of the LocalCluster's worker processes (None: unset).
+
+    The workers live as long as the job: they keep freed memory (kept_memory.kept_memory_environ), which
+    replaces distributed's MALLOC_TRIM_THRESHOLD_=65536; the local-worker-environ setting overrides per name.
+    """
+    from .. import settings
+    from ..kept_memory import kept_memory_environ
+
+    return {**kept_memory_environ(), **(settings.get("local-worker-environ") or {})}
+
+
+def prepare_local_workers(options: ClusterOptions, datasets: int) -> None:
+    """Start the worker processes' fork server now (:mod:`.worker_start`) when a job of at most ``datasets``
+    will start a LocalCluster with ``options`` (not in-process, not on an existing scheduler), so that its
+    imports overlap the job's planning."""
+    from .worker_start import start_worker_server, worker_start_method
+
+    if options.synchronous or options.scheduler_file or scheduler_address(options):
+        return
+    if for_job_size(options, datasets).synchronous or worker_start_method() != "forkserver":
+        return
+    start_worker_server(local_worker_environ())
 
 
 def scheduler_file_address(path: str) -> str:

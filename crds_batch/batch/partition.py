@@ -308,7 +308,7 @@ def _is_in(ids: pa.Array, values) -> np.ndarray:
 def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new_context) -> PartitionResult:
     """Compare old and new best references for the datasets of one partition."""
     selected = select_rows(frame, plan)
-    frame, instruments = selected.frame, selected.instruments
+    frame = selected.frame
     if frame.empty:
         return PartitionResult.empty(selected)
     changes, errors, affected = [], [], []

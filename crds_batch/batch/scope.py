@@ -62,6 +62,11 @@ def stored_rows(source: Any) -> dict[tuple[str, str], int]:
     return {(p["observatory"].lower(), p["instrument"].lower()): int(p.get("rows", 0)) for p in partitions}
 
 
+def store_rows(source: Any) -> int:
+    """Datasets in the store: any job's rows are at most these."""
+    return sum(stored_rows(source).values()) or len(source)
+
+
 def job_rows(source: Any, instruments: Iterable[str]) -> int:
     """Datasets of ``instruments`` (lower case) in the store: the rows a job reading them gets (before any
     id or date filter), from the manifest; the whole store's size when it has no per-instrument counts."""

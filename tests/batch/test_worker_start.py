@@ -1,0 +1,102 @@
+"""The LocalCluster's workers forked from a server that has the engine loaded (the ``local-worker-start`` setting)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import dask.config
+import pytest
+
+from crds_batch.batch.cluster import ClusterOptions, start_local_cluster
+from crds_batch.batch.worker_start import PRELOAD
+from crds_batch.kept_memory import kept_memory_environ
+from crds_batch.settings import SettingsError
+
+START = "crds_batch.local-worker-start"
+
+
+def _worker_facts() -> dict:
+    import sys as worker_sys
+
+    import pyarrow
+
+    with open("/proc/self/environ", "rb") as handle:  # the environment the process image started with
+        started = dict(item.split(b"=", 1) for item in handle.read().split(b"\0") if b"=" in item)
+    return {"parent": os.getppid(), "arenas": started.get(b"MALLOC_ARENA_MAX", b"").decode(),
+            "arrow pool": pyarrow.default_memory_pool().backend_name,
+            "engine": "crds_batch.engine.evaluate" in worker_sys.modules}
+
+
+def _facts_of_workers(method: str | None) -> list[dict]:
+    from distributed import Client
+
+    with dask.config.set({START: method}):
+        cluster = start_local_cluster(ClusterOptions(n_workers=2))
+    try:
+        with Client(cluster, set_as_default=False) as client:
+            return list(client.run(_worker_facts).values())
+    finally:
+        cluster.close()
+
+
+def test_default_workers_are_forked_by_the_server_with_the_engine_and_the_kept_memory_environment():
+    facts = _facts_of_workers(None)
+    assert len(facts) == 2
+    for worker in facts:
+        assert worker["parent"] != os.getpid()  # the fork server's child, not this process's
+        assert worker["engine"]  # imported before any task ran
+        # What glibc and pyarrow read when the process started (not only os.environ, which distributed sets).
+        assert worker["arenas"] == kept_memory_environ()["MALLOC_ARENA_MAX"]
+        assert worker["arrow pool"] == "system"
+    assert len({worker["parent"] for worker in facts}) == 1
+
+
+def test_spawn_setting_gives_distributed_s_own_workers():
+    for worker in _facts_of_workers("spawn"):
+        assert worker["parent"] == os.getpid()  # spawned by this process's nannies
+        assert worker["arenas"] == kept_memory_environ()["MALLOC_ARENA_MAX"]
+        assert worker["arrow pool"] == "system"
+
+
+def test_unknown_start_method_is_one_settings_line():
+    with dask.config.set({START: "threads"}), pytest.raises(SettingsError) as caught:
+        start_local_cluster(ClusterOptions(n_workers=1))
+    assert str(caught.value) == "crds_batch.local-worker-start must be one of forkserver, spawn, not 'threads'"
+
+
+_PREPARE = textwrap.dedent("""
+    import sys, time, psutil, dask.config
+    from crds_batch.batch.cluster import ClusterOptions, prepare_local_workers
+    options = {"workers": ClusterOptions(n_workers=2), "none": ClusterOptions(),
+               "synchronous": ClusterOptions(synchronous=True),
+               "address": ClusterOptions(scheduler_address="tcp://127.0.0.1:1")}[sys.argv[1]]
+    with dask.config.set({"crds_batch.cluster-threshold": 1000}):
+        prepare_local_workers(options, int(sys.argv[2]))
+    deadline = time.monotonic() + 5
+    while True:
+        servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+        if servers or time.monotonic() > deadline or sys.argv[3] == "no":
+            break
+        time.sleep(0.05)
+    print(len(servers))
+""")
+
+
+@pytest.mark.parametrize("options, datasets, expected", [
+    ("workers", 10, 1), ("none", 5000, 1), ("none", 999, 0), ("synchronous", 5000, 0), ("address", 5000, 0)])
+def test_the_server_starts_early_only_for_a_job_that_will_start_a_local_cluster(options, datasets, expected):
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DASK_SCHEDULER_ADDRESS", "DASK_CRDS_BATCH__LOCAL_WORKER_START")}
+    done = subprocess.run([sys.executable, "-c", _PREPARE, options, str(datasets), "yes" if expected else "no"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) == expected
+
+
+def test_the_preload_names_importable_modules():
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
