@@ -173,7 +173,10 @@ def prepare_local_workers(options: ClusterOptions, datasets: int) -> None:
         return
     if for_job_size(options, datasets).synchronous or worker_start_method() != "forkserver":
         return
-    start_worker_server(local_worker_environ())
+    try:
+        start_worker_server(local_worker_environ())
+    except (OSError, RuntimeError, ValueError):
+        return  # only an early start: start_local_cluster tries again and reports what fails, in one line
 
 
 def scheduler_file_address(path: str) -> str:
