@@ -100,3 +100,18 @@ def test_the_preload_names_importable_modules():
 
     for name in PRELOAD:
         importlib.import_module(name)
+
+
+def test_an_early_start_that_fails_is_left_to_the_cluster_start(monkeypatch):
+    import crds_batch.batch.worker_start as worker_start
+    from crds_batch.batch.cluster import prepare_local_workers
+
+    def fails(environ):
+        raise OSError("no room for a fork server")
+
+    monkeypatch.setattr(worker_start, "start_worker_server", fails)
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    prepare_local_workers(ClusterOptions(n_workers=2), 10)  # no error here: start_local_cluster reports it
+    with dask.config.set({START: "forkserver"}), pytest.raises(Exception, match="Cannot start a local Dask "
+                                                                             "cluster: no room for a fork server"):
+        start_local_cluster(ClusterOptions(n_workers=1))
