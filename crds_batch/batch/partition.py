@@ -275,14 +275,12 @@ def observation_year_codes(times: pa.Array) -> tuple[np.ndarray, list[str]]:
         head[long] = ((data[at].astype(np.uint32) << 24) | (data[at + 1].astype(np.uint32) << 16)
                       | (data[at + 2].astype(np.uint32) << 8) | data[at + 3].astype(np.uint32))
     head_codes, heads = pd.factorize(head)
-    labels: list[str] = []
-    label_index: dict[str, int] = {}
+    label_index: dict[str, int] = {}  # year -> its code, in order of first appearance
     per_head = np.empty(len(heads), dtype=np.int64)
     for i, value in enumerate(heads.tolist()):
         text = int(value).to_bytes(4, "big").decode("latin-1")
         year = text if value and _YEAR_TEXT.fullmatch(text) else None
         per_head[i] = -1 if year is None else label_index.setdefault(year, len(label_index))
-    labels = list(label_index)
     codes = per_head[head_codes] if n else np.zeros(0, dtype=np.int64)
     rest = np.flatnonzero(codes < 0)
     if len(rest):

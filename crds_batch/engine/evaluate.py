@@ -447,8 +447,8 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     cached = program.cached_plan
     # A plan reads the dates only through the hooks' date feature (the key's last field), so each feature's
     # first row gives every plan of that feature its dates (and the hooks parse one date per feature).
-    feature_dates: dict[Any, dict[str, str]] = date_tables.setdefault(
-        ("feature dates", program.date_feature, program.date_columns), {})
+    feature_dates: dict[Any, dict[str, str]] = (date_tables.setdefault(
+        ("feature dates", program.date_feature, program.date_columns), {}) if hook_dates else {})
     plans: list = [None] * len(first)
     for g, key in zip(planned.tolist(), keys):
         plan = cached(key)
