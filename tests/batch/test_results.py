@@ -31,3 +31,19 @@ def test_affected_products_whatever_the_places_of_the_colons():
     assert len({dataset_id.find(":") for dataset_id in many}) > 16  # too many places: split instead
     assert affected_products(many) == _python_products(many)
     assert affected_products([":a", "", "B:", "b"]) == ["", "b"]
+
+
+def test_affected_products_of_ids_in_order_equal_python_rule():
+    """A partition's ids come in id order: neighbours give the distinct products. Ids not in order once
+    lower-cased (mixed case, '_' between upper and lower case) or not sorted at all take the hashing path."""
+    rng = random.Random(11)
+    products = [f"J{rng.randrange(16**6):06X}010" for _ in range(1500)]  # one length: in id order
+    in_order = sorted(f"{product}:J{rng.randrange(16**7):07X}Q"
+                      for product in products for _ in range(rng.randint(1, 4)))
+    expected = _python_products(in_order)
+    assert len(expected) < len(in_order)  # products repeat: several exposures each
+    assert affected_products(in_order) == expected
+    assert affected_products(in_order[::-1]) == expected
+    mixed = sorted(["AB:1", "AB:2", "Ab:1", "A_:1", "ab:3", "a:1", "B"])  # ascending, not once lower-cased
+    assert affected_products(mixed) == _python_products(mixed)
+    assert affected_products(["X:1"]) == ["x"]
