@@ -68,13 +68,12 @@ def _time_numbers(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ok & clock_ok(hour, minute, second), (hour * 100 + minute) * 100 + second
 
 
-def _arrow_digit_matrix(strings: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(True where a string of ``strings`` has exactly ``width`` bytes, those bytes as digit values like
-    :func:`_digit_matrix`, as int32 (other rows: any digits)), read from the Arrow buffers: no Python string
-    per row."""
+def _arrow_byte_matrix(strings: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(True where a string of ``strings`` has exactly ``width`` bytes, those bytes as a uint8 matrix, a row
+    per string (other rows: any bytes)), read from the Arrow buffers: no Python string per row."""
     n = len(strings)
     if not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)) or n == 0:
-        return np.zeros(n, dtype=bool), np.zeros((n, width), dtype=np.int32)
+        return np.zeros(n, dtype=bool), np.zeros((n, width), dtype=np.uint8)
     offset_type = np.int64 if pa.types.is_large_string(strings.type) else np.int32
     _validity, offset_buffer, data_buffer = strings.buffers()
     offsets = np.frombuffer(offset_buffer, dtype=offset_type, count=n + 1 + strings.offset)[strings.offset:]
@@ -83,27 +82,38 @@ def _arrow_digit_matrix(strings: pa.Array, width: int) -> tuple[np.ndarray, np.n
         ok &= strings.is_valid().to_numpy(zero_copy_only=False)
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     if len(data) < width or not ok.any():
-        return np.zeros(n, dtype=bool), np.zeros((n, width), dtype=np.int32)
+        return np.zeros(n, dtype=bool), np.zeros((n, width), dtype=np.uint8)
     windows = np.lib.stride_tricks.sliding_window_view(data, width)  # row i: the bytes from i on
     # Every row's window at once (rows of other lengths read some bytes; ``ok`` says which rows count).
-    matrix = windows[np.minimum(offsets[:-1], len(data) - width)].astype(np.int32)
-    matrix -= ord("0")
-    return ok, matrix
+    return ok, windows[np.minimum(offsets[:-1], len(data) - width)]
+
+
+def _byte_digits(m: np.ndarray, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(True where the bytes ``m[:, columns]`` are all ASCII digits, their values as int32 columns)."""
+    digits = m[:, columns] - np.uint8(ord("0"))  # other bytes wrap around to values above 9
+    return (digits <= 9).all(axis=1), digits.astype(np.int32)
 
 
 def canonical_date_keys(dates: pa.Array, times: pa.Array) -> np.ndarray:
     """Per row, ``YYYYMMDDHHMMSS`` where the row's date is a valid ``YYYY-MM-DD`` and its time a valid
     ``HH:MM:SS`` exactly as given (such texts condition and normalize to themselves), else -1.
 
-    Read from the Arrow strings' buffers (one array each, chunks combined): a store's dates need no
+    Read from the Arrow strings' buffers (one array each, chunks combined) as bytes: a store's dates need no
     Python string per row nor per distinct value, the few other rows go through :func:`_normalized_dates`.
     """
-    date_ok, date_digits = _arrow_digit_matrix(dates, 10)
-    time_ok, time_digits = _arrow_digit_matrix(times, 8)
-    date_valid, date_numbers = _date_numbers(date_digits)
-    time_valid, time_numbers = _time_numbers(time_digits)
-    ok = date_ok & date_valid & time_ok & time_valid
-    return np.where(ok, date_numbers.astype(np.int64) * 1_000_000 + time_numbers, -1)
+    date_ok, date_bytes = _arrow_byte_matrix(dates, 10)
+    time_ok, time_bytes = _arrow_byte_matrix(times, 8)
+    digits_ok, d = _byte_digits(date_bytes, [0, 1, 2, 3, 5, 6, 8, 9])
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month, day = d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7]
+    ok = date_ok & digits_ok & (date_bytes[:, 4] == ord("-")) & (date_bytes[:, 7] == ord("-"))
+    ok &= calendar_ok(year, month, day)
+    digits_ok, t = _byte_digits(time_bytes, [0, 1, 3, 4, 6, 7])
+    hour, minute, second = t[:, 0] * 10 + t[:, 1], t[:, 2] * 10 + t[:, 3], t[:, 4] * 10 + t[:, 5]
+    ok &= time_ok & digits_ok & (time_bytes[:, 2] == ord(":")) & (time_bytes[:, 5] == ord(":"))
+    ok &= clock_ok(hour, minute, second)
+    date_numbers = ((year * 100 + month) * 100 + day).astype(np.int64)
+    return np.where(ok, date_numbers * 1_000_000 + (hour * 100 + minute) * 100 + second, -1)
 
 
 #: The sort key of a normalized date ``YYYY-MM-DD HH:MM:SS[.ffffff]`` is ``YYYYMMDDHHMMSS * _FRACTIONS`` plus

@@ -1,7 +1,10 @@
 """The shared date table: string-order counts of UseAfter keys and the failure texts of bad dates."""
 from __future__ import annotations
 
+import datetime
 import itertools
+import random
+import re
 
 import numpy as np
 import pandas as pd
@@ -162,6 +165,49 @@ def test_canonical_date_keys_are_the_numbers_of_exactly_canonical_valid_dates():
     times = pa.array(["01:02:03", "00:00:00", "00:00:00", "00:00:00", "00:00:00", "23:60:00", "00:00:00"])
     assert canonical_date_keys(dates, times).tolist() == [20120506010203, -1, -1, -1, -1, -1, -1]
     assert canonical_date_keys(dates.slice(5), times.slice(5)).tolist() == [-1, -1]
+
+
+def _canonical_key(date, time):
+    """The number of a date and time exactly in canonical form and valid, else -1 (the rule, in Python)."""
+    if date is None or time is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+        return -1
+    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}:[0-9]{2}", time):
+        return -1
+    try:
+        datetime.datetime(int(date[:4]), int(date[5:7]), int(date[8:]), int(time[:2]), int(time[3:5]), int(time[6:]))
+    except ValueError:
+        return -1
+    return int(date.replace("-", "") + time.replace(":", ""))
+
+
+def test_canonical_date_keys_equal_the_rule_on_mutated_dates():
+    """Canonical dates and times with one character replaced, dropped or added (digits, separators, blanks,
+    non-ASCII, bytes that wrap around when ``0`` is subtracted), and nulls: the numbers the rule gives."""
+    rng = random.Random(17)
+    alphabet = "0123456789-:/ .Té\x00\x7f~"
+
+    def mutated(text):
+        i = rng.randrange(len(text))
+        kind = rng.random()
+        if kind < 0.5:
+            return text
+        if kind < 0.8:
+            return text[:i] + rng.choice(alphabet) + text[i + 1:]
+        if kind < 0.9:
+            return text[:i] + text[i + 1:]
+        return text[:i] + rng.choice(alphabet) + text[i:]
+
+    dates, times = [], []
+    for _ in range(6000):
+        date = f"{rng.randint(0, 2100):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}"
+        time = f"{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d}"
+        dates.append(None if rng.random() < 0.02 else mutated(date))
+        times.append(None if rng.random() < 0.02 else mutated(time))
+    expected = [_canonical_key(date, time) for date, time in zip(dates, times)]
+    assert 1000 < sum(key >= 0 for key in expected) < 5000  # both kinds, in number
+    assert canonical_date_keys(pa.array(dates), pa.array(times)).tolist() == expected
+    sliced = canonical_date_keys(pa.array(dates, pa.large_string()).slice(7), pa.array(times).slice(7))
+    assert sliced.tolist() == expected[7:]
 
 
 def test_arrow_backed_dates_evaluate_as_object_strings_do():
