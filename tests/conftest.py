@@ -6,7 +6,10 @@ either is imported so that neither reaches for a network.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,12 @@ os.environ.pop("CRDS_SERVER_URL", None)
 for _var in ("CRDS_CONTEXT", "CRDS_MAPPATH", "CRDS_REFPATH", "CRDS_CFGPATH", "CRDS_PATH_SINGLE",
              "CRDS_IGNORE_MAPPING_CHECKSUM", "CRDS_ALLOW_BAD_RULES", "CRDS_ALLOW_BAD_REFERENCES"):
     os.environ.pop(_var, None)
+
+# Parsed mappings kept on disk (crds_batch.rules.parse_cache) go to a directory of this run, used by the
+# commands the tests start too, not to the user's cache.
+_PARSE_CACHE = tempfile.mkdtemp(prefix="crds-batch-test-parsed-")
+os.environ["DASK_CRDS_BATCH__PARSE_CACHE"] = _PARSE_CACHE
+atexit.register(shutil.rmtree, _PARSE_CACHE, True)
 
 
 @pytest.fixture(scope="session")

@@ -135,11 +135,14 @@ PARSED_MAX = 8192
 
 
 def parse_mapping_once(text: str, name: str = "(noname)") -> ParsedMapping:
-    """:func:`parse_mapping`, remembered per (name, text) for the process: the result is shared, not copied."""
+    """:func:`parse_mapping`, remembered per (name, text) for the process (the result is shared, not copied)
+    and on disk for the next commands (:mod:`.parse_cache`)."""
     key = (name, text)
     found = _PARSED.get(key)
     if found is None:
-        found = parse_mapping(text, name)
+        from .parse_cache import cached_parse
+
+        found = cached_parse(text, name)
         remember_parses([found])
     return found
 
