@@ -13,8 +13,6 @@ from __future__ import annotations
 import ctypes
 import os
 
-import pyarrow as pa
-
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # glibc mallopt parameters
 #: Blocks below this are taken from the heap (not mapped apart, so not unmapped when freed): any array of a job.
 _KEPT_MMAP_THRESHOLD = 1 << 30
@@ -59,6 +57,8 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # not glibc/Linux: leave the defaults
         return False
     if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        import pyarrow as pa  # here: the workers' environment is read before pyarrow is needed
+
         pa.set_memory_pool(pa.system_memory_pool())
     _memory_kept = True
     return True

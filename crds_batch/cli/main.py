@@ -27,6 +27,10 @@ EXIT_FAILURE = 3  # the job could not run: bad context, cache, input... or crash
 EXIT_INTERRUPTED = 130
 
 #: Modules under crds_batch.cli that each define one click command named `command`.
+#: Commands whose job may start a LocalCluster: its workers' fork server is started before their imports
+#: (batch.worker_start.start_for_command_line).
+EARLY_START_COMMANDS = ("affected", "check-context")
+
 COMMAND_MODULES: list[str] = [
     "ingest",
     "export",
@@ -75,6 +79,13 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx):
         return sorted(command_name(module_name) for module_name in COMMAND_MODULES)
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] in EARLY_START_COMMANDS:  # the job's workers start importing while this process does
+            from ..batch.worker_start import start_for_command_line
+
+            start_for_command_line(args[1:])
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx, name):
         loaded = self.__dict__.setdefault("_loaded", {})

@@ -1,6 +1,7 @@
 """The LocalCluster's workers forked from a server that has the engine loaded (the ``local-worker-start`` setting)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -115,3 +116,68 @@ def test_an_early_start_that_fails_is_left_to_the_cluster_start(monkeypatch):
     with dask.config.set({START: "forkserver"}), pytest.raises(Exception, match="Cannot start a local Dask "
                                                                              "cluster: no room for a fork server"):
         start_local_cluster(ClusterOptions(n_workers=1))
+
+
+def test_the_manifest_name_is_the_store_s():
+    from crds_batch.batch import worker_start
+    from crds_batch.store import schema
+
+    assert worker_start._MANIFEST_NAME == schema.MANIFEST_NAME
+
+
+def _store(tmp_path, rows: int) -> str:
+    directory = tmp_path / f"store{rows}"
+    directory.mkdir()
+    partitions = {"hst/acs": {"observatory": "hst", "instrument": "acs", "rows": rows - rows // 3},
+                  "hst/cos": {"observatory": "hst", "instrument": "cos", "rows": rows // 3}}
+    (directory / "manifest.json").write_text(json.dumps({"partitions": partitions}))
+    return str(directory)
+
+
+def test_the_command_line_gives_the_job_s_cluster_options_and_datasets(tmp_path):
+    from crds_batch.batch.worker_start import _cluster_arguments
+
+    store = _store(tmp_path, 3000)
+    local = {"n_workers": None, "scheduler_address": None, "scheduler_file": None, "synchronous": False}
+    assert _cluster_arguments(["--old-context", "a", "--params", store, "-q"]) == (local, 3000)
+    assert _cluster_arguments([f"--params={store}", "--workers", "3"]) == ({**local, "n_workers": 3}, 3000)
+    assert _cluster_arguments(["--params", store, "--no-cluster"]) == ({**local, "synchronous": True}, 3000)
+    assert _cluster_arguments(["--params", store, "--scheduler-address=tcp://127.0.0.1:1"]) == (
+        {**local, "scheduler_address": "tcp://127.0.0.1:1"}, 3000)
+    assert _cluster_arguments(["--workers=2", "--params", "save.json"]) == ({**local, "n_workers": 2}, 0)
+    for unclear in (["--params", "save.json"], ["--params", store, "--params", store], [], ["--params"],
+                    ["--params", store, "--help"], ["-h", "--params", store], ["--", "--params", store]):
+        assert _cluster_arguments(unclear) is None, unclear
+
+
+_COMMAND_LINE = textwrap.dedent("""
+    import sys, time, psutil, dask.config
+    from crds_batch.cli.main import main
+    with dask.config.set({"crds_batch.cluster-threshold": 1000}):
+        code = main(sys.argv[2:] + ["--no-such-option"])  # a usage error: the job never runs
+    deadline = time.monotonic() + 5
+    while True:
+        servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+        if servers or time.monotonic() > deadline or sys.argv[1] == "no":
+            break
+        time.sleep(0.05)
+    print(code, len(servers))
+""")
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["affected", "--old-context", "hst_0650.pmap", "--params", "{big}"], 1),
+    (["check-context", "--params", "{big}", "--workers", "2"], 1),
+    (["affected", "--params", "{small}"], 0),
+    (["affected", "--params", "{big}", "--no-cluster"], 0),
+    (["bestrefs", "--load-pickles", "{big}", "--workers", "2"], 0)])
+def test_batch_commands_start_the_server_from_their_command_line(tmp_path, arguments, expected):
+    """Before the command's own imports and planning: shown by a command line the job never runs."""
+    stores = {"big": _store(tmp_path, 5000), "small": _store(tmp_path, 999)}
+    arguments = [word.format(**stores) for word in arguments]
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DASK_SCHEDULER_ADDRESS", "DASK_CRDS_BATCH__LOCAL_WORKER_START")}
+    done = subprocess.run([sys.executable, "-c", _COMMAND_LINE, "yes" if expected else "no", *arguments],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["2", str(expected)]  # usage error; the server, or none
