@@ -67,22 +67,28 @@ def test_unknown_start_method_is_one_settings_line():
     assert str(caught.value) == "crds_batch.local-worker-start must be one of forkserver, spawn, not 'threads'"
 
 
+#: The end of a script run in a child process: waits (up to 5 s, when ``wait``) for the fork server among the
+#: process's children, then ``servers`` lists them.
+_FIND_SERVERS = textwrap.dedent("""
+    import time, psutil
+    deadline = time.monotonic() + 5
+    while True:
+        servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+        if servers or time.monotonic() > deadline or not wait:
+            break
+        time.sleep(0.05)
+""")
+
 _PREPARE = textwrap.dedent("""
-    import sys, time, psutil, dask.config
+    import sys, dask.config
     from crds_batch.batch.cluster import ClusterOptions, prepare_local_workers
     options = {"workers": ClusterOptions(n_workers=2), "none": ClusterOptions(),
                "synchronous": ClusterOptions(synchronous=True),
                "address": ClusterOptions(scheduler_address="tcp://127.0.0.1:1")}[sys.argv[1]]
     with dask.config.set({"crds_batch.cluster-threshold": 1000}):
         prepare_local_workers(options, int(sys.argv[2]))
-    deadline = time.monotonic() + 5
-    while True:
-        servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
-        if servers or time.monotonic() > deadline or sys.argv[3] == "no":
-            break
-        time.sleep(0.05)
-    print(len(servers))
-""")
+    wait = sys.argv[3] == "yes"
+""") + _FIND_SERVERS + "print(len(servers))\n"
 
 
 @pytest.mark.parametrize("options, datasets, expected", [
@@ -151,18 +157,12 @@ def test_the_command_line_gives_the_job_s_cluster_options_and_datasets(tmp_path)
 
 
 _COMMAND_LINE = textwrap.dedent("""
-    import sys, time, psutil, dask.config
+    import sys, dask.config
     from crds_batch.cli.main import main
     with dask.config.set({"crds_batch.cluster-threshold": 1000}):
         code = main(sys.argv[2:] + ["--no-such-option"])  # a usage error: the job never runs
-    deadline = time.monotonic() + 5
-    while True:
-        servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
-        if servers or time.monotonic() > deadline or sys.argv[1] == "no":
-            break
-        time.sleep(0.05)
-    print(code, len(servers))
-""")
+    wait = sys.argv[1] == "yes"
+""") + _FIND_SERVERS + "print(code, len(servers))\n"
 
 
 @pytest.mark.parametrize("arguments, expected", [
