@@ -101,14 +101,14 @@ def _write_entry(path: str, parsed: ParsedMapping) -> None:
 
     Not fsynced: an entry left incomplete by a crash of the machine does not decode and is parsed again.
     """
-    data = json.dumps([_encoded(parsed.header), _encoded(parsed.selector), parsed.comment],
-                      ensure_ascii=False, separators=(",", ":"))
     directory = os.path.dirname(path)
     try:
+        data = json.dumps([_encoded(parsed.header), _encoded(parsed.selector), parsed.comment],
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=directory, prefix=".parsed-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(temp, path)
         except BaseException:
@@ -117,7 +117,7 @@ def _write_entry(path: str, parsed: ParsedMapping) -> None:
             except OSError:
                 pass
             raise
-    except OSError:
+    except (OSError, ValueError, TypeError):  # unwritable, or a value JSON cannot hold: not kept
         return  # a cache only: the parse is returned all the same
 
 
