@@ -2,12 +2,13 @@
 `check-context` over a generated HST archive, each beside crds doing the same work in the same run.
 
     python benchmarks/affected.py --datasets 1000000 --workdir /tmp/bench-affected
-        [--tools affected,bestrefs,check-context] [--check-clusters default,2]
+        [--tools affected,bestrefs,check-context] [--check-clusters default,2] [--runs 3]
 
 Generates (once, cached in --workdir) N HST datasets from hst_0729.pmap and
 ingests them into a store, then times the whole `crds-batch affected`
 command (cluster start included) for hst_0650 -> hst_0729 with 1 and 2
-workers, in the default --diffs-only mode and in --all-types mode. Each mode
+workers, in the default --diffs-only mode and in --all-types mode (--runs N: each N times, the worker
+counts in turn, the run of median seconds reported with every run's seconds listed). Each mode
 is compared with crds doing the same work on two samples drawn evenly through
 the same archive (every k-th dataset: the store's mix of instruments;
 --crds-samples, default 500 and 4,000), the marginal rate between them, so
@@ -178,15 +179,32 @@ def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env
 def measure(tool: str, mode: str, workers, argv: list[str], datasets: int, baseline: tuple[float, float],
             env: dict) -> dict:
     """One crds-batch command, run and measured: a row of the table."""
-    load_before = load_average()
-    seconds, peak, out, cpu = run_measured(argv, env)
-    load_after = load_average()
-    rate, cpu_rate = datasets / seconds, datasets / cpu
-    return {"tool": tool, "mode": mode, "workers": workers, "seconds": round(seconds, 1),
-            "cpu_seconds": round(cpu, 1), "load": f"{load_before:.1f}->{load_after:.1f}",
-            "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline[0], 1),
-            "datasets_per_cpu_s": round(cpu_rate), "ratio_vs_crds_cpu": round(cpu_rate / baseline[1], 1),
-            "peak_rss_mib": round(peak / 2**20), "output_lines": len(out.splitlines())}
+    return measure_alternated([(tool, mode, workers, argv)], datasets, baseline, env, 1)[0]
+
+
+def measure_alternated(commands: list[tuple], datasets: int, baseline: tuple[float, float], env: dict,
+                       runs: int) -> list[dict]:
+    """``commands`` ((tool, mode, workers, argv) each), each run ``runs`` times, one after the other in turn (a
+    change of the host's speed falls on all of them alike): a row per command, of its run of median seconds
+    (``seconds_runs``: every run's seconds)."""
+    measured: list[list[tuple]] = [[] for _ in commands]
+    for _ in range(runs):
+        for index, (_tool, _mode, _workers, argv) in enumerate(commands):
+            load_before = load_average()
+            seconds, peak, out, cpu = run_measured(argv, env)
+            measured[index].append((seconds, peak, len(out.splitlines()), cpu, load_before, load_average()))
+    rows = []
+    for (tool, mode, workers, _argv), results in zip(commands, measured):
+        ordered = sorted(results)
+        seconds, peak, lines, cpu, load_before, load_after = ordered[(len(ordered) - 1) // 2]
+        rate, cpu_rate = datasets / seconds, datasets / cpu
+        rows.append({"tool": tool, "mode": mode, "workers": workers, "seconds": round(seconds, 1),
+                     "cpu_seconds": round(cpu, 1), "load": f"{load_before:.1f}->{load_after:.1f}",
+                     "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline[0], 1),
+                     "datasets_per_cpu_s": round(cpu_rate), "ratio_vs_crds_cpu": round(cpu_rate / baseline[1], 1),
+                     "peak_rss_mib": round(peak / 2**20), "output_lines": lines,
+                     "seconds_runs": [round(result[0], 1) for result in results]})
+    return rows
 
 
 def check_cluster_options(entry: str) -> tuple[str, list[str]]:
@@ -202,9 +220,11 @@ TOOLS = ("affected", "bestrefs", "check-context")
 
 
 #: Starts and closes crds-batch's own LocalCluster of N workers (argv[1]) as `affected` (argv[2], argv[3]: the
-#: contexts) starts it: its workers' fork server first (crds_batch.batch.worker_start), then the job's planning,
-#: then the cluster; prints the seconds the cluster's start took (what the command waits for it).
-CLUSTER_START = ("import sys, time; from distributed import Client; "
+#: contexts) starts it: its workers' fork server first, from the command line (crds_batch.batch.worker_start),
+#: then the imports and the job's planning, then the cluster; prints the seconds the cluster's start took (what
+#: the command waits for it).
+CLUSTER_START = ("import sys, time; from crds_batch.batch.worker_start import start_for_command_line; "
+                 "start_for_command_line(['--workers', sys.argv[1]]); from distributed import Client; "
                  "from crds_batch.batch.cluster import ClusterOptions, prepare_local_workers, start_local_cluster; "
                  "from crds_batch.batch.plan import AffectedRequest, plan_affected; "
                  "options = ClusterOptions(n_workers=int(sys.argv[1])); prepare_local_workers(options, 10**9); "
@@ -252,6 +272,8 @@ def main() -> int:
     parser.add_argument("--crds-samples", default="500,4000", help="two sample sizes for crds's marginal rate (affected)")
     parser.add_argument("--crds-runs", type=int, default=3, help="runs of each crds sample (the fastest counts)")
     parser.add_argument("--workers", default="1,2", help="affected: its runs' --workers")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="affected: runs of each --workers, in turn; the run of median seconds counts")
     parser.add_argument("--modes", default="diffs-only,all-types", help="affected: its modes")
     parser.add_argument("--tools", default=",".join(TOOLS), help="which commands to measure (default: all)")
     parser.add_argument("--check-clusters", default="default",
@@ -277,10 +299,11 @@ def main() -> int:
         samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
         for mode in args.modes.split(","):
             baselines[mode] = baseline = crds_rate(mode, samples, args.old, args.new, env, args.crds_runs)
-            for workers in (int(w) for w in args.workers.split(",")):
-                argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
-                        "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"]
-                rows.append(measure("affected", mode, workers, argv, args.datasets, baseline, env))
+            commands = [("affected", mode, workers,
+                         [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
+                          "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"])
+                        for workers in (int(w) for w in args.workers.split(","))]
+            rows.extend(measure_alternated(commands, args.datasets, baseline, env, args.runs))
     single = [tool for tool in ("bestrefs", "check-context") if tool in tools]
     if single:
         sizes = [int(v) for v in args.crds_check_samples.split(",")]
@@ -307,6 +330,10 @@ def main() -> int:
         print(f"{row['tool']:<13} {row['mode']:<12} {row['workers']:>10} {row['seconds']:>8} {row['cpu_seconds']:>6} "
               f"{row['datasets_per_s']:>11,} {row['ratio_vs_crds']:>7} {row['datasets_per_cpu_s']:>9,} "
               f"{row['ratio_vs_crds_cpu']:>10} {row['peak_rss_mib']:>6} MiB {row['output_lines']:>9,} {row['load']:>9}")
+    for row in rows:
+        if len(row.get("seconds_runs", ())) > 1:
+            print(f"{row['tool']} {row['mode']} {row['workers']} worker(s): runs of "
+                  f"{', '.join(map(str, row['seconds_runs']))} s (the median's row above)")
     starts, probe = {}, None
     for mode in args.modes.split(",") if "affected" in tools else ():
         seconds = {row["workers"]: row["seconds"] for row in rows if row["tool"] == "affected" and row["mode"] == mode}
