@@ -33,20 +33,18 @@ def _fast_dates(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = np.char.str_len(dates) == 10
     if not ok.any():
         return ok, np.zeros(len(dates), dtype=np.int64)
-    valid, numbers = _date_numbers(_digit_matrix(dates, 10))
+    valid, numbers = _date_numbers(code_matrix(dates, 10))
     return ok & valid, numbers
 
 
-def _date_numbers(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(True where a row of ``d``, ``YYYY-MM-DD`` as digit values (:func:`_digit_matrix`), is a valid date,
-    its number ``YYYYMMDD``)."""
-    digits = [0, 1, 2, 3, 5, 6, 8, 9]
-    ok = ((d[:, digits] >= 0) & (d[:, digits] <= 9)).all(axis=1)
-    ok &= (d[:, 4] == ord("-") - ord("0")) & (d[:, 7] == ord("-") - ord("0"))
+def _date_numbers(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(True where a row of ``m``, the characters of ``YYYY-MM-DD`` (code points, or UTF-8 bytes), is a valid
+    date, its number ``YYYYMMDD`` as int64)."""
+    ok, d = _digits(m, [0, 1, 2, 3, 5, 6, 8, 9])
+    ok &= (m[:, 4] == ord("-")) & (m[:, 7] == ord("-"))
     year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    month = d[:, 5] * 10 + d[:, 6]
-    day = d[:, 8] * 10 + d[:, 9]
-    return ok & calendar_ok(year, month, day), (year * 100 + month) * 100 + day
+    month, day = d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7]
+    return ok & calendar_ok(year, month, day), ((year * 100 + month) * 100 + day).astype(np.int64)
 
 
 def _fast_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,17 +53,23 @@ def _fast_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = np.char.str_len(times) == 8
     if not ok.any():
         return ok, np.zeros(len(times), dtype=np.int64)
-    valid, numbers = _time_numbers(_digit_matrix(times, 8))
+    valid, numbers = _time_numbers(code_matrix(times, 8))
     return ok & valid, numbers
 
 
-def _time_numbers(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(True where a row of ``t``, ``HH:MM:SS`` as digit values, is a valid time, its number ``HHMMSS``)."""
-    digits = [0, 1, 3, 4, 6, 7]
-    ok = ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
-    ok &= (t[:, 2] == ord(":") - ord("0")) & (t[:, 5] == ord(":") - ord("0"))
-    hour, minute, second = t[:, 0] * 10 + t[:, 1], t[:, 3] * 10 + t[:, 4], t[:, 6] * 10 + t[:, 7]
-    return ok & clock_ok(hour, minute, second), (hour * 100 + minute) * 100 + second
+def _time_numbers(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(True where a row of ``m``, the characters of ``HH:MM:SS`` (code points, or UTF-8 bytes), is a valid time,
+    its number ``HHMMSS`` as int64)."""
+    ok, t = _digits(m, [0, 1, 3, 4, 6, 7])
+    ok &= (m[:, 2] == ord(":")) & (m[:, 5] == ord(":"))
+    hour, minute, second = t[:, 0] * 10 + t[:, 1], t[:, 2] * 10 + t[:, 3], t[:, 4] * 10 + t[:, 5]
+    return ok & clock_ok(hour, minute, second), ((hour * 100 + minute) * 100 + second).astype(np.int64)
+
+
+def _digits(m: np.ndarray, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(True where the characters ``m[:, columns]`` are all ASCII digits, their values as int32 columns)."""
+    values = m[:, columns] - ord("0")  # bytes (uint8) other than digits wrap around past 9
+    return ((values >= 0) & (values <= 9)).all(axis=1), values.astype(np.int32)
 
 
 def _arrow_byte_matrix(strings: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,12 +92,6 @@ def _arrow_byte_matrix(strings: pa.Array, width: int) -> tuple[np.ndarray, np.nd
     return ok, windows[np.minimum(offsets[:-1], len(data) - width)]
 
 
-def _byte_digits(m: np.ndarray, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """(True where the bytes ``m[:, columns]`` are all ASCII digits, their values as int32 columns)."""
-    digits = m[:, columns] - np.uint8(ord("0"))  # other bytes wrap around to values above 9
-    return (digits <= 9).all(axis=1), digits.astype(np.int32)
-
-
 def canonical_date_keys(dates: pa.Array, times: pa.Array) -> np.ndarray:
     """Per row, ``YYYYMMDDHHMMSS`` where the row's date is a valid ``YYYY-MM-DD`` and its time a valid
     ``HH:MM:SS`` exactly as given (such texts condition and normalize to themselves), else -1.
@@ -103,17 +101,10 @@ def canonical_date_keys(dates: pa.Array, times: pa.Array) -> np.ndarray:
     """
     date_ok, date_bytes = _arrow_byte_matrix(dates, 10)
     time_ok, time_bytes = _arrow_byte_matrix(times, 8)
-    digits_ok, d = _byte_digits(date_bytes, [0, 1, 2, 3, 5, 6, 8, 9])
-    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    month, day = d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7]
-    ok = date_ok & digits_ok & (date_bytes[:, 4] == ord("-")) & (date_bytes[:, 7] == ord("-"))
-    ok &= calendar_ok(year, month, day)
-    digits_ok, t = _byte_digits(time_bytes, [0, 1, 3, 4, 6, 7])
-    hour, minute, second = t[:, 0] * 10 + t[:, 1], t[:, 2] * 10 + t[:, 3], t[:, 4] * 10 + t[:, 5]
-    ok &= time_ok & digits_ok & (time_bytes[:, 2] == ord(":")) & (time_bytes[:, 5] == ord(":"))
-    ok &= clock_ok(hour, minute, second)
-    date_numbers = ((year * 100 + month) * 100 + day).astype(np.int64)
-    return np.where(ok, date_numbers * 1_000_000 + (hour * 100 + minute) * 100 + second, -1)
+    date_valid, date_numbers = _date_numbers(date_bytes)
+    time_valid, time_numbers = _time_numbers(time_bytes)
+    ok = date_ok & date_valid & time_ok & time_valid
+    return np.where(ok, date_numbers * 1_000_000 + time_numbers, -1)
 
 
 #: The sort key of a normalized date ``YYYY-MM-DD HH:MM:SS[.ffffff]`` is ``YYYYMMDDHHMMSS * _FRACTIONS`` plus
