@@ -260,12 +260,10 @@ def affected_product_array(dataset_ids: list[str] | pa.Array) -> pa.Array:
         ids = ids.cast(pa.string())
     if not len(ids) or not pc.all(pc.string_is_ascii(ids)).as_py():
         return pa.array(sorted({dataset_id.split(":")[0].lower() for dataset_id in ids.to_pylist()}), pa.string())
-    first_fields = _first_fields(ids)
-    lowered = pc.ascii_lower(first_fields)
+    lowered = pc.ascii_lower(_first_fields(ids))
     if _ascending(lowered):  # a store's partition, in id order: distinct by neighbours, no hashing, no sort
         return lowered.filter(pa.concat_arrays([pa.array([True]), pc.not_equal(lowered[1:], lowered[:-1])]))
-    # Distinct before lower-casing too: most ids' products repeat (one product, several exposures).
-    products = pc.unique(pc.ascii_lower(pc.unique(first_fields)))
+    products = pc.unique(lowered)
     return products.take(pc.sort_indices(products))
 
 
