@@ -426,7 +426,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     reduce = n > _REDUCE_MIN  # a few rows make few groups anyway: skip the reduction's own cost
     key_columns = [_reduced(program, key, minimized[key], date_tables) if reduce and key in program.reducible
                    else minimized[key] for key in program.key_columns]
-    gid, first = group_ids(key_columns, n)
+    gid, first, gid32 = _shared_groups(key_columns, n, date_tables)
     group_const = np.full(len(first), -2, dtype=np.int32)   # -2: resolved by chain
     chains: list = []
     chain_of_group = np.full(len(first), -1, dtype=np.int64)
@@ -470,7 +470,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
                 chains.append(plan)
             chain_of_group[g] = c
     if groups is not None:
-        groups.extend((gid.astype(np.int32), plans))
+        groups.extend((gid32(), plans))
     out = group_const[gid]  # -2: a chain's row (or an unplanned group's, outside ``only``)
     chained = out == -2
     if only is not None:
@@ -508,16 +508,41 @@ _REDUCE_MIN = 64
 
 
 def _reduced(program: RmapProgram, name: str, column: Column, cache: dict[Any, Any]) -> Column:
-    """``column`` with each value replaced by its class representative (see ``RmapProgram.value_class``)."""
+    """``column`` with each value replaced by its class representative (see ``RmapProgram.value_class``).
+
+    Programs whose classes give every value the same representative (the old and new rmap of a type, mostly)
+    get the same column object, so their groups are found once (:func:`_shared_groups`).
+    """
     key = ("reduced", id(program), name)
     found = cache.get(key)
     if found is None:
-        representatives = [program.value_class(name, value) for value in column.values]
-        index: dict[str, int] = {}
-        remap = np.array([index.setdefault(value, len(index)) for value in representatives], dtype=np.int32)
-        codes = remap[column.codes] if len(remap) else column.codes
-        found = cache[key] = Column(codes, list(index))
+        representatives = tuple(program.value_class(name, value) for value in column.values)
+        shared_key = ("reduced column", name, id(column), representatives)
+        shared = cache.get(shared_key)
+        if shared is None or shared[0] is not column:
+            index: dict[str, int] = {}
+            remap = np.array([index.setdefault(value, len(index)) for value in representatives], dtype=np.int32)
+            codes = remap[column.codes] if len(remap) else column.codes
+            shared = cache[shared_key] = (column, Column(codes, list(index)))
+        found = cache[key] = shared[1]
     return found
+
+
+def _shared_groups(key_columns: list[Column], n: int, cache: dict[Any, Any]) -> tuple[np.ndarray, np.ndarray, Any]:
+    """:func:`~.columns.group_ids` of ``key_columns`` (read only), found once for every program over the same
+    column objects (types with the same keys, the old and new rmap of a type), and a function giving the group
+    ids as int32 (made once)."""
+    key = ("groups", tuple(map(id, key_columns)))
+    found = cache.get(key)
+    if found is None or any(kept is not column for kept, column in zip(found[0], key_columns)):
+        gid, first = group_ids(key_columns, n)
+        found = cache[key] = [list(key_columns), gid, first, None]
+
+    def gid32() -> np.ndarray:
+        if found[3] is None:
+            found[3] = found[1].astype(np.int32)
+        return found[3]
+    return found[1], found[2], gid32
 
 
 def _date_table(program: RmapProgram, minimized: _MinimizedColumns, date_tables: dict[Any, Any]) -> DateTable:

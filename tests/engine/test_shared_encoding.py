@@ -63,3 +63,34 @@ def test_second_context_reuses_results_of_shared_rmaps(instrument, monkeypatch):
         if kind in shared_types:  # reused whole: the category order of a fresh evaluation too
             assert list(together[kind].cat.categories) == list(alone[kind].cat.categories), kind
             assert (together[kind].cat.codes == alone[kind].cat.codes).all(), kind
+
+
+@pytest.mark.parametrize("instrument", ["ACS", "WFC3"])
+def test_programs_over_the_same_key_columns_share_their_groups(instrument, monkeypatch):
+    """Types (and the old and new rmap of a type) whose reduced key columns come out the same find their groups
+    once per shared table; each context's results still equal its evaluation over its own encoding."""
+    from crds_batch.engine import evaluate as evaluator
+
+    frame = next(synth.generate("hst_0729.pmap", 3000, seed=7, instruments=[instrument.lower()],
+                                odd_date_fraction=0.2, invalid_fraction=0.05, chunk_size=3000))
+    frame = frame.drop(columns=["dataset_id"])
+    contexts = [load_context("hst_0650.pmap"), load_context("hst_0729.pmap")]
+    calls, key_sets = [], []
+    real_group_ids, real_run = evaluator.group_ids, evaluator._run_program
+    monkeypatch.setattr(evaluator, "group_ids", lambda columns, n: calls.append(n) or real_group_ids(columns, n))
+
+    def run_program(program, minimized, n, *rest, **options):
+        reduce = n > evaluator._REDUCE_MIN
+        columns = [evaluator._reduced(program, key, minimized[key], rest[1]) if reduce and key in program.reducible
+                   else minimized[key] for key in program.key_columns if key in minimized]
+        key_sets.append(tuple((tuple(column.values), column.codes.tobytes()) for column in columns))
+        return real_run(program, minimized, n, *rest, **options)
+
+    monkeypatch.setattr(evaluator, "_run_program", run_program)
+    shared = encode_table(frame, "hst")
+    together = [evaluate(context, shared, observatory="hst") for context in contexts]
+    assert len(set(key_sets)) < len(key_sets)  # some programs read the same key columns
+    assert 0 < len(calls) < len(key_sets)  # (the hooks' date features find their groups by it too)
+    for context, found in zip(contexts, together):
+        alone = evaluate(context, frame, observatory="hst")
+        assert found.astype(object).equals(alone.astype(object)), context.basename
