@@ -400,17 +400,48 @@ def _cached_chain(program: RmapProgram, header: dict[str, str]) -> Chain:
         parameters = tuple(selector.parameters)
         program._selector_values = (itemgetter(*parameters) if parameters else None, len(parameters))
     values, count = program._selector_values
+    present = True
     try:
         key = values(header) if count > 1 else (values(header),) if count else ()
     except KeyError:  # a parameter the header lacks
         key = tuple(header.get(name, _ABSENT) for name in selector.parameters)
+        present = False
     found = program._steps.get(key)
+    class_key = None
+    if found is None and present:
+        class_key = _class_key(program, selector, key)
+        found = program._steps.get(class_key)
+        if found is not None:
+            program._steps[key] = found
     if found is None:
         chain = _chain(selector, header)
         chain.basis = (key, *chain.basis) if chain.basis else None
         program._steps[key] = (chain.steps, chain.touched, chain.basis)
+        if class_key is not None:
+            program._steps[class_key] = program._steps[key]
         return chain
-    return Chain(found[0], top_useafter=isinstance(selector, UseAfterSelector), touched=found[1], basis=found[2])
+    basis = found[2]
+    if basis is not None and basis[0] != key:  # another value of the same classes: its own values
+        basis = (key, *basis[1:])
+    return Chain(found[0], top_useafter=isinstance(selector, UseAfterSelector), touched=found[1], basis=basis)
+
+
+def _class_key(program: RmapProgram, selector: Selector, values: tuple) -> tuple:
+    """What a Match selector's candidates depend on of its parameters' ``values`` (all present): each value's
+    class (:meth:`RmapProgram.value_class`: its scores against every key and whether it validates, a value
+    that does not being its own class). Values of the same classes get the same steps, so distinct headers
+    (many, once a hook has rewritten some keys) share the steps found for the first. Other selectors:
+    ``values`` as they are."""
+    if not isinstance(selector, MatchSelector):
+        return values
+    value_class = program.value_class
+    try:
+        return (_CLASSES, *(value_class(name, value) for name, value in zip(selector.parameters, values)))
+    except Exception:  # a value the scoring cannot take: keyed by itself, as it fails alike
+        return values
+
+
+_CLASSES = object()  # marks a key of classes apart from a key of values
 
 
 def _chain(selector: Selector, header: dict[str, str]) -> Chain:
