@@ -192,7 +192,7 @@ def _instruments(context: PipelineContext, columns: Mapping[str, Column], nrows:
         upper = [value.upper() for value in column.values]
         ids = np.array([names.setdefault(value, len(names)) if value != "UNDEFINED" else -1 for value in upper]
                        + [-1], dtype=np.int64)  # code -1 (absent) -> -1
-        candidate = ids[column.codes]
+        candidate = ids.take(column.codes)
         usable = unresolved & (candidate >= 0)
         instrument[usable] = candidate[usable]
         unresolved &= ~usable
@@ -383,12 +383,12 @@ def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: _Minim
     remap = np.full(len(earlier.objects) + 1, -1, dtype=np.int32)
     for code in used.tolist():
         remap[code] = values.code(earlier.objects[code])
-    out = remap[kept_codes]
+    out = remap.take(kept_codes)
     if not kept.all():
         evaluated = _run_program(program, minimized, n, values, date_tables, groups, only=~kept)
         out = np.where(kept, out, evaluated)
     else:
-        groups.extend((np.zeros(n, dtype=np.int32), [None]))
+        groups.extend((np.zeros(n, dtype=np.intp), [None]))
     return out
 
 
@@ -417,7 +417,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
                  date_tables: dict[Any, Any], groups: list | None = None, only: np.ndarray | None = None) -> np.ndarray:
     """Result codes of ``program`` per row (-1 outside ``only``, a row mask, when given).
 
-    ``groups``, when given, receives (group per row as int32, plan per group: None for a group
+    ``groups``, when given, receives (group per row (int64), plan per group: None for a group
     with no row in ``only``), which :func:`_carried_result` reads when the next context comes.
     """
     columns = minimized  # the instrument's columns: dates and hooks' date values are read from them
@@ -426,7 +426,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     reduce = n > _REDUCE_MIN  # a few rows make few groups anyway: skip the reduction's own cost
     key_columns = [_reduced(program, key, minimized[key], date_tables) if reduce and key in program.reducible
                    else minimized[key] for key in program.key_columns]
-    gid, first, gid32 = _shared_groups(key_columns, n, date_tables)
+    gid, first = _shared_groups(key_columns, n, date_tables)
     group_const = np.full(len(first), -2, dtype=np.int32)   # -2: resolved by chain
     chains: list = []
     chain_of_group = np.full(len(first), -1, dtype=np.int64)
@@ -470,7 +470,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
                 chains.append(plan)
             chain_of_group[g] = c
     if groups is not None:
-        groups.extend((gid32(), plans))
+        groups.extend((gid, plans))
     out = group_const[gid]  # -2: a chain's row (or an unplanned group's, outside ``only``)
     chained = out == -2
     if only is not None:
@@ -522,27 +522,22 @@ def _reduced(program: RmapProgram, name: str, column: Column, cache: dict[Any, A
         if shared is None or shared[0] is not column:
             index: dict[str, int] = {}
             remap = np.array([index.setdefault(value, len(index)) for value in representatives], dtype=np.int32)
-            codes = remap[column.codes] if len(remap) else column.codes
+            codes = remap.take(column.codes) if len(remap) else column.codes
             shared = cache[shared_key] = (column, Column(codes, list(index)))
         found = cache[key] = shared[1]
     return found
 
 
-def _shared_groups(key_columns: list[Column], n: int, cache: dict[Any, Any]) -> tuple[np.ndarray, np.ndarray, Any]:
-    """:func:`~.columns.group_ids` of ``key_columns`` (read only), found once for every program over the same
-    column objects (types with the same keys, the old and new rmap of a type), and a function giving the group
-    ids as int32 (made once)."""
+def _shared_groups(key_columns: list[Column], n: int, cache: dict[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~.columns.group_ids` of ``key_columns`` (read only: int64, so that gathers by them are fast), found
+    once for every program over the same column objects (types with the same keys, the old and new rmap of a
+    type)."""
     key = ("groups", tuple(map(id, key_columns)))
     found = cache.get(key)
     if found is None or any(kept is not column for kept, column in zip(found[0], key_columns)):
         gid, first = group_ids(key_columns, n)
-        found = cache[key] = [list(key_columns), gid, first, None]
-
-    def gid32() -> np.ndarray:
-        if found[3] is None:
-            found[3] = found[1].astype(np.int32)
-        return found[3]
-    return found[1], found[2], gid32
+        found = cache[key] = (list(key_columns), gid, first)
+    return found[1], found[2]
 
 
 def _date_table(program: RmapProgram, minimized: _MinimizedColumns, date_tables: dict[Any, Any]) -> DateTable:

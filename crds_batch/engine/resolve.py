@@ -111,7 +111,7 @@ def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, 
             used = np.flatnonzero(np.bincount(chosen, minlength=len(ranked.results)))
             codes = np.zeros(len(ranked.results), dtype=np.int32)
             codes[used] = [values.code(ranked.results[r]) for r in used.tolist()]
-            out[good] = codes[chosen]
+            out[good] = codes.take(chosen)  # (take: chosen is int32, which [] indexes slowly)
             unresolved[good] = False
     if unresolved.any():
         # Every candidate failed: the text depends on the chain kind and, for a top UseAfter, the date only.
