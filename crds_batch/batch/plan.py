@@ -79,7 +79,7 @@ def plan_affected(request: AffectedRequest) -> Planned:
             closures.append(closure)
             names.update(closure)
         bad_rules[instrument] = tuple(tuple(sorted(set(c) & bad_files)) for c in closures)
-        columns[instrument] = _needed_columns(old_ctx, new_ctx, instrument, obs)
+        columns[instrument] = _needed_columns(old_ctx, new_ctx, instrument, obs, kinds)
     plan = AffectedPlan(
         old_context=old_name,
         new_context=new_name,
@@ -126,11 +126,28 @@ def _imap_types(context, instrument: str) -> set[str]:
         return set()
 
 
-def _needed_columns(old_ctx, new_ctx, instrument: str, obs) -> list[str]:
+def _needed_columns(old_ctx, new_ctx, instrument: str, obs, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """The parameter columns a job reads for ``instrument``: what the types ``kinds`` (None: every type) of both
+    contexts read (:func:`~crds_batch.engine.compile.rmap_reads`), the instrument-level keys, the instrument and
+    date keywords. A JWST job reads every key of the instruments (its datasets' types are chosen from them)."""
     keys = {obs.instrument_keyword, *obs.date_keywords, *selection_keywords(obs.name)}
     for ctx in (old_ctx, new_ctx):
         try:
-            keys.update(ctx.get_imap(instrument).required_parkeys())
+            imap = ctx.get_imap(instrument)
+            keys.update(imap.required_parkeys() if kinds is None or obs.name == "jwst" else _types_reads(ctx, imap, kinds))
         except Exception:
             continue
     return sorted(keys)
+
+
+def _types_reads(ctx, imap, kinds: tuple[str, ...]) -> set[str]:
+    """The keys the evaluation of ``imap``'s types ``kinds`` reads, with the instrument-level keys."""
+    from ..engine.compile import rmap_reads
+
+    instrument_keys = imap.required_parkeys() + [ctx.instrument_key]
+    keys = set(imap.parkey) | set(imap.extra_keys)
+    for kind in kinds:
+        child = imap.child(kind) if kind in imap.selections else None
+        if child is not None and not isinstance(child, str):  # special values (N/A, OMIT) read nothing
+            keys |= rmap_reads(child, instrument_keys)
+    return keys

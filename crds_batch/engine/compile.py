@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..rules import lookup
 from ..rules.errors import IrrelevantType, OmitType
@@ -174,8 +174,15 @@ def _header_columns(key_columns: list[str]) -> tuple[str, ...]:
     return tuple(key_columns[:-1])
 
 
-def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProgram:
-    """Choose the key columns and the evaluation strategy of ``rmap`` for an instrument's header keys."""
+class _Reads(NamedTuple):
+    """What the evaluation of an rmap reads of an instrument's header keys."""
+
+    all: set[str]  #: every key: the rmap's parameters, what its expressions and hooks read, the HST DNR rule's
+    expressions: set[str]
+    hooks: frozenset[str]
+
+
+def _reads(rmap: ReferenceMapping, instrument_keys: list[str]) -> _Reads:
     available = set(instrument_keys)
     aliases = {key.replace(".", "_"): key for key in instrument_keys}
     expression_names: set[str] = set(rmap.rmap_relevance.names) | set(rmap.rmap_omit.names)
@@ -187,6 +194,21 @@ def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProg
     read = set(rmap.required_parkeys) | expression_keys | hook_reads
     if rmap.observatory == "hst":
         read |= set(DNR_READS) & available
+    return _Reads(read, expression_keys, hook_reads)
+
+
+def rmap_reads(rmap: ReferenceMapping, instrument_keys: list[str]) -> set[str]:
+    """Every header key the evaluation of ``rmap`` may read, given the instrument's keys (its parameters, the keys
+    its expressions and hooks read, the HST DNR rule's): a job evaluating only some types needs no other column
+    for them."""
+    return set(_reads(rmap, instrument_keys).all)
+
+
+def compile_rmap(rmap: ReferenceMapping, instrument_keys: list[str]) -> RmapProgram:
+    """Choose the key columns and the evaluation strategy of ``rmap`` for an instrument's header keys."""
+    available = set(instrument_keys)
+    read, expression_keys, hook_reads = _reads(rmap, instrument_keys)
+    hooks = [hook for hook in (rmap.precondition, rmap.fallback) if hook]
     dates = _useafter_dates(rmap.selector)
     features = {hook.date_feature for hook in hooks if hook.date_feature}
     vectorized = (
