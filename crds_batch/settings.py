@@ -48,6 +48,17 @@ def get_int(key: str, default: int, minimum: int | None = 1) -> int:
     return _number(key, default, int, minimum)
 
 
+def get_bool(key: str, default: bool) -> bool:
+    """Setting ``crds_batch.<key>`` as true or false (YAML's spellings); another value is one line (SettingsError)."""
+    value = get(key, default)
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    if not isinstance(value, bool):
+        variable = "DASK_CRDS_BATCH__" + key.upper().replace("-", "_")
+        raise SettingsError(f"Setting crds_batch.{key} = {value!r} (Dask config or {variable}) is not true or false")
+    return value
+
+
 def get_float(key: str, default: float, minimum: float | None = 0.0) -> float:
     """Setting ``crds_batch.<key>`` as a number; a bad value is one line (SettingsError)."""
     return _number(key, default, float, minimum)

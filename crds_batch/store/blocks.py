@@ -251,11 +251,11 @@ def iter_blocks(path: str, batch_bytes: int, workers: int, staging: Staging) -> 
     if workers <= 1 or len(blocks) <= 1:
         yield from _in_order(blocks, path, None, 0, staging)
         return
-    with ProcessPoolExecutor(min(workers, len(blocks)), initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(min(workers, len(blocks)), initializer=init_ingest_worker, initargs=(os.getpid(),)) as pool:
         yield from _in_order(blocks, path, pool, min(workers, len(blocks)) + 1, staging)
 
 
-def _init_worker(parent: int) -> None:
+def init_ingest_worker(parent: int) -> None:
     """Die with the ingest; keep freed memory for the next block instead of returning it.
 
     A forked worker holds the write end of its own task pipe, so it would wait

@@ -24,6 +24,7 @@ from ..files.headers import HeaderError, is_dataset_file, read_parameters
 from . import layout, readers
 from . import schema as S
 from .blocks import BlockResult, Staging, id_hashes, iter_blocks, partition, whole_file_batch
+from .compact import compact
 from .merge import find_duplicates, merge_duplicates
 from .rows import headers_to_table
 from .saves import SaveBatch, SaveFormatError, iter_save, save_kind
@@ -103,7 +104,7 @@ def ingest(
     """
     start = time.monotonic()
     batch_bytes = int(batch_bytes or settings.get_int("ingest-batch-bytes", 32 << 20))
-    row_group_size = int(row_group_size or settings.get_int("row-group-size", 131072))
+    row_group_size = int(row_group_size or settings.get_int("row-group-size", 125000))
     workers = int(workers or settings.get_int("ingest-workers", 0, minimum=0) or os.cpu_count() or 1)
     for source in sources:
         if not os.path.exists(source):
@@ -126,7 +127,7 @@ def ingest(
                                             progress, workers)
             previous = _previous_files(store_dir, old)
             check = _may_have_duplicates(previous, hashes)
-            final = _finish(staged, previous, gen_dir, staging, report, row_group_size, check)
+            final = _finish(staged, previous, gen_dir, staging, report, row_group_size, check, workers)
             manifest = _manifest(old, generation, final, report, gen_dir)
             _report_missing_dates(final, report)
             layout.write_manifest(store_dir, manifest)
@@ -236,7 +237,7 @@ def _previous_files(store_dir: str, old: dict | None) -> list[WrittenFile]:
 # -- finishing: duplicates, unknown instruments, the new generation -------------------------
 
 
-def _finish(staged, previous, gen_dir, staging, report, row_group_size, check=True) -> list[WrittenFile]:
+def _finish(staged, previous, gen_dir, staging, report, row_group_size, check=True, workers=1) -> list[WrittenFile]:
     files = previous + staged  # previous store first: the earliest "source"
     duplicates = find_duplicates([f.path for f in files]) if check else None
     final: list[WrittenFile] = []
@@ -254,6 +255,8 @@ def _finish(staged, previous, gen_dir, staging, report, row_group_size, check=Tr
             final.append(_place(f, gen_dir))
         else:
             final.extend(_copy_without(f, duplicates, gen_dir, row_group_size))
+    if settings.get_bool("ingest-compact", True):
+        final = compact(final, gen_dir, row_group_size, workers)
     return final
 
 
