@@ -71,8 +71,8 @@ def test_a_compacted_store_holds_the_same_rows_in_fewer_files(tmp_path, saves, w
 
 
 def test_an_update_rewrites_only_the_small_files_it_adds(tmp_path, saves):
-    plain = _ingest([saves[0]], tmp_path / "plain", compacted=False)
-    _ingest([saves[1]], tmp_path / "plain", compacted=False)
+    _ingest([saves[0]], tmp_path / "plain", compacted=False)
+    plain = _ingest([saves[1]], tmp_path / "plain", compacted=False)
     store = _ingest([saves[0]], tmp_path / "store", compacted=True)
     whole = {os.path.basename(path) for path in store.files()
              if pq.read_metadata(path).num_rows >= 400}
@@ -80,7 +80,7 @@ def test_an_update_rewrites_only_the_small_files_it_adds(tmp_path, saves):
     updated = _ingest([saves[1]], tmp_path / "store", compacted=True)
     assert whole <= {os.path.basename(path) for path in updated.files()}  # kept as they were (linked)
     _check_layout(updated, 400)
-    assert _rows(updated) == _rows(Store(str(tmp_path / "plain")))
+    assert _rows(updated) == _rows(plain)
 
 
 def test_the_setting_takes_true_or_false_only():
