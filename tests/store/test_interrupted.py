@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from crds_batch.store import Store, ingest
 
 from .conftest import acs, write_lines
@@ -39,7 +41,11 @@ def _processes_naming(path: str) -> list[int]:
     return found
 
 
-def test_sigkill_mid_ingest_keeps_previous_store(tmp_path):
+@pytest.mark.parametrize("moment", [
+    os.path.join(".staging-*", "*", "*", "*.parquet"),  # the new data files are being written
+    os.path.join("gen-*", "*", "*", "compact-*.parquet"),  # the small files are being rewritten (compact)
+])
+def test_sigkill_mid_ingest_keeps_previous_store(tmp_path, moment):
     store = str(tmp_path / "store")
     ingest([write_lines(tmp_path / "first.json", [acs(i) for i in range(100)])], store)
     before = Store(store)
@@ -48,8 +54,8 @@ def test_sigkill_mid_ingest_keeps_previous_store(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, big, store])
     try:
         deadline = time.monotonic() + 120
-        # Kill as soon as the new data files are being written.
-        while not glob.glob(os.path.join(store, ".staging-*", "*", "*", "*.parquet")):
+        # Kill as soon as the ingest reaches the moment.
+        while not glob.glob(os.path.join(store, moment)):
             assert proc.poll() is None, "ingest finished before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.01)
