@@ -200,6 +200,9 @@ class PartitionResult:
     before_since: int = 0
     #: Set when the changes and affected ids were written as parts (``changes``/``affected_ids`` then empty).
     parts: PartSummary | None = None
+    #: (change rows, updates per (instrument, type)) when the change rows were only counted, not made: a run
+    #: with parts that neither saves nor prints them (``changes`` then empty).
+    change_counts: tuple[int, dict[tuple[str, str], int]] | None = None
 
     @classmethod
     def empty(cls, selected: SelectedRows | None = None) -> PartitionResult:
@@ -310,6 +313,10 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
     if frame.empty:
         return PartitionResult.empty(selected)
     changes, errors, affected = [], [], []
+    # A run that neither saves nor prints its change rows needs only their counts (no frame of them).
+    counted: dict[tuple[str, str], int] | None = (
+        {} if plan.parts is not None and not (plan.parts.changes or plan.parts.lines) else None)
+    counted_rows = 0
     # Per row of the partition: 1 affected, 2 failed (any error), for the tally; known from the masks below.
     outcomes = np.zeros(len(frame), dtype=np.int8)
     all_ids = dataset_ids(frame)  # Arrow-backed strings: no Python string per row
@@ -345,11 +352,31 @@ def affected_partition(frame: pd.DataFrame, plan: AffectedPlan, old_context, new
         if found.error_pieces:
             errors.append(error_frame_of_pieces(ids, key, _in_key_order(found.error_pieces)))
         errors.extend(_in_key_order(found.stop_errors))
-        changes.append(_frame_of_changes(ids, instrument, _in_key_order(found.changes)))
+        if counted is None:
+            changes.append(_frame_of_changes(ids, instrument, _in_key_order(found.changes)))
+        else:
+            counted_rows += _count_pieces(instrument, found.changes, counted)
         outcomes[positions] = np.concatenate(slice_outcomes)
     chunks = [chunk for ids in affected for chunk in pa.chunked_array(pa.array(ids)).chunks]
     affected_ids = pa.concat_arrays(chunks).cast(pa.string()) if chunks else pa.array([], pa.string())
-    return partition_result(selected, changes, errors, affected_ids, outcomes=outcomes)
+    result = partition_result(selected, changes, errors, affected_ids, outcomes=outcomes)
+    if counted is not None:
+        result.change_counts = (counted_rows, counted)
+    return result
+
+
+def _count_pieces(instrument: str, keyed_pieces: list[tuple], counted: dict[tuple[str, str], int]) -> int:
+    """Add the updates of :func:`_change_pieces`' pieces (keyed as :class:`_SliceFindings` keeps them) per
+    (instrument, type) to ``counted``, as :func:`~.parts.count_updates` counts a frame of them; return their
+    change rows."""
+    rows = 0
+    for _key, (filekind, positions, killed, *_rest) in keyed_pieces:
+        rows += len(positions)
+        updates = len(positions) - int(np.count_nonzero(killed))
+        if updates:
+            key = (instrument.lower(), filekind)
+            counted[key] = counted.get(key, 0) + updates
+    return rows
 
 
 @dataclass
@@ -421,7 +448,7 @@ _STR = STR  # pandas's default ``str``, as frames built from Python strings get
 
 def write_parts(result: PartitionResult, parts: ResultParts) -> PartitionResult:
     """``result`` with its change rows and affected ids written as parts, summarized (runs on a worker)."""
-    result.parts = summarize(result.changes, result.affected_ids, parts)
+    result.parts = summarize(result.changes, result.affected_ids, parts, result.change_counts)
     result.changes = result.changes.iloc[:0]
     result.affected_ids = []
     return result

@@ -166,11 +166,17 @@ def _batches(path: str, columns: list[str] | None = None) -> Iterator[pa.RecordB
             yield batch.select(columns) if columns else batch
 
 
-def summarize(changes: pd.DataFrame, affected_ids: list[str] | pa.Array, parts: ResultParts) -> PartSummary:
-    """Write a partition's parts; return what the client needs of the rest (runs on a worker)."""
+def summarize(changes: pd.DataFrame, affected_ids: list[str] | pa.Array, parts: ResultParts,
+              counts: tuple[int, dict[tuple[str, str], int]] | None = None) -> PartSummary:
+    """Write a partition's parts; return what the client needs of the rest (runs on a worker).
+
+    ``counts``: (change rows, updates per (instrument, type)) of a partition that only counted its change rows
+    (``changes`` then empty: the run neither saves nor prints them).
+    """
     from .results import affected_product_array
 
-    summary = PartSummary(rows=len(changes), update_counts=count_updates(changes), affected=len(affected_ids),
+    rows, update_counts = counts if counts is not None else (len(changes), count_updates(changes))
+    summary = PartSummary(rows=rows, update_counts=update_counts, affected=len(affected_ids),
                           products=affected_product_array(affected_ids))
     summary.updates = sum(summary.update_counts.values())
     if parts.changes and len(changes):
