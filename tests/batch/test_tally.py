@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crds_batch.batch.partition import TALLY_COLUMNS, SelectedRows, row_instruments, row_outcomes, tally
+from crds_batch.batch.partition import SelectedRows, row_instruments, row_outcomes
+from crds_batch.batch.tally import TALLY_COLUMNS, tally
 from crds_batch.tools.diff import MIN_DATE
 
 
@@ -33,7 +34,7 @@ def test_row_instruments_strip_upper_fix_and_blank_missing():
 
 
 def test_observation_year_is_the_first_19xx_or_20xx_anywhere():
-    from crds_batch.batch.partition import observation_years
+    from crds_batch.batch.tally import observation_years
 
     times = ["2019-03-04 10:00:00", "01-02-2007 13:37:17", "04/05/98 20:19:55", "1899-12-31 00:00:00",
              "20٠٧-01-01 00:00:00", "x2031-01-01", "NOT-A-DATE 19:49:50", MIN_DATE, "2021", "19"]
@@ -44,7 +45,7 @@ def test_observation_year_is_the_first_19xx_or_20xx_anywhere():
 def test_observation_years_of_sliced_arrays_with_nulls_match_a_search_per_time():
     import re
 
-    from crds_batch.batch.partition import observation_years
+    from crds_batch.batch.tally import observation_years
 
     rng = np.random.default_rng(11)
     pieces = ["2019", "1987", "20", "19", "2٠", "-", ":", "/", " ", "x", "0", "9", "é", "12:30:00", "1900-01-01"]
