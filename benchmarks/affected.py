@@ -126,6 +126,21 @@ def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
     return save, store
 
 
+def kept_copy(store: str, old: str) -> str:
+    """A copy of ``store`` (its files hard-linked: keeping results only adds files and replaces the manifest)
+    for `crds-batch keep-results OLD` to keep the old context's results in."""
+    import shutil
+
+    copy, marker = f"{store}_kept", f"{store}_kept.copied-from"
+    with open(os.path.join(store, "manifest.json")) as handle:
+        generation = json.load(handle)["generation"]  # a store ingested again is copied again
+    if not os.path.exists(marker) or Path(marker).read_text() != generation:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(store, copy, copy_function=os.link)
+        Path(marker).write_text(generation)
+    return copy
+
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -275,6 +290,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1,
                         help="affected: runs of each --workers, in turn; the run of median seconds counts")
     parser.add_argument("--modes", default="diffs-only,all-types", help="affected: its modes")
+    parser.add_argument("--kept", default="both", choices=("none", "only", "both"),
+                        help="affected: over the store as ingested (none), over a copy keeping the old context's "
+                             "results (only: `crds-batch keep-results OLD`, timed), or both")
     parser.add_argument("--tools", default=",".join(TOOLS), help="which commands to measure (default: all)")
     parser.add_argument("--check-clusters", default="default",
                         help="check-context runs: default (no cluster option), no-cluster, or N (--workers N)")
@@ -297,13 +315,20 @@ def main() -> int:
     if "affected" in tools:
         sizes = [int(v) for v in args.crds_samples.split(",")]
         samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
+        stores = {"none": [("", store)], "only": [], "both": [("", store)]}[args.kept]
+        if args.kept != "none":
+            kept_store = kept_copy(store, args.old)
+            argv = [CRDS_BATCH, "keep-results", args.old, "--store", kept_store, "--workers", "2", "--quiet"]
+            rows.append(measure("keep-results", "all types", 2, argv, args.datasets, (float("nan"),) * 2, env))
+            stores.append(("+kept", kept_store))
         for mode in args.modes.split(","):
             baselines[mode] = baseline = crds_rate(mode, samples, args.old, args.new, env, args.crds_runs)
-            commands = [("affected", mode, workers,
-                         [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
-                          "--params", store, f"--{mode}", "--workers", str(workers), "--quiet"])
-                        for workers in (int(w) for w in args.workers.split(","))]
-            rows.extend(measure_alternated(commands, args.datasets, baseline, env, args.runs))
+            for label, path in stores:
+                commands = [("affected", mode + label, workers,
+                             [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
+                              "--params", path, f"--{mode}", "--workers", str(workers), "--quiet"])
+                            for workers in (int(w) for w in args.workers.split(","))]
+                rows.extend(measure_alternated(commands, args.datasets, baseline, env, args.runs))
     single = [tool for tool in ("bestrefs", "check-context") if tool in tools]
     if single:
         sizes = [int(v) for v in args.crds_check_samples.split(",")]
@@ -335,7 +360,8 @@ def main() -> int:
             print(f"{row['tool']} {row['mode']} {row['workers']} worker(s): runs of "
                   f"{', '.join(map(str, row['seconds_runs']))} s (the median's row above)")
     starts, probe = {}, None
-    for mode in args.modes.split(",") if "affected" in tools else ():
+    modes = sorted({row["mode"] for row in rows if row["tool"] == "affected"}, key=lambda mode: (len(mode), mode))
+    for mode in modes:
         seconds = {row["workers"]: row["seconds"] for row in rows if row["tool"] == "affected" and row["mode"] == mode}
         if 1 in seconds and 2 in seconds:
             if not starts:

@@ -19,6 +19,7 @@ import pandas as pd
 from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .frames import concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
+from .kept_results import kept_for_job
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
                         write_parts)
 from .parts import GatheredParts, ResultParts
@@ -67,8 +68,13 @@ def run_affected(
         planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, parts=parts))
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
         + (", ".join(f"{i} {k}" for i, k in planned.diff.affected_pairs()) or "none"))
+    kept = {} if request.evaluate_old else kept_for_job(source, planned.plan, sorted(planned.columns))
+    if kept:
+        planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, kept_old=kept))
+        log(f"Old results of {planned.plan.old_context}: kept by the store for {', '.join(sorted(kept))}")
     cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, planned.columns), log)
-    tasks = partition_frames(source, planned.columns, encoded=True, types_evaluated=planned.plan.types_evaluated)
+    tasks = partition_frames(source, planned.columns, encoded=True, types_evaluated=planned.plan.types_evaluated,
+                             kept=kept)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
                              log=log, progress=progress)

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from ..observatories import get_observatory
 from ..tools.diff import DATE_TIME_PAIRS, MIN_DATE
 from .compare import CompareOptions, compare_type, error_messages
+from .kept_results import old_and_new_results
 from .error_rows import STR, error_frame as _error_frame, error_frame_of_pieces
 from .frames import concat_frames
 from .parts import PartSummary, ResultParts, summarize
@@ -71,6 +72,9 @@ class AffectedPlan:
     types_evaluated: dict[str, int] = field(default_factory=dict)
     #: Rows x types evaluated at a time in a partition task (:data:`SLICE_CELLS`).
     slice_cells: int = SLICE_CELLS
+    #: instrument (lower) -> types whose old results the partitions' frames hold, kept by the store
+    #: (:mod:`.kept_results`): read, not evaluated.
+    kept_old: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def slice_rows(self, instrument: str) -> int:
         """Rows of ``instrument`` (lower case) evaluated at a time in a partition task: ``slice_cells`` over its
@@ -329,8 +333,11 @@ def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, 
 
     reftypes = plan.types[instrument.lower()]
     table = encode_table(rows, plan.observatory)  # one encoding for both contexts
-    old = evaluate(old_context, table, reftypes=reftypes, type_rule=plan.type_rule)
-    new = evaluate(new_context, table, reftypes=reftypes, type_rule=plan.type_rule)
+    if instrument.lower() in plan.kept_old:
+        old, new = old_and_new_results(rows, table, instrument, plan, old_context, new_context)
+    else:
+        old = evaluate(old_context, table, reftypes=reftypes, type_rule=plan.type_rule)
+        new = evaluate(new_context, table, reftypes=reftypes, type_rule=plan.type_rule)
     killed = np.zeros(len(rows), dtype=bool)
     updated = np.zeros(len(rows), dtype=bool)
     failed = np.zeros(len(rows), dtype=bool)

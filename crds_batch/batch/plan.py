@@ -33,6 +33,8 @@ class AffectedRequest:
     compare: CompareOptions = field(default_factory=CompareOptions)
     allow_bad_rules: bool = False
     allow_bad_references: bool = False
+    #: Evaluate the old context even where the store keeps its results (:mod:`crds_batch.store.kept`).
+    evaluate_old: bool = False
 
 
 @dataclass(frozen=True)

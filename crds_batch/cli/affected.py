@@ -59,12 +59,14 @@ from .summary import echo_dataset_failures, render_summary
               help="Write changes.parquet, errors.parquet, update_counts.json, summary.json, affected.txt.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="FILE.html",
               help="Write a self-contained HTML report: summary, error classes and plots.")
+@click.option("--evaluate-old", is_flag=True,
+              help="Evaluate the old context even when the store keeps its results (crds-batch keep-results).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
 @cluster_options
 def command(old_context, new_context, params, trust_pickles, server_url, server_datasets, diffs_only, datasets_since,
             instruments, only_ids, drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
             affected_bundle, print_affected, print_affected_details, print_new_references, print_update_counts,
-            allow_bad_rules, allow_bad_references, output, report_path, quiet, **cluster):
+            allow_bad_rules, allow_bad_references, output, report_path, evaluate_old, quiet, **cluster):
     """Find the datasets whose best references change from OLD to NEW context.
 
     Prints the affected product ids on stdout exactly as `crds bestrefs
@@ -96,6 +98,7 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         compare=CompareOptions(undefined_differences_matter, na_differences_matter, differences_are_errors),
         allow_bad_rules=allow_bad_rules,
         allow_bad_references=allow_bad_references,
+        evaluate_old=evaluate_old,
     )
     options = cluster_from_options(**cluster)
     # The LocalCluster closes while the results are printed and written (batch/closing.py).

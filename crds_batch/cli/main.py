@@ -29,7 +29,7 @@ EXIT_INTERRUPTED = 130
 #: Modules under crds_batch.cli that each define one click command named `command`.
 #: Commands whose job may start a LocalCluster: its workers' fork server is started before their imports
 #: (batch.worker_start.start_for_command_line).
-EARLY_START_COMMANDS = ("affected", "check-context")
+EARLY_START_COMMANDS = ("affected", "check-context", "keep-results")
 
 COMMAND_MODULES: list[str] = [
     "ingest",
@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "list_cmd",
     "diff_cmd",
     "affected",
+    "keep_results_cmd",
     "demo",
     "synth",
     "check_context",

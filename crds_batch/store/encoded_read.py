@@ -87,15 +87,22 @@ class EncodedChunkReader:
     :func:`plain_columns` are pandas Arrow-backed strings, as that reader gives them.
     """
 
-    def __init__(self, columns: Sequence[str]):
+    def __init__(self, columns: Sequence[str], kept: tuple[str, Sequence[str]] | None = None):
         self.columns = list(columns)
+        #: (generation directory, types): also read these types' kept results (:mod:`.kept`), as columns
+        #: named :data:`~.kept.COLUMN_PREFIX` + type after the parameters.
+        self.kept = kept
 
     def __call__(self, chunk: Sequence[tuple[str, int]]) -> pd.DataFrame:
         groups: dict[str, list[int]] = {}
         for path, index in chunk:
             groups.setdefault(path, []).append(index)
-        tables = [_encoded_table(path, indices, self.columns, _partition_keys(path))
-                  for path, indices in groups.items()]
+        tables = []
+        for path, indices in groups.items():
+            table = _encoded_table(path, indices, self.columns, _partition_keys(path))
+            if self.kept is not None:
+                table = _with_kept_results(table, path, indices, *self.kept)
+            tables.append(table)
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
 
@@ -117,10 +124,12 @@ class ChunkRead:
         return self.reader(self.chunk)
 
 
-def partition_reads_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str]) -> list[ChunkRead]:
+def partition_reads_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str],
+                            kept_types: Sequence[str] = ()) -> list[ChunkRead]:
     """The partitions of ``instruments``, one :class:`ChunkRead` per chunk of row groups (the chunks of
-    :meth:`Store.delayed_partitions`), each reading ``columns``."""
-    reader = EncodedChunkReader(columns)
+    :meth:`Store.delayed_partitions`), each reading ``columns`` (and the results the store keeps of
+    ``kept_types``, :mod:`.kept`)."""
+    reader = EncodedChunkReader(columns, (store.generation_dir, tuple(kept_types)) if kept_types else None)
     return [ChunkRead(reader, chunk) for chunk in store.row_groups(instruments)]
 
 
@@ -132,6 +141,30 @@ def _partition_keys(path: str) -> dict[str, str]:
     """The hive keys of a data file's directory (``observatory=hst/instrument=acs``)."""
     parts = os.path.dirname(path).replace(os.sep, "/").split("/")
     return dict(part.split("=", 1) for part in parts[-len(S.PARTITION_COLUMNS):])
+
+
+def _with_kept_results(table: pa.Table, path: str, row_groups: Sequence[int], gen_dir: str,
+                       types: Sequence[str]) -> pa.Table:
+    """``table`` (``row_groups`` of the data file ``path``) with the kept results of ``types`` beside it."""
+    from .kept import COLUMN_PREFIX, result_file
+
+    data_file = os.path.relpath(path, gen_dir)
+    parts = []
+    for index in row_groups:
+        kept_path = result_file(gen_dir, data_file, index)
+        with damaged_files_are_errors(kept_path):
+            parquet = pq.ParquetFile(kept_path, read_dictionary=list(types))  # not read_table: 5x the CPU
+            parts.append(parquet.read(columns=list(types)))
+            parquet.close()
+    kept = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+    if kept.num_rows != table.num_rows:
+        from .layout import StoreError
+
+        raise StoreError(f"{path}: its kept results have {kept.num_rows} rows, not {table.num_rows} "
+                         "(the store is damaged: keep the results again)")
+    for name in types:
+        table = table.append_column(COLUMN_PREFIX + name, kept.column(name))
+    return table
 
 
 def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[str],

@@ -95,7 +95,9 @@ def manifest_problem(manifest: dict) -> str | None:
         for name in files:
             if not (isinstance(name, str) and name.startswith(directory) and _PLAIN.match(name[len(directory):])):
                 return f"partition {key!r} names {name!r}, which is not a file of its directory {directory!r}"
-    return None
+    from .kept import entry_problem
+
+    return entry_problem(manifest)
 
 
 def _is_count(value: Any) -> bool:

@@ -98,6 +98,19 @@ class Store:
     def __len__(self) -> int:
         return int(self.manifest["counts"]["datasets"])
 
+    @property
+    def generation_dir(self) -> str:
+        """The directory of the generation this object reads."""
+        return self._gen_dir
+
+    def kept_types(self, context: str, instrument: str) -> tuple[str, ...] | None:
+        """The types whose results at ``context`` (a mapping name) the store keeps for ``instrument``'s
+        datasets (lower case; None: none kept, see :mod:`.kept`)."""
+        from .kept import kept_types
+
+        found = [key for key, part in self.manifest["partitions"].items() if part["instrument"] == instrument]
+        return kept_types(self.manifest, context, found[0]) if len(found) == 1 else None
+
     def instruments(self) -> list[tuple[str, str]]:
         """``(observatory, instrument)`` pairs present, lower case, sorted."""
         return [(p["observatory"], p["instrument"]) for p in self.manifest["partitions"].values()]

@@ -88,3 +88,17 @@ def test_symlink_out_of_the_generation_refused(store, tmp_path):
 
 def test_untampered_store_still_reads(store):
     assert len(Store(store).scan()) == 5
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"context": "../../x.pmap", "types": {}}, "is not a context name and types"),
+    ({"context": "hst_0650.pmap", "types": {"hst/nope": ["darkfile"]}}, "names partition 'hst/nope'"),
+    ({"context": "hst_0650.pmap", "types": {"hst/acs": ["../darkfile"]}}, "are not type names"),
+    ("hst_0650.pmap", "is not a context name and types"),
+])
+def test_kept_results_entry_is_checked(store, entry, problem):
+    """The kept results' entry (crds_batch.store.kept) names only type columns of the store's partitions."""
+    _tamper(store, lambda m: m.update(kept_results=entry))
+    with pytest.raises(StoreError, match="invalid manifest: kept_results") as caught:
+        Store(store)
+    assert problem in str(caught.value)

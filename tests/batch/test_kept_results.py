@@ -1,0 +1,205 @@
+"""affected over a store that keeps the old context's results gives what evaluating both contexts gives.
+
+`keep-results` evaluates every type of every dataset in one context and keeps the results beside the
+parameters; `affected` from that context then reads them (and the new results of types whose rmap did
+not change) instead of evaluating. Every output must be the same as with --evaluate-old, in both
+modes, in this process and on a LocalCluster of processes; a store keeping another context's results,
+a JWST context and a store without the context's instruments are handled as documented.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from crds_batch.batch.affected import run_affected
+from crds_batch.batch.cluster import ClusterOptions
+from crds_batch.batch.keep import keep_results
+from crds_batch.batch.kept_results import old_and_new_results
+from crds_batch.batch.plan import AffectedRequest
+from crds_batch.errors import CrdsBatchError
+from crds_batch.rules.loading import load_context
+from crds_batch.store import Store, ingest
+from crds_batch.store import kept as K
+from crds_batch.store.layout import StoreError, read_manifest
+from crds_batch.synth import generate, write_save
+
+OLD, NEW = "hst_0650.pmap", "hst_0729.pmap"
+IN_PROCESS = ClusterOptions(synchronous=True)
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    """(a store, the same store keeping the results of OLD)."""
+    base = tmp_path_factory.mktemp("kept")
+    save = base / "hst.json"
+    write_save(generate(NEW, 4000, seed=11, invalid_fraction=0.05, odd_date_fraction=0.05), str(save))
+    ingest([str(save)], str(base / "plain"), row_group_size=400)
+    shutil.copytree(base / "plain", base / "kept", copy_function=os.link)
+    report = keep_results(OLD, str(base / "kept"), IN_PROCESS)
+    by_partition = Store(str(base / "kept")).manifest["counts"]["by_partition"]
+    assert report.skipped == ["hst/synphot"]  # not an instrument of the context: nothing kept
+    assert report.datasets == sum(count for key, count in by_partition.items() if key != "hst/synphot")
+    return str(base / "plain"), str(base / "kept")
+
+
+def _outputs(result) -> dict:
+    changes = result.changes.astype(str).reset_index(drop=True)
+    errors = result.errors.astype(str).reset_index(drop=True)
+    return {"changes": changes, "errors": errors, "affected": list(result.affected_ids),
+            "datasets": result.datasets, "tally": result.tally.astype(str).reset_index(drop=True),
+            "counts": result.update_counts()}
+
+
+def _assert_same(one: dict, other: dict) -> None:
+    for key in one:
+        if isinstance(one[key], pd.DataFrame):
+            pd.testing.assert_frame_equal(one[key], other[key], obj=key)
+        else:
+            assert one[key] == other[key], key
+
+
+@pytest.mark.parametrize("diffs_only", [True, False], ids=["diffs-only", "all-types"])
+def test_kept_results_give_the_evaluated_outputs(stores, diffs_only):
+    plain, kept = stores
+    request = AffectedRequest(OLD, NEW, diffs_only=diffs_only, datasets_since=None)
+    messages = []
+    with_kept = run_affected(request, Store(kept), IN_PROCESS, log=messages.append)
+    assert any(m.startswith(f"Old results of {OLD}: kept by the store for acs") for m in messages), messages
+    assert with_kept.plan.kept_old  # read, not evaluated
+    evaluated = run_affected(dataclasses.replace(request, evaluate_old=True), Store(kept), IN_PROCESS)
+    assert not evaluated.plan.kept_old
+    plain_result = run_affected(request, Store(plain), IN_PROCESS)
+    assert len(with_kept.changes) > 100 and len(with_kept.errors) > 10
+    _assert_same(_outputs(with_kept), _outputs(evaluated))
+    _assert_same(_outputs(with_kept), _outputs(plain_result))
+
+
+def test_kept_results_on_a_cluster_of_processes(stores):
+    plain, kept = stores
+    request = AffectedRequest(OLD, NEW, diffs_only=False, datasets_since="auto")
+    cluster = ClusterOptions(n_workers=2, threads_per_worker=1)
+    _assert_same(_outputs(run_affected(request, Store(kept), cluster)),
+                 _outputs(run_affected(request, Store(plain), IN_PROCESS)))
+
+
+def test_kept_columns_equal_each_context_evaluation(stores):
+    """The pieces themselves: old results read and new results of unchanged rmaps taken from them equal
+    each context's own evaluation, type by type."""
+    from crds_batch.batch.kept_results import kept_for_job
+    from crds_batch.batch.plan import plan_affected
+    from crds_batch.engine.evaluate import encode_table, evaluate
+    from crds_batch.batch.graph import partition_frames
+
+    _plain, kept = stores
+    store = Store(kept)
+    planned = plan_affected(AffectedRequest(OLD, NEW, diffs_only=False))
+    kept_types = kept_for_job(store, planned.plan, ["acs"])
+    plan = dataclasses.replace(planned.plan, kept_old=kept_types)
+    frame = partition_frames(store, {"acs": planned.columns["acs"]}, encoded=True, kept=kept_types)[0].load()
+    old_context, new_context = load_context(OLD), load_context(NEW)
+    table = encode_table(frame, "hst")
+    old, new = old_and_new_results(frame, table, "ACS", plan, old_context, new_context)
+    for context, got in ((old_context, old), (new_context, new)):
+        expected = evaluate(context, encode_table(frame, "hst"), reftypes=None, type_rule="bestrefs")
+        assert sorted(got.columns) == sorted(expected.columns)
+        for kind in expected.columns:
+            assert got[kind].astype(object).equals(expected[kind].astype(object)), (context.basename, kind)
+    unchanged = [kind for kind in old.columns
+                 if old_context.get_imap("acs").selections[kind] == new_context.get_imap("acs").selections.get(kind)]
+    assert unchanged and len(unchanged) < len(old.columns)
+
+
+def test_another_contexts_results_are_not_used(stores, tmp_path):
+    _plain, kept = stores
+    request = AffectedRequest("hst_0729.pmap", "hst_0650.pmap", diffs_only=True, datasets_since=None)
+    messages = []
+    result = run_affected(request, Store(kept), IN_PROCESS, log=messages.append)
+    assert not result.plan.kept_old and not any("kept by the store" in m for m in messages)
+
+
+def test_an_ingest_drops_the_kept_results(stores, tmp_path):
+    _plain, kept = stores
+    copy = tmp_path / "copy"
+    shutil.copytree(kept, copy, copy_function=os.link)
+    assert K.kept_context(read_manifest(str(copy))) == OLD
+    save = tmp_path / "more.json"
+    write_save(generate(NEW, 50, seed=12), str(save))
+    ingest([str(save)], str(copy))
+    assert K.kept_context(read_manifest(str(copy))) is None
+    assert not os.path.exists(os.path.join(copy, read_manifest(str(copy))["generation"], K.DIRECTORY))
+
+
+def test_a_damaged_kept_file_is_one_line(stores, tmp_path):
+    _plain, kept = stores
+    copy = tmp_path / "copy"
+    shutil.copytree(kept, copy)  # real copies: the truncation must not reach the fixture's files
+    gen_dir = os.path.join(copy, read_manifest(str(copy))["generation"])
+    victim = next(os.path.join(root, name) for root, _dirs, names in os.walk(os.path.join(gen_dir, K.DIRECTORY))
+                  for name in names if "instrument=acs" in root)
+    with open(victim, "r+b") as handle:
+        handle.truncate(100)
+    request = AffectedRequest(OLD, NEW, diffs_only=True, datasets_since=None)
+    with pytest.raises(StoreError, match="cannot read the store's data") as caught:
+        run_affected(request, Store(str(copy)), IN_PROCESS)
+    assert "\n" not in str(caught.value)
+
+
+def test_keeping_fails_for_jwst_and_for_a_store_without_the_instruments(stores, tmp_path):
+    _plain, kept = stores
+    with pytest.raises(CrdsBatchError, match="not supported for jwst"):
+        keep_results("jwst_0541.pmap", kept, IN_PROCESS)
+    with pytest.raises(CrdsBatchError, match="holds no datasets of the instruments of roman_0007.pmap"):
+        keep_results("roman_0007.pmap", kept, IN_PROCESS)
+    assert K.kept_context(read_manifest(kept)) == OLD  # unchanged
+
+
+def test_keeping_switches_generations_atomically(stores, tmp_path):
+    plain, _kept = stores
+    copy = tmp_path / "copy"
+    shutil.copytree(plain, copy, copy_function=os.link)
+    before = read_manifest(str(copy))
+    keep_results(NEW, str(copy), IN_PROCESS)
+    after = read_manifest(str(copy))
+    assert after["generation"] != before["generation"] and after["partitions"] == before["partitions"]
+    assert after[K.MANIFEST_KEY]["context"] == NEW
+    assert sorted(os.listdir(copy)) == sorted(["manifest.json", ".ingest.lock", after["generation"]])
+    gen_dir = os.path.join(copy, after["generation"])
+    kept_types = after[K.MANIFEST_KEY]["types"]
+    known = load_context(NEW).instruments
+    assert set(kept_types) == {key for key, part in after["partitions"].items() if part["instrument"] in known}
+    for key, types in kept_types.items():
+        for name in after["partitions"][key]["files"]:
+            rows = pq.ParquetFile(os.path.join(gen_dir, name)).metadata
+            for index in range(rows.num_row_groups):
+                kept_file = pq.ParquetFile(K.result_file(gen_dir, name, index))
+                assert kept_file.metadata.num_rows == rows.row_group(index).num_rows
+                assert kept_file.schema_arrow.names == types
+
+
+def test_the_commands(stores, tmp_path, capsys):
+    """`crds-batch keep-results` as a user runs it, then `affected` says it reads them; --evaluate-old not."""
+    from crds_batch.cli.main import main
+
+    plain, _kept = stores
+    copy = tmp_path / "copy"
+    shutil.copytree(plain, copy, copy_function=os.link)
+    assert main(["keep-results", OLD, "--store", str(copy), "--no-cluster", "--quiet"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith(f"Kept the results of {OLD} for ") and "(hst/acs 22 types" in out[0]
+    outputs = {}
+    for extra in ([], ["--evaluate-old"]):
+        code = main(["affected", "--old-context", OLD, "--new-context", NEW, "--params", str(copy), "--no-cluster",
+                     "--print-new-references", *extra])
+        captured = capsys.readouterr()
+        assert code == 1  # the store's invalid values fail lookups
+        assert ("kept by the store for acs" in captured.err) == (not extra)
+        outputs[bool(extra)] = captured.out
+    assert outputs[False] == outputs[True] and outputs[False].count("\n") > 50
+    assert main(["keep-results", "jwst_0541.pmap", "--store", str(copy), "--no-cluster"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not supported for jwst" in err[0]
