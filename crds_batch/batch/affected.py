@@ -22,7 +22,7 @@ from .graph import ProgressCallback, partition_frames, run_partitions
 from .kept_results import kept_for_job
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
                         write_parts)
-from .parts import GatheredParts, ResultParts
+from .parts import GatheredParts, ResultParts, with_product_text
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult, sorted_ids
 from .scope import DatasetCounts, check_scope, dataset_counts, job_rows, store_rows
@@ -77,7 +77,7 @@ def run_affected(
                              kept=kept)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
-                             log=log, progress=progress)
+                             log=log, progress=progress, arrived=lambda result: with_product_text(result.parts))
     return _gather(planned, results, dataset_counts(source, planned.plan.observatory, planned.columns, results))
 
 

@@ -90,6 +90,7 @@ def run_partitions(
     *,
     log: Callable[[str], None] = lambda message: None,
     progress: ProgressCallback | None = None,
+    arrived: Callable[[PartitionResult], None] | None = None,
 ) -> list[PartitionResult]:
     """Run ``worker`` over every delayed partition in ``tasks`` on ``cluster``.
 
@@ -107,6 +108,8 @@ def run_partitions(
         Where to run.
     log, progress : callables
         Messages (the dashboard link...) and ``progress(done, total)`` over partitions.
+    arrived : callable, optional
+        Called with each result as it comes (on a cluster, while the other tasks run).
 
     Returns
     -------
@@ -119,7 +122,10 @@ def run_partitions(
     with dask_client(cluster, log) as client:
         if client is None:
             # One partition in memory at a time.
-            return [_run_partition(task.load(), plan, None, worker) for task in partitions]
+            results = [_run_partition(task.load(), plan, None, worker) for task in partitions]
+            for result in results if arrived is not None else ():
+                arrived(result)
+            return results
         threads = client.nthreads()
         addresses = sorted(threads)
         if not addresses:
@@ -137,7 +143,7 @@ def run_partitions(
                                   workers=[address], allow_other_workers=True)
 
         return feed_runs(client, submit, runs, addresses, [threads[a] for a in addresses],
-                         partition_work(rows, costs), progress)
+                         partition_work(rows, costs), progress, arrived)
 
 
 def worker_runs(rows: Sequence[int | None], threads: Sequence[int], row_costs: Sequence[float] | None = None

@@ -67,6 +67,15 @@ class PartSummary:
     #: (dataset id, KIND) of the partition's first and last printed line.
     first_key: tuple[str, str] | None = None
     last_key: tuple[str, str] | None = None
+    #: ``products`` as --print-affected text (a product a line), made by the client when the summary arrives
+    #: (:func:`with_product_text`), while other tasks still run.
+    product_text: bytes | memoryview | None = None
+
+
+def with_product_text(summary: PartSummary | None) -> None:
+    """Give ``summary`` its :attr:`~PartSummary.product_text` (on the client, as its task's result arrives)."""
+    if summary is not None and summary.product_text is None and not summary.products.null_count:
+        summary.product_text = string_bytes(pc.binary_join_element_wise(summary.products, pa.scalar(""), "\n"))
 
 
 @contextlib.contextmanager
@@ -228,6 +237,24 @@ class GatheredParts:
         merged = merged.take(pc.sort_indices(merged))
         first = pa.concat_arrays([pa.array([True]), pc.not_equal(merged[1:], merged[:-1])])
         return merged.filter(first)
+
+    def product_text_chunks(self) -> list[bytes | memoryview] | None:
+        """The text of :meth:`products` from the summaries' :attr:`~PartSummary.product_text`, when each has it and
+        their products' ranges at most touch (:func:`_joined_ranges`'s case); else None."""
+        summaries = [s for s in self.summaries if len(s.products)]
+        if any(s.product_text is None for s in summaries):
+            return None
+        summaries.sort(key=lambda s: s.products[0].as_py())
+        if not all(a.products[-1].as_py() <= b.products[0].as_py() for a, b in zip(summaries, summaries[1:])):
+            return None
+        chunks, last = [], None
+        for summary in summaries:
+            text, first = summary.product_text, summary.products[0].as_py()
+            if first == last:  # a product two partitions share: printed once
+                text = memoryview(text)[len(first.encode("utf-8")) + 1:]
+            chunks.append(text)
+            last = summary.products[-1].as_py()
+        return chunks
 
     def _require(self, what: str) -> None:
         if not getattr(self.parts, what):

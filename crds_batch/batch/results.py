@@ -97,6 +97,10 @@ class AffectedResult:
 
     def affected_product_chunks(self) -> Iterator[memoryview]:
         """The --print-affected text (UTF-8, a product a line), in chunks."""
+        made = self.parts.product_text_chunks() if self.parts is not None else None
+        if made is not None:  # joined by the client as the tasks' results came
+            yield from made
+            return
         products = self.affected_product_array()
         for start in range(0, len(products), _CHUNK):
             yield string_bytes(pc.binary_join_element_wise(products[start:start + _CHUNK], pa.scalar(""), "\n"))

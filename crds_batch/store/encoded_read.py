@@ -97,14 +97,19 @@ class EncodedChunkReader:
         groups: dict[str, list[int]] = {}
         for path, index in chunk:
             groups.setdefault(path, []).append(index)
-        tables = []
+        tables, kept = [], []
         for path, indices in groups.items():
-            table = _encoded_table(path, indices, self.columns, _partition_keys(path))
+            tables.append(_encoded_table(path, indices, self.columns, _partition_keys(path)))
             if self.kept is not None:
-                table = _with_kept_results(table, path, indices, *self.kept)
-            tables.append(table)
+                kept.append(_kept_results(path, indices, *self.kept, rows=tables[-1].num_rows))
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-        return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
+        if kept:
+            from .kept import COLUMN_PREFIX
+
+            results = kept[0] if len(kept) == 1 else pa.concat_tables(kept)
+            for name in results.column_names:
+                table = table.append_column(COLUMN_PREFIX + name, results.column(name))
+        return frame_of(table)
 
 
 class ChunkRead:
@@ -143,10 +148,10 @@ def _partition_keys(path: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in parts[-len(S.PARTITION_COLUMNS):])
 
 
-def _with_kept_results(table: pa.Table, path: str, row_groups: Sequence[int], gen_dir: str,
-                       types: Sequence[str]) -> pa.Table:
-    """``table`` (``row_groups`` of the data file ``path``) with the kept results of ``types`` beside it."""
-    from .kept import COLUMN_PREFIX, result_file
+def _kept_results(path: str, row_groups: Sequence[int], gen_dir: str, types: Sequence[str], rows: int
+                  ) -> pa.Table:
+    """The kept results of ``types`` for ``row_groups`` of the data file ``path`` (``rows`` rows)."""
+    from .kept import result_file
 
     data_file = os.path.relpath(path, gen_dir)
     parts = []
@@ -157,14 +162,39 @@ def _with_kept_results(table: pa.Table, path: str, row_groups: Sequence[int], ge
             parts.append(parquet.read(columns=list(types)))
             parquet.close()
     kept = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-    if kept.num_rows != table.num_rows:
+    if kept.num_rows != rows:
         from .layout import StoreError
 
-        raise StoreError(f"{path}: its kept results have {kept.num_rows} rows, not {table.num_rows} "
+        raise StoreError(f"{path}: its kept results have {kept.num_rows} rows, not {rows} "
                          "(the store is damaged: keep the results again)")
-    for name in types:
-        table = table.append_column(COLUMN_PREFIX + name, kept.column(name))
-    return table
+    return kept
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """``table`` as pandas, as ``to_pandas`` gives it (dictionary columns ``Categorical``, plain strings
+    Arrow-backed), the dictionary columns built from their codes directly: a partition's chunks (one per
+    row group) have their own dictionaries, which ``to_pandas`` unifies and converts at ~1.6x the CPU
+    (31 parameters of 250,000 rows: 31 -> 19 ms)."""
+    types = table.schema.types
+    plain = [name for name, type_ in zip(table.column_names, types) if not pa.types.is_dictionary(type_)]
+    plain_frame = table.select(plain).to_pandas(types_mapper=_ARROW_STRINGS.get) if plain else None
+    columns = {}
+    for name, type_ in zip(table.column_names, types):
+        columns[name] = _categorical(table.column(name)) if pa.types.is_dictionary(type_) else plain_frame[name]
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False)
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A dictionary column as a ``Categorical`` (categories in the unified dictionary's order; null: code -1)."""
+    if column.num_chunks > 1:
+        column = column.unify_dictionaries()
+    chunks = column.chunks
+    values = chunks[0].dictionary.to_pylist() if chunks else []
+    codes = [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in chunks]
+    # As to_pandas: str categories, object ones when there are none (a column null throughout).
+    joined = codes[0] if len(codes) == 1 else np.concatenate(codes) if codes else np.zeros(0, np.int32)
+    return pd.Categorical.from_codes(joined,
+                                     categories=pd.Index(values, dtype="str" if values else object), validate=False)
 
 
 def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[str],
