@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .cluster import ClusterOptions, for_job_size, prepare_local_workers
-from .frames import concat_frames
+from .frames import CategoryIds, concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
 from .kept_results import kept_for_job
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
@@ -76,17 +76,25 @@ def run_affected(
     tasks = partition_frames(source, planned.columns, encoded=True, types_evaluated=planned.plan.types_evaluated,
                              kept=kept)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
+    error_categories = CategoryIds()
+
+    def arrived(result: PartitionResult) -> None:  # the client's share, while other tasks run
+        with_product_text(result.parts)
+        error_categories.add(result.errors)
+
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
-                             log=log, progress=progress, arrived=lambda result: with_product_text(result.parts))
-    return _gather(planned, results, dataset_counts(source, planned.plan.observatory, planned.columns, results))
+                             log=log, progress=progress, arrived=arrived)
+    return _gather(planned, results, dataset_counts(source, planned.plan.observatory, planned.columns, results),
+                   error_categories)
 
 
-def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCounts) -> AffectedResult:
+def _gather(planned: Planned, results: list[PartitionResult], counts: DatasetCounts,
+            error_categories: CategoryIds | None = None) -> AffectedResult:
     parts = planned.plan.parts
     return AffectedResult(
         plan=planned.plan,
         changes=concat_frames([r.changes for r in results], CHANGE_COLUMNS),
-        errors=concat_frames([r.errors for r in results], ERROR_COLUMNS),
+        errors=concat_frames([r.errors for r in results], ERROR_COLUMNS, error_categories),
         affected_ids=sorted_ids([r.affected_ids for r in results]),
         datasets=sum(r.datasets for r in results),
         affected_types=planned.diff.affected_pairs(),

@@ -45,3 +45,34 @@ def test_the_same_frame_as_pandas_after_aligning_the_categories():
     expected = pd.concat([frame.assign(filekind=frame["filekind"].cat.set_categories(union.categories))
                           for frame in frames], ignore_index=True)
     pd.testing.assert_frame_equal(concat_frames(frames, ["dataset_id", "filekind"]), expected)
+
+
+def test_categories_numbered_as_frames_arrive_give_the_same_frame():
+    """CategoryIds (categories numbered in arrival order, not partition order) must not change what
+    concat_frames gives: the same values, categories in the same first-seen order, the same dtypes."""
+    import random
+
+    from crds_batch.batch.frames import CategoryIds, concat_frames
+
+    rng = random.Random(5)
+    words = [f"message {i}" for i in range(40)]
+    frames = []
+    for i in range(12):
+        n = rng.randint(0, 30)
+        frames.append(pd.DataFrame({
+            "dataset_id": pd.array([f"id{i}_{j}" for j in range(n)], dtype="str"),
+            "message": pd.Categorical([rng.choice(words[i:i + 15]) for _ in range(n)]),
+            "level": pd.Categorical(rng.choice(["error", "warning"]) for _ in range(n)),
+        }))
+    known = CategoryIds()
+    for frame in rng.sample(frames, len(frames)):  # arrival order
+        known.add(frame)
+    expected = concat_frames(frames, ["dataset_id", "message", "level"])
+    got = concat_frames(frames, ["dataset_id", "message", "level"], known)
+    pd.testing.assert_frame_equal(got, expected)
+    assert list(got["message"].cat.categories) == list(expected["message"].cat.categories)
+    assert got["message"].cat.categories.dtype == expected["message"].cat.categories.dtype
+    # Frames it never saw are joined as before.
+    fresh = [frame.copy() for frame in frames]
+    fresh[3]["message"] = fresh[3]["message"].cat.set_categories(fresh[3]["message"].cat.categories)
+    pd.testing.assert_frame_equal(concat_frames(fresh, ["dataset_id", "message", "level"], CategoryIds()), expected)
