@@ -239,3 +239,22 @@ def test_a_killed_keeping_leaves_the_store_as_it_was(tmp_path):
     keep_results(OLD, store, IN_PROCESS)
     assert K.kept_context(read_manifest(store)) == OLD
     assert not glob.glob(os.path.join(store, ".staging-*"))
+
+
+def test_roman_kept_results_give_the_evaluated_outputs(tmp_path):
+    """Roman (META.* parameters renamed ROMAN.META.*) keeps results as HST does: the same outputs; types the old
+    context lacks are evaluated."""
+    save = tmp_path / "roman.json"
+    write_save(generate("roman_0006.pmap", 1500, seed=17, invalid_fraction=0.05), str(save))
+    store = str(tmp_path / "store")
+    ingest([str(save)], store, row_group_size=300)
+    keep_results("roman_0004.pmap", store, IN_PROCESS)
+    for diffs_only in (True, False):
+        request = AffectedRequest("roman_0004.pmap", "roman_0006.pmap", diffs_only=diffs_only, datasets_since=None)
+        with_kept = run_affected(request, Store(store), IN_PROCESS)
+        # roman_0004 has one type (flat), which roman_0006 keeps: read under --all-types; the changed
+        # types (dark, distortion, pars-exposurepipeline) are new, nothing kept to read under --diffs-only.
+        assert with_kept.plan.kept_old == ({} if diffs_only else {"wfi": ("flat",)})
+        evaluated = run_affected(dataclasses.replace(request, evaluate_old=True), Store(store), IN_PROCESS)
+        assert len(evaluated.changes) > 20 or len(evaluated.errors) > 20
+        _assert_same(_outputs(with_kept), _outputs(evaluated))
