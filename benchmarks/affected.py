@@ -33,6 +33,11 @@ speed-up two processes could have at most when each runs that much slower beside
 (2 x alone / together), before any serial part. The store is ingested once; delete it from --workdir
 to measure on a store written by newer ingest code.
 
+With --kept both (the default) or only, the affected runs are also made (or only made) over a copy of the
+store (its files hard-linked, made once beside it) that keeps the old context's results: `crds-batch
+keep-results OLD` is timed on it (a row of its own), and those runs' modes read `diffs-only+kept` and
+`all-types+kept`; --kept none measures the store as ingested only.
+
 `bestrefs` times `crds-batch bestrefs --load-pickles STORE --new-context NEW` (one process);
 `check-context` times `crds-batch check-context --params STORE --new-context NEW` once per
 --check-clusters entry (`default`: no cluster option, the command's own choice; `no-cluster`; or N
