@@ -209,10 +209,10 @@ def test_a_killed_keeping_leaves_the_store_as_it_was(tmp_path):
     """SIGKILL while the result files are being written: the manifest and the rows are as before, affected
     evaluates as without kept results, and the next keeping removes the leftovers and succeeds."""
     import glob
-    import signal
     import subprocess
     import sys
-    import time
+
+    from tests.killing import sigkill_when
 
     save = tmp_path / "hst.json"
     write_save(generate(NEW, 12000, seed=13, instruments=["acs", "wfc3"]), str(save))
@@ -221,18 +221,7 @@ def test_a_killed_keeping_leaves_the_store_as_it_was(tmp_path):
     before = read_manifest(store)
     proc = subprocess.Popen([sys.executable, "-m", "crds_batch.cli.main", "keep-results", OLD, "--store", store,
                              "--no-cluster", "--quiet"])
-    try:
-        deadline = time.monotonic() + 120
-        while not glob.glob(os.path.join(store, ".staging-*", K.DIRECTORY, "*", "*", "*.parquet")):
-            assert proc.poll() is None, "keep-results finished before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    sigkill_when(proc, os.path.join(store, ".staging-*", K.DIRECTORY, "*", "*", "*.parquet"))
     assert read_manifest(store) == before
     request = AffectedRequest(OLD, NEW, diffs_only=True, datasets_since=None)
     assert not run_affected(request, Store(store), IN_PROCESS).plan.kept_old

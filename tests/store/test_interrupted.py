@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import glob
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import time
 import pytest
 
 from crds_batch.store import Store, ingest
+from tests.killing import sigkill_when
 
 from .conftest import acs, write_lines
 
@@ -52,19 +52,7 @@ def test_sigkill_mid_ingest_keeps_previous_store(tmp_path, moment):
     expected = before.scan().sort_by("dataset_id").to_pylist()
     big = write_lines(tmp_path / "big.json", [acs(i, CCDAMP="C") for i in range(60_000)])
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, big, store])
-    try:
-        deadline = time.monotonic() + 120
-        # Kill as soon as the ingest reaches the moment.
-        while not glob.glob(os.path.join(store, moment)):
-            assert proc.poll() is None, "ingest finished before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    sigkill_when(proc, os.path.join(store, moment))  # as soon as the ingest reaches the moment
     # Its worker processes do not outlive it (they would wait on their task pipe forever).
     deadline = time.monotonic() + 30
     while _processes_naming(store) and time.monotonic() < deadline:
