@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -25,6 +25,7 @@ from ..store.encoded_read import ChunkRead, EncodedChunkReader
 from ..store.layout import StoreError
 from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .graph import Partition, ProgressCallback, run_partitions
+from .kept_results import same_rules
 from .partition import PartitionResult, row_instrument_codes
 
 
@@ -38,6 +39,9 @@ class KeepPlan:
     staging: str
     #: instrument (lower) -> the types kept (every type of its imap).
     types: dict[str, tuple[str, ...]]
+    #: instrument (lower) -> the types whose results are taken from the store's kept results (another
+    #: context's, of the same rmap: :func:`~.kept_results.same_rules`), read beside the parameters.
+    reused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,6 +55,8 @@ class KeepReport:
     types: dict[str, list[str]]
     #: Partitions of instruments the context does not have (nothing kept for them).
     skipped: list[str]
+    #: partition -> types taken from the results the store kept before (the same rmap), not evaluated.
+    reused: dict[str, list[str]] = field(default_factory=dict)
 
 
 class RowGroupRead(ChunkRead):
@@ -77,9 +83,12 @@ def keep_worker(frame: pd.DataFrame, plan: KeepPlan, load: Callable[[str], Any])
     if present - {instrument}:
         raise StoreError(f"{path}: row group {index} holds datasets of {', '.join(sorted(present - {instrument}))} "
                          f"beside {instrument}; re-ingest the store")
-    results = evaluate(load(plan.context), encode_table(frame, plan.observatory),
-                       reftypes=list(plan.types[instrument]), type_rule=BESTREFS)
-    table = pa.table({kind: pa.array(results[kind].array, pa.dictionary(pa.int32(), pa.string()))
+    reused = set(plan.reused.get(instrument, ()))
+    others = [kind for kind in plan.types[instrument] if kind not in reused]
+    results = (evaluate(load(plan.context), encode_table(frame, plan.observatory), reftypes=others,
+                        type_rule=BESTREFS) if others else None)
+    table = pa.table({kind: pa.array((frame[K.COLUMN_PREFIX + kind] if kind in reused else results[kind]).array,
+                                     pa.dictionary(pa.int32(), pa.string()))
                       for kind in plan.types[instrument]})
     target = K.result_file(plan.staging, data_file, index)
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -116,28 +125,77 @@ def keep_results(context: str, store_path: str, cluster: ClusterOptions | None =
         if store.generation_dir != keeping.generation_dir:  # pragma: no cover - the lock keeps ingests out
             raise StoreError(f"{store_path}: the store changed while opening it; try again")
         prepare_local_workers(cluster or ClusterOptions(), len(store))
-        types, skipped, tasks = {}, [], []
+        before = _kept_before(keeping.manifest, observatory)
+        types, reused, skipped, tasks = {}, {}, [], []
         for key, part in sorted(keeping.manifest["partitions"].items()):
             instrument = part["instrument"]
             if part["observatory"] != observatory or instrument not in loaded.instruments:
                 skipped.append(key)
                 continue
             types[instrument] = tuple(loaded.get_imap(instrument).filekinds)
-            reader = EncodedChunkReader(store.schema([instrument]).names)
+            reused[instrument] = _reusable(before, loaded, instrument, key, keeping.manifest, types[instrument])
+            kept = (store.generation_dir, reused[instrument]) if reused[instrument] else None
+            evaluated = tuple(kind for kind in types[instrument] if kind not in reused[instrument])
+            reader = EncodedChunkReader(_columns(store, loaded, instrument, evaluated), kept)
             for chunk, rows in store.row_group_chunks([instrument], partition_rows=1):
                 tasks.append(Partition(RowGroupRead(reader, chunk), instrument, rows, len(types[instrument])))
         if not tasks:
             raise StoreError(f"{store_path}: holds no datasets of the instruments of {os.path.basename(name)}")
-        plan = KeepPlan(os.path.basename(name), observatory, store.generation_dir, keeping.staging, types)
+        plan = KeepPlan(os.path.basename(name), observatory, store.generation_dir, keeping.staging, types,
+                        {instrument: kinds for instrument, kinds in reused.items() if kinds})
         rows = sum(task.rows or 0 for task in tasks)
         log(f"Keeping the results of {plan.context} for {rows} datasets ({', '.join(sorted(types))})")
+        if plan.reused:
+            log(f"Taken from the kept results of {K.kept_context(keeping.manifest)} (the same rmaps): "
+                + ", ".join(f"{instrument} {len(kinds)} of {len(types[instrument])} types"
+                            for instrument, kinds in sorted(plan.reused.items())))
         cluster = for_job_size(cluster or ClusterOptions(), rows, log)
         results = run_partitions(tasks, plan, keep_worker, loaded.mapping_names(), cluster, log=log,
                                  progress=progress)
         kept = {f"{observatory}/{instrument}": list(kinds) for instrument, kinds in types.items()}
         store.close()  # the generation read is not held past the switch: the commit removes it
         generation = keeping.commit(plan.context, kept)
-    return KeepReport(plan.context, generation, sum(r.datasets for r in results), kept, skipped)
+    return KeepReport(plan.context, generation, sum(r.datasets for r in results), kept, skipped,
+                      {f"{observatory}/{instrument}": list(kinds) for instrument, kinds in plan.reused.items()})
+
+
+def _columns(store: Any, context: Any, instrument: str, kinds: tuple[str, ...]) -> list[str]:
+    """The store's columns a keep-results task reads for ``instrument``: the ids and what evaluating ``kinds``
+    reads (:func:`~.plan.needed_columns`; the instrument and date keywords always)."""
+    from ..observatories import get_observatory
+    from .plan import needed_columns
+
+    stored = set(store.schema([instrument]).names)
+    needed = needed_columns(context, context, instrument, get_observatory(context.observatory), kinds)
+    return ["dataset_id", *[name for name in needed if name in stored]]
+
+
+def _kept_before(manifest: dict, observatory: str) -> Any:
+    """The loaded context whose results the store keeps now, if it is of ``observatory`` and loads; else None."""
+    from ..rules.loading import load_context
+
+    name = K.kept_context(manifest)
+    if name is None:
+        return None
+    try:
+        context = load_context(name)
+    except Exception:  # no longer in the cache, or broken: every type is evaluated
+        return None
+    return context if context.observatory.lower() == observatory else None
+
+
+def _reusable(before: Any, context: Any, instrument: str, partition: str, manifest: dict,
+              kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """Of ``kinds``, the types whose results the store keeps at ``before`` under the same rmap as in
+    ``context``: their results are read, not evaluated."""
+    if before is None:
+        return ()
+    kept = K.kept_types(manifest, before.basename, partition) or ()
+    try:
+        same = same_rules(before, context, before.get_imap(instrument), context.get_imap(instrument))
+    except Exception:  # the instrument is unknown to (or broken in) the kept context
+        return ()
+    return tuple(kind for kind in kinds if kind in same and kind in kept)
 
 
 __all__ = ["KeepPlan", "KeepReport", "RowGroupRead", "keep_results", "keep_worker"]

@@ -46,7 +46,7 @@ def old_and_new_results(rows: pd.DataFrame, table: Any, instrument: str, plan: A
     kept = set(plan.kept_old.get(key, ()))
     wanted = plan.types.get(key)
     old_imap, new_imap = old_context.get_imap(instrument), new_context.get_imap(instrument)
-    same = _same_rules(old_context, new_context, old_imap, new_imap)
+    same = same_rules(old_context, new_context, old_imap, new_imap)
     old_kinds = list(wanted) if wanted is not None else old_imap.filekinds
     new_kinds = list(wanted) if wanted is not None else new_imap.filekinds
 
@@ -62,7 +62,7 @@ def old_and_new_results(rows: pd.DataFrame, table: Any, instrument: str, plan: A
     return results(old_context, old_kinds, kept), results(new_context, new_kinds, kept & same)
 
 
-def _same_rules(old_context: Any, new_context: Any, old_imap: Any, new_imap: Any) -> set[str]:
+def same_rules(old_context: Any, new_context: Any, old_imap: Any, new_imap: Any) -> set[str]:
     """The types whose results the two contexts give alike: the same rmap (or the same N/A/OMIT), under
     the same instrument header keys."""
     if old_imap is new_imap:
@@ -73,4 +73,4 @@ def _same_rules(old_context: Any, new_context: Any, old_imap: Any, new_imap: Any
     return {kind for kind, entry in old_imap.selections.items() if new_imap.selections.get(kind) == entry}
 
 
-__all__ = ["kept_for_job", "old_and_new_results"]
+__all__ = ["kept_for_job", "old_and_new_results", "same_rules"]

@@ -81,7 +81,7 @@ def plan_affected(request: AffectedRequest) -> Planned:
             closures.append(closure)
             names.update(closure)
         bad_rules[instrument] = tuple(tuple(sorted(set(c) & bad_files)) for c in closures)
-        columns[instrument] = _needed_columns(old_ctx, new_ctx, instrument, obs, kinds)
+        columns[instrument] = needed_columns(old_ctx, new_ctx, instrument, obs, kinds)
     plan = AffectedPlan(
         old_context=old_name,
         new_context=new_name,
@@ -128,7 +128,7 @@ def _imap_types(context, instrument: str) -> set[str]:
         return set()
 
 
-def _needed_columns(old_ctx, new_ctx, instrument: str, obs, kinds: tuple[str, ...] | None = None) -> list[str]:
+def needed_columns(old_ctx, new_ctx, instrument: str, obs, kinds: tuple[str, ...] | None = None) -> list[str]:
     """The parameter columns a job reads for ``instrument``: what the types ``kinds`` (None: every type) of both
     contexts read (:func:`~crds_batch.engine.compile.rmap_reads`), the instrument-level keys, the instrument and
     date keywords. A JWST job reads every key of the instruments (its datasets' types are chosen from them)."""

@@ -247,3 +247,31 @@ def test_roman_kept_results_give_the_evaluated_outputs(tmp_path):
         evaluated = run_affected(dataclasses.replace(request, evaluate_old=True), Store(store), IN_PROCESS)
         assert len(evaluated.changes) > 20 or len(evaluated.errors) > 20
         _assert_same(_outputs(with_kept), _outputs(evaluated))
+
+
+def test_keeping_the_next_context_takes_the_unchanged_types(stores, tmp_path):
+    """Keeping NEW over a store keeping OLD reads the types whose rmap both share and evaluates the others:
+    every result file holds what keeping NEW over the bare store gives."""
+    plain, kept = stores
+    after_old, bare = tmp_path / "after_old", tmp_path / "bare"
+    shutil.copytree(kept, after_old, copy_function=os.link)
+    shutil.copytree(plain, bare, copy_function=os.link)
+    messages = []
+    report = keep_results(NEW, str(after_old), IN_PROCESS, log=messages.append)
+    assert keep_results(NEW, str(bare), IN_PROCESS).reused == {}
+    old_acs, new_acs = load_context(OLD).get_imap("acs"), load_context(NEW).get_imap("acs")
+    unchanged = sorted(kind for kind in new_acs.filekinds if old_acs.selections.get(kind) == new_acs.selections[kind])
+    assert sorted(report.reused["hst/acs"]) == unchanged and 0 < len(unchanged) < len(new_acs.filekinds)
+    assert any(m.startswith(f"Taken from the kept results of {OLD} (the same rmaps): acs ") for m in messages)
+    compared = 0
+    for store in (after_old, bare):
+        assert K.kept_context(read_manifest(str(store))) == NEW
+    dirs = [os.path.join(store, read_manifest(str(store))["generation"]) for store in (after_old, bare)]
+    manifest = read_manifest(str(bare))
+    for key, kinds in manifest[K.MANIFEST_KEY]["types"].items():
+        for name in manifest["partitions"][key]["files"]:
+            for index in range(pq.ParquetFile(os.path.join(dirs[1], name)).metadata.num_row_groups):
+                one, other = (pq.read_table(K.result_file(d, name, index)).to_pydict() for d in dirs)
+                assert one == other, (key, name, index)
+                compared += 1
+    assert compared > 10
