@@ -8,6 +8,7 @@ import time
 import click
 
 from ..batch.affected import run_affected
+from ..batch.keep import keep_results
 from ..batch.closing import closing_in_background
 from ..batch.cluster import workers_share_files
 from ..batch.parts import result_parts
@@ -61,18 +62,22 @@ from .summary import echo_dataset_failures, render_summary
               help="Write a self-contained HTML report: summary, error classes and plots.")
 @click.option("--evaluate-old", is_flag=True,
               help="Evaluate the old context even when the store keeps its results (crds-batch keep-results).")
+@click.option("--keep-new-results", is_flag=True,
+              help="Afterwards, keep the new context's results in the --params store (crds-batch keep-results "
+                   "NEW): the next delivery's affected from it evaluates only what that one changes.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
 @cluster_options
 def command(old_context, new_context, params, trust_pickles, server_url, server_datasets, diffs_only, datasets_since,
             instruments, only_ids, drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
             affected_bundle, print_affected, print_affected_details, print_new_references, print_update_counts,
-            allow_bad_rules, allow_bad_references, output, report_path, evaluate_old, quiet, **cluster):
+            allow_bad_rules, allow_bad_references, output, report_path, evaluate_old, keep_new_results, quiet, **cluster):
     """Find the datasets whose best references change from OLD to NEW context.
 
     Prints the affected product ids on stdout exactly as `crds bestrefs
     --print-affected` does; a summary, the dashboard link and progress go to
     stderr. Exit status 1 when lookups failed (as crds), 0 otherwise.
     """
+    from ..store.layout import is_store
     from ..store.selection import parse_ids
 
     if affected_bundle:
@@ -84,6 +89,8 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
     if not (print_affected or print_affected_details or print_new_references or print_update_counts):
         print_affected = True
     log = (lambda message: None) if quiet else stderr_log
+    if keep_new_results and not (len(params) == 1 and is_store(params[0])):
+        raise click.UsageError("--keep-new-results keeps the results in a parameter store: give --params STORE_DIR")
     started = time.monotonic()
     request = AffectedRequest(
         old_context=old_context,
@@ -129,6 +136,10 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         render_summary(result, time.monotonic() - started, output)
     if report_path:
         log(f"Report written to {report_path}")
+    if keep_new_results:
+        with partition_progress("keep-results", enabled=not quiet) as progress:
+            kept = keep_results(new_context, params[0], options, log=log, progress=progress)
+        log(f"Kept the results of {kept.context} for {kept.datasets} datasets in {params[0]}")
     return EXIT_ERRORS if result.error_count or input_errors else EXIT_OK
 
 

@@ -275,3 +275,24 @@ def test_keeping_the_next_context_takes_the_unchanged_types(stores, tmp_path):
                 assert one == other, (key, name, index)
                 compared += 1
     assert compared > 10
+
+
+def test_affected_keeps_the_new_results_when_asked(stores, tmp_path, capsys):
+    """`affected --keep-new-results`: the store then keeps the new context's results (what keep-results NEW
+    gives); only a --params store can keep them (usage error, exit 2, otherwise)."""
+    from crds_batch.cli.main import main
+
+    _plain, kept = stores
+    copy = tmp_path / "copy"
+    shutil.copytree(kept, copy, copy_function=os.link)
+    args = ["affected", "--old-context", OLD, "--new-context", NEW, "--no-cluster"]
+    assert main([*args, "--params", str(copy), "--keep-new-results"]) == 1  # the store's invalid values fail
+    captured = capsys.readouterr()
+    assert "kept by the store for acs" in captured.err
+    assert f"Taken from the kept results of {OLD} (the same rmaps): acs " in captured.err
+    assert f"Kept the results of {NEW} for " in captured.err
+    assert K.kept_context(read_manifest(str(copy))) == NEW
+    save = tmp_path / "few.json"
+    write_save(generate(NEW, 20, seed=3), str(save))
+    assert main([*args, "--params", str(save), "--keep-new-results"]) == 2
+    assert "--keep-new-results keeps the results in a parameter store" in capsys.readouterr().err
