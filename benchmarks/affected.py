@@ -34,7 +34,7 @@ speed-up two processes could have at most when each runs that much slower beside
 to measure on a store written by newer ingest code.
 
 With --kept both (the default) or only, the affected runs are also made (or only made) over a copy of the
-store (its files hard-linked, made once beside it) that keeps the old context's results: `crds-batch
+store (its files hard-linked, made afresh beside it) that keeps the old context's results: `crds-batch
 keep-results OLD` is timed on it (a row of its own), and those runs' modes read `diffs-only+kept` and
 `all-types+kept`; --kept none measures the store as ingested only.
 
@@ -132,17 +132,14 @@ def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
 
 
 def kept_copy(store: str, old: str) -> str:
-    """A copy of ``store`` (its files hard-linked: keeping results only adds files and replaces the manifest)
-    for `crds-batch keep-results OLD` to keep the old context's results in."""
+    """A fresh copy of ``store`` (its files hard-linked: keeping results only adds files and replaces the
+    manifest) for `crds-batch keep-results OLD` to keep the old context's results in, from nothing (a copy
+    already keeping them would have them taken, not evaluated)."""
     import shutil
 
-    copy, marker = f"{store}_kept", f"{store}_kept.copied-from"
-    with open(os.path.join(store, "manifest.json")) as handle:
-        generation = json.load(handle)["generation"]  # a store ingested again is copied again
-    if not os.path.exists(marker) or Path(marker).read_text() != generation:
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(store, copy, copy_function=os.link)
-        Path(marker).write_text(generation)
+    copy = f"{store}_kept"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(store, copy, copy_function=os.link)
     return copy
 
 
