@@ -134,9 +134,9 @@ def keep_results(context: str, store_path: str, cluster: ClusterOptions | None =
                 continue
             types[instrument] = tuple(loaded.get_imap(instrument).filekinds)
             reused[instrument] = _reusable(before, loaded, instrument, key, keeping.manifest, types[instrument])
-            kept = (store.generation_dir, reused[instrument]) if reused[instrument] else None
+            kept_read = (store.generation_dir, reused[instrument]) if reused[instrument] else None
             evaluated = tuple(kind for kind in types[instrument] if kind not in reused[instrument])
-            reader = EncodedChunkReader(_columns(store, loaded, instrument, evaluated), kept)
+            reader = EncodedChunkReader(_columns(store, loaded, instrument, evaluated), kept_read)
             for chunk, rows in store.row_group_chunks([instrument], partition_rows=1):
                 tasks.append(Partition(RowGroupRead(reader, chunk), instrument, rows, len(types[instrument])))
         if not tasks:

@@ -119,7 +119,7 @@ def ingest(
             readers.mark(os.path.join(store_dir, old["generation"]))
         token = uuid.uuid4().hex[:12]
         staging = os.path.join(store_dir, S.STAGING_PREFIX + token)
-        generation = S.GENERATION_PREFIX + time.strftime("%Y%m%dT%H%M%S") + "-" + token
+        generation = layout.generation_name(token)
         gen_dir = os.path.join(store_dir, generation)
         os.makedirs(staging)
         try:
@@ -273,10 +273,7 @@ def _place(f: WrittenFile, gen_dir: str) -> WrittenFile:
     if f.source >= 0:
         os.replace(f.path, target)
     else:
-        try:
-            os.link(f.path, target)
-        except OSError:  # no hard links here (another filesystem): copy
-            shutil.copyfile(f.path, target)
+        layout.link_or_copy(f.path, target)
     return WrittenFile(target, f.observatory, f.instrument, f.rows, f.columns, f.source)
 
 

@@ -124,13 +124,14 @@ class Keeping:
     def commit(self, context: str, types: dict[str, list[str]]) -> str:
         """Switch the store to a new generation: the live one's data files with the staged results of
         ``context`` for ``types`` (partition -> types kept). Returns the new generation's name."""
-        generation = S.GENERATION_PREFIX + time.strftime("%Y%m%dT%H%M%S") + "-" + self.token
+        generation = layout.generation_name(self.token)
         gen_dir = os.path.join(self.store_dir, generation)
         os.makedirs(gen_dir)
         readers.mark(gen_dir)
         for part in self.manifest["partitions"].values():
             for name in part["files"]:
-                _link(os.path.join(self.generation_dir, name), os.path.join(gen_dir, name))
+                os.makedirs(os.path.dirname(os.path.join(gen_dir, name)), exist_ok=True)
+                layout.link_or_copy(os.path.join(self.generation_dir, name), os.path.join(gen_dir, name))
         staged = os.path.join(self.staging, DIRECTORY)
         if os.path.isdir(staged):
             os.replace(staged, os.path.join(gen_dir, DIRECTORY))
@@ -139,14 +140,6 @@ class Keeping:
         layout.write_manifest(self.store_dir, manifest)
         layout.remove_stale(self.store_dir, {generation})
         return generation
-
-
-def _link(source: str, target: str) -> None:
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:  # no hard links here (another filesystem): copy
-        shutil.copyfile(source, target)
 
 
 __all__ = ["COLUMN_PREFIX", "DIRECTORY", "Keeping", "MANIFEST_KEY", "entry_problem", "kept_context", "kept_types",

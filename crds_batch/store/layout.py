@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import time
 from typing import Any
 
 from ..errors import CrdsBatchError
@@ -112,6 +113,20 @@ def outside(root: str, paths: list[str]) -> str | None:
         if os.path.commonpath([real_root, real]) != real_root:
             return path
     return None
+
+
+def generation_name(token: str) -> str:
+    """A new generation's directory name: its time and the writer's ``token``."""
+    return S.GENERATION_PREFIX + time.strftime("%Y%m%dT%H%M%S") + "-" + token
+
+
+def link_or_copy(source: str, target: str) -> None:
+    """Put ``source`` at ``target`` as a hard link (a previous generation's file), or a copy where the
+    filesystem has no hard links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def write_manifest(store_dir: str, manifest: dict[str, Any]) -> None:
