@@ -36,7 +36,8 @@ to measure on a store written by newer ingest code.
 With --kept both (the default) or only, the affected runs are also made (or only made) over a copy of the
 store (its files hard-linked, made afresh beside it) that keeps the old context's results: `crds-batch
 keep-results OLD` is timed on it (a row of its own), and those runs' modes read `diffs-only+kept` and
-`all-types+kept`; --kept none measures the store as ingested only.
+`all-types+kept`; --kept none measures the store as ingested only. The row `keep-new` is diffs-only over a
+fresh copy of that store with `--keep-new-results` (the job also keeping the new context's results).
 
 `bestrefs` times `crds-batch bestrefs --load-pickles STORE --new-context NEW` (one process);
 `check-context` times `crds-batch check-context --params STORE --new-context NEW` once per
@@ -131,13 +132,13 @@ def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
     return save, store
 
 
-def kept_copy(store: str, old: str) -> str:
+def kept_copy(store: str, suffix: str = "_kept") -> str:
     """A fresh copy of ``store`` (its files hard-linked: keeping results only adds files and replaces the
     manifest) for `crds-batch keep-results OLD` to keep the old context's results in, from nothing (a copy
-    already keeping them would have them taken, not evaluated)."""
+    already keeping them would have them taken, not evaluated), or for `affected --keep-new-results`."""
     import shutil
 
-    copy = f"{store}_kept"
+    copy = f"{store}{suffix}"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(store, copy, copy_function=os.link)
     return copy
@@ -319,7 +320,7 @@ def main() -> int:
         samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
         stores = {"none": [("", store)], "only": [], "both": [("", store)]}[args.kept]
         if args.kept != "none":
-            kept_store = kept_copy(store, args.old)
+            kept_store = kept_copy(store)
             argv = [CRDS_BATCH, "keep-results", args.old, "--store", kept_store, "--workers", "2", "--quiet"]
             rows.append(measure("keep-results", "all types", 2, argv, args.datasets, (float("nan"),) * 2, env))
             stores.append(("+kept", kept_store))
@@ -331,6 +332,11 @@ def main() -> int:
                               "--params", path, f"--{mode}", "--workers", str(workers), "--quiet"])
                             for workers in (int(w) for w in args.workers.split(","))]
                 rows.extend(measure_alternated(commands, args.datasets, baseline, env, args.runs))
+        if args.kept != "none" and "diffs-only" in args.modes.split(","):
+            # The delivery's one command: diffs-only from the kept store, keeping the new context's results.
+            argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new, "--params",
+                    kept_copy(kept_store, "_keeping"), "--diffs-only", "--workers", "2", "--keep-new-results", "--quiet"]
+            rows.append(measure("affected", "keep-new", 2, argv, args.datasets, (float("nan"),) * 2, env))
     single = [tool for tool in ("bestrefs", "check-context") if tool in tools]
     if single:
         sizes = [int(v) for v in args.crds_check_samples.split(",")]

@@ -19,7 +19,7 @@ import pandas as pd
 from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .frames import CategoryIds, concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
-from .kept_results import kept_for_job
+from .kept_results import NEW_PREFIX, kept_for_job
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
                         write_parts)
 from .parts import GatheredParts, ResultParts, with_product_text
@@ -29,7 +29,18 @@ from .scope import DatasetCounts, check_scope, dataset_counts, job_rows, store_r
 
 
 def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str], Any]) -> PartitionResult:
-    """The affected job's per-partition work (runs on a Dask worker)."""
+    """The affected job's per-partition work (runs on a Dask worker); with ``plan.keep``, the partition's results
+    in the new context are kept first (:func:`~.keep.keep_rows`), then compared from the frame."""
+    if plan.keep is not None:
+        from .keep import frame_instrument, keep_rows
+
+        new = keep_rows(frame, plan.keep, load)
+        if frame_instrument(frame) in plan.keep_only:
+            result = PartitionResult.empty()
+            return result if plan.parts is None else write_parts(result, plan.parts)
+        if new:
+            frame = pd.concat([frame, pd.DataFrame({NEW_PREFIX + kind: values for kind, values in new.items()},
+                                                   index=frame.index)], axis=1, copy=False)
     result = affected_partition(frame, plan, load(plan.old_context), load(plan.new_context))
     return result if plan.parts is None else write_parts(result, plan.parts)
 
@@ -42,6 +53,9 @@ def run_affected(
     log: Callable[[str], None] = lambda message: None,
     progress: ProgressCallback | None = None,
     parts: ResultParts | None = None,
+    planned: Planned | None = None,
+    keep: Any = None,
+    keep_only: tuple[str, ...] = (),
 ) -> AffectedResult:
     """Find the datasets whose best references change from ``request.old_context`` to ``new_context``.
 
@@ -61,9 +75,15 @@ def run_affected(
         Have the partition tasks write their change rows (and --print-new-references lines) there
         and return summaries, instead of returning frames; the workers must see that directory
         and it must outlive the result (see :func:`.parts.result_parts`).
+    planned : Planned, optional
+        ``plan_affected(request)``, if the caller made it.
+    keep : KeepSetup, optional
+        Keep the new context's results in ``source`` (a store, under the setup's keeping) as the tasks evaluate
+        them (:mod:`.keep_new`): the tasks read what keeping them reads too, and write their row groups' files;
+        the partitions of ``keep_only`` (instruments the job compares nothing of) are read only to keep theirs.
     """
     prepare_local_workers(cluster or ClusterOptions(), store_rows(source))  # its imports overlap the planning
-    planned = plan_affected(request)
+    planned = planned or plan_affected(request)
     if parts is not None:
         planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, parts=parts))
     log(f"Affected types {planned.plan.old_context} -> {planned.plan.new_context}: "
@@ -73,8 +93,17 @@ def run_affected(
         planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, kept_old=kept))
         log(f"Old results of {planned.plan.old_context}: kept by the store for {', '.join(sorted(kept))}")
     cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, planned.columns), log)
-    tasks = partition_frames(source, planned.columns, encoded=True, types_evaluated=planned.plan.types_evaluated,
-                             kept=kept)
+    columns, read_kept, costs = planned.columns, kept, planned.plan.types_evaluated
+    if keep is not None:  # what keeping the new results reads too
+        planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan, keep=keep.plan,
+                                                                        keep_only=frozenset(keep_only)))
+        columns = {instrument: list(dict.fromkeys([*columns.get(instrument, ()), *keep.columns.get(instrument, ())]))
+                   for instrument in [*columns, *keep_only]}
+        read_kept = {instrument: tuple(dict.fromkeys([*kept.get(instrument, ()), *keep.plan.reused.get(instrument, ())]))
+                     for instrument in columns}
+        costs = {**costs, **{instrument: len(keep.evaluated(instrument)) for instrument in keep_only}}
+    tasks = partition_frames(source, columns, encoded=True, types_evaluated=costs, kept=read_kept,
+                             row_groups=keep is not None)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     error_categories = CategoryIds()
 

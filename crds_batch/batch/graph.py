@@ -170,7 +170,7 @@ def worker_runs(rows: Sequence[int | None], threads: Sequence[int], row_costs: S
 
 def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: bool = False,
                      types_evaluated: dict[str, int] | None = None,
-                     kept: dict[str, tuple[str, ...]] | None = None) -> list[Partition]:
+                     kept: dict[str, tuple[str, ...]] | None = None, row_groups: bool = False) -> list[Partition]:
     """The partitions of the instruments in ``columns`` (lower case), reading only those columns, in instrument
     order, each with its instrument and (for a :class:`~crds_batch.store.Store`) its row count.
 
@@ -181,6 +181,7 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
     the partitions' :func:`row_cost` (without it, every row costs the same).
     ``kept``: instrument (lower case) -> types whose kept results (:mod:`crds_batch.store.kept`) an encoded
     read of a store adds to the frames.
+    ``row_groups``: an encoded read's frames say which rows are of which row group (``encoded_read.ROW_GROUPS``).
     """
     from ..store import Store
     from ..store.encoded_read import partition_reads_encoded
@@ -197,7 +198,7 @@ def partition_frames(source: Any, columns: dict[str, list[str]], *, encoded: boo
         stored = set(source.schema([instrument]).names)  # a parameter no dataset has is simply absent
         read = ["dataset_id", *[name for name in names if name in stored]]
         if encoded and isinstance(source, Store):
-            frames = partition_reads_encoded(source, [instrument], read, (kept or {}).get(instrument, ()))
+            frames = partition_reads_encoded(source, [instrument], read, (kept or {}).get(instrument, ()), row_groups)
         else:
             frames = source.delayed_partitions(instruments=[instrument], columns=read)
         rows = [None] * len(frames)

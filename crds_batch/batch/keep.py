@@ -6,7 +6,9 @@
     -> a new generation: the data files and the results (:mod:`crds_batch.store.kept`)
 
 A later ``affected`` from this context reads these results instead of
-evaluating the old rules (:mod:`.kept_results`).
+evaluating the old rules (:mod:`.kept_results`); ``affected --keep-new-results``
+has its own tasks write them (:mod:`.keep_new`), from the setup made here
+(:func:`keep_setup`).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import pyarrow.parquet as pq
 
 from ..errors import CrdsBatchError
 from ..store import kept as K
-from ..store.encoded_read import ChunkRead, EncodedChunkReader
+from ..store.encoded_read import ROW_GROUPS, ChunkRead, EncodedChunkReader
 from ..store.layout import StoreError
 from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .graph import Partition, ProgressCallback, run_partitions
@@ -59,41 +61,52 @@ class KeepReport:
     reused: dict[str, list[str]] = field(default_factory=dict)
 
 
-class RowGroupRead(ChunkRead):
-    """One row group to read: the frame says which (``attrs["row_group"]``), for its results file."""
-
-    __slots__ = ()
-
-    def __call__(self) -> pd.DataFrame:
-        frame = self.reader(self.chunk)
-        frame.attrs["row_group"] = tuple(self.chunk[0])
-        return frame
-
-
 def keep_worker(frame: pd.DataFrame, plan: KeepPlan, load: Callable[[str], Any]) -> PartitionResult:
-    """Evaluate one row group in ``plan.context`` and write its results file (runs on a Dask worker)."""
+    """Evaluate one chunk of row groups in ``plan.context`` and write their results files (runs on a Dask
+    worker)."""
+    keep_rows(frame, plan, load)
+    return _done(len(frame))
+
+
+def keep_rows(frame: pd.DataFrame, plan: KeepPlan, load: Callable[[str], Any]) -> dict[str, pd.Categorical]:
+    """Write the results files of the row groups of ``frame`` (a :class:`ChunkRead`'s, with its row groups):
+    the types ``plan.reused`` from the frame's kept columns, the others evaluated in ``plan.context``.
+    Returns every type's results (type -> results per row); none for an instrument ``plan`` does not keep."""
     from ..engine.evaluate import encode_table, evaluate
     from ..engine.types import BESTREFS
 
-    path, index = frame.attrs["row_group"]
-    data_file = os.path.relpath(path, plan.generation_dir)
-    instrument = os.path.basename(os.path.dirname(path)).split("=", 1)[-1]
+    groups = frame.attrs[ROW_GROUPS]
+    instrument = frame_instrument(frame)
+    if instrument not in plan.types:
+        return {}
     codes, names = row_instrument_codes(frame, plan.observatory)
     present = {names[code].lower() for code in set(codes.tolist())}
     if present - {instrument}:
-        raise StoreError(f"{path}: row group {index} holds datasets of {', '.join(sorted(present - {instrument}))} "
+        raise StoreError(f"{groups[0][0]}: holds datasets of {', '.join(sorted(present - {instrument}))} "
                          f"beside {instrument}; re-ingest the store")
     reused = set(plan.reused.get(instrument, ()))
     others = [kind for kind in plan.types[instrument] if kind not in reused]
     results = (evaluate(load(plan.context), encode_table(frame, plan.observatory), reftypes=others,
                         type_rule=BESTREFS) if others else None)
-    table = pa.table({kind: pa.array((frame[K.COLUMN_PREFIX + kind] if kind in reused else results[kind]).array,
-                                     pa.dictionary(pa.int32(), pa.string()))
-                      for kind in plan.types[instrument]})
-    target = K.result_file(plan.staging, data_file, index)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    pq.write_table(table, target)
-    return _done(len(frame))
+    columns = {kind: (frame[K.COLUMN_PREFIX + kind] if kind in reused else results[kind]).array
+               for kind in plan.types[instrument]}
+    if sum(rows for _path, _index, rows in groups) != len(frame):
+        raise StoreError(f"{groups[0][0]}: its row groups hold other rows than the {len(frame)} read; "
+                         "re-ingest the store")
+    start = 0
+    for path, index, rows in groups:
+        table = pa.table({kind: pa.array(values[start:start + rows], pa.dictionary(pa.int32(), pa.string()))
+                          for kind, values in columns.items()})
+        target = K.result_file(plan.staging, os.path.relpath(path, plan.generation_dir), index)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        pq.write_table(table, target)
+        start += rows
+    return columns
+
+
+def frame_instrument(frame: pd.DataFrame) -> str:
+    """The instrument (lower case) of a frame read with its row groups: its store partition's."""
+    return os.path.basename(os.path.dirname(frame.attrs[ROW_GROUPS][0][0])).split("=", 1)[-1]
 
 
 def _done(rows: int) -> PartitionResult:
@@ -125,49 +138,94 @@ def keep_results(context: str, store_path: str, cluster: ClusterOptions | None =
         if store.generation_dir != keeping.generation_dir:  # pragma: no cover - the lock keeps ingests out
             raise StoreError(f"{store_path}: the store changed while opening it; try again")
         prepare_local_workers(cluster or ClusterOptions(), len(store))
-        before = _kept_before(keeping.manifest, observatory)
-        types, reused, skipped, tasks = {}, {}, [], []
-        for key, part in sorted(keeping.manifest["partitions"].items()):
-            instrument = part["instrument"]
-            if part["observatory"] != observatory or instrument not in loaded.instruments:
-                skipped.append(key)
-                continue
-            types[instrument] = tuple(loaded.get_imap(instrument).filekinds)
-            reused[instrument] = _reusable(before, loaded, instrument, key, keeping.manifest, types[instrument])
-            kept_read = (store.generation_dir, reused[instrument]) if reused[instrument] else None
-            evaluated = tuple(kind for kind in types[instrument] if kind not in reused[instrument])
-            reader = EncodedChunkReader(_columns(store, loaded, instrument, evaluated), kept_read)
+        setup = keep_setup(keeping, store, loaded)
+        tasks = []
+        for instrument in setup.plan.types:
+            reader = setup.reader(instrument)
             for chunk, rows in store.row_group_chunks([instrument], partition_rows=1):
-                tasks.append(Partition(RowGroupRead(reader, chunk), instrument, rows, len(types[instrument])))
+                tasks.append(Partition(ChunkRead(reader, chunk, [rows]), instrument, rows,
+                                       len(setup.plan.types[instrument])))
         if not tasks:
             raise StoreError(f"{store_path}: holds no datasets of the instruments of {os.path.basename(name)}")
-        plan = KeepPlan(os.path.basename(name), observatory, store.generation_dir, keeping.staging, types,
-                        {instrument: kinds for instrument, kinds in reused.items() if kinds})
         rows = sum(task.rows or 0 for task in tasks)
-        log(f"Keeping the results of {plan.context} for {rows} datasets ({', '.join(sorted(types))})")
-        if plan.reused:
-            log(f"Taken from the kept results of {K.kept_context(keeping.manifest)} (the same rmaps): "
-                + ", ".join(f"{instrument} {len(kinds)} of {len(types[instrument])} types"
-                            for instrument, kinds in sorted(plan.reused.items())))
+        setup.log(rows, log)
         cluster = for_job_size(cluster or ClusterOptions(), rows, log)
-        results = run_partitions(tasks, plan, keep_worker, loaded.mapping_names(), cluster, log=log,
+        results = run_partitions(tasks, setup.plan, keep_worker, loaded.mapping_names(), cluster, log=log,
                                  progress=progress)
-        kept = {f"{observatory}/{instrument}": list(kinds) for instrument, kinds in types.items()}
         store.close()  # the generation read is not held past the switch: the commit removes it
-        generation = keeping.commit(plan.context, kept)
-    return KeepReport(plan.context, generation, sum(r.datasets for r in results), kept, skipped,
-                      {f"{observatory}/{instrument}": list(kinds) for instrument, kinds in plan.reused.items()})
+        generation = keeping.commit(setup.plan.context, setup.kept_types())
+    return setup.report(generation, sum(r.datasets for r in results))
+
+
+@dataclass
+class KeepSetup:
+    """What keeping a context's results in a store takes, found under the store's lock (:class:`K.Keeping`)."""
+
+    plan: KeepPlan
+    #: instrument (lower) -> the store's parameter columns its tasks read (what evaluating its other types reads).
+    columns: dict[str, list[str]]
+    #: Partitions of instruments the context does not have (nothing kept for them).
+    skipped: list[str]
+    #: The context whose results the store keeps now (the reused ones), if any.
+    kept_before: str | None
+
+    def evaluated(self, instrument: str) -> tuple[str, ...]:
+        """The types of ``instrument`` evaluated (not reused)."""
+        reused = self.plan.reused.get(instrument, ())
+        return tuple(kind for kind in self.plan.types[instrument] if kind not in reused)
+
+    def reader(self, instrument: str) -> EncodedChunkReader:
+        """A reader of ``instrument``'s row groups: its columns and the kept results it reuses."""
+        reused = self.plan.reused.get(instrument, ())
+        return EncodedChunkReader(["dataset_id", *self.columns[instrument]],
+                                  (self.plan.generation_dir, reused) if reused else None)
+
+    def kept_types(self) -> dict[str, list[str]]:
+        """Partition ("hst/acs") -> the types kept (the manifest's entry)."""
+        return {f"{self.plan.observatory}/{instrument}": list(kinds) for instrument, kinds in self.plan.types.items()}
+
+    def log(self, rows: int, log: Callable[[str], None]) -> None:
+        log(f"Keeping the results of {self.plan.context} for {rows} datasets ({', '.join(sorted(self.plan.types))})")
+        if self.plan.reused:
+            log(f"Taken from the kept results of {self.kept_before} (the same rmaps): "
+                + ", ".join(f"{instrument} {len(kinds)} of {len(self.plan.types[instrument])} types"
+                            for instrument, kinds in sorted(self.plan.reused.items())))
+
+    def report(self, generation: str, datasets: int) -> KeepReport:
+        return KeepReport(self.plan.context, generation, datasets, self.kept_types(), self.skipped,
+                          {f"{self.plan.observatory}/{instrument}": list(kinds)
+                           for instrument, kinds in self.plan.reused.items()})
+
+
+def keep_setup(keeping: K.Keeping, store: Any, context: Any) -> KeepSetup:
+    """What keeping the results of ``context`` (loaded) in ``store`` (open, under ``keeping``) takes: the
+    types of each of its instruments the store has, and of those the ones the store's kept results give."""
+    observatory = context.observatory.lower()
+    before = _kept_before(keeping.manifest, observatory)
+    types, reused, columns, skipped = {}, {}, {}, []
+    for key, part in sorted(keeping.manifest["partitions"].items()):
+        instrument = part["instrument"]
+        if part["observatory"] != observatory or instrument not in context.instruments:
+            skipped.append(key)
+            continue
+        types[instrument] = tuple(context.get_imap(instrument).filekinds)
+        reused[instrument] = _reusable(before, context, instrument, key, keeping.manifest, types[instrument])
+        evaluated = tuple(kind for kind in types[instrument] if kind not in reused[instrument])
+        columns[instrument] = _columns(store, context, instrument, evaluated)
+    plan = KeepPlan(context.basename, observatory, store.generation_dir, keeping.staging, types,
+                    {instrument: kinds for instrument, kinds in reused.items() if kinds})
+    return KeepSetup(plan, columns, skipped, K.kept_context(keeping.manifest))
 
 
 def _columns(store: Any, context: Any, instrument: str, kinds: tuple[str, ...]) -> list[str]:
-    """The store's columns a keep-results task reads for ``instrument``: the ids and what evaluating ``kinds``
+    """The store's parameter columns a keep-results task reads for ``instrument``: what evaluating ``kinds``
     reads (:func:`~.plan.needed_columns`; the instrument and date keywords always)."""
     from ..observatories import get_observatory
     from .plan import needed_columns
 
     stored = set(store.schema([instrument]).names)
     needed = needed_columns(context, context, instrument, get_observatory(context.observatory), kinds)
-    return ["dataset_id", *[name for name in needed if name in stored]]
+    return [name for name in needed if name in stored]
 
 
 def _kept_before(manifest: dict, observatory: str) -> Any:
@@ -198,4 +256,5 @@ def _reusable(before: Any, context: Any, instrument: str, partition: str, manife
     return tuple(kind for kind in kinds if kind in same and kind in kept)
 
 
-__all__ = ["KeepPlan", "KeepReport", "RowGroupRead", "keep_results", "keep_worker"]
+__all__ = ["KeepPlan", "KeepReport", "KeepSetup", "frame_instrument", "keep_results", "keep_rows", "keep_setup",
+           "keep_worker"]

@@ -16,6 +16,10 @@ import pandas as pd
 
 from ..store.kept import COLUMN_PREFIX
 
+#: Columns of a partition's frame that hold its datasets' results in the new context, added by the task
+#: that keeps them (``affected --keep-new-results``, :mod:`.keep_new`): read, not evaluated.
+NEW_PREFIX = "@new:"
+
 
 def kept_for_job(source: Any, plan: Any, instruments: list[str]) -> dict[str, tuple[str, ...]]:
     """Instrument (lower case) -> the types whose kept results at ``plan.old_context`` the job reads, for
@@ -39,7 +43,8 @@ def old_and_new_results(rows: pd.DataFrame, table: Any, instrument: str, plan: A
                         new_context: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The old and new results of the types ``plan`` compares for ``rows`` (one instrument's, their kept
     columns included), as :func:`~crds_batch.engine.evaluate.evaluate` gives them in each context: kept
-    columns where they hold them, evaluated over ``table`` (the rows' encoding) otherwise."""
+    columns (and the new results a keeping task added, :data:`NEW_PREFIX`) where they hold them, evaluated
+    over ``table`` (the rows' encoding) otherwise."""
     from ..engine.evaluate import evaluate
 
     key = instrument.lower()
@@ -50,8 +55,8 @@ def old_and_new_results(rows: pd.DataFrame, table: Any, instrument: str, plan: A
     old_kinds = list(wanted) if wanted is not None else old_imap.filekinds
     new_kinds = list(wanted) if wanted is not None else new_imap.filekinds
 
-    def results(context: Any, kinds: list[str], read: set[str]) -> pd.DataFrame:
-        columns = {kind: rows[COLUMN_PREFIX + kind] for kind in kinds if kind in read}
+    def results(context: Any, kinds: list[str], read: dict[str, str]) -> pd.DataFrame:
+        columns = {kind: rows[read[kind]] for kind in kinds if kind in read}
         frame = pd.DataFrame(columns, index=rows.index)
         others = [kind for kind in kinds if kind not in read]
         if others:
@@ -59,7 +64,10 @@ def old_and_new_results(rows: pd.DataFrame, table: Any, instrument: str, plan: A
             frame = pd.concat([frame, evaluated], axis=1) if columns else evaluated
         return frame
 
-    return results(old_context, old_kinds, kept), results(new_context, new_kinds, kept & same)
+    new_read = {kind: COLUMN_PREFIX + kind for kind in kept & same}
+    new_read.update((kind, NEW_PREFIX + kind) for kind in new_kinds if NEW_PREFIX + kind in rows.columns)
+    return results(old_context, old_kinds, {kind: COLUMN_PREFIX + kind for kind in kept}), \
+        results(new_context, new_kinds, new_read)
 
 
 def same_rules(old_context: Any, new_context: Any, old_imap: Any, new_imap: Any) -> set[str]:
@@ -73,4 +81,4 @@ def same_rules(old_context: Any, new_context: Any, old_imap: Any, new_imap: Any)
     return {kind for kind, entry in old_imap.selections.items() if new_imap.selections.get(kind) == entry}
 
 
-__all__ = ["kept_for_job", "old_and_new_results", "same_rules"]
+__all__ = ["NEW_PREFIX", "kept_for_job", "old_and_new_results", "same_rules"]

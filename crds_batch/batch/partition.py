@@ -75,6 +75,12 @@ class AffectedPlan:
     #: instrument (lower) -> types whose old results the partitions' frames hold, kept by the store
     #: (:mod:`.kept_results`): read, not evaluated.
     kept_old: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``affected --keep-new-results`` (:mod:`.keep_new`): the :class:`~.keep.KeepPlan` under which each task keeps
+    #: its row groups' results in the new context (their frames say which rows are of which row group), then
+    #: compares with them.
+    keep: Any = None
+    #: Instruments whose partitions the job reads only to keep their results (no type of theirs compared).
+    keep_only: frozenset[str] = frozenset()
 
     def slice_rows(self, instrument: str) -> int:
         """Rows of ``instrument`` (lower case) evaluated at a time in a partition task: ``slice_cells`` over its
@@ -333,7 +339,7 @@ def _compare_rows(rows: pd.DataFrame, ids, instrument: str, plan: AffectedPlan, 
 
     reftypes = plan.types[instrument.lower()]
     table = encode_table(rows, plan.observatory)  # one encoding for both contexts
-    if instrument.lower() in plan.kept_old:
+    if instrument.lower() in plan.kept_old or plan.keep is not None:
         old, new = old_and_new_results(rows, table, instrument, plan, old_context, new_context)
     else:
         old = evaluate(old_context, table, reftypes=reftypes, type_rule=plan.type_rule)

@@ -8,7 +8,7 @@ import time
 import click
 
 from ..batch.affected import run_affected
-from ..batch.keep import keep_results
+from ..batch.keep_new import run_affected_keeping
 from ..batch.closing import closing_in_background
 from ..batch.cluster import workers_share_files
 from ..batch.parts import result_parts
@@ -63,8 +63,9 @@ from .summary import echo_dataset_failures, render_summary
 @click.option("--evaluate-old", is_flag=True,
               help="Evaluate the old context even when the store keeps its results (crds-batch keep-results).")
 @click.option("--keep-new-results", is_flag=True,
-              help="Afterwards, keep the new context's results in the --params store (crds-batch keep-results "
-                   "NEW): the next delivery's affected from it evaluates only what that one changes.")
+              help="Keep the new context's results in the --params store as the job evaluates them (what "
+                   "crds-batch keep-results NEW keeps): the next delivery's affected from it evaluates only what "
+                   "that one changes.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
 @cluster_options
 def command(old_context, new_context, params, trust_pickles, server_url, server_datasets, diffs_only, datasets_since,
@@ -114,7 +115,11 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
                         datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors), \
                 partition_progress("affected", enabled=not quiet) as progress:
-            result = run_affected(request, source, options, log=log, progress=progress, parts=parts)
+            if keep_new_results:
+                result, kept = run_affected_keeping(request, source, params[0], options, log=log, progress=progress,
+                                                    parts=parts)
+            else:
+                result = run_affected(request, source, options, log=log, progress=progress, parts=parts)
         if print_new_references:
             _echo_chunks(result.new_reference_chunks())
         if print_affected_details:
@@ -137,8 +142,6 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
     if report_path:
         log(f"Report written to {report_path}")
     if keep_new_results:
-        with partition_progress("keep-results", enabled=not quiet) as progress:
-            kept = keep_results(new_context, params[0], options, log=log, progress=progress)
         log(f"Kept the results of {kept.context} for {kept.datasets} datasets in {params[0]}")
     return EXIT_ERRORS if result.error_count or input_errors else EXIT_OK
 

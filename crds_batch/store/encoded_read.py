@@ -120,22 +120,37 @@ class ChunkRead:
     worker holds only the frame it works on.
     """
 
-    __slots__ = ("reader", "chunk")
+    __slots__ = ("reader", "chunk", "group_rows")
 
-    def __init__(self, reader: EncodedChunkReader, chunk: Sequence[tuple[str, int]]):
+    def __init__(self, reader: EncodedChunkReader, chunk: Sequence[tuple[str, int]],
+                 group_rows: Sequence[int] | None = None):
         self.reader, self.chunk = reader, chunk
+        #: Each row group's rows, when the frame is to say which rows are of which row group.
+        self.group_rows = group_rows
 
     def __call__(self) -> pd.DataFrame:
-        return self.reader(self.chunk)
+        frame = self.reader(self.chunk)
+        if self.group_rows is not None:
+            #: (data file, row group, rows) of each row group of the frame, in order (results kept per row group).
+            frame.attrs[ROW_GROUPS] = [(path, index, rows) for (path, index), rows in zip(self.chunk, self.group_rows)]
+        return frame
+
+
+#: The frame attribute of a :class:`ChunkRead` with ``group_rows``.
+ROW_GROUPS = "row_groups"
 
 
 def partition_reads_encoded(store: Store, instruments: Sequence[str], columns: Sequence[str],
-                            kept_types: Sequence[str] = ()) -> list[ChunkRead]:
+                            kept_types: Sequence[str] = (), row_groups: bool = False) -> list[ChunkRead]:
     """The partitions of ``instruments``, one :class:`ChunkRead` per chunk of row groups (the chunks of
     :meth:`Store.delayed_partitions`), each reading ``columns`` (and the results the store keeps of
-    ``kept_types``, :mod:`.kept`)."""
+    ``kept_types``, :mod:`.kept`); with ``row_groups``, each frame says which rows are of which row group
+    (:data:`ROW_GROUPS`)."""
     reader = EncodedChunkReader(columns, (store.generation_dir, tuple(kept_types)) if kept_types else None)
-    return [ChunkRead(reader, chunk) for chunk in store.row_groups(instruments)]
+    if not row_groups:
+        return [ChunkRead(reader, chunk) for chunk in store.row_groups(instruments)]
+    rows = {group: count for [group], count in store.row_group_chunks(instruments, partition_rows=1)}
+    return [ChunkRead(reader, chunk, [rows[group] for group in chunk]) for chunk in store.row_groups(instruments)]
 
 
 #: Plain (non-dictionary) strings become pandas Arrow-backed strings (no Python object per value).
@@ -224,5 +239,5 @@ def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[
     return pa.table(arrays, names=list(names))
 
 
-__all__ = ["ChunkRead", "EncodedChunkReader", "PLAIN_COLUMNS", "partition_files", "partition_reads_encoded",
+__all__ = ["ChunkRead", "EncodedChunkReader", "PLAIN_COLUMNS", "ROW_GROUPS", "partition_files", "partition_reads_encoded",
            "plain_columns", "read_partition_encoded"]

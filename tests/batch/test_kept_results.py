@@ -205,9 +205,13 @@ def test_the_commands(stores, tmp_path, capsys):
     assert len(err) == 1 and "not supported for jwst" in err[0]
 
 
-def test_a_killed_keeping_leaves_the_store_as_it_was(tmp_path):
-    """SIGKILL while the result files are being written: the manifest and the rows are as before, affected
-    evaluates as without kept results, and the next keeping removes the leftovers and succeeds."""
+@pytest.mark.parametrize("command", [["keep-results", OLD, "--store"],
+                                     ["affected", "--old-context", OLD, "--new-context", NEW, "--keep-new-results",
+                                      "--params"]], ids=["keep-results", "affected"])
+def test_a_killed_keeping_leaves_the_store_as_it_was(tmp_path, command):
+    """SIGKILL while the result files are being written (by keep-results, or by the tasks of affected
+    --keep-new-results): the manifest and the rows are as before, affected evaluates as without kept results,
+    and the next keeping removes the leftovers and succeeds."""
     import glob
     import subprocess
     import sys
@@ -219,8 +223,8 @@ def test_a_killed_keeping_leaves_the_store_as_it_was(tmp_path):
     store = str(tmp_path / "store")
     ingest([str(save)], store, row_group_size=100)  # many row groups: many tasks, time to kill one
     before = read_manifest(store)
-    proc = subprocess.Popen([sys.executable, "-m", "crds_batch.cli.main", "keep-results", OLD, "--store", store,
-                             "--no-cluster", "--quiet"])
+    proc = subprocess.Popen([sys.executable, "-m", "crds_batch.cli.main", *command, store, "--no-cluster", "--quiet"],
+                            stdout=subprocess.DEVNULL)
     sigkill_when(proc, os.path.join(store, ".staging-*", K.DIRECTORY, "*", "*", "*.parquet"))
     assert read_manifest(store) == before
     request = AffectedRequest(OLD, NEW, diffs_only=True, datasets_since=None)
@@ -296,3 +300,105 @@ def test_affected_keeps_the_new_results_when_asked(stores, tmp_path, capsys):
     write_save(generate(NEW, 20, seed=3), str(save))
     assert main([*args, "--params", str(save), "--keep-new-results"]) == 2
     assert "--keep-new-results keeps the results in a parameter store" in capsys.readouterr().err
+
+
+def _kept_files(store: str) -> dict:
+    """(partition, data file, row group) -> the kept results file's columns, of every row group kept."""
+    manifest = read_manifest(store)
+    directory = os.path.join(store, manifest["generation"])
+    found = {}
+    for key in manifest[K.MANIFEST_KEY]["types"]:
+        for name in manifest["partitions"][key]["files"]:
+            for index in range(pq.ParquetFile(os.path.join(directory, name)).metadata.num_row_groups):
+                found[key, name, index] = pq.read_table(K.result_file(directory, name, index)).to_pydict()
+    return found
+
+
+@pytest.mark.parametrize("diffs_only", [True, False], ids=["diffs-only", "all-types"])
+@pytest.mark.parametrize("keeping", ["kept", "plain"])
+def test_the_jobs_tasks_keep_what_keep_results_keeps(stores, tmp_path, monkeypatch, diffs_only, keeping):
+    """`affected --keep-new-results`: the job's tasks keep the new results as they evaluate them (no second
+    pass), the store then keeps what keep-results NEW keeps, and the job's outputs are those of affected
+    alone."""
+    from crds_batch.batch import keep_new
+
+    source = dict(zip(["plain", "kept"], stores))[keeping]
+    fused, two_pass, alone = (tmp_path / name for name in ("fused", "two_pass", "alone"))
+    for copy in (fused, two_pass, alone):
+        shutil.copytree(source, copy, copy_function=os.link)
+    monkeypatch.setattr(keep_new, "keep_results", None)  # no second pass
+    new_outside_keeping = _new_evaluations_outside_keeping(monkeypatch)
+    request = AffectedRequest(OLD, NEW, diffs_only=diffs_only)
+    with Store(str(fused)) as store:
+        result, report = keep_new.run_affected_keeping(request, store, str(fused), IN_PROCESS)
+    assert new_outside_keeping == []  # the job compares with the results its tasks kept
+    keep_results(NEW, str(two_pass), IN_PROCESS)
+    assert _kept_files(str(fused)) == _kept_files(str(two_pass))
+    assert read_manifest(str(fused))[K.MANIFEST_KEY] == read_manifest(str(two_pass))[K.MANIFEST_KEY]
+    assert report.datasets == sum(read_manifest(str(fused))["counts"]["by_partition"].values())
+    with Store(str(alone)) as store:
+        _assert_same(_outputs(result), _outputs(run_affected(request, store, IN_PROCESS)))
+
+
+def _new_evaluations_outside_keeping(monkeypatch) -> list:
+    """The evaluations in NEW made outside the keeping of a partition's results (spied, in this process)."""
+    from crds_batch.batch import keep
+    from crds_batch.engine import evaluate as evaluator
+
+    found, keeping = [], []
+    real_evaluate, real_keep_rows = evaluator.evaluate, keep.keep_rows
+
+    def spy(context, *args, **kwargs):
+        if getattr(context, "basename", context) == NEW and not keeping:
+            found.append(kwargs.get("reftypes"))
+        return real_evaluate(context, *args, **kwargs)
+
+    def keep_rows(*args):
+        keeping.append(True)
+        try:
+            return real_keep_rows(*args)
+        finally:
+            keeping.pop()
+
+    monkeypatch.setattr(evaluator, "evaluate", spy)
+    monkeypatch.setattr(keep, "keep_rows", keep_rows)
+    return found
+
+
+def test_the_jobs_tasks_keep_on_a_cluster_of_processes(stores, tmp_path):
+    """The same on a LocalCluster of two worker processes (the tasks write the files, the client commits)."""
+    from crds_batch.batch.keep_new import run_affected_keeping
+
+    _plain, kept = stores
+    fused, two_pass = tmp_path / "fused", tmp_path / "two_pass"
+    for copy in (fused, two_pass):
+        shutil.copytree(kept, copy, copy_function=os.link)
+    request = AffectedRequest(OLD, NEW, diffs_only=True)
+    with Store(str(fused)) as store:
+        result, _report = run_affected_keeping(request, store, str(fused), ClusterOptions(n_workers=2))
+    keep_results(NEW, str(two_pass), IN_PROCESS)
+    assert _kept_files(str(fused)) == _kept_files(str(two_pass))
+    with Store(str(kept)) as store:
+        _assert_same(_outputs(result), _outputs(run_affected(request, store, IN_PROCESS)))
+
+
+def test_instruments_the_job_leaves_out_are_kept_too(stores, tmp_path, monkeypatch):
+    """--instruments acs: the job compares acs only; tasks that only keep results read the other instruments
+    whose results change (the unchanged ones take their files as they are); the outputs are those of the
+    job alone."""
+    from crds_batch.batch import keep_new
+
+    _plain, kept = stores
+    copy, two_pass, alone = tmp_path / "copy", tmp_path / "two_pass", tmp_path / "alone"
+    for target in (copy, two_pass, alone):
+        shutil.copytree(kept, target, copy_function=os.link)
+    monkeypatch.setattr(keep_new, "keep_results", None)
+    request = AffectedRequest(OLD, NEW, diffs_only=True, instruments=("acs",))
+    with Store(str(copy)) as store:
+        result, _report = keep_new.run_affected_keeping(request, store, str(copy), IN_PROCESS)
+    keep_results(NEW, str(two_pass), IN_PROCESS)
+    assert _kept_files(str(copy)) == _kept_files(str(two_pass))
+    with Store(str(alone)) as store:
+        expected = run_affected(request, store, IN_PROCESS)
+    _assert_same(_outputs(result), _outputs(expected))
+    assert result.datasets == expected.datasets > 0
