@@ -19,7 +19,7 @@ import pandas as pd
 from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .frames import CategoryIds, concat_frames
 from .graph import ProgressCallback, partition_frames, run_partitions
-from .kept_results import NEW_PREFIX, kept_for_job
+from .kept_results import kept_for_job
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
                         write_parts)
 from .parts import GatheredParts, ResultParts, with_product_text
@@ -32,15 +32,12 @@ def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str
     """The affected job's per-partition work (runs on a Dask worker); with ``plan.keep``, the partition's results
     in the new context are kept first (:func:`~.keep.keep_rows`), then compared from the frame."""
     if plan.keep is not None:
-        from .keep import frame_instrument, keep_rows
+        from .keep_new import kept_then_compared
 
-        new = keep_rows(frame, plan.keep, load)
-        if frame_instrument(frame) in plan.keep_only:
+        frame = kept_then_compared(frame, plan, load)
+        if frame is None:  # a partition read only to keep its results
             result = PartitionResult.empty()
             return result if plan.parts is None else write_parts(result, plan.parts)
-        if new:
-            frame = pd.concat([frame, pd.DataFrame({NEW_PREFIX + kind: values for kind, values in new.items()},
-                                                   index=frame.index)], axis=1, copy=False)
     result = affected_partition(frame, plan, load(plan.old_context), load(plan.new_context))
     return result if plan.parts is None else write_parts(result, plan.parts)
 

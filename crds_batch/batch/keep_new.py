@@ -22,12 +22,15 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from ..store import kept as K
 from ..store.layout import StoreError, link_or_copy
 from .affected import run_affected
 from .cluster import ClusterOptions
 from .graph import ProgressCallback
-from .keep import KeepReport, KeepSetup, keep_results, keep_setup
+from .keep import KeepReport, KeepSetup, frame_instrument, keep_results, keep_rows, keep_setup
+from .kept_results import NEW_PREFIX
 from .parts import ResultParts
 from .plan import AffectedRequest, plan_affected
 
@@ -64,6 +67,21 @@ def run_affected_keeping(request: AffectedRequest, source: Any, store_path: str,
     return result, keep_results(request.new_context, store_path, cluster, log=log, progress=progress)
 
 
+def kept_then_compared(frame: pd.DataFrame, plan: Any, load: Callable[[str], Any]) -> pd.DataFrame | None:
+    """Keep the results of ``frame``'s row groups (``plan.keep``, a task's :class:`~.keep.KeepPlan`), and return
+    the frame to compare: the new results of the types the job compares added (:data:`~.kept_results.NEW_PREFIX`),
+    the kept results read only for keeping left out; None for a partition read only to keep its results."""
+    instrument = frame_instrument(frame)
+    new = keep_rows(frame, plan.keep, load)
+    if instrument in plan.keep_only:
+        return None
+    compared = plan.types.get(instrument)  # None: every type
+    old = set(plan.kept_old.get(instrument, ()))
+    unused = [K.COLUMN_PREFIX + kind for kind in plan.keep.reused.get(instrument, ()) if kind not in old]
+    added = {NEW_PREFIX + kind: values for kind, values in new.items() if compared is None or kind in compared}
+    return pd.concat([frame.drop(columns=unused), pd.DataFrame(added, index=frame.index)], axis=1, copy=False)
+
+
 def _outside_the_job(setup: KeepSetup, manifest: dict, job: dict[str, list[str]]
                      ) -> tuple[list[str], tuple[str, ...]]:
     """Of the instruments kept whose rows the job does not read: (those whose kept files the new generation
@@ -97,4 +115,4 @@ def _kept_rows(store: Any, setup: KeepSetup) -> int:
     return sum(counts.get(f"{setup.plan.observatory}/{instrument}", 0) for instrument in setup.plan.types)
 
 
-__all__ = ["run_affected_keeping"]
+__all__ = ["kept_then_compared", "run_affected_keeping"]

@@ -342,11 +342,11 @@ def test_the_jobs_tasks_keep_what_keep_results_keeps(stores, tmp_path, monkeypat
 
 def _new_evaluations_outside_keeping(monkeypatch) -> list:
     """The evaluations in NEW made outside the keeping of a partition's results (spied, in this process)."""
-    from crds_batch.batch import keep
+    from crds_batch.batch import keep_new
     from crds_batch.engine import evaluate as evaluator
 
     found, keeping = [], []
-    real_evaluate, real_keep_rows = evaluator.evaluate, keep.keep_rows
+    real_evaluate, real_keep_rows = evaluator.evaluate, keep_new.keep_rows
 
     def spy(context, *args, **kwargs):
         if getattr(context, "basename", context) == NEW and not keeping:
@@ -361,7 +361,7 @@ def _new_evaluations_outside_keeping(monkeypatch) -> list:
             keeping.pop()
 
     monkeypatch.setattr(evaluator, "evaluate", spy)
-    monkeypatch.setattr(keep, "keep_rows", keep_rows)
+    monkeypatch.setattr(keep_new, "keep_rows", keep_rows)
     return found
 
 
