@@ -357,10 +357,10 @@ def main() -> int:
           "crds's marginal rate doing the same work:")
     for mode, (wall_rate, cpu_rate) in baselines.items():
         print(f"  crds {mode:<13} {wall_rate:,.0f} datasets/s, {cpu_rate:,.0f} datasets/CPU-s")
-    print(f"{'tool':<13} {'mode':<12} {'workers':>10} {'seconds':>8} {'CPU s':>6} {'datasets/s':>11} {'x crds':>7} "
+    print(f"{'tool':<13} {'mode':<16} {'workers':>10} {'seconds':>8} {'CPU s':>6} {'datasets/s':>11} {'x crds':>7} "
           f"{'/CPU-s':>9} {'x crds CPU':>10} {'peak RSS':>9} {'out lines':>9} {'load 1m':>9}")
     for row in rows:
-        print(f"{row['tool']:<13} {row['mode']:<12} {row['workers']:>10} {row['seconds']:>8} {row['cpu_seconds']:>6} "
+        print(f"{row['tool']:<13} {row['mode']:<16} {row['workers']:>10} {row['seconds']:>8} {row['cpu_seconds']:>6} "
               f"{row['datasets_per_s']:>11,} {row['ratio_vs_crds']:>7} {row['datasets_per_cpu_s']:>9,} "
               f"{row['ratio_vs_crds_cpu']:>10} {row['peak_rss_mib']:>6} MiB {row['output_lines']:>9,} {row['load']:>9}")
     for row in rows:

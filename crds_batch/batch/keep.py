@@ -130,10 +130,7 @@ def keep_results(context: str, store_path: str, cluster: ClusterOptions | None =
 
     name = resolve_context(context)
     loaded = load_context(name)
-    observatory = loaded.observatory.lower()
-    if observatory == "jwst":
-        raise CrdsBatchError(f"{os.path.basename(name)}: keeping results is not supported for jwst "
-                             "(its types depend on each dataset's pipelines)")
+    refuse_jwst(loaded)
     with K.Keeping(store_path) as keeping, Store(store_path) as store:
         if store.generation_dir != keeping.generation_dir:  # pragma: no cover - the lock keeps ingests out
             raise StoreError(f"{store_path}: the store changed while opening it; try again")
@@ -197,6 +194,14 @@ class KeepSetup:
                            for instrument, kinds in self.plan.reused.items()})
 
 
+def refuse_jwst(context: Any) -> None:
+    """CrdsBatchError for a JWST context (loaded): its types depend on each dataset's pipelines and on the job's
+    type list, not on the rmaps alone."""
+    if context.observatory.lower() == "jwst":
+        raise CrdsBatchError(f"{context.basename}: keeping results is not supported for jwst "
+                             "(its types depend on each dataset's pipelines)")
+
+
 def keep_setup(keeping: K.Keeping, store: Any, context: Any) -> KeepSetup:
     """What keeping the results of ``context`` (loaded) in ``store`` (open, under ``keeping``) takes: the
     types of each of its instruments the store has, and of those the ones the store's kept results give."""
@@ -257,4 +262,4 @@ def _reusable(before: Any, context: Any, instrument: str, partition: str, manife
 
 
 __all__ = ["KeepPlan", "KeepReport", "KeepSetup", "frame_instrument", "keep_results", "keep_rows", "keep_setup",
-           "keep_worker"]
+           "keep_worker", "refuse_jwst"]

@@ -13,8 +13,8 @@
 The partitions of instruments with results to evaluate but nothing to compare (new
 in the new context, or left out by --instruments) are read by tasks of the job
 that only keep theirs. The results kept are those ``keep-results NEW`` keeps; the
-job's outputs are those of ``affected`` alone. A JWST context: the job runs, and
-``keep-results`` refuses it afterwards, as it does alone.
+job's outputs are those of ``affected`` alone. A JWST context is refused before
+the job, as ``keep-results`` refuses it.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from ..store.layout import StoreError, link_or_copy
 from .affected import run_affected
 from .cluster import ClusterOptions
 from .graph import ProgressCallback
-from .keep import KeepReport, KeepSetup, frame_instrument, keep_results, keep_rows, keep_setup
+from .keep import KeepReport, KeepSetup, frame_instrument, keep_rows, keep_setup, refuse_jwst
 from .kept_results import NEW_PREFIX
 from .parts import ResultParts
 from .plan import AffectedRequest, plan_affected
@@ -44,27 +44,23 @@ def run_affected_keeping(request: AffectedRequest, source: Any, store_path: str,
     keeping the results of ``request.new_context``: (the job's result, what was kept)."""
     from ..rules.loading import load_context
 
+    planned = plan_affected(request)
+    context = load_context(planned.plan.new_context)
+    refuse_jwst(context)  # before the job, not after it
     with K.Keeping(store_path) as keeping:
         if source.generation_dir != keeping.generation_dir:
             raise StoreError(f"{store_path}: the store changed while opening it; try again")
-        planned = plan_affected(request)
-        context = load_context(planned.plan.new_context)
-        if context.observatory.lower() != "jwst":
-            setup = keep_setup(keeping, source, context)
-            linked, keep_only = _outside_the_job(setup, keeping.manifest, planned.columns)
-            rows = _kept_rows(source, setup)
-            setup.log(rows, log)
-            result = run_affected(request, source, cluster, log=log, progress=progress, parts=parts,
-                                  planned=planned, keep=setup, keep_only=keep_only)
-            for instrument in linked:
-                _link_results(source, keeping, instrument)
-            source.close()  # the generation read is not held past the switch: the commit removes it
-            generation = keeping.commit(setup.plan.context, setup.kept_types())
-            return result, setup.report(generation, rows)
-    # JWST: keep-results refuses it, after the job (as it would alone)
-    result = run_affected(request, source, cluster, log=log, progress=progress, parts=parts)
-    source.close()
-    return result, keep_results(request.new_context, store_path, cluster, log=log, progress=progress)
+        setup = keep_setup(keeping, source, context)
+        linked, keep_only = _outside_the_job(setup, keeping.manifest, planned.columns)
+        rows = _kept_rows(source, setup)
+        setup.log(rows, log)
+        result = run_affected(request, source, cluster, log=log, progress=progress, parts=parts,
+                              planned=planned, keep=setup, keep_only=keep_only)
+        for instrument in linked:
+            _link_results(source, keeping, instrument)
+        source.close()  # the generation read is not held past the switch: the commit removes it
+        generation = keeping.commit(setup.plan.context, setup.kept_types())
+    return result, setup.report(generation, rows)
 
 
 def kept_then_compared(frame: pd.DataFrame, plan: Any, load: Callable[[str], Any]) -> pd.DataFrame | None:

@@ -203,6 +203,12 @@ def test_the_commands(stores, tmp_path, capsys):
     assert main(["keep-results", "jwst_0541.pmap", "--store", str(copy), "--no-cluster"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not supported for jwst" in err[0]
+    before = read_manifest(str(copy))
+    assert main(["affected", "--old-context", "jwst_0540.pmap", "--new-context", "jwst_0541.pmap", "--params",
+                 str(copy), "--no-cluster", "--keep-new-results"]) == 3  # refused before the job
+    captured = capsys.readouterr()
+    assert captured.out == "" and "not supported for jwst" in captured.err.strip().splitlines()[-1]
+    assert read_manifest(str(copy)) == before
 
 
 @pytest.mark.parametrize("command", [["keep-results", OLD, "--store"],
@@ -326,7 +332,6 @@ def test_the_jobs_tasks_keep_what_keep_results_keeps(stores, tmp_path, monkeypat
     fused, two_pass, alone = (tmp_path / name for name in ("fused", "two_pass", "alone"))
     for copy in (fused, two_pass, alone):
         shutil.copytree(source, copy, copy_function=os.link)
-    monkeypatch.setattr(keep_new, "keep_results", None)  # no second pass
     new_outside_keeping = _new_evaluations_outside_keeping(monkeypatch)
     request = AffectedRequest(OLD, NEW, diffs_only=diffs_only)
     with Store(str(fused)) as store:
@@ -382,7 +387,7 @@ def test_the_jobs_tasks_keep_on_a_cluster_of_processes(stores, tmp_path):
         _assert_same(_outputs(result), _outputs(run_affected(request, store, IN_PROCESS)))
 
 
-def test_instruments_the_job_leaves_out_are_kept_too(stores, tmp_path, monkeypatch):
+def test_instruments_the_job_leaves_out_are_kept_too(stores, tmp_path):
     """--instruments acs: the job compares acs only; tasks that only keep results read the other instruments
     whose results change (the unchanged ones take their files as they are); the outputs are those of the
     job alone."""
@@ -392,7 +397,6 @@ def test_instruments_the_job_leaves_out_are_kept_too(stores, tmp_path, monkeypat
     copy, two_pass, alone = tmp_path / "copy", tmp_path / "two_pass", tmp_path / "alone"
     for target in (copy, two_pass, alone):
         shutil.copytree(kept, target, copy_function=os.link)
-    monkeypatch.setattr(keep_new, "keep_results", None)
     request = AffectedRequest(OLD, NEW, diffs_only=True, instruments=("acs",))
     with Store(str(copy)) as store:
         result, _report = keep_new.run_affected_keeping(request, store, str(copy), IN_PROCESS)
