@@ -98,7 +98,7 @@ def run_affected(
                    for instrument in [*columns, *keep_only]}
         read_kept = {instrument: tuple(dict.fromkeys([*kept.get(instrument, ()), *keep.plan.reused.get(instrument, ())]))
                      for instrument in columns}
-        costs = {**costs, **{instrument: len(keep.evaluated(instrument)) for instrument in keep_only}}
+        costs = {**costs, **{instrument: len(keep.plan.evaluated(instrument)) for instrument in keep_only}}
     tasks = partition_frames(source, columns, encoded=True, types_evaluated=costs, kept=read_kept,
                              row_groups=keep is not None)
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)

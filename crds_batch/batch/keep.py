@@ -45,6 +45,11 @@ class KeepPlan:
     #: context's, of the same rmap: :func:`~.kept_results.same_rules`), read beside the parameters.
     reused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def evaluated(self, instrument: str) -> tuple[str, ...]:
+        """The types of ``instrument`` evaluated (not reused)."""
+        reused = self.reused.get(instrument, ())
+        return tuple(kind for kind in self.types[instrument] if kind not in reused)
+
 
 @dataclass
 class KeepReport:
@@ -84,15 +89,14 @@ def keep_rows(frame: pd.DataFrame, plan: KeepPlan, load: Callable[[str], Any]) -
     if present - {instrument}:
         raise StoreError(f"{groups[0][0]}: holds datasets of {', '.join(sorted(present - {instrument}))} "
                          f"beside {instrument}; re-ingest the store")
-    reused = set(plan.reused.get(instrument, ()))
-    others = [kind for kind in plan.types[instrument] if kind not in reused]
-    results = (evaluate(load(plan.context), encode_table(frame, plan.observatory), reftypes=others,
-                        type_rule=BESTREFS) if others else None)
-    columns = {kind: (frame[K.COLUMN_PREFIX + kind] if kind in reused else results[kind]).array
-               for kind in plan.types[instrument]}
     if sum(rows for _path, _index, rows in groups) != len(frame):
         raise StoreError(f"{groups[0][0]}: its row groups hold other rows than the {len(frame)} read; "
                          "re-ingest the store")
+    others = plan.evaluated(instrument)
+    results = (evaluate(load(plan.context), encode_table(frame, plan.observatory), reftypes=list(others),
+                        type_rule=BESTREFS) if others else None)
+    columns = {kind: (results[kind] if kind in others else frame[K.COLUMN_PREFIX + kind]).array
+               for kind in plan.types[instrument]}
     start = 0
     for path, index, rows in groups:
         table = pa.table({kind: pa.array(values[start:start + rows], pa.dictionary(pa.int32(), pa.string()))
@@ -166,11 +170,6 @@ class KeepSetup:
     #: The context whose results the store keeps now (the reused ones), if any.
     kept_before: str | None
 
-    def evaluated(self, instrument: str) -> tuple[str, ...]:
-        """The types of ``instrument`` evaluated (not reused)."""
-        reused = self.plan.reused.get(instrument, ())
-        return tuple(kind for kind in self.plan.types[instrument] if kind not in reused)
-
     def reader(self, instrument: str) -> EncodedChunkReader:
         """A reader of ``instrument``'s row groups: its columns and the kept results it reuses."""
         reused = self.plan.reused.get(instrument, ())
@@ -207,7 +206,7 @@ def keep_setup(keeping: K.Keeping, store: Any, context: Any) -> KeepSetup:
     types of each of its instruments the store has, and of those the ones the store's kept results give."""
     observatory = context.observatory.lower()
     before = _kept_before(keeping.manifest, observatory)
-    types, reused, columns, skipped = {}, {}, {}, []
+    types, reused, skipped = {}, {}, []
     for key, part in sorted(keeping.manifest["partitions"].items()):
         instrument = part["instrument"]
         if part["observatory"] != observatory or instrument not in context.instruments:
@@ -215,10 +214,9 @@ def keep_setup(keeping: K.Keeping, store: Any, context: Any) -> KeepSetup:
             continue
         types[instrument] = tuple(context.get_imap(instrument).filekinds)
         reused[instrument] = _reusable(before, context, instrument, key, keeping.manifest, types[instrument])
-        evaluated = tuple(kind for kind in types[instrument] if kind not in reused[instrument])
-        columns[instrument] = _columns(store, context, instrument, evaluated)
     plan = KeepPlan(context.basename, observatory, store.generation_dir, keeping.staging, types,
                     {instrument: kinds for instrument, kinds in reused.items() if kinds})
+    columns = {instrument: _columns(store, context, instrument, plan.evaluated(instrument)) for instrument in types}
     return KeepSetup(plan, columns, skipped, K.kept_context(keeping.manifest))
 
 

@@ -10,10 +10,9 @@
        that only keep results read the others
     -> a new generation, as ``keep-results`` makes it
 
-The partitions of instruments with results to evaluate but nothing to compare (new
-in the new context, or left out by --instruments) are read by tasks of the job
-that only keep theirs. The results kept are those ``keep-results NEW`` keeps; the
-job's outputs are those of ``affected`` alone. A JWST context is refused before
+The instruments left to those keep-only tasks are the ones new in the new context
+or left out by --instruments. The results kept are those ``keep-results NEW``
+keeps; the job's outputs are those of ``affected`` alone. A JWST context is refused before
 the job, as ``keep-results`` refuses it.
 """
 from __future__ import annotations
@@ -88,7 +87,7 @@ def _outside_the_job(setup: KeepSetup, manifest: dict, job: dict[str, list[str]]
         if instrument in job:
             continue
         partition = f"{setup.plan.observatory}/{instrument}"
-        if not setup.evaluated(instrument) and K.kept_types(manifest, setup.kept_before or "", partition) == kinds:
+        if not setup.plan.evaluated(instrument) and K.kept_types(manifest, setup.kept_before or "", partition) == kinds:
             linked.append(instrument)
         else:
             keep_only.append(instrument)
