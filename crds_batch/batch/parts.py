@@ -75,7 +75,7 @@ class PartSummary:
 def with_product_text(summary: PartSummary | None) -> None:
     """Give ``summary`` its :attr:`~PartSummary.product_text` (on the client, as its task's result arrives)."""
     if summary is not None and summary.product_text is None and not summary.products.null_count:
-        summary.product_text = string_bytes(pc.binary_join_element_wise(summary.products, pa.scalar(""), "\n"))
+        summary.product_text = lines_text(summary.products)
 
 
 @contextlib.contextmanager
@@ -322,10 +322,34 @@ def string_bytes(array: pa.Array) -> memoryview:
     """The concatenated values of a string array, straight from its data buffer."""
     if not len(array):
         return memoryview(b"")
-    width = 4 if array.type == pa.string() else 8
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32 if width == 4 else np.int64,
-                            count=len(array) + 1, offset=array.offset * width)
+    offsets = _offsets(array)
     return memoryview(array.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+
+
+def _offsets(array: pa.Array) -> np.ndarray:
+    """A (large) string array's value offsets, read from its buffer."""
+    width = 4 if array.type == pa.string() else 8
+    return np.frombuffer(array.buffers()[1], dtype=np.int32 if width == 4 else np.int64, count=len(array) + 1,
+                         offset=array.offset * width)
+
+
+def lines_text(array: pa.Array) -> memoryview:
+    """The values of a string array without nulls, each followed by a newline, as one UTF-8 text.
+
+    Values of one length (an archive's products: HST's are 9 characters) are laid out as the rows of a byte
+    matrix with a newline column (a fifth of the time of Arrow's join, which takes the others).
+    """
+    if not len(array):
+        return memoryview(b"")
+    lengths = np.diff(_offsets(array))
+    width = int(lengths[0])
+    if width == 0 or not (lengths == width).all():
+        blank, newline = pa.scalar("", array.type), pa.scalar("\n", array.type)
+        return string_bytes(pc.binary_join_element_wise(array, blank, newline))
+    lines = np.empty((len(array), width + 1), dtype=np.uint8)
+    lines[:, :width] = np.frombuffer(string_bytes(array), dtype=np.uint8).reshape(len(array), width)
+    lines[:, width] = ord("\n")
+    return memoryview(lines.reshape(-1))
 
 
 def _merged_lines(parts: list[PartSummary]) -> Iterator[bytes]:

@@ -222,3 +222,27 @@ def test_products_of_partitions_whose_ranges_touch_are_sorted_and_unique(pieces)
 
     gathered = GatheredParts(ResultParts("unused"), [PartSummary(products=pa.array(p, pa.string())) for p in pieces])
     assert gathered.products().to_pylist() == sorted({product for piece in pieces for product in piece})
+
+
+@pytest.mark.parametrize("pieces", [
+    [["j8cw01abq", "j8cw01acq"], ["j8cw01acq", "j8cw02xyq"]],  # one width (HST's products): the byte matrix
+    [["a", "bb"], ["bb", "ccc"], ["é"]],  # widths differ, non-ASCII: Arrow's join
+])
+def test_product_text_is_the_sorted_unique_products_a_line(pieces):
+    from crds_batch.batch.parts import PartSummary, with_product_text
+
+    summaries = [PartSummary(products=pa.array(p, pa.string())) for p in pieces]
+    for summary in summaries:
+        with_product_text(summary)
+    text = b"".join(bytes(chunk) for chunk in GatheredParts(ResultParts("unused"), summaries).product_text_chunks())
+    assert text.decode("utf-8").splitlines() == sorted({product for piece in pieces for product in piece})
+
+
+@pytest.mark.parametrize("values", [["abc", "def", "ghi"], ["a", "bb", "", "ccc"], ["é1", "é2"], [""], ["xy"]])
+@pytest.mark.parametrize("shape", ["whole", "sliced", "large"])
+def test_lines_text_is_each_value_then_a_newline(values, shape):
+    from crds_batch.batch.parts import lines_text
+
+    array = pa.array(values, pa.string())
+    array = {"whole": array, "sliced": array.slice(1), "large": array.cast(pa.large_string())}[shape]
+    assert bytes(lines_text(array)) == "".join(f"{value}\n" for value in array.to_pylist()).encode("utf-8")
