@@ -26,7 +26,10 @@ Peak memory is the largest summed RSS of the command's process tree
 (reaped children, or the tree's processes sampled, whichever is more: see run_measured); the load average (1 minute) is printed before
 and after each run, since the machine may be shared. With 1 and 2 workers
 the speed-up of the second worker is printed too, whole and without the
-LocalCluster's start (timed on its own for 1 and 2 workers, after the job's planning as in the command), and what this machine allows: the same
+LocalCluster's start (timed on its own for 1 and 2 workers, after the job's planning as in the command),
+from the moment the workers were ready (the affected runs' own `--stats`: the workers' fork server starts with
+the command and imports while the client imports and plans, so the cluster is ready ~0.8 s after the start),
+and the partition tasks alone (from then to the last result), and what this machine allows: the same
 in-process job (`affected --no-cluster` over one instrument of the store, --probe-instrument) run alone and
 as two copies at once (--probe-pairs times each), the CPU seconds one copy takes in each case, and the
 speed-up two processes could have at most when each runs that much slower beside the other
@@ -56,6 +59,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -82,9 +86,9 @@ def children_cpu() -> float:
 CRDS_BATCH = str(Path(sys.executable).parent / "crds-batch")
 
 
-def run_measured(argv: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, str, float]:
+def run_measured(argv: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, str, float, str]:
     """Run a command; return (wall seconds, peak summed RSS bytes of its process tree, stdout, CPU seconds of
-    the tree). A command that fails (exit status other than 0 or 1, "found errors") ends the benchmark with its
+    the tree, stderr). A command that fails (exit status other than 0 or 1, "found errors") ends the benchmark with its
     last error line: a failed run must not be reported as a fast one.
 
     CPU seconds: the larger of the children's resource usage (every descendant reaped on the way back
@@ -116,7 +120,8 @@ def run_measured(argv: list[str], env: dict, cwd: str | None = None) -> tuple[fl
             last = (err.read().strip().splitlines() or ["(no error output)"])[-1]
             raise SystemExit(f"benchmark: {' '.join(argv[:3])} ... exited {proc.returncode}: {last}")
         out.seek(0)
-        return seconds, peak, out.read(), cpu
+        err.seek(0)
+        return seconds, peak, out.read(), cpu, err.read()
 
 
 def prepare(workdir: str, datasets: int, env: dict) -> tuple[str, str]:
@@ -185,7 +190,7 @@ def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env
     for _run in range(runs):
         for (n, path), wall, cpu in zip(samples, walls, cpus):
             path = os.path.abspath(path)
-            seconds, _, _, used = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
+            seconds, _, _, used, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
             wall.append(seconds)
             cpu.append(used)
             print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {cpu[-1]:.1f} CPU-s", file=sys.stderr)
@@ -209,20 +214,32 @@ def measure_alternated(commands: list[tuple], datasets: int, baseline: tuple[flo
     for _ in range(runs):
         for index, (_tool, _mode, _workers, argv) in enumerate(commands):
             load_before = load_average()
-            seconds, peak, out, cpu = run_measured(argv, env)
-            measured[index].append((seconds, peak, len(out.splitlines()), cpu, load_before, load_average()))
+            seconds, peak, out, cpu, err = run_measured(argv, env)
+            measured[index].append((seconds, peak, len(out.splitlines()), cpu, load_before, load_average(),
+                                    job_stats(err)))
     rows = []
     for (tool, mode, workers, _argv), results in zip(commands, measured):
         ordered = sorted(results)
-        seconds, peak, lines, cpu, load_before, load_after = ordered[(len(ordered) - 1) // 2]
+        seconds, peak, lines, cpu, load_before, load_after, stats = ordered[(len(ordered) - 1) // 2]
         rate, cpu_rate = datasets / seconds, datasets / cpu
         rows.append({"tool": tool, "mode": mode, "workers": workers, "seconds": round(seconds, 1),
                      "cpu_seconds": round(cpu, 1), "load": f"{load_before:.1f}->{load_after:.1f}",
                      "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline[0], 1),
                      "datasets_per_cpu_s": round(cpu_rate), "ratio_vs_crds_cpu": round(cpu_rate / baseline[1], 1),
                      "peak_rss_mib": round(peak / 2**20), "output_lines": lines,
-                     "seconds_runs": [round(result[0], 1) for result in results]})
+                     "seconds_runs": [round(result[0], 1) for result in results], **stats})
     return rows
+
+
+_JOB_STATS = re.compile(r"^STATS: \d+ partitions on a Dask cluster of \d+ workers: ready after ([\d.]+) s, "
+                        r"tasks ([\d.]+) s$", re.MULTILINE)
+
+
+def job_stats(err: str) -> dict:
+    """From a command's ``--stats`` lines: when its cluster had its workers (seconds after its start) and its
+    tasks' seconds from then to the last result ({} without them)."""
+    found = _JOB_STATS.search(err)
+    return {"ready_s": float(found.group(1)), "tasks_s": float(found.group(2))} if found else {}
 
 
 def check_cluster_options(entry: str) -> tuple[str, list[str]]:
@@ -329,7 +346,7 @@ def main() -> int:
             for label, path in stores:
                 commands = [("affected", mode + label, workers,
                              [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
-                              "--params", path, f"--{mode}", "--workers", str(workers), "--quiet"])
+                              "--params", path, f"--{mode}", "--workers", str(workers), "--quiet", "--stats"])
                             for workers in (int(w) for w in args.workers.split(","))]
                 rows.extend(measure_alternated(commands, args.datasets, baseline, env, args.runs))
         if args.kept != "none" and "diffs-only" in args.modes.split(","):
@@ -370,7 +387,8 @@ def main() -> int:
     starts, probe = {}, None
     modes = sorted({row["mode"] for row in rows if row["tool"] == "affected"}, key=lambda mode: (len(mode), mode))
     for mode in modes:
-        seconds = {row["workers"]: row["seconds"] for row in rows if row["tool"] == "affected" and row["mode"] == mode}
+        runs = {row["workers"]: row for row in rows if row["tool"] == "affected" and row["mode"] == mode}
+        seconds = {workers: row["seconds"] for workers, row in runs.items()}
         if 1 in seconds and 2 in seconds:
             if not starts:
                 starts = {n: cluster_start_seconds(n, env, args.old, args.new) for n in (1, 2)}
@@ -378,6 +396,13 @@ def main() -> int:
             print(f"{mode}: 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x (whole command, cluster start included); "
                   f"{net:.2f}x without the LocalCluster's start ({starts[1]:.1f} s for 1 worker, {starts[2]:.1f} s "
                   "for 2, measured on their own)")
+            if all("ready_s" in runs[n] for n in (1, 2)):
+                ready = {n: runs[n]["ready_s"] for n in (1, 2)}
+                print(f"{mode}: 2 workers vs 1 from the workers being ready: "
+                      f"{(seconds[1] - ready[1]) / (seconds[2] - ready[2]):.2f}x (ready {ready[1]:.2f} s and "
+                      f"{ready[2]:.2f} s after the start, the same runs' --stats: the client's imports and planning "
+                      f"overlap the workers' start); the tasks alone {runs[1]['tasks_s'] / runs[2]['tasks_s']:.2f}x "
+                      f"({runs[1]['tasks_s']:.2f} s and {runs[2]['tasks_s']:.2f} s)")
             if probe is None and args.probe_instrument:
                 argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new, "--params", store,
                         "--all-types", "--instruments", args.probe_instrument, "--no-cluster", "--quiet"]

@@ -26,6 +26,7 @@ from .parts import GatheredParts, ResultParts, with_product_text
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult, sorted_ids
 from .scope import DatasetCounts, check_scope, dataset_counts, job_rows, store_rows
+from .timing import JobTiming
 
 
 def affected_worker(frame: pd.DataFrame, plan: AffectedPlan, load: Callable[[str], Any]) -> PartitionResult:
@@ -53,6 +54,7 @@ def run_affected(
     planned: Planned | None = None,
     keep: Any = None,
     keep_only: tuple[str, ...] = (),
+    timing: JobTiming | None = None,
 ) -> AffectedResult:
     """Find the datasets whose best references change from ``request.old_context`` to ``new_context``.
 
@@ -78,6 +80,8 @@ def run_affected(
         Keep the new context's results in ``source`` (a store, under the setup's keeping) as the tasks evaluate
         them (:mod:`.keep_new`): the tasks read what keeping them reads too, and write their row groups' files;
         the partitions of ``keep_only`` (instruments the job compares nothing of) are read only to keep theirs.
+    timing : JobTiming, optional
+        When the job's cluster was ready and its last partition done (:func:`~.graph.run_partitions`).
     """
     prepare_local_workers(cluster or ClusterOptions(), store_rows(source))  # its imports overlap the planning
     planned = planned or plan_affected(request)
@@ -109,7 +113,7 @@ def run_affected(
         error_categories.add(result.errors)
 
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,
-                             log=log, progress=progress, arrived=arrived)
+                             log=log, progress=progress, arrived=arrived, timing=timing)
     return _gather(planned, results, dataset_counts(source, planned.plan.observatory, planned.columns, results),
                    error_categories)
 

@@ -35,6 +35,7 @@ from .partition import (BAD_REFERENCE_MESSAGE, CHANGE_COLUMNS, ERROR_COLUMNS, TA
                         drop_failed, partition_result, select_rows)
 from .results import CHANGES_FILE, AffectedResult, sorted_ids
 from .scope import check_scope, dataset_counts, job_rows, store_rows
+from .timing import JobTiming
 from .unresolved import UnresolvedStops
 
 #: Key of ``AffectedPlan.bad_rules`` for instruments the context does not have.
@@ -353,6 +354,7 @@ def run_check(
     *,
     log: Callable[[str], None] = lambda message: None,
     progress: ProgressCallback | None = None,
+    timing: JobTiming | None = None,
 ) -> CheckResult:
     """Best references of ``request.new_context`` for every dataset of ``source``, errors classified.
 
@@ -367,6 +369,8 @@ def run_check(
         for a job below the ``cluster-threshold`` setting when no cluster option is given.
     log, progress : callables
         Messages and ``progress(done, total)`` over partitions.
+    timing : JobTiming, optional
+        When the job's cluster was ready and its last partition done (:func:`~.graph.run_partitions`).
 
     Returns
     -------
@@ -383,7 +387,7 @@ def run_check(
     check_scope(source, planned.plan.base.observatory, planned.plan.base.new_context, request.instruments)
     cluster = for_job_size(cluster or ClusterOptions(), job_rows(source, columns), log)
     results = run_partitions(tasks, planned.plan, check_worker, planned.mapping_names, cluster,
-                             log=log, progress=progress)
+                             log=log, progress=progress, timing=timing)
     new_results = [r.extra.get("new_results") for r in results]
     return CheckResult(
         plan=planned.plan.base,

@@ -16,8 +16,9 @@ import json
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import CrdsBatchError
 from .closing import close_later
@@ -132,7 +133,8 @@ def start_local_cluster(options: ClusterOptions):
 
     n_workers = options.n_workers or os.cpu_count() or 1
     worker_environ = local_worker_environ()
-    config: dict = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in worker_environ.items()}
+    config: dict = {**local_cluster_config(),
+                    **{f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in worker_environ.items()}}
     try:
         if worker_start_method() == "forkserver":
             start_worker_server(worker_environ)  # already running if the command started it early
@@ -149,6 +151,20 @@ def start_local_cluster(options: ClusterOptions):
         raise
     except Exception as exc:  # a LocalCluster that cannot start is an environment fault, one line
         raise ClusterError(f"Cannot start a local Dask cluster: {exc}") from None
+
+
+def local_cluster_config() -> dict[str, Any]:
+    """The Dask settings of the LocalCluster crds-batch starts (setting ``local-cluster-config``: dotted Dask keys
+    and their values, applied over the others while the cluster starts; its workers get them from their
+    nannies)."""
+    from .. import settings
+    from ..settings import SettingsError
+
+    found = settings.get("local-cluster-config") or {}
+    if not isinstance(found, Mapping) or not all(isinstance(key, str) and key for key in found):
+        raise SettingsError("Setting crds_batch.local-cluster-config (Dask config or "
+                            f"DASK_CRDS_BATCH__LOCAL_CLUSTER_CONFIG) must map Dask setting names to values, not {found!r}")
+    return dict(found)
 
 
 def local_worker_environ() -> dict[str, str | None]:

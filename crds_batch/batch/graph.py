@@ -34,6 +34,7 @@ from .cluster import ClusterError, ClusterOptions, dask_client
 from .feed import ProgressCallback, feed_runs
 from .partition import PartitionResult
 from .rules_bundle import RulesBundle, load_from_bundle
+from .timing import JobTiming
 
 Worker = Callable[[pd.DataFrame, Any, Callable[[str], Any]], PartitionResult]
 
@@ -91,6 +92,7 @@ def run_partitions(
     log: Callable[[str], None] = lambda message: None,
     progress: ProgressCallback | None = None,
     arrived: Callable[[PartitionResult], None] | None = None,
+    timing: JobTiming | None = None,
 ) -> list[PartitionResult]:
     """Run ``worker`` over every delayed partition in ``tasks`` on ``cluster``.
 
@@ -110,6 +112,9 @@ def run_partitions(
         Messages (the dashboard link...) and ``progress(done, total)`` over partitions.
     arrived : callable, optional
         Called with each result as it comes (on a cluster, while the other tasks run).
+    timing : JobTiming, optional
+        Stamped when the cluster has its workers (or the first partition begins here) and when the last
+        result is in.
 
     Returns
     -------
@@ -119,17 +124,21 @@ def run_partitions(
         return []
     use_batch_memory_pool()
     partitions = [task if isinstance(task, Partition) else Partition(task) for task in tasks]
+    timing = timing or JobTiming()
     with dask_client(cluster, log) as client:
         if client is None:
+            timing.mark_ready(0, len(partitions))
             # One partition in memory at a time.
             results = [_run_partition(task.load(), plan, None, worker) for task in partitions]
             for result in results if arrived is not None else ():
                 arrived(result)
+            timing.mark_finished()
             return results
         threads = client.nthreads()
         addresses = sorted(threads)
         if not addresses:
             raise ClusterError(f"The Dask cluster at {client.scheduler.address} has no workers to run the job")
+        timing.mark_ready(len(addresses), len(partitions))
         bundle = RulesBundle.from_names(mapping_names)
         [bundle_future] = client.scatter([bundle], broadcast=True)
         delayed_run = dask.delayed(_run_partition, pure=False)
@@ -142,8 +151,10 @@ def run_partitions(
             return client.compute(delayed_run(partitions[index].frame, plan, bundle_future, worker),
                                   workers=[address], allow_other_workers=True)
 
-        return feed_runs(client, submit, runs, addresses, [threads[a] for a in addresses],
-                         partition_work(rows, costs), progress, arrived)
+        results = feed_runs(client, submit, runs, addresses, [threads[a] for a in addresses],
+                            partition_work(rows, costs), progress, arrived)
+        timing.mark_finished()
+        return results
 
 
 def worker_runs(rows: Sequence[int | None], threads: Sequence[int], row_costs: Sequence[float] | None = None

@@ -32,13 +32,15 @@ from .keep import KeepReport, KeepSetup, frame_instrument, keep_rows, keep_setup
 from .kept_results import NEW_PREFIX
 from .parts import ResultParts
 from .plan import AffectedRequest, plan_affected
+from .timing import JobTiming
 
 
 def run_affected_keeping(request: AffectedRequest, source: Any, store_path: str,
                          cluster: ClusterOptions | None = None, *,
                          log: Callable[[str], None] = lambda message: None,
                          progress: ProgressCallback | None = None,
-                         parts: ResultParts | None = None) -> tuple[Any, KeepReport]:
+                         parts: ResultParts | None = None,
+                         timing: JobTiming | None = None) -> tuple[Any, KeepReport]:
     """:func:`~.affected.run_affected` over ``source`` (the store at ``store_path``, open), and the store then
     keeping the results of ``request.new_context``: (the job's result, what was kept)."""
     from ..rules.loading import load_context
@@ -54,7 +56,7 @@ def run_affected_keeping(request: AffectedRequest, source: Any, store_path: str,
         rows = _kept_rows(source, setup)
         setup.log(rows, log)
         result = run_affected(request, source, cluster, log=log, progress=progress, parts=parts,
-                              planned=planned, keep=setup, keep_only=keep_only)
+                              planned=planned, keep=setup, keep_only=keep_only, timing=timing)
         for instrument in linked:
             _link_results(source, keeping, instrument)
         source.close()  # the generation read is not held past the switch: the commit removes it

@@ -14,6 +14,7 @@ from ..batch.cluster import workers_share_files
 from ..batch.parts import result_parts
 from ..batch.compare import CompareOptions
 from ..batch.plan import AffectedRequest
+from ..batch.timing import JobTiming
 from .echo import echo_lines
 from .inputs import job_inputs, server_params_options
 from .cluster_options import cluster_from_options, cluster_options
@@ -21,6 +22,7 @@ from .main import EXIT_ERRORS, EXIT_OK
 from .options import (WordsOption, allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
                       instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
+from .stats import command_started, echo_job_stats
 from .summary import echo_dataset_failures, render_summary
 
 
@@ -67,11 +69,15 @@ from .summary import echo_dataset_failures, render_summary
                    "crds-batch keep-results NEW keeps): the next delivery's affected from it evaluates only what "
                    "that one changes.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary or progress on stderr.")
+@click.option("--stats", is_flag=True,
+              help="Print the elapsed time, when the Dask cluster had its workers and how long the partition tasks "
+                   "took, as STATS: lines on stderr (also with --quiet).")
 @cluster_options
 def command(old_context, new_context, params, trust_pickles, server_url, server_datasets, diffs_only, datasets_since,
             instruments, only_ids, drop_ids, types, skip_types, undefined_differences_matter, na_differences_matter, differences_are_errors,
             affected_bundle, print_affected, print_affected_details, print_new_references, print_update_counts,
-            allow_bad_rules, allow_bad_references, output, report_path, evaluate_old, keep_new_results, quiet, **cluster):
+            allow_bad_rules, allow_bad_references, output, report_path, evaluate_old, keep_new_results, quiet, stats,
+            **cluster):
     """Find the datasets whose best references change from OLD to NEW context.
 
     Prints the affected product ids on stdout exactly as `crds bestrefs
@@ -93,6 +99,8 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
     if keep_new_results and not (len(params) == 1 and is_store(params[0])):
         raise click.UsageError("--keep-new-results keeps the results in a parameter store: give --params STORE_DIR")
     started = time.monotonic()
+    command_start = command_started() or time.perf_counter()
+    timing = JobTiming()
     request = AffectedRequest(
         old_context=old_context,
         new_context=new_context,
@@ -117,9 +125,9 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
                 partition_progress("affected", enabled=not quiet) as progress:
             if keep_new_results:
                 result, kept = run_affected_keeping(request, source, params[0], options, log=log, progress=progress,
-                                                    parts=parts)
+                                                    parts=parts, timing=timing)
             else:
-                result = run_affected(request, source, options, log=log, progress=progress, parts=parts)
+                result = run_affected(request, source, options, log=log, progress=progress, parts=parts, timing=timing)
         if print_new_references:
             _echo_chunks(result.new_reference_chunks())
         if print_affected_details:
@@ -143,6 +151,8 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
         log(f"Report written to {report_path}")
     if keep_new_results:
         log(f"Kept the results of {kept.context} for {kept.datasets} datasets in {params[0]}")
+    if stats:
+        echo_job_stats(timing, command_start)
     return EXIT_ERRORS if result.error_count or input_errors else EXIT_OK
 
 

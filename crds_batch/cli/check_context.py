@@ -8,6 +8,7 @@ import click
 from ..batch.check import CheckRequest, run_check
 from ..batch.collections_during_tasks import fewer_collections_during_task
 from ..batch.compare import CompareOptions
+from ..batch.timing import JobTiming
 from ..kept_memory import keep_freed_memory
 from .cluster_options import cluster_from_options, cluster_options
 from .echo import echo_lines
@@ -17,6 +18,7 @@ from .main import EXIT_ERRORS, EXIT_OK
 from .options import (WordsOption, allow_bad_references_option, allow_bad_rules_option, params_option, skip_types_option,
                       instrument_names, split_words, types_option)
 from .progress import partition_progress, stderr_log
+from .stats import command_started, echo_job_stats
 from .summary import echo_dataset_failures
 
 
@@ -47,7 +49,9 @@ from .summary import echo_dataset_failures
               help="Print the error classes in crds's own line form ('000003 errors like:: ...').")
 @click.option("--unique-threshold", type=click.IntRange(min=1), default=1, show_default=True,
               help="Only list error classes with at least this many errors.")
-@click.option("--stats", is_flag=True, help="Print datasets, errors and rate on stderr.")
+@click.option("--stats", is_flag=True,
+              help="Print datasets, errors and rate on stderr (also with --quiet), and as STATS: lines the elapsed "
+                   "time, when the Dask cluster had its workers and how long the partition tasks took.")
 @click.option("--update-pickle", is_flag=True,
               help="With --save-pickle, record the new results (every type, by type name) in the saved parameters.")
 @click.option("--save-pickle", type=click.Path(dir_okay=False), metavar="FILE",
@@ -84,6 +88,8 @@ def command(new_context, params, trust_pickles, server_url, server_datasets, ins
     log = (lambda message: None) if quiet else stderr_log
     keep_freed_memory()  # the job runs in this process (below the cluster threshold) or gathers here
     started = time.monotonic()
+    command_start = command_started() or time.perf_counter()
+    timing = JobTiming()
     request = CheckRequest(
         new_context=new_context,
         types=tuple(split_words(types)),
@@ -101,7 +107,8 @@ def command(new_context, params, trust_pickles, server_url, server_datasets, ins
     with job_inputs(params, trust_pickles, server_url=server_url, instruments=instruments,
                     datasets=server_datasets, context=new_context, quiet=quiet) as (source, input_errors):
         with loaded_objects_frozen(), partition_progress("check-context", enabled=not quiet) as progress:
-            result = run_check(request, source, cluster_from_options(**cluster), log=log, progress=progress)
+            result = run_check(request, source, cluster_from_options(**cluster), log=log, progress=progress,
+                               timing=timing)
         seconds = time.monotonic() - started
         unique = result.unique_errors()
         if print_new_references:
@@ -131,6 +138,8 @@ def command(new_context, params, trust_pickles, server_url, server_datasets, ins
                    f"{len(unique.classes):,} classes ({unique.untracked:,} untracked)", err=True)
         if result.counts is not None:
             click.echo(f"datasets: {result.counts.line()}", err=True)
+    if stats:
+        echo_job_stats(timing, command_start)
     return EXIT_ERRORS if unique.total or input_errors else EXIT_OK
 
 

@@ -125,6 +125,9 @@ def _load_configs(files) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising. The process then exits without the garbage
     collector's passes over what the command left (:mod:`crds_batch.process_exit`)."""
+    from .stats import mark_command_start
+
+    mark_command_start()
     exit_without_final_collections()
     argv, debug_traps = _take_debug_traps(sys.argv[1:] if argv is None else list(argv))
     debug_traps = debug_traps or os.environ.get(DEBUG_TRAPS_ENV, "").strip() not in ("", "0")
