@@ -3,6 +3,9 @@
 
     python benchmarks/affected.py --datasets 1000000 --workdir /tmp/bench-affected
         [--tools affected,bestrefs,check-context] [--check-clusters default,2] [--runs 3]
+        [--single-datasets 1000000]   # bestrefs and check-context over a store of their own size
+
+The issue's figures in one run: `--datasets 10000000 --single-datasets 1000000 --runs 3`.
 
 Generates (once, cached in --workdir) N HST datasets from hst_0729.pmap and
 ingests them into a store, then times the whole `crds-batch affected`
@@ -227,7 +230,7 @@ def measure_alternated(commands: list[tuple], datasets: int, baseline: tuple[flo
                      "datasets_per_s": round(rate), "ratio_vs_crds": round(rate / baseline[0], 1),
                      "datasets_per_cpu_s": round(cpu_rate), "ratio_vs_crds_cpu": round(cpu_rate / baseline[1], 1),
                      "peak_rss_mib": round(peak / 2**20), "output_lines": lines,
-                     "seconds_runs": [round(result[0], 1) for result in results], **stats})
+                     "seconds_runs": [round(result[0], 1) for result in results], "datasets": datasets, **stats})
     return rows
 
 
@@ -319,6 +322,9 @@ def main() -> int:
     parser.add_argument("--probe-instrument", default="stis",
                         help="affected with 1 and 2 workers: the instrument of the two-at-once probe ('' skips it)")
     parser.add_argument("--probe-pairs", type=int, default=3, help="runs alone and two at once of the probe")
+    parser.add_argument("--single-datasets", type=int, default=None,
+                        help="bestrefs and check-context: the size of their own store (default: --datasets; the "
+                             "issue measures them at 1,000,000 and affected at 10,000,000)")
     parser.add_argument("--crds-check-samples", default="20,2000",
                         help="two sample sizes for crds's marginal rate (bestrefs, check-context)")
     args = parser.parse_args()
@@ -355,22 +361,28 @@ def main() -> int:
                     kept_copy(kept_store, "_keeping"), "--diffs-only", "--workers", "2", "--keep-new-results", "--quiet"]
             rows.append(measure("affected", "keep-new", 2, argv, args.datasets, (float("nan"),) * 2, env))
     single = [tool for tool in ("bestrefs", "check-context") if tool in tools]
+    single_datasets = args.single_datasets or args.datasets
     if single:
+        single_save, single_store = ((save, store) if single_datasets == args.datasets
+                                     else prepare(args.workdir, single_datasets, env))
         sizes = [int(v) for v in args.crds_check_samples.split(",")]
-        samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
+        samples = [(n, spread_sample(single_save, single_datasets, n, args.workdir)) for n in sizes]
     if "bestrefs" in tools:
         baselines["bestrefs"] = baseline = crds_rate("bestrefs", samples, args.old, args.new, env, args.crds_runs)
-        argv = [CRDS_BATCH, "bestrefs", "--load-pickles", store, "--new-context", args.new]
-        rows.append(measure("bestrefs", "load-pickles", 1, argv, args.datasets, baseline, env))
+        argv = [CRDS_BATCH, "bestrefs", "--load-pickles", single_store, "--new-context", args.new]
+        rows.append(measure("bestrefs", "load-pickles", 1, argv, single_datasets, baseline, env))
     if "check-context" in tools:
         baselines["check-context"] = baseline = crds_rate("check-context", samples, args.old, args.new, env,
                                                           args.crds_runs)
         for entry in args.check_clusters.split(","):
             label, options = check_cluster_options(entry)
-            argv = [CRDS_BATCH, "check-context", "--params", store, "--new-context", args.new, *options]
+            argv = [CRDS_BATCH, "check-context", "--params", single_store, "--new-context", args.new, *options]
             rows.append(measure("check-context", label, options[1] if options[:1] == ["--workers"] else label,
-                                argv, args.datasets, baseline, env))
-    print(f"\n{args.datasets:,} datasets, {args.old} -> {args.new} (affected; the others: {args.new}); "
+                                argv, single_datasets, baseline, env))
+    others = f"the others: {args.new}"
+    if single and single_datasets != args.datasets:
+        others += f", {single_datasets:,} datasets"
+    print(f"\n{args.datasets:,} datasets, {args.old} -> {args.new} (affected; {others}); "
           "crds's marginal rate doing the same work:")
     for mode, (wall_rate, cpu_rate) in baselines.items():
         print(f"  crds {mode:<13} {wall_rate:,.0f} datasets/s, {cpu_rate:,.0f} datasets/CPU-s")
