@@ -20,7 +20,10 @@ fastest run counts (on a shared machine noise only adds time):
 
 - --diffs-only: crds's own `--diffs-only` (only the changed types), run by
   benchmarks/crds_diffs_only_rate.py (offline crds needs the test harness
-  to serve it the headers, as its server would);
+  to serve it the headers, as its server would); with --crds-served (default) also
+  crds's `bestrefs --affected-datasets` fetching the samples' parameters from
+  `crds-batch serve` on 127.0.0.1 (each sample ingested into a store of its own), printed as its own rate and
+  ratios (the table's ratios stay against the harness's rate, which has no HTTP and is the faster);
 - --all-types: `crds bestrefs --old-context --new-context --load-pickles
   --print-affected` (every type), what crds runs offline as is.
 
@@ -182,6 +185,42 @@ def crds_command(tool: str, path: str, old: str, new: str) -> list[str]:
     return argv + (["--check-context"] if tool == "check-context" else [])
 
 
+def crds_served_rate(samples: list[tuple[int, str]], old: str, new: str, env: dict, runs: int,
+                     workdir: str) -> float:
+    """crds's own ``bestrefs --affected-datasets`` (the issue's baseline of the default mode) fetching each sample's
+    dataset parameters from ``crds-batch serve`` (the sample ingested into a store of its own, served on
+    127.0.0.1 with the same cache): its marginal datasets per wall second between the samples, the fastest of
+    ``runs`` each. The client's cache holds the two contexts' rules (``crds sync`` from that server, once)."""
+    sys.path.insert(0, os.path.dirname(HERE))
+    from tests.server.servers import run_crds, serving
+
+    client_cache = os.path.join(workdir, "crds_client_cache")
+    walls = []
+    for n, path in samples:
+        store = os.path.join(workdir, f"store_of_{os.path.basename(path)[:-len('.json')]}")
+        if not os.path.exists(os.path.join(store, "manifest.json")):
+            subprocess.run([CRDS_BATCH, "ingest", path, "--store", store, "-q"], env=env, check=True)
+        with serving("--observatory", "hst", "--store", store) as server:
+            if not os.path.isdir(os.path.join(client_cache, "mappings")):
+                synced = run_crds("crds.sync", "--contexts", old, new, server_url=server.url, crds_path=client_cache)
+                if synced.returncode:
+                    raise SystemExit(f"benchmark: crds sync from crds-batch serve failed: {synced.stderr[-500:]}")
+            seconds = []
+            for _run in range(runs):
+                started = time.perf_counter()
+                done = run_crds("crds.bestrefs", "--affected-datasets", "--old-context", old, "--new-context", new,
+                                server_url=server.url, crds_path=client_cache)
+                seconds.append(time.perf_counter() - started)
+                if done.returncode not in (0, 1) or "Dumping dataset parameters" not in done.stderr:
+                    raise SystemExit(f"benchmark: crds --affected-datasets through crds-batch serve failed: "
+                                     f"{done.stderr[-500:]}")
+                print(f"crds (--affected-datasets through crds-batch serve) on {n:,} datasets: {seconds[-1]:.1f} s",
+                      file=sys.stderr)
+        walls.append(min(seconds))
+    (n1, _), (n2, _) = samples
+    return (n2 - n1) / (walls[1] - walls[0])
+
+
 def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict,
               runs: int) -> tuple[float, float]:
     """crds's marginal (datasets per wall second, datasets per CPU second) doing ``tool``'s work between two
@@ -322,6 +361,9 @@ def main() -> int:
     parser.add_argument("--probe-instrument", default="stis",
                         help="affected with 1 and 2 workers: the instrument of the two-at-once probe ('' skips it)")
     parser.add_argument("--probe-pairs", type=int, default=3, help="runs alone and two at once of the probe")
+    parser.add_argument("--crds-served", action=argparse.BooleanOptionalAction, default=True,
+                        help="affected diffs-only: also crds's own --affected-datasets fetching the samples' "
+                             "parameters from crds-batch serve, and the ratios against that rate")
     parser.add_argument("--single-datasets", type=int, default=None,
                         help="bestrefs and check-context: the size of their own store (default: --datasets; the "
                              "issue measures them at 1,000,000 and affected at 10,000,000)")
@@ -337,7 +379,7 @@ def main() -> int:
     env.setdefault("CRDS_PATH", os.path.abspath(CACHE))
     env.pop("CRDS_SERVER_URL", None)
     save, store = prepare(args.workdir, args.datasets, env)
-    rows, baselines = [], {}
+    rows, baselines, served_rate = [], {}, None
     if "affected" in tools:
         sizes = [int(v) for v in args.crds_samples.split(",")]
         samples = [(n, spread_sample(save, args.datasets, n, args.workdir)) for n in sizes]
@@ -347,6 +389,8 @@ def main() -> int:
             argv = [CRDS_BATCH, "keep-results", args.old, "--store", kept_store, "--workers", "2", "--quiet"]
             rows.append(measure("keep-results", "all types", 2, argv, args.datasets, (float("nan"),) * 2, env))
             stores.append(("+kept", kept_store))
+        if args.crds_served and "diffs-only" in args.modes.split(","):
+            served_rate = crds_served_rate(samples, args.old, args.new, env, args.crds_runs, args.workdir)
         for mode in args.modes.split(","):
             baselines[mode] = baseline = crds_rate(mode, samples, args.old, args.new, env, args.crds_runs)
             for label, path in stores:
@@ -386,6 +430,8 @@ def main() -> int:
           "crds's marginal rate doing the same work:")
     for mode, (wall_rate, cpu_rate) in baselines.items():
         print(f"  crds {mode:<13} {wall_rate:,.0f} datasets/s, {cpu_rate:,.0f} datasets/CPU-s")
+    if served_rate:
+        print(f"  crds --affected-datasets through crds-batch serve: {served_rate:,.0f} datasets/s")
     print(f"{'tool':<13} {'mode':<16} {'workers':>10} {'seconds':>8} {'CPU s':>6} {'datasets/s':>11} {'x crds':>7} "
           f"{'/CPU-s':>9} {'x crds CPU':>10} {'peak RSS':>9} {'out lines':>9} {'load 1m':>9}")
     for row in rows:
@@ -396,6 +442,10 @@ def main() -> int:
         if len(row.get("seconds_runs", ())) > 1:
             print(f"{row['tool']} {row['mode']} {row['workers']} worker(s): runs of "
                   f"{', '.join(map(str, row['seconds_runs']))} s (the median's row above)")
+    for row in rows if served_rate else ():
+        if row["tool"] == "affected" and row["mode"].startswith("diffs-only"):
+            print(f"{row['mode']} {row['workers']} worker(s): {row['datasets_per_s'] / served_rate:,.1f}x crds "
+                  "--affected-datasets through crds-batch serve")
     starts, probe = {}, None
     modes = sorted({row["mode"] for row in rows if row["tool"] == "affected"}, key=lambda mode: (len(mode), mode))
     for mode in modes:
@@ -426,6 +476,7 @@ def main() -> int:
     print(json.dumps({"datasets": args.datasets,
                       "crds_datasets_per_s": {m: round(b[0], 1) for m, b in baselines.items()},
                       "crds_datasets_per_cpu_s": {m: round(b[1], 1) for m, b in baselines.items()},
+                      **({"crds_served_datasets_per_s": round(served_rate, 1)} if served_rate else {}),
                       "runs": rows,
                       **({"two_at_once_cpu_s": {"alone": round(probe[0], 2), "together": round(probe[1], 2)}}
                          if probe else {})}))
