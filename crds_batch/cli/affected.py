@@ -99,7 +99,7 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
     if keep_new_results and not (len(params) == 1 and is_store(params[0])):
         raise click.UsageError("--keep-new-results keeps the results in a parameter store: give --params STORE_DIR")
     started = time.monotonic()
-    command_start = command_started() or time.perf_counter()
+    command_start = command_started()
     timing = JobTiming()
     request = AffectedRequest(
         old_context=old_context,

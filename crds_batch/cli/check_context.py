@@ -88,7 +88,7 @@ def command(new_context, params, trust_pickles, server_url, server_datasets, ins
     log = (lambda message: None) if quiet else stderr_log
     keep_freed_memory()  # the job runs in this process (below the cluster threshold) or gathers here
     started = time.monotonic()
-    command_start = command_started() or time.perf_counter()
+    command_start = command_started()
     timing = JobTiming()
     request = CheckRequest(
         new_context=new_context,

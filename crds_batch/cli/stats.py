@@ -21,9 +21,10 @@ def mark_command_start() -> None:
     _started[:] = [time.perf_counter()]
 
 
-def command_started() -> float | None:
-    """The ``perf_counter`` stamp of the command's start, if ``main()`` noted it."""
-    return _started[-1] if _started else None
+def command_started() -> float:
+    """The ``perf_counter`` stamp of the command's start as ``main()`` noted it (else now: called from the
+    command itself)."""
+    return _started[-1] if _started else time.perf_counter()
 
 
 def echo_job_stats(timing: JobTiming, started: float) -> None:
