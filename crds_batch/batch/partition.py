@@ -141,12 +141,15 @@ class SelectedRows:
 
     frame: pd.DataFrame
     instruments: np.ndarray  # upper case, '' when absent
-    exposure_times: pa.Array | np.ndarray  # crds's EXPTIME text
+    #: crds's EXPTIME text, of every row read when ``exposure_rows`` is given (which of them the rows are),
+    #: else of the rows: the times are read only per partition (the tally), so they are not copied per row.
+    exposure_times: pa.Array | np.ndarray
     #: Rows read but left out: by --only-ids/--drop-ids, then (of the rest) by --datasets-since.
     filtered_ids: int = 0
     before_since: int = 0
     #: ``instruments`` as each row's code into distinct names, when known (:func:`row_instrument_codes`).
     instrument_codes: tuple[np.ndarray, list[str]] | None = None
+    exposure_rows: np.ndarray | None = None
 
     def instrument_coding(self) -> tuple[np.ndarray, list[str]]:
         """Each row's instrument as a code into a list of distinct names."""
@@ -188,8 +191,8 @@ def select_rows(frame: pd.DataFrame, plan: AffectedPlan) -> SelectedRows:
     before_since = int((~keep).sum()) - filtered_ids
     rows = np.flatnonzero(keep)
     codes = codes[rows]
-    return SelectedRows(frame.take(rows), np.array(names, dtype=object)[codes], exptimes.take(pa.array(rows)),
-                        filtered_ids, before_since, instrument_codes=(codes, names))
+    return SelectedRows(frame.take(rows), np.array(names, dtype=object)[codes], exptimes, filtered_ids, before_since,
+                        instrument_codes=(codes, names), exposure_rows=rows)
 
 
 @dataclass

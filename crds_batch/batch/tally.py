@@ -31,6 +31,8 @@ def tally(selected: SelectedRows, outcome: np.ndarray) -> pd.DataFrame:
     times = times if isinstance(times, pa.Array) else pa.array(times, type=pa.string())
     # Counted on codes (few instruments, years and outcomes), not by grouping a frame of per-row strings.
     year_codes, years = observation_year_codes(times)
+    if selected.exposure_rows is not None:  # the times of every row read: the selected rows' codes
+        year_codes = year_codes[selected.exposure_rows]
     instrument_codes, instruments = selected.instrument_coding()
     names = ([value.lower() for value in instruments], list(years), ["ok", "affected", "failed"])
     key = (instrument_codes.astype(np.int64) * len(years) + year_codes) * 3 + outcome

@@ -173,6 +173,8 @@ class EncodedTable(Mapping[str, Column]):
         self._strings: dict[str, pa.Array | None] = {}  # arrow_strings, per column
         #: instrument -> (its rows, what the evaluator derived from them), shared by every context evaluated.
         self.derived: dict[str, tuple[np.ndarray, dict[Any, Any]]] = {}
+        #: (instrument keyword, strict) -> the rows of each instrument, found once for every context evaluated.
+        self.instrument_rows: dict[tuple[str, bool], dict[str, np.ndarray]] = {}
 
     def __getitem__(self, key: str) -> Column:
         found = self._encoded.get(key)

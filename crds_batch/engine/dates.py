@@ -352,8 +352,8 @@ class DateTable:
         return self._texts.array()
 
     def key_counts(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Per row of ``rows``: how many of the sorted ``keys`` are ``<=`` its date (string order), -1 where
-        the date does not normalize.
+        """Per row of ``rows`` (ascending row numbers, each once): how many of the sorted ``keys`` are ``<=`` its
+        date (string order), -1 where the date does not normalize.
 
         ``numpy.searchsorted(keys, date, side="right")`` per row, from one sort of the distinct dates
         shared by every table searched (each type, each context): a date is ``>=`` key ``k`` when its
@@ -365,8 +365,9 @@ class DateTable:
         # Places [dates_below_key[i-1], dates_below_key[i]) have i keys <= their date; the last place (dates
         # that do not normalize) reads -1.
         runs = np.diff(dates_below_key, prepend=0, append=self.count)
-        keys_le_place = np.repeat(np.arange(len(keys) + 1, dtype=np.int32), runs)
-        return np.append(keys_le_place, np.int32(-1))[places[rows]]
+        keys_le_place = np.append(np.repeat(np.arange(len(keys) + 1, dtype=np.int32), runs), np.int32(-1))
+        # ``rows`` ascending (a subset of the table's rows): as many as the table has is every row, in order.
+        return keys_le_place[places if len(rows) == len(places) else places[rows]]
 
     def before(self, text: str) -> np.ndarray:
         """Per distinct date: True where its normalized text is ``< text`` (invalid dates: "" < text)."""

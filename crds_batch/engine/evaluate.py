@@ -157,7 +157,7 @@ def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes:
     results: dict[str, tuple[np.ndarray, _Values]] = {}
     wanted = [t.lower() for t in reftypes] if reftypes else None
     if isinstance(context, PipelineContext):
-        instruments = _instruments(context, columns, nrows, strict)
+        instruments = _shared_instruments(context, columns, nrows, strict)
     else:
         instruments = {context.instrument.upper(): np.arange(nrows)}
     for instrument, rows in instruments.items():
@@ -174,6 +174,19 @@ def _evaluate(context: Any, columns: Mapping[str, Column], nrows: int, reftypes:
         _evaluate_instrument(imap, keys, columns, rows, nrows, wanted, results, observatory,
                              context if isinstance(context, PipelineContext) else None, type_rule, share_results)
     return results
+
+
+def _shared_instruments(context: PipelineContext, columns: Mapping[str, Column], nrows: int,
+                        strict: bool) -> dict[str, np.ndarray]:
+    """:func:`_instruments`, found once per instrument keyword for the contexts evaluated over an
+    :class:`EncodedTable` (old and new in ``affected``)."""
+    if not isinstance(columns, EncodedTable):
+        return _instruments(context, columns, nrows, strict)
+    key = (context.instrument_key, strict)
+    found = columns.instrument_rows.get(key)
+    if found is None:
+        found = columns.instrument_rows[key] = _instruments(context, columns, nrows, strict)
+    return found
 
 
 def _instruments(context: PipelineContext, columns: Mapping[str, Column], nrows: int,

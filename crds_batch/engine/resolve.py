@@ -84,35 +84,37 @@ def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, 
         key_counts = np.full(n, -1, dtype=np.int32)
 
     unresolved = np.ones(n, dtype=bool)
+    pending: np.ndarray | None = None  # the rows a step may resolve, ascending (None: every row)
     for k in range(maxlen):
-        step_kind = kind[:, k][chain_ids]
-        step_arg = arg[:, k][chain_ids]
-        active = unresolved & (step_kind != STEP_NONE)
-        if not active.any():
+        chains_k = chain_ids if pending is None else chain_ids[pending]
+        if not len(chains_k):
             break
-        hit = active & (step_kind == STEP_VALUE)
-        out[hit] = step_arg[hit]
-        error = active & (step_kind == STEP_ERROR)
-        message[error] = step_arg[error]
-        failed |= error
-        unresolved &= ~(hit | error)
-        dated = active & (step_kind == STEP_USEAFTER)
-        bad_date = dated & (key_counts < 0)
-        if bad_date.any():
-            message[bad_date] = dates.error_codes(values, dates.did[rows[bad_date]])
-        failed |= bad_date
-        unresolved &= ~bad_date
-        good = np.flatnonzero(dated & (key_counts >= 0))
-        if len(good):
-            chosen = ranked.chosen(step_arg[good], key_counts[good])
-            found = chosen >= 0
-            good, chosen = good[found], chosen[found]
-            # Result codes of the few distinct chosen results (registered in ascending result order).
-            used = np.flatnonzero(np.bincount(chosen, minlength=len(ranked.results)))
-            codes = np.zeros(len(ranked.results), dtype=np.int32)
-            codes[used] = [values.code(ranked.results[r]) for r in used.tolist()]
-            out[good] = codes.take(chosen)  # (take: chosen is int32, which [] indexes slowly)
-            unresolved[good] = False
+        step_arg = arg[:, k].take(chains_k)
+        chain_kinds = kind[:, k]
+        if chain_kinds.min() == chain_kinds.max():  # every chain's step k is of one kind (mostly: UseAfter)
+            only = int(chain_kinds[0])
+            if only == STEP_NONE:
+                break  # every chain ended (its rows stay unresolved)
+            at = np.arange(n) if pending is None else pending
+            if only != STEP_USEAFTER:
+                _set_items(only, at, step_arg, out, message, failed, unresolved)
+                break  # no row goes on to a next step
+            tables = step_arg
+        else:
+            step_kind = chain_kinds.take(chains_k)
+            for item_kind in (STEP_VALUE, STEP_ERROR):
+                of_kind = step_kind == item_kind
+                if of_kind.any():
+                    _set_items(item_kind, _rows_at(pending, of_kind), step_arg[of_kind], out, message, failed,
+                               unresolved)
+            of_kind = step_kind == STEP_USEAFTER
+            if not of_kind.any():
+                break
+            at, tables = _rows_at(pending, of_kind), step_arg[of_kind]
+        pending = _choose(at, tables, key_counts if pending is None and len(at) == n else key_counts.take(at),
+                          ranked, dates, rows, values, out, message, failed, unresolved)
+        if not len(pending):
+            break
     if unresolved.any():
         # Every candidate failed: the text depends on the chain kind and, for a top UseAfter, the date only.
         left = np.flatnonzero(unresolved)
@@ -129,6 +131,48 @@ def _run_steps(encoded: ChainSteps, numbers: np.ndarray, chain_ids: np.ndarray, 
                 message[dated] = values.code(_exhausted(_TOP, None))
         failed[left] = True
     return out, failed, message
+
+
+def _set_items(item_kind: int, at: np.ndarray, codes: np.ndarray, out: np.ndarray, message: np.ndarray,
+               failed: np.ndarray, unresolved: np.ndarray) -> None:
+    """Rows ``at`` reached a value (``STEP_VALUE``) or an error (``STEP_ERROR``) item: its result code."""
+    (out if item_kind == STEP_VALUE else message)[at] = codes
+    failed[at] = item_kind == STEP_ERROR
+    unresolved[at] = False
+
+
+def _choose(at: np.ndarray, tables: np.ndarray, counts: np.ndarray, ranked: Any, dates: DateTable, rows: np.ndarray,
+            values: Any, out: np.ndarray, message: np.ndarray, failed: np.ndarray, unresolved: np.ndarray
+            ) -> np.ndarray:
+    """Rows ``at`` reached UseAfter table ``tables`` with ``counts`` keys <= their dates: their choices (or their
+    dates' failures); returns the rows no entry of the table is <= the date of, which go on to the next step."""
+    bad_date = counts < 0
+    bad = bad_date.any()
+    if bad:
+        wrong = at[bad_date]
+        message[wrong] = dates.error_codes(values, dates.did[rows[wrong]])
+        failed[wrong] = True
+        counts = np.where(bad_date, 0, counts)
+    chosen = ranked.chosen(tables, counts)
+    if bad:
+        chosen[bad_date] = -1
+    # Result codes of the few distinct chosen results (registered in ascending result order); -1 stays -1.
+    used = np.flatnonzero(np.bincount(chosen + 1, minlength=len(ranked.results) + 1)[1:])
+    codes = np.full(len(ranked.results) + 1, -1, dtype=np.int32)  # the last: -1 (no choice)
+    codes[used] = [values.code(ranked.results[r]) for r in used.tolist()]
+    out[at] = codes.take(chosen)  # (take: chosen is int32, which [] indexes slowly)
+    unresolved[at] = False
+    no_entry = chosen < 0
+    if bad:
+        no_entry &= ~bad_date
+    going_on = at[no_entry]
+    unresolved[going_on] = True
+    return going_on
+
+
+def _rows_at(pending: np.ndarray | None, mask: np.ndarray) -> np.ndarray:
+    """The rows ``mask`` (over ``pending``, or over every row when None) marks."""
+    return np.flatnonzero(mask) if pending is None else pending[mask]
 
 
 _TOP = Chain([], top_useafter=True)
