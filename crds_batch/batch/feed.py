@@ -40,7 +40,10 @@ def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Seq
     left = [sum(work[i] for i in run) for run in runs]  # unsent work per run
     results: list[Any] = [None] * total
     index_of: dict[str, tuple[int, int]] = {}  # future key -> (partition, worker)
-    pending = as_completed(loop=client.loop, with_results=True)
+    # Without with_results: as_completed fetches each result in its own task, which dies silently when the
+    # result cannot be loaded here (dask/distributed#7331), leaving this loop waiting forever; fetched below,
+    # a result that cannot be loaded is an error.
+    pending = as_completed(loop=client.loop)
 
     def send(worker: int) -> None:
         run = worker if queues[worker] else max(range(len(queues)), key=lambda r: (left[r], -r))
@@ -58,15 +61,28 @@ def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Seq
     if progress:
         progress(0, total)
     done = 0
-    for finished in pending:  # no enumerate(): it keeps the last item it gave until the next
-        future, result = finished
+    for future in pending:  # no enumerate(): it keeps the last item it gave until the next
         index, worker = index_of.pop(future.key)
-        results[index] = result
         send(worker)
+        results[index] = result = _fetched(future, addresses[worker])
         if arrived is not None:
             arrived(result)
-        del finished, future, result
+        del future, result
         done += 1
         if progress:
             progress(done, total)
     return results
+
+
+def _fetched(future: Any, address: str) -> Any:
+    """The result of a done ``future``: a task's own error raised as it is; a result that cannot be fetched
+    or loaded here (workers running other code than this process, a worker gone) as a :class:`ClusterError`."""
+    from .cluster import ClusterError
+
+    if future.status != "finished":  # the task raised (or was cancelled): its error
+        return future.result()
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - any failure to fetch or load is the cluster's
+        raise ClusterError(f"Cannot load a partition's result from the Dask worker at {address} (is it running "
+                           f"this crds-batch?): {type(exc).__name__}: {' '.join(str(exc).split())}") from exc

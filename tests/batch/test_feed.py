@@ -50,6 +50,62 @@ def test_an_idle_worker_takes_the_end_of_the_busiest_run_and_results_keep_their_
     assert abs(ends[first] - ends[second]) < 0.6 + 0.3, "the workers end within about one partition"
 
 
+class _LoadsOnlyWhereMade:
+    """A result that unpickles only in the process that made it (as a result of workers running other code
+    than the client: a class the client's crds-batch lacks)."""
+
+    def __init__(self):
+        import os
+
+        self.pid = os.getpid()
+
+    def __reduce__(self):
+        return _load_in, (self.pid,)
+
+
+def _load_in(pid: int):
+    import os
+
+    if os.getpid() != pid:
+        raise AttributeError("Can't get attribute 'Missing' on <module 'crds_batch.batch.unique_errors'>")
+    return "loaded"
+
+
+def _made_on_worker(index: int):
+    return _LoadsOnlyWhereMade() if index == 1 else index
+
+
+def _fails_on_worker(index: int):
+    from crds_batch.store.layout import StoreError
+
+    raise StoreError(f"partition {index}: truncated")
+
+
+@pytest.mark.cluster
+@pytest.mark.timeout(120)
+def test_a_result_the_client_cannot_load_is_one_error_not_a_hang():
+    """distributed's as_completed(with_results=True) waits forever on such a result (dask/distributed#7331)."""
+    from distributed import Client, LocalCluster
+
+    from crds_batch.batch.cluster import ClusterError
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        [address] = client.nthreads()
+
+        def submit(function):
+            return lambda index, where: client.submit(function, index, pure=False, workers=[where])
+
+        with pytest.raises(ClusterError, match=r"Cannot load a partition's result from the Dask worker at tcp://"
+                                               r".*AttributeError: Can't get attribute 'Missing'"):
+            feed_runs(client, submit(_made_on_worker), [[0, 1, 2]], [address], [1], [1.0] * 3)
+        # A task's own error is raised as it is.
+        from crds_batch.store.layout import StoreError
+
+        with pytest.raises(StoreError, match="partition 0: truncated"):
+            feed_runs(client, submit(_fails_on_worker), [[0]], [address], [1], [1.0])
+
+
 def test_nothing_to_run_returns_no_results():
     class _Loopless:
         loop = None
