@@ -54,12 +54,28 @@ def start_worker_server(environ: dict[str, str | None]) -> None:
     # Without importing distributed here (the server does): its own preload list, set when its first worker
     # starts, does not change a server already running.
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
+    environ = {**environ, **server_import_path()}
     saved = {name: os.environ.get(name) for name in environ}
     try:
         _set_environ(environ)
         multiprocessing.forkserver.ensure_running()
     finally:
         _set_environ(saved)
+
+
+def server_import_path() -> dict[str, str]:
+    """The environment that has the fork server import from this process's ``sys.path``.
+
+    Python 3.11's fork server ignores the ``sys_path`` it is given and imports its preload from the path of a
+    ``python -c`` started in this process's directory: the current directory first. A directory holding another
+    ``crds_batch`` (a checkout) would give the workers other code than this process's, whose results this
+    process then cannot load. ``PYTHONSAFEPATH`` leaves the directory out and ``PYTHONPATH`` lists this
+    process's path (the forked workers take it again when they start).
+    """
+    import sys
+
+    return {"PYTHONSAFEPATH": "1", "PYTHONPATH": os.pathsep.join(os.path.abspath(entry or os.curdir)
+                                                                 for entry in sys.path)}
 
 
 #: A store's manifest (crds_batch.store.schema.MANIFEST_NAME, not imported: that package imports pandas).

@@ -102,6 +102,35 @@ def test_the_server_starts_early_only_for_a_job_that_will_start_a_local_cluster(
     assert int(done.stdout.split()[-1]) == expected
 
 
+_WORKERS_CODE = textwrap.dedent("""
+    import json, crds_batch
+    from distributed import Client
+    from crds_batch.batch.cluster import ClusterOptions, start_local_cluster
+    if __name__ == "__main__":
+        cluster = start_local_cluster(ClusterOptions(n_workers=1))
+        with Client(cluster, set_as_default=False) as client:
+            files = client.run(lambda: __import__("crds_batch").__file__)
+        cluster.close()
+        print(json.dumps([crds_batch.__file__, *files.values()]))
+""")
+
+
+def test_workers_import_this_process_s_code_not_the_current_directory_s(tmp_path):
+    """Python 3.11's fork server imports from the directory it was started in: another ``crds_batch`` there (a
+    checkout) gave the workers other code than the command's."""
+    (tmp_path / "crds_batch").mkdir()
+    (tmp_path / "crds_batch" / "__init__.py").write_text("OTHER_CODE = True\n")
+    (tmp_path / "bin").mkdir()  # the command as a script elsewhere (a console script): its path has not "."
+    (tmp_path / "bin" / "command.py").write_text(_WORKERS_CODE)
+    env = {name: value for name, value in os.environ.items() if name != "DASK_CRDS_BATCH__LOCAL_WORKER_START"}
+    done = subprocess.run([sys.executable, str(tmp_path / "bin" / "command.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    client_file, worker_file = json.loads(done.stdout.splitlines()[-1])
+    assert not client_file.startswith(str(tmp_path))
+    assert worker_file == client_file
+
+
 def test_the_preload_names_importable_modules():
     import importlib
 
