@@ -22,7 +22,7 @@ from .graph import ProgressCallback, partition_frames, run_partitions
 from .kept_results import kept_for_job
 from .partition import (CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan, PartitionResult, affected_partition,
                         write_parts)
-from .parts import GatheredParts, ResultParts, with_product_text
+from .parts import GatheredParts, ResultParts
 from .plan import AffectedRequest, Planned, plan_affected
 from .results import AffectedResult, sorted_ids
 from .scope import DatasetCounts, check_scope, dataset_counts, job_rows, store_rows
@@ -108,8 +108,7 @@ def run_affected(
     check_scope(source, planned.plan.observatory, planned.plan.new_context, request.instruments)
     error_categories = CategoryIds()
 
-    def arrived(result: PartitionResult) -> None:  # the client's share, while other tasks run
-        with_product_text(result.parts)
+    def arrived(result: PartitionResult) -> None:  # the client's share, while other tasks run (none with parts)
         error_categories.add(result.errors)
 
     results = run_partitions(tasks, planned.plan, affected_worker, planned.mapping_names, cluster,

@@ -381,10 +381,12 @@ _STR = STR  # pandas's default ``str``, as frames built from Python strings get
 
 
 def write_parts(result: PartitionResult, parts: ResultParts) -> PartitionResult:
-    """``result`` with its change rows and affected ids written as parts, summarized (runs on a worker)."""
-    result.parts = summarize(result.changes, result.affected_ids, parts, result.change_counts)
+    """``result`` with its change rows, affected ids and error rows written as parts, summarized (runs on a
+    worker)."""
+    result.parts = summarize(result.changes, result.affected_ids, parts, result.change_counts, result.errors)
     result.changes = result.changes.iloc[:0]
     result.affected_ids = []
+    result.errors = result.errors.iloc[:0]
     return result
 
 

@@ -4,16 +4,28 @@ A 10-million-dataset run has ~23 million (dataset, type) changes: gathered as
 frames by the client (and held by each worker until gathered) they dominate
 memory and the client's serial time. With :class:`ResultParts` each partition
 task writes what the run will print or save into a job-private directory and
-returns only small summaries (counts, update counts per type, its affected
-products); the client then streams the parts in partition order:
+returns only small summaries (counts, update counts per type, error totals,
+its first and last product); the client then streams the parts in partition
+order:
 
 - ``changes-*.arrow``: the partition's change rows (``CHANGE_COLUMNS``), only
   when the run saves or reports them (``--output``, ``--report``,
   ``--print-affected-details``);
 - ``lines-*.arrow``: the partition's ``--print-new-references`` lines sorted
-  as crds prints them, with their sort keys (dataset id, upper-case type).
+  as crds prints them, with their sort keys (dataset id, upper-case type);
+- ``products-*.arrow``: the partition's affected products, sorted, each value
+  with its newline (the ``--print-affected`` text, copied from the file as it
+  is; uncompressed, so read in place);
+- ``errors-*.arrow``: the partition's error rows (``ERROR_COLUMNS``,
+  uncompressed); its summary carries their totals
+  (:class:`~.unique_errors.ErrorTally`), which is all that a run that neither
+  saves, reports nor summarizes its errors reads of them.
 
-Parts are Arrow IPC files (LZ4) named uniquely per task run, so a retried task
+Products and error rows are a 10M run's bulk (~65 + ~40 MB): sent to the
+client, receiving them took the client ~0.25 CPU-s while the workers ran (CPU
+the two workers of a two-core machine then lacked) and ~0.1 s after them.
+
+Parts are Arrow IPC files (LZ4 unless said) named uniquely per task run, so a retried task
 never collides with an earlier attempt. The directory is private to the job
 (:func:`result_parts` makes it and removes it, whatever happens); the files a
 user sees (``--output``) are written from the parts under a temporary name
@@ -39,7 +51,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .unique_errors import ErrorTally, UniqueErrors, tally_errors, totals_of
+
 _IPC = pa.ipc.IpcWriteOptions(compression="lz4")
+_PLAIN_IPC = pa.ipc.IpcWriteOptions()
 _READ_BATCH = 1 << 20
 
 
@@ -54,28 +69,27 @@ class ResultParts:
 
 @dataclass
 class PartSummary:
-    """What one partition task returns instead of its change rows and affected ids."""
+    """What one partition task returns instead of its change rows, affected ids and error rows."""
 
     rows: int = 0  # change rows (updates and failed)
     updates: int = 0
     #: (instrument, filekind) -> exposures updated.
     update_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     affected: int = 0
-    products: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
     changes_path: str | None = None
     lines_path: str | None = None
     #: (dataset id, KIND) of the partition's first and last printed line.
     first_key: tuple[str, str] | None = None
     last_key: tuple[str, str] | None = None
-    #: ``products`` as --print-affected text (a product a line), made by the client when the summary arrives
-    #: (:func:`with_product_text`), while other tasks still run.
-    product_text: bytes | memoryview | None = None
-
-
-def with_product_text(summary: PartSummary | None) -> None:
-    """Give ``summary`` its :attr:`~PartSummary.product_text` (on the client, as its task's result arrives)."""
-    if summary is not None and summary.product_text is None and not summary.products.null_count:
-        summary.product_text = lines_text(summary.products)
+    #: The partition's affected products (sorted, unique): how many, the first and last (None when one is
+    #: missing), and their part.
+    products: int = 0
+    first_product: str | None = None
+    last_product: str | None = None
+    products_path: str | None = None
+    #: The partition's error rows: their totals, and their part (None: no error rows).
+    errors: ErrorTally = field(default_factory=ErrorTally)
+    errors_path: str | None = None
 
 
 @contextlib.contextmanager
@@ -154,10 +168,11 @@ def _recase(text: pa.Array, arrow_ascii, python) -> pa.Array:
     return pa.array([python(value) for value in text.to_pylist()], pa.string())
 
 
-def write_part(table: pa.Table, directory: str, kind: str) -> str:
-    """Write ``table`` as a uniquely named Arrow IPC part in ``directory``; return its path."""
+def write_part(table: pa.Table, directory: str, kind: str, options: pa.ipc.IpcWriteOptions = _IPC) -> str:
+    """Write ``table`` as a uniquely named Arrow IPC part in ``directory`` (LZ4 unless other ``options``);
+    return its path."""
     path = os.path.join(directory, f"{kind}-{uuid.uuid4().hex}.arrow")
-    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema, options=_IPC) as writer:
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table, max_chunksize=_READ_BATCH)
     return path
 
@@ -176,17 +191,17 @@ def _batches(path: str, columns: list[str] | None = None) -> Iterator[pa.RecordB
 
 
 def summarize(changes: pd.DataFrame, affected_ids: list[str] | pa.Array, parts: ResultParts,
-              counts: tuple[int, dict[tuple[str, str], int]] | None = None) -> PartSummary:
+              counts: tuple[int, dict[tuple[str, str], int]] | None = None,
+              errors: pd.DataFrame | None = None) -> PartSummary:
     """Write a partition's parts; return what the client needs of the rest (runs on a worker).
 
     ``counts``: (change rows, updates per (instrument, type)) of a partition that only counted its change rows
-    (``changes`` then empty: the run neither saves nor prints them).
+    (``changes`` then empty: the run neither saves nor prints them). ``errors``: its error rows.
     """
     from .results import affected_product_array
 
     rows, update_counts = counts if counts is not None else (len(changes), count_updates(changes))
-    summary = PartSummary(rows=rows, update_counts=update_counts, affected=len(affected_ids),
-                          products=affected_product_array(affected_ids))
+    summary = PartSummary(rows=rows, update_counts=update_counts, affected=len(affected_ids))
     summary.updates = sum(summary.update_counts.values())
     if parts.changes and len(changes):
         summary.changes_path = write_part(pa.Table.from_pandas(changes, preserve_index=False), parts.directory,
@@ -196,7 +211,27 @@ def summarize(changes: pd.DataFrame, affected_ids: list[str] | pa.Array, parts: 
         summary.lines_path = write_part(table, parts.directory, "lines")
         summary.first_key = (table["dataset_id"][0].as_py(), table["kind"][0].as_py())
         summary.last_key = (table["dataset_id"][-1].as_py(), table["kind"][-1].as_py())
+    products = affected_product_array(affected_ids)
+    summary.products = len(products)
+    if len(products):
+        summary.products_path = write_part(pa.table({"line": with_newlines(products)}), parts.directory,
+                                           "products", _PLAIN_IPC)
+        summary.first_product, summary.last_product = products[0].as_py(), products[-1].as_py()
+    if errors is not None and len(errors):
+        summary.errors = tally_errors(errors)
+        summary.errors_path = write_part(pa.Table.from_pandas(errors, preserve_index=False), parts.directory,
+                                         "errors", _PLAIN_IPC)
     return summary
+
+
+def with_newlines(strings: pa.Array) -> pa.Array:
+    """Each value followed by a newline (a missing value stays missing)."""
+    if strings.null_count:
+        return pc.binary_join_element_wise(strings, pa.scalar("", strings.type), pa.scalar("\n", strings.type))
+    offsets = _offsets(strings)
+    ends = (offsets - offsets[0] + np.arange(len(offsets))).astype(offsets.dtype)
+    return pa.Array.from_buffers(strings.type, len(strings), [None, pa.py_buffer(ends),
+                                                              pa.py_buffer(lines_text(strings))])
 
 
 @dataclass
@@ -223,46 +258,70 @@ class GatheredParts:
 
     def products(self) -> pa.Array:
         """Sorted unique products of every partition (a product may span partitions)."""
-        arrays = [s.products for s in self.summaries if len(s.products)]
-        if not arrays:
-            return pa.array([], pa.string())
-        if any(a.null_count for a in arrays):
-            merged = pc.unique(pa.concat_arrays(arrays))
-            return merged.take(pc.sort_indices(merged))
         ordered = self._touching_ranges()
         if ordered is not None:
             # A product whose datasets two partitions share ends one and starts the next (the usual case: a
             # store's partitions hold id ranges): only such first values are dropped, and the 4.9 million
             # products of a 10M run are not sorted again (~0.5 s of the client's serial time).
-            kept = [s.products[1:] if shared else s.products for s, shared in ordered]
-            return pa.concat_arrays([array for array in kept if len(array)])
-        merged = pa.concat_arrays(arrays)
-        # Each partition's products are unique: sorted, a product repeats only next to itself.
-        merged = merged.take(pc.sort_indices(merged))
-        first = pa.concat_arrays([pa.array([True]), pc.not_equal(merged[1:], merged[:-1])])
-        return merged.filter(first)
+            kept = [lines.slice(1) if shared else lines for summary, shared in ordered
+                    for lines in [_product_lines(summary)]]
+            return _without_newlines(pa.concat_arrays([lines for lines in kept if len(lines)] or [_NO_LINES]))
+        merged = pc.unique(_without_newlines(pa.concat_arrays([_product_lines(s) for s in self.summaries
+                                                               if s.products_path])))
+        return merged.take(pc.sort_indices(merged))
 
-    def product_text_chunks(self) -> list[bytes | memoryview] | None:
-        """The text of :meth:`products` from the summaries' :attr:`~PartSummary.product_text`, when each has it and
-        their products' ranges at most touch (:meth:`_touching_ranges`); else None."""
-        if any(s.product_text is None for s in self.summaries if len(s.products)):
-            return None
+    def product_count(self) -> int:
+        """``len(self.products())``, without reading the products when their ranges at most touch."""
         ordered = self._touching_ranges()
         if ordered is None:
-            return None
-        # A product two partitions share is printed once: the second one's first line is left out.
-        return [memoryview(s.product_text)[len(s.products[0].as_py().encode("utf-8")) + 1:] if shared
-                else s.product_text for s, shared in ordered]
+            return len(self.products())
+        return sum(summary.products - shared for summary, shared in ordered)
+
+    def product_text_chunks(self) -> Iterator[bytes | memoryview]:
+        """The text of :meth:`products`, a product a line: the parts' text as written, when their ranges at most
+        touch (:meth:`_touching_ranges`: a product two partitions share is printed once, the second one's first
+        line left out); else made from :meth:`products`."""
+        ordered = self._touching_ranges()
+        if ordered is None:
+            products = self.products()
+            for start in range(0, len(products), _READ_BATCH):
+                yield string_bytes(with_newlines(products.slice(start, _READ_BATCH)))
+            return
+        for summary, shared in ordered:
+            skip = len(summary.first_product.encode("utf-8")) + 1 if shared else 0
+            for batch in _batches(summary.products_path):
+                text = string_bytes(batch.column(0))
+                yield text[skip:]
+                skip = 0
 
     def _touching_ranges(self) -> list[tuple[PartSummary, bool]] | None:
         """The summaries with products in the order of their first product, each with whether that first
         product is the previous one's last (shared), when their ranges at most touch (each one's last <= the
-        next one's first); else None."""
-        summaries = sorted((s for s in self.summaries if len(s.products)), key=lambda s: s.products[0].as_py())
-        if not all(a.products[-1].as_py() <= b.products[0].as_py() for a, b in zip(summaries, summaries[1:])):
+        next one's first) and none lacks a product; else None."""
+        summaries = [s for s in self.summaries if s.products]
+        if any(s.first_product is None or s.last_product is None for s in summaries):
             return None
-        return [(s, i > 0 and s.products[0].as_py() == summaries[i - 1].products[-1].as_py())
-                for i, s in enumerate(summaries)]
+        summaries.sort(key=lambda s: s.first_product)
+        if not all(a.last_product <= b.first_product for a, b in zip(summaries, summaries[1:])):
+            return None
+        return [(s, i > 0 and s.first_product == summaries[i - 1].last_product) for i, s in enumerate(summaries)]
+
+    def errors_frame(self, columns: list[str]) -> pd.DataFrame:
+        """Every error row, in partition order, as one frame (Categoricals for the dictionary columns)."""
+        tables = [_widen_dictionaries(read_part(s.errors_path)) for s in self.summaries if s.errors_path]
+        if not tables:
+            return pd.DataFrame(columns=columns)
+        # Arrow unifies the parts' dictionaries (first seen first, as pandas's union_categoricals), whose union
+        # may need wider indices than any part's.
+        return pa.concat_tables(tables).unify_dictionaries().to_pandas()[columns]
+
+    def error_totals(self) -> UniqueErrors:
+        """:func:`~.unique_errors.error_totals` of every error row, from the summaries alone."""
+        return totals_of([summary.errors for summary in self.summaries])
+
+    @property
+    def warnings(self) -> int:
+        return sum(summary.errors.warnings for summary in self.summaries)
 
     def _require(self, what: str) -> None:
         if not getattr(self.parts, what):
@@ -350,6 +409,19 @@ def lines_text(array: pa.Array) -> memoryview:
     lines[:, :width] = np.frombuffer(string_bytes(array), dtype=np.uint8).reshape(len(array), width)
     lines[:, width] = ord("\n")
     return memoryview(lines.reshape(-1))
+
+
+def _product_lines(summary: PartSummary) -> pa.Array:
+    """A summary's products part: each product with its newline."""
+    return read_part(summary.products_path).column(0).combine_chunks()
+
+
+def _without_newlines(lines: pa.Array) -> pa.Array:
+    """:func:`with_newlines` undone."""
+    return pc.utf8_slice_codeunits(lines, 0, -1)
+
+
+_NO_LINES = pa.array([], pa.string())
 
 
 def _merged_lines(parts: list[PartSummary]) -> Iterator[bytes]:

@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .partition import CHANGE_COLUMNS, TALLY_COLUMNS, AffectedPlan
-from .parts import GatheredParts, count_updates, new_reference_table, string_bytes
+from .partition import CHANGE_COLUMNS, ERROR_COLUMNS, TALLY_COLUMNS, AffectedPlan
+from .parts import GatheredParts, count_updates, new_reference_table, string_bytes, with_newlines
 from .scope import DatasetCounts
 from .unique_errors import UniqueErrors, classify, error_totals
 
@@ -24,7 +24,7 @@ class AffectedResult:
 
     plan: AffectedPlan
     changes: pd.DataFrame  # CHANGE_COLUMNS; status "update" or "failed"
-    errors: pd.DataFrame  # ERROR_COLUMNS; level "error" or "warning"
+    errors: pd.DataFrame  # ERROR_COLUMNS; level "error" or "warning" (empty with parts: see all_errors)
     affected_ids: pa.Array | list[str]  # sorted (an Arrow string array from the batch jobs)
     datasets: int
     affected_types: list[tuple[str, str]] = field(default_factory=list)
@@ -32,8 +32,8 @@ class AffectedResult:
     tally: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TALLY_COLUMNS))
     #: What the run read, processed and skipped of the store (None when not counted).
     counts: DatasetCounts | None = None
-    #: Set when partition tasks wrote the change rows and affected ids as parts: then ``changes``
-    #: and ``affected_ids`` are empty and the methods below read the parts.
+    #: Set when partition tasks wrote the change rows, affected ids and error rows as parts: then ``changes``,
+    #: ``affected_ids`` and ``errors`` are empty and the methods below read the parts.
     parts: GatheredParts | None = None
 
     def all_changes(self) -> pd.DataFrame:
@@ -59,28 +59,46 @@ class AffectedResult:
         """Affected datasets."""
         return self.parts.affected if self.parts is not None else len(self.affected_ids)
 
+    def all_errors(self) -> pd.DataFrame:
+        """Every error row (read from the parts, once, when the run wrote parts)."""
+        if self.parts is None:
+            return self.errors
+        cached = self.__dict__.get("_errors")
+        if cached is None:
+            cached = self.__dict__["_errors"] = self.parts.errors_frame(ERROR_COLUMNS)
+        return cached
+
     @property
     def error_count(self) -> int:
         """Errors as crds counts them (a bad context once per instrument, not per dataset)."""
         return self.error_totals().total
 
+    @property
+    def warning_count(self) -> int:
+        if self.parts is not None:
+            return self.parts.warnings
+        return int((self.errors["level"] == "warning").sum())
+
     def error_totals(self) -> UniqueErrors:
-        """The error totals and dataset failures of :meth:`unique_errors`, without its classes (cheaper)."""
+        """The error totals and dataset failures of :meth:`unique_errors`, without its classes (cheaper; with
+        parts, from the partitions' summaries, no error row read)."""
         cached = self.__dict__.get("_unique_errors") or self.__dict__.get("_error_totals")
         if cached is None:
-            cached = self.__dict__["_error_totals"] = error_totals(self.errors)
+            cached = self.__dict__["_error_totals"] = (self.parts.error_totals() if self.parts is not None else
+                                                       error_totals(self.errors))
         return cached
 
     def unique_errors(self) -> UniqueErrors:
         """The errors grouped into crds's unique error classes (--dump-unique-errors)."""
         cached = self.__dict__.get("_unique_errors")
         if cached is None:
-            cached = self.__dict__["_unique_errors"] = classify(self.errors)
+            cached = self.__dict__["_unique_errors"] = classify(self.all_errors())
         return cached
 
     def failed_datasets(self) -> int:
         """Datasets with at least one error (excluding the per-instrument bad-context reports)."""
-        errors = self.errors[(self.errors["level"] == "error") & (self.errors["dataset_id"] != "ALL")]
+        errors = self.all_errors()
+        errors = errors[(errors["level"] == "error") & (errors["dataset_id"] != "ALL")]
         return int(errors["dataset_id"].nunique())
 
     def affected_products(self) -> list[str]:
@@ -95,15 +113,19 @@ class AffectedResult:
                                                    affected_product_array(self.affected_ids))
         return cached
 
+    @property
+    def product_count(self) -> int:
+        """Affected products (with parts, read from none when the partitions' product ranges at most touch)."""
+        return self.parts.product_count() if self.parts is not None else len(self.affected_product_array())
+
     def affected_product_chunks(self) -> Iterator[memoryview]:
         """The --print-affected text (UTF-8, a product a line), in chunks."""
-        made = self.parts.product_text_chunks() if self.parts is not None else None
-        if made is not None:  # joined by the client as the tasks' results came
-            yield from made
+        if self.parts is not None:  # the partitions' text, as they wrote it
+            yield from self.parts.product_text_chunks()
             return
         products = self.affected_product_array()
         for start in range(0, len(products), _CHUNK):
-            yield string_bytes(pc.binary_join_element_wise(products[start:start + _CHUNK], pa.scalar(""), "\n"))
+            yield string_bytes(with_newlines(products[start:start + _CHUNK]))
 
     def new_reference_lines(self) -> list[str]:
         """``id instrument filekind old new`` lines, lower case, in crds's order (--print-new-references)."""
@@ -139,10 +161,10 @@ class AffectedResult:
             "affected_types": [f"{instr} {kind}" for instr, kind in self.affected_types],
             "datasets_processed": self.datasets,
             "datasets_affected": self.affected_count,
-            "products_affected": len(self.affected_product_array()),
+            "products_affected": self.product_count,
             "updates": self.update_total,
             "errors": self.error_count,
-            "warnings": int((self.errors["level"] == "warning").sum()),
+            "warnings": self.warning_count,
             "datasets": self.counts.as_dict() if self.counts is not None else None,
         }
 
@@ -150,7 +172,7 @@ class AffectedResult:
         """The files ``--output DIR`` holds: name -> writer(path)."""
         return {
             CHANGES_FILE: self._write_changes,  # strings, dictionary-encoded
-            "errors.parquet": lambda p: write_text_parquet(self.errors, p),
+            "errors.parquet": lambda p: write_text_parquet(self.all_errors(), p),
             "update_counts.json": lambda p: _write_text(p, json.dumps(self.update_counts(), indent=2)),
             "summary.json": lambda p: _write_text(p, json.dumps(self.summary(), indent=2)),
             "affected.txt": lambda p: _write_chunks(p, self.affected_product_chunks()),

@@ -131,28 +131,95 @@ class UniqueErrors:
         })
 
 
-def _tracked_and_failures(errors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The errors crds tracks (per-instrument reports once each, under instrument ALL), and the
-    dataset-level failures (one per dataset, sorted by id).
+_REPORT_COLUMNS = ["dataset_id", "instrument", "filekind", "message"]
+_FAILURE_COLUMNS = ["dataset_id", "message"]
 
-    The tracked rows keep the error frame's column types (the batch jobs' Categoricals: no string per row)
-    unless a bad context's reports are among them.
+
+@dataclass(frozen=True)
+class ErrorTally:
+    """What a piece of a run's error rows (a partition's) adds to :func:`error_totals`, without its rows.
+
+    Small enough to travel with a partition's summary: the per-dataset tracked errors as a count; the
+    per-instrument reports (a bad context: once per instrument however many partitions report it) and the
+    dataset-level failures as rows, because pieces share them; warnings as a count.
     """
-    frame = errors.loc[errors["level"] == "error", ["dataset_id", "instrument", "filekind", "message"]]
+
+    tracked: int = 0
+    #: Per-instrument reports: ``dataset_id, instrument, filekind, message`` (strings); None: none.
+    reports: pd.DataFrame | None = None
+    #: Dataset-level failures: ``dataset_id, message`` (strings), in the rows' order; None: none.
+    failures: pd.DataFrame | None = None
+    warnings: int = 0
+
+
+def _error_masks(errors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of an error frame: (a per-dataset tracked error, a per-instrument report, a dataset-level failure);
+    warnings are none of them."""
+    error = (errors["level"] == "error").to_numpy(dtype=bool)
+    dataset_level = error & (errors["filekind"] == "").to_numpy(dtype=bool)
+    report = error & ~dataset_level & (errors["dataset_id"] == ALL).to_numpy(dtype=bool)
+    return error & ~dataset_level & ~report, report, dataset_level
+
+
+def _split_errors(errors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The error-level rows as (per-dataset tracked rows, per-instrument reports, dataset-level failures).
+
+    The tracked rows keep the error frame's column types (the batch jobs' Categoricals: no string per row);
+    the reports and failures (few) are strings.
+    """
+    tracked, report, dataset_level = _error_masks(errors)
+    frame = errors.loc[tracked, ["dataset_id", "instrument", "filekind", "message"]]
     frame = frame.astype({name: str for name, dtype in frame.dtypes.items()
                           if not isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))})
-    dataset_level = (frame["filekind"] == "").to_numpy(dtype=bool)
-    failures = frame.loc[dataset_level].astype(str)
-    failures = failures.drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
-    tracked = frame.loc[~dataset_level]
-    per_instrument = (tracked["dataset_id"] == ALL).to_numpy(dtype=bool)
-    if per_instrument.any():
-        # A bad context: one error per instrument however many partitions reported it.
-        tracked = tracked.astype(str)
-        reports = tracked.loc[per_instrument].drop_duplicates(["instrument", "message"])
-        reports = reports.assign(instrument=ALL)
-        tracked = pd.concat([tracked.loc[~per_instrument], reports], ignore_index=True)
-    return tracked, failures
+    reports, failures = _strings_of(errors, report, _REPORT_COLUMNS), _strings_of(errors, dataset_level,
+                                                                                  _FAILURE_COLUMNS)
+    return (frame, pd.DataFrame(columns=_REPORT_COLUMNS) if reports is None else reports,
+            pd.DataFrame(columns=_FAILURE_COLUMNS) if failures is None else failures)
+
+
+def _strings_of(errors: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame | None:
+    """``columns`` of the chosen ``rows`` as strings; None when no row is chosen (the usual case)."""
+    return errors.loc[rows, columns].astype(str).reset_index(drop=True) if rows.any() else None
+
+
+def _unique_reports(reports: pd.DataFrame) -> pd.DataFrame:
+    """The per-instrument reports once per (instrument, message), filed under instrument ``ALL``."""
+    return reports.drop_duplicates(["instrument", "message"]).assign(instrument=ALL)
+
+
+def _unique_failures(failures: pd.DataFrame) -> pd.DataFrame:
+    """One failure per dataset (its first), sorted by id."""
+    return failures.drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
+
+
+def _tracked_and_failures(errors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The errors crds tracks (per-instrument reports once each, under instrument ALL), and the
+    dataset-level failures (one per dataset, sorted by id)."""
+    tracked, reports, failures = _split_errors(errors)
+    if len(reports):
+        tracked = pd.concat([tracked.astype(str), _unique_reports(reports)], ignore_index=True)
+    return tracked, _unique_failures(failures)
+
+
+def tally_errors(errors: pd.DataFrame) -> ErrorTally:
+    """The :class:`ErrorTally` of an error frame (a partition's)."""
+    if errors is None or errors.empty:
+        return ErrorTally()
+    tracked, report, dataset_level = _error_masks(errors)
+    return ErrorTally(int(tracked.sum()), _strings_of(errors, report, _REPORT_COLUMNS),
+                      _strings_of(errors, dataset_level, _FAILURE_COLUMNS),
+                      int((errors["level"] == "warning").sum()))
+
+
+def totals_of(tallies: Sequence[ErrorTally]) -> UniqueErrors:
+    """:func:`error_totals` of the rows of every tally's piece, from the tallies alone."""
+    reports = [tally.reports for tally in tallies if tally.reports is not None]
+    failures = [tally.failures for tally in tallies if tally.failures is not None]
+    unique_reports = len(_unique_reports(pd.concat(reports, ignore_index=True))) if reports else 0
+    unique_failures = (_unique_failures(pd.concat(failures, ignore_index=True)) if failures
+                       else pd.DataFrame(columns=_FAILURE_COLUMNS))
+    return UniqueErrors((), sum(tally.tracked for tally in tallies) + unique_reports, len(unique_failures),
+                        tuple(zip(unique_failures["dataset_id"], unique_failures["message"])))
 
 
 def error_totals(errors: pd.DataFrame) -> UniqueErrors:
@@ -161,10 +228,7 @@ def error_totals(errors: pd.DataFrame) -> UniqueErrors:
     A large run's errors form hundreds of thousands of classes (messages quote the
     values that failed); the exit status and the summary need only the counts.
     """
-    if errors is None or errors.empty:
-        return UniqueErrors((), 0, 0)
-    tracked, failures = _tracked_and_failures(errors)
-    return UniqueErrors((), len(tracked), len(failures), tuple(zip(failures["dataset_id"], failures["message"])))
+    return totals_of([tally_errors(errors)])
 
 
 def most_common(errors: pd.DataFrame, count: int = 5) -> list[tuple[tuple[str, str, str], int]]:

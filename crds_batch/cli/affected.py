@@ -144,9 +144,9 @@ def command(old_context, new_context, params, trust_pickles, server_url, server_
             from ..report import write_report
 
             report_path = write_report(result, report_path, seconds=time.monotonic() - started)
-    if not quiet:
-        echo_dataset_failures(result.error_totals())
-        render_summary(result, time.monotonic() - started, output)
+        if not quiet:  # while the parts exist (its most common errors read them)
+            echo_dataset_failures(result.error_totals())
+            render_summary(result, time.monotonic() - started, output)
     if report_path:
         log(f"Report written to {report_path}")
     if keep_new_results:

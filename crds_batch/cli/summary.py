@@ -20,7 +20,7 @@ def render_summary(result, seconds: float, output: str | None = None) -> None:
         f"  time               {seconds:.1f} s"
         + (f"  ({summary['datasets_processed'] / seconds:,.0f} datasets/s)" if seconds > 0 else ""),
     ]
-    common = most_common(result.errors, 5)
+    common = most_common(result.all_errors(), 5)
     if common:
         lines.append("  most common errors:")
         for (instrument, filekind, message), count in common:

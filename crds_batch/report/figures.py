@@ -106,7 +106,7 @@ def datasets_by_type(result: Any, outcomes: Iterable[Outcome]) -> pd.DataFrame:
     if CHANGED.key in keys:
         columns[CHANGED.key] = _distinct_datasets(result.updates)
     if FAILED.key in keys:
-        errors = result.errors
+        errors = result.all_errors()
         errors = errors[(errors["level"] == "error") & (errors["filekind"].astype(str) != "")
                         & (errors["dataset_id"] != "ALL")]
         columns[FAILED.key] = _distinct_datasets(errors)

@@ -16,7 +16,7 @@ from crds_batch.batch.error_rows import error_frame_of_pieces
 from crds_batch.batch.graph import partition_frames
 from crds_batch.batch.partition import (CHANGE_COLUMNS, AffectedPlan, _changes_frame, _lookup_errors,
                                         affected_partition, dataset_ids, row_outcomes, select_rows, tally)
-from crds_batch.batch.parts import GatheredParts, PartSummary, ResultParts, count_updates
+from crds_batch.batch.parts import GatheredParts, PartSummary, ResultParts, count_updates, summarize
 from crds_batch.batch.plan import AffectedRequest, plan_affected
 from crds_batch.rules.loading import load_mapping
 from crds_batch.store import Store, ingest
@@ -144,15 +144,19 @@ def test_update_counts_are_counted_on_codes_like_the_text_values():
     assert count_updates(frame.astype(object)) == expected
 
 
-def _summary(products: list[str]) -> PartSummary:
-    return PartSummary(products=pa.array(sorted(set(products)), pa.string()))
+def _summary(products: list[str], parts: ResultParts) -> PartSummary:
+    return summarize(pd.DataFrame(columns=CHANGE_COLUMNS), pa.array(products, pa.string()), parts)
 
 
 @pytest.mark.parametrize("parts", [[["j1", "j2"], ["i1", "i3"], ["o1"]],  # ranges apart, not in partition order
                                    [["j1", "j3"], ["j2", "j4"], ["i1", "j3"]]])  # overlapping
 def test_products_of_partitions_are_sorted_and_unique(parts, tmp_path):
-    gathered = GatheredParts(ResultParts(str(tmp_path)), [_summary(p) for p in parts] + [_summary([])])
-    assert gathered.products().to_pylist() == sorted({p for part in parts for p in part})
+    where = ResultParts(str(tmp_path))
+    gathered = GatheredParts(where, [_summary(p, where) for p in parts] + [_summary([], where)])
+    expected = sorted({p for part in parts for p in part})
+    assert gathered.products().to_pylist() == expected
+    assert gathered.product_count() == len(expected)
+    assert b"".join(gathered.product_text_chunks()).decode().splitlines() == expected
 
 
 @pytest.fixture(scope="module")

@@ -90,7 +90,8 @@ def test_parts_give_the_gathered_results(store, expected, tmp_path, cluster):
 def test_parts_not_asked_for_are_not_written(store, expected, tmp_path):
     with result_parts(None, changes=False, lines=False) as parts:
         result = run_affected(REQUEST, store, ClusterOptions(synchronous=True), parts=parts)
-        assert os.listdir(parts.directory) == []
+        # Products and error rows are always parts; change rows and lines only when asked for.
+        assert {name.split("-")[0] for name in os.listdir(parts.directory)} == {"products", "errors"}
         assert result.affected_products() == expected.affected_products()
         assert result.update_counts() == expected.update_counts()
         assert result.summary() == expected.summary()
@@ -123,7 +124,9 @@ def test_overlapping_partitions_are_merged_in_crds_order(expected, tmp_path):
     from crds_batch.batch.results import affected_products
 
     assert gathered.products().to_pylist() == affected_products(all_ids)
-    assert sum(len(s.products) for s in gathered.summaries) > len(gathered.products())
+    assert sum(s.products for s in gathered.summaries) > len(gathered.products()) == gathered.product_count()
+    text = b"".join(gathered.product_text_chunks()).decode()  # overlapping ranges: made from the products
+    assert text.split("\n")[:-1] == affected_products(all_ids)
     assert gathered.update_counts() == {(i, k): n for i, kinds in expected.update_counts().items()
                                         for k, n in kinds.items()}
 
@@ -202,6 +205,39 @@ def test_failed_run_removes_its_parts(store, tmp_path, monkeypatch, capsys):
     assert os.listdir(tmp_path / "tmp") == []
 
 
+def test_summary_of_a_run_with_parts_reads_them_before_they_are_removed(store, expected, capsys):
+    """The summary on stderr (its most common errors read the error parts) is made while the parts exist."""
+    from crds_batch.batch.unique_errors import most_common
+
+    code = main(["affected", "--old-context", "hst_0650.pmap", "--new-context", "hst_0729.pmap", "--params",
+                 store.path, "--all-types", "--no-cluster"])
+    err = capsys.readouterr().err
+    assert code == 1, err  # the store's invalid values fail lookups
+    assert f"errors             {expected.error_count:,}   warnings 0" in err
+    common = most_common(expected.errors, 5)
+    assert common and "most common errors:" in err
+    for (instrument, filekind, message), count in common:
+        assert f"{count:6d}  {instrument} {filekind}: {message[:90]}" in err
+
+
+def test_error_parts_are_the_error_rows_whose_categories_outgrow_each_part_s_codes(tmp_path):
+    """Each partition's Categoricals fit 8-bit codes (pandas's choice below 128 categories), their union does not."""
+    from crds_batch.batch.partition import ERROR_COLUMNS
+
+    frames = [pd.DataFrame({"dataset_id": [f"D{part}_{i}" for i in range(100)], "instrument": "acs",
+                            "filekind": "biasfile", "message": [f"m{part}_{i}" for i in range(100)],
+                            "level": "error"}).astype({name: "category" for name in ERROR_COLUMNS[1:]})
+              for part in range(3)]
+    assert frames[0]["message"].cat.codes.dtype == np.int8
+    parts = ResultParts(str(tmp_path))
+    gathered = GatheredParts(parts, [summarize(pd.DataFrame(columns=CHANGE_COLUMNS), [], parts, errors=frame)
+                                     for frame in frames])
+    read = gathered.errors_frame(ERROR_COLUMNS)
+    assert read.astype(str).equals(pd.concat(frames, ignore_index=True).astype(str))
+    assert isinstance(read["message"].dtype, pd.CategoricalDtype) and len(read["message"].cat.categories) == 300
+    assert gathered.error_totals().total == 300
+
+
 def test_error_totals_are_the_classes_totals(expected):
     """The exit status and summary count errors without forming crds's classes; the counts are the classes'."""
     from crds_batch.batch.unique_errors import classify, error_totals
@@ -212,30 +248,51 @@ def test_error_totals_are_the_classes_totals(expected):
     assert totals.dataset_failures == classes.dataset_failures
 
 
+def _product_parts(pieces: list[list[str]], directory) -> GatheredParts:
+    """Partitions whose affected ids are ``pieces`` (lower-case ids without ``:``: each its own product)."""
+    parts = ResultParts(str(directory))
+    return GatheredParts(parts, [summarize(pd.DataFrame(columns=CHANGE_COLUMNS), pa.array(piece, pa.string()), parts)
+                                 for piece in pieces])
+
+
 @pytest.mark.parametrize("pieces", [
     [["a", "b"], ["b", "c"], ["c"], ["c", "d"], ["e"]],  # shared products, one partition a single shared one
     [["d", "e"], ["a", "b"], ["b", "d"]],  # given out of order, touching once sorted
     [["a", "c"], ["b", "d"]],  # overlapping: sorted again
+    [["a"], [], ["b", "a"]],  # a partition without products; one shared, the ids unsorted
 ])
-def test_products_of_partitions_whose_ranges_touch_are_sorted_and_unique(pieces):
-    from crds_batch.batch.parts import PartSummary
-
-    gathered = GatheredParts(ResultParts("unused"), [PartSummary(products=pa.array(p, pa.string())) for p in pieces])
-    assert gathered.products().to_pylist() == sorted({product for piece in pieces for product in piece})
+def test_products_of_partitions_whose_ranges_touch_are_sorted_and_unique(pieces, tmp_path):
+    gathered = _product_parts(pieces, tmp_path)
+    expected = sorted({product for piece in pieces for product in piece})
+    assert gathered.products().to_pylist() == expected
+    assert gathered.product_count() == len(expected)
 
 
 @pytest.mark.parametrize("pieces", [
     [["j8cw01abq", "j8cw01acq"], ["j8cw01acq", "j8cw02xyq"]],  # one width (HST's products): the byte matrix
     [["a", "bb"], ["bb", "ccc"], ["é"]],  # widths differ, non-ASCII: Arrow's join
+    [["b", "d"], ["a", "c"]],  # overlapping ranges: the text made from the merged products
 ])
-def test_product_text_is_the_sorted_unique_products_a_line(pieces):
-    from crds_batch.batch.parts import PartSummary, with_product_text
-
-    summaries = [PartSummary(products=pa.array(p, pa.string())) for p in pieces]
-    for summary in summaries:
-        with_product_text(summary)
-    text = b"".join(bytes(chunk) for chunk in GatheredParts(ResultParts("unused"), summaries).product_text_chunks())
+def test_product_text_is_the_sorted_unique_products_a_line(pieces, tmp_path):
+    gathered = _product_parts(pieces, tmp_path)
+    text = b"".join(bytes(chunk) for chunk in gathered.product_text_chunks())
     assert text.decode("utf-8").splitlines() == sorted({product for piece in pieces for product in piece})
+
+
+def test_products_part_holds_the_print_affected_text(tmp_path):
+    """A partition's products part is its --print-affected text as is (read in place, uncompressed)."""
+    [summary] = _product_parts([["J8CW01ABQ:J8CW01ABQ", "j8cw01acq"]], tmp_path).summaries
+    with open(summary.products_path, "rb") as handle:
+        assert b"j8cw01abq\nj8cw01acq\n" in handle.read()
+    assert (summary.products, summary.first_product, summary.last_product) == (2, "j8cw01abq", "j8cw01acq")
+
+
+@pytest.mark.parametrize("values", [["abc", None, "de"], ["x", "yz"]])
+def test_with_newlines_ends_each_value_with_a_newline(values):
+    from crds_batch.batch.parts import with_newlines
+
+    for array in (pa.array(values, pa.string()), pa.array(["skip", *values], pa.string()).slice(1)):
+        assert with_newlines(array).to_pylist() == [None if v is None else f"{v}\n" for v in values]
 
 
 @pytest.mark.parametrize("values", [["abc", "def", "ghi"], ["a", "bb", "", "ccc"], ["é1", "é2"], [""], ["xy"]])

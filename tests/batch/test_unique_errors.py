@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crds_batch.batch.unique_errors import annotate_fits_keywords, classify, short_id, strip_crds_prefix
+from crds_batch.batch.unique_errors import (annotate_fits_keywords, classify, error_totals, short_id, strip_crds_prefix,
+                                           tally_errors, totals_of)
 
 
 def _errors(rows):
@@ -56,6 +57,29 @@ def test_classes_sort_by_crds_key_text():
         ("A", "acs", "z", "m", "error"),
     ]))
     assert [c.filekind for c in unique.classes] == ["Z", "PFLTFILE", "PFLT_B"]
+
+
+def test_totals_of_partitions_tallies_are_the_whole_runs():
+    """Partitions' tallies (what their summaries carry instead of error rows) add up to the totals of every row:
+    a bad context reported by two partitions counts once, a dataset failing in two partitions once (its first
+    message), warnings are counted apart."""
+    message = "New-context = 'x.pmap' is bad or contains bad rules."
+    pieces = [
+        _errors([("ALL", "miri", "ALL", message, "error"), ("B:B", "miri", "darkfile", "m1", "error"),
+                 ("Z:Z", "miri", "", "Failed processing: first", "error"), ("W:W", "miri", "flat", "w", "warning")]),
+        _errors([("ALL", "miri", "ALL", message, "error"), ("ALL", "nircam", "ALL", message, "error"),
+                 ("Z:Z", "miri", "", "Failed processing: second", "error"), ("A:A", "miri", "", "Failed: a", "error")]),
+        _errors([]),
+        _errors([("C:C", "miri", "darkfile", "m1", "error")]).astype({"message": "category", "instrument": "category"}),
+    ]
+    whole = pd.concat(pieces, ignore_index=True)
+    tallies = [tally_errors(piece) for piece in pieces]
+    totals, expected = totals_of(tallies), error_totals(whole)
+    assert (totals.tracked, totals.untracked, totals.dataset_failures) == (
+        expected.tracked, expected.untracked, expected.dataset_failures) == (
+        4, 2, (("A:A", "Failed: a"), ("Z:Z", "Failed processing: first")))
+    assert classify(whole).total == totals.total == 6
+    assert sum(tally.warnings for tally in tallies) == 1
 
 
 def test_empty():
