@@ -161,22 +161,6 @@ def _error_masks(errors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return error & ~dataset_level & ~report, report, dataset_level
 
 
-def _split_errors(errors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The error-level rows as (per-dataset tracked rows, per-instrument reports, dataset-level failures).
-
-    The tracked rows keep the error frame's column types (the batch jobs' Categoricals: no string per row);
-    the reports and failures (few) are strings.
-    """
-    tracked, report, dataset_level = _error_masks(errors)
-    frame = errors.loc[tracked, ["dataset_id", "instrument", "filekind", "message"]]
-    frame = frame.astype({name: str for name, dtype in frame.dtypes.items()
-                          if not isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))})
-    reports, failures = _strings_of(errors, report, _REPORT_COLUMNS), _strings_of(errors, dataset_level,
-                                                                                  _FAILURE_COLUMNS)
-    return (frame, pd.DataFrame(columns=_REPORT_COLUMNS) if reports is None else reports,
-            pd.DataFrame(columns=_FAILURE_COLUMNS) if failures is None else failures)
-
-
 def _strings_of(errors: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame | None:
     """``columns`` of the chosen ``rows`` as strings; None when no row is chosen (the usual case)."""
     return errors.loc[rows, columns].astype(str).reset_index(drop=True) if rows.any() else None
@@ -187,39 +171,53 @@ def _unique_reports(reports: pd.DataFrame) -> pd.DataFrame:
     return reports.drop_duplicates(["instrument", "message"]).assign(instrument=ALL)
 
 
-def _unique_failures(failures: pd.DataFrame) -> pd.DataFrame:
-    """One failure per dataset (its first), sorted by id."""
+def _unique_failures(pieces: Sequence[pd.DataFrame | None]) -> pd.DataFrame:
+    """The dataset-level failures of every piece (None: none), one per dataset (its first), sorted by id."""
+    found = [piece for piece in pieces if piece is not None]
+    if not found:
+        return pd.DataFrame(columns=_FAILURE_COLUMNS)
+    failures = pd.concat(found, ignore_index=True)
     return failures.drop_duplicates("dataset_id").sort_values("dataset_id", kind="stable")
+
+
+def _tallied(errors: pd.DataFrame) -> tuple[ErrorTally, np.ndarray]:
+    """The :class:`ErrorTally` of an error frame, and which of its rows are per-dataset tracked errors."""
+    tracked, report, dataset_level = _error_masks(errors)
+    return ErrorTally(int(tracked.sum()), _strings_of(errors, report, _REPORT_COLUMNS),
+                      _strings_of(errors, dataset_level, _FAILURE_COLUMNS),
+                      int((errors["level"] == "warning").sum())), tracked
 
 
 def _tracked_and_failures(errors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The errors crds tracks (per-instrument reports once each, under instrument ALL), and the
-    dataset-level failures (one per dataset, sorted by id)."""
-    tracked, reports, failures = _split_errors(errors)
-    if len(reports):
-        tracked = pd.concat([tracked.astype(str), _unique_reports(reports)], ignore_index=True)
-    return tracked, _unique_failures(failures)
+    dataset-level failures (one per dataset, sorted by id).
+
+    The tracked rows keep the error frame's column types (the batch jobs' Categoricals: no string per row)
+    unless a bad context's reports are among them.
+    """
+    tally, rows = _tallied(errors)
+    tracked = errors.loc[rows, _REPORT_COLUMNS]
+    tracked = tracked.astype({name: str for name, dtype in tracked.dtypes.items()
+                              if not isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))})
+    if tally.reports is not None:
+        tracked = pd.concat([tracked.astype(str), _unique_reports(tally.reports)], ignore_index=True)
+    return tracked, _unique_failures([tally.failures])
 
 
 def tally_errors(errors: pd.DataFrame) -> ErrorTally:
     """The :class:`ErrorTally` of an error frame (a partition's)."""
     if errors is None or errors.empty:
         return ErrorTally()
-    tracked, report, dataset_level = _error_masks(errors)
-    return ErrorTally(int(tracked.sum()), _strings_of(errors, report, _REPORT_COLUMNS),
-                      _strings_of(errors, dataset_level, _FAILURE_COLUMNS),
-                      int((errors["level"] == "warning").sum()))
+    return _tallied(errors)[0]
 
 
 def totals_of(tallies: Sequence[ErrorTally]) -> UniqueErrors:
     """:func:`error_totals` of the rows of every tally's piece, from the tallies alone."""
     reports = [tally.reports for tally in tallies if tally.reports is not None]
-    failures = [tally.failures for tally in tallies if tally.failures is not None]
     unique_reports = len(_unique_reports(pd.concat(reports, ignore_index=True))) if reports else 0
-    unique_failures = (_unique_failures(pd.concat(failures, ignore_index=True)) if failures
-                       else pd.DataFrame(columns=_FAILURE_COLUMNS))
-    return UniqueErrors((), sum(tally.tracked for tally in tallies) + unique_reports, len(unique_failures),
-                        tuple(zip(unique_failures["dataset_id"], unique_failures["message"])))
+    failures = _unique_failures([tally.failures for tally in tallies])
+    return UniqueErrors((), sum(tally.tracked for tally in tallies) + unique_reports, len(failures),
+                        tuple(zip(failures["dataset_id"], failures["message"])))
 
 
 def error_totals(errors: pd.DataFrame) -> UniqueErrors:
