@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -40,9 +41,13 @@ class AffectedResult:
         """Every change row (read from the parts, once, when the run wrote parts)."""
         if self.parts is None:
             return self.changes
-        cached = self.__dict__.get("_changes")
+        return self._once("_changes", lambda: self.parts.changes_frame(CHANGE_COLUMNS))
+
+    def _once(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()``, made on the first call for ``key`` and kept on this result."""
+        cached = self.__dict__.get(key)
         if cached is None:
-            cached = self.__dict__["_changes"] = self.parts.changes_frame(CHANGE_COLUMNS)
+            cached = self.__dict__[key] = make()
         return cached
 
     @property
@@ -63,10 +68,7 @@ class AffectedResult:
         """Every error row (read from the parts, once, when the run wrote parts)."""
         if self.parts is None:
             return self.errors
-        cached = self.__dict__.get("_errors")
-        if cached is None:
-            cached = self.__dict__["_errors"] = self.parts.errors_frame(ERROR_COLUMNS)
-        return cached
+        return self._once("_errors", lambda: self.parts.errors_frame(ERROR_COLUMNS))
 
     @property
     def error_count(self) -> int:
@@ -90,10 +92,7 @@ class AffectedResult:
 
     def unique_errors(self) -> UniqueErrors:
         """The errors grouped into crds's unique error classes (--dump-unique-errors)."""
-        cached = self.__dict__.get("_unique_errors")
-        if cached is None:
-            cached = self.__dict__["_unique_errors"] = classify(self.all_errors())
-        return cached
+        return self._once("_unique_errors", lambda: classify(self.all_errors()))
 
     def failed_datasets(self) -> int:
         """Datasets with at least one error (excluding the per-instrument bad-context reports)."""
