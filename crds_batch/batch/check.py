@@ -24,6 +24,7 @@ from ..cache import load_server_config, resolve_context
 from ..engine.types import BESTREFS, selection_keywords
 from ..observatories import get_observatory
 from ..observatories.keyword_data import JWST_REFERENCE_KEYWORDS
+from ..store.schema import DATE_KEY
 from ..store.selection import normalize_id
 from .cluster import ClusterOptions, for_job_size, prepare_local_workers
 from .compare import CompareOptions, compare_type, normalize_column
@@ -133,7 +134,7 @@ def plan_check(request: CheckRequest) -> PlannedCheck:
         kinds = tuple(sorted(imap.filekinds)) if imap is not None else ()
         imap_types[instrument] = kinds
         counts[instrument] = len(set(wanted or kinds) - skip)
-        needed = {obs.instrument_keyword, *obs.date_keywords, *selection_keywords(observatory)}
+        needed = {obs.instrument_keyword, *obs.date_keywords, DATE_KEY, *selection_keywords(observatory)}
         if imap is not None:
             needed.update(imap.required_parkeys())
         if request.compare_source:

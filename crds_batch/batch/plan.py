@@ -8,6 +8,7 @@ from ..cache import load_server_config, locate_mapping, resolve_context
 from ..engine.types import BESTREFS, DIFFS, selection_keywords
 from ..errors import ContextMismatchError
 from ..observatories import get_observatory
+from ..store.schema import DATE_KEY
 from ..store.selection import normalize_id, parse_since
 from ..tools.diff import ContextDiff, datasets_since_auto, diff_contexts
 from .compare import CompareOptions
@@ -131,8 +132,9 @@ def _imap_types(context, instrument: str) -> set[str]:
 def needed_columns(old_ctx, new_ctx, instrument: str, obs, kinds: tuple[str, ...] | None = None) -> list[str]:
     """The parameter columns a job reads for ``instrument``: what the types ``kinds`` (None: every type) of both
     contexts read (:func:`~crds_batch.engine.compile.rmap_reads`), the instrument-level keys, the instrument and
-    date keywords. A JWST job reads every key of the instruments (its datasets' types are chosen from them)."""
-    keys = {obs.instrument_keyword, *obs.date_keywords, *selection_keywords(obs.name)}
+    date keywords, and the store's normalized date (:data:`~crds_batch.store.schema.DATE_KEY`). A JWST job reads
+    every key of the instruments (its datasets' types are chosen from them)."""
+    keys = {obs.instrument_keyword, *obs.date_keywords, DATE_KEY, *selection_keywords(obs.name)}
     for ctx in (old_ctx, new_ctx):
         try:
             imap = ctx.get_imap(instrument)

@@ -173,6 +173,9 @@ class EncodedTable(Mapping[str, Column]):
         self._strings: dict[str, pa.Array | None] = {}  # arrow_strings, per column
         #: instrument -> (its rows, what the evaluator derived from them), shared by every context evaluated.
         self.derived: dict[str, tuple[np.ndarray, dict[Any, Any]]] = {}
+        #: (date keyword names, per row ``YYYYMMDDHHMMSS`` of the normalized date or -1): a store's
+        #: ``date_key`` (:func:`~crds_batch.engine.dates.stored_date_keys`), set by ``encode_table``.
+        self.stored_dates: tuple[tuple[str, ...], np.ndarray] | None = None
         #: (instrument keyword, strict) -> the rows of each instrument, found once for every context evaluated.
         self.instrument_rows: dict[tuple[str, bool], dict[str, np.ndarray]] = {}
 

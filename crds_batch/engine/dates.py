@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ..rules.errors import InvalidDatetimeError
 from ..rules.selectors.useafter import normalize_date
-from .columns import Column, group_ids
+from .columns import Column, encode_series, group_ids
 from .date_layouts import calendar_ok, clock_ok, code_matrix, date_fields, pair_numbers, time_fields
 
 
@@ -105,6 +105,33 @@ def canonical_date_keys(dates: pa.Array, times: pa.Array) -> np.ndarray:
     time_valid, time_numbers = _time_numbers(time_bytes)
     ok = date_ok & date_valid & time_ok & time_valid
     return np.where(ok, date_numbers * 1_000_000 + time_numbers, -1)
+
+
+def stored_date_keys(dates: pa.Array, times: pa.Array, names: tuple[str, ...]) -> np.ndarray:
+    """Per row, ``YYYYMMDDHHMMSS`` of the UseAfter text its date and time (columns ``names``) normalize to, where
+    that text has no fraction of a second; -1 for the others (fractions, dates that do not normalize, nulls).
+
+    What a store keeps per dataset (``date_key``): a :class:`DateTable` of rows whose keys are given
+    (:meth:`DateTable.of_keys`) then parses only the rows at -1. Made by the table's own normalization
+    (:func:`canonical_date_keys`, then :func:`_normalized_dates` over the other rows), so a stored key is
+    the number of the very text evaluation would compute.
+    """
+    keys = canonical_date_keys(dates, times)
+    odd = np.flatnonzero(keys < 0)
+    if not len(odd):
+        return keys
+    indices = pa.array(odd)
+    columns = [encode_series(pd.Series(strings.take(indices).to_pylist(), dtype=object)).with_default("UNDEFINED")
+               for strings in (dates, times)]
+    parts = _normalized_dates(columns, names, len(odd))
+    numbers = parts.numbers.copy()
+    parsed = np.flatnonzero(parts.valid & (numbers < 0))  # normalized by the scalar parser: read back its text
+    if len(parsed):
+        found = _canonical_numbers(np.array([parts.texts.text(d) for d in parsed.tolist()], dtype=str))
+        if found is not None:
+            numbers[parsed] = found
+    keys[odd] = numbers[parts.did]
+    return keys
 
 
 #: The sort key of a normalized date ``YYYY-MM-DD HH:MM:SS[.ffffff]`` is ``YYYYMMDDHHMMSS * _FRACTIONS`` plus

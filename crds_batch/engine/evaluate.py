@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..observatories.tables import OBSERVATORIES
 from ..rules.errors import UnknownInstrumentError
 from ..rules.lookup import clean_parameters, fits_to_parkeys
 from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
@@ -33,6 +34,7 @@ from .carry import plan_carries_over
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
 from .dates import DateTable, canonical_date_keys
 from .resolve import resolve_chains
+from ..store.schema import DATE_KEY
 from .types import API, row_types
 
 
@@ -63,7 +65,12 @@ def encode_table(table: pd.DataFrame, observatory: str) -> EncodedTable:
     rename = None
     if observatory.lower() == "roman":  # crds renames META.* parameters to ROMAN.META.* for Roman
         rename = {c: "ROMAN." + c for c in map(str.upper, map(str, table.columns)) if c.split(".")[0] == "META"}
-    return EncodedTable(table, rename)
+    encoded = EncodedTable(table, rename)
+    found = OBSERVATORIES.get(observatory.lower())
+    if found is not None and DATE_KEY in table.columns and pd.api.types.is_integer_dtype(table[DATE_KEY].dtype):
+        # A store's normalized dates (its date keywords'): the date table parses only the rows without one.
+        encoded.stored_dates = (tuple(found.date_keywords), table[DATE_KEY].to_numpy(dtype=np.int64))
+    return encoded
 
 
 def evaluate(context: Any, table: pd.DataFrame | EncodedTable, reftypes: Sequence[str] | None = None,
@@ -281,14 +288,19 @@ class _MinimizedColumns(Mapping[str, Column]):
     def date_table(self, names: tuple[str, ...]) -> DateTable:
         """The :class:`DateTable` of the instrument's rows' date and time columns ``names``.
 
-        A store's dates and times (Arrow strings) are read as numbers straight from their buffers; only the rows
-        not in canonical form (few) are encoded as columns. Other tables: the minimized columns.
+        A store's normalized dates (:attr:`EncodedTable.stored_dates`) are used as they are, else its dates and
+        times (Arrow strings) are read as numbers straight from their buffers; only the other rows (few) are
+        encoded as columns. Other tables: the minimized columns.
         """
-        strings = ([self._columns.arrow_strings(name) for name in names]
-                   if len(names) == 2 and isinstance(self._columns, EncodedTable) else [None])
-        if any(found is None for found in strings):
-            return DateTable([self[name] for name in names], names, len(self._rows))
-        keys = canonical_date_keys(*strings)
+        encoded = len(names) == 2 and isinstance(self._columns, EncodedTable)
+        stored = self._columns.stored_dates if encoded else None
+        if stored is not None and stored[0] == tuple(name.upper() for name in names):
+            keys = stored[1]  # normalized at ingest: only the rows at -1 are parsed here
+        else:
+            strings = [self._columns.arrow_strings(name) for name in names] if encoded else [None]
+            if any(found is None for found in strings):
+                return DateTable([self[name] for name in names], names, len(self._rows))
+            keys = canonical_date_keys(*strings)
         if len(keys) != len(self._rows):  # else every row, in order
             keys = keys[self._rows]
         odd = np.flatnonzero(keys < 0)

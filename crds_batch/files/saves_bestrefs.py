@@ -125,7 +125,8 @@ class _Decider:
         """(outcomes of the datasets decided one by one, the column-wise updates, datasets decided column-wise)."""
         request = self.request
         ids = np.asarray(frame[S.DATASET_ID].to_numpy(dtype=object))
-        params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns])
+        # The store's normalized dates stay (evaluation reads them; headers take only the string values).
+        params = frame.drop(columns=[c for c in S.FIXED_COLUMNS if c in frame.columns and c != S.DATE_KEY])
         new = _evaluate(self.new_ctx, params, self.reftypes)
         old = _evaluate(self.old_ctx, params, self.reftypes) if self.old_ctx is not None else None
         problem = _instrument_problem(request, self.new_ctx, self.old_ctx, instrument, self.bad_files,
@@ -170,11 +171,12 @@ class _Decider:
 
 
 def _needed_columns(observatory: str, contexts) -> set[str]:
-    """The store columns the lookups read: ids, partitions, instrument and date keywords, and every keyword
+    """The store columns the lookups read: ids, partitions, instrument and date keywords (and the normalized
+    dates, :data:`~crds_batch.store.schema.DATE_KEY`), and every keyword
     the contexts' rmaps read (as check-context reads them); the rest of a save (and the store's own
     product, exposure and timestamp columns) is never looked at."""
     obs = get_observatory(observatory)
-    needed = {S.DATASET_ID, *S.PARTITION_COLUMNS, obs.instrument_keyword, *obs.date_keywords,
+    needed = {S.DATASET_ID, *S.PARTITION_COLUMNS, obs.instrument_keyword, *obs.date_keywords, S.DATE_KEY,
               *selection_keywords(observatory)}
     for context in contexts:
         for instrument in context.instruments if context is not None else ():

@@ -21,13 +21,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import schema as S
 from .store import Store, damaged_files_are_errors
 
-#: Columns with a distinct value per row: read as plain strings (a dictionary would not shrink them).
-PLAIN_COLUMNS = (S.DATASET_ID, S.PRODUCT_ID, S.EXPOSURE_ID)
+#: Columns with a distinct value per row: read as plain strings (a dictionary would not shrink them), and the
+#: int64 date key (-1 where null or, in a version-1 store's files, absent).
+PLAIN_COLUMNS = (S.DATASET_ID, S.PRODUCT_ID, S.EXPOSURE_ID, S.DATE_KEY)
 _CODES = pa.dictionary(pa.int32(), pa.string())
 
 
@@ -232,6 +234,9 @@ def _encoded_table(path: str, row_groups: Sequence[int] | None, names: Sequence[
         if name in keys:
             arrays.append(pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)),
                                                           pa.array([keys[name]], pa.string())))
+        elif name == S.DATE_KEY:
+            found = table.column(name) if name in present else pa.nulls(table.num_rows, pa.int64())
+            arrays.append(pc.fill_null(found.cast(pa.int64()), -1))
         elif name in present:
             arrays.append(table.column(name))
         else:

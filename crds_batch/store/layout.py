@@ -52,9 +52,11 @@ def read_manifest(store_dir: str) -> dict[str, Any]:
         raise StoreError(f"{path}: unreadable manifest: {exc}") from exc
     if manifest.get("format") != S.FORMAT_NAME:
         raise StoreError(f"{path}: not a crds-batch parameter store manifest")
-    if manifest.get("schema_version") != S.SCHEMA_VERSION:
+    version = manifest.get("schema_version")
+    if type(version) is not int or version not in S.READABLE_SCHEMA_VERSIONS:
+        readable = " or ".join(map(str, S.READABLE_SCHEMA_VERSIONS))
         raise StoreError(
-            f"{path}: store schema version {manifest.get('schema_version')} is not {S.SCHEMA_VERSION}; re-ingest it"
+            f"{path}: store schema version {version} is not {readable}; re-ingest it"
         )
     problem = manifest_problem(manifest)
     if problem:

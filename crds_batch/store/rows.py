@@ -122,6 +122,27 @@ def timestamp_of(table: pa.Table, observatories: pa.Array) -> pa.Array:
     return result
 
 
+def date_keys_of(table: pa.Table, observatories: pa.Array) -> pa.Array:
+    """Per row, its observatory's two date keywords as a normalized date number (:data:`schema.DATE_KEY`), -1
+    where there is none (observatories with one date keyword, unknown ones, fractions, invalid dates)."""
+    from ..engine.dates import stored_date_keys  # the engine's own normalization, by the rows' observatory
+
+    keys = np.full(table.num_rows, -1, dtype=np.int64)
+    for obs in OBSERVATORIES.values():
+        names = tuple(obs.date_keywords)
+        if len(names) != 2 or not all(name in table.column_names for name in names):
+            continue
+        rows = np.flatnonzero(pc.fill_null(pc.equal(observatories, obs.name), False).to_numpy(zero_copy_only=False))
+        if not len(rows):
+            continue
+        whole = len(rows) == table.num_rows
+        columns = [table.column(name).combine_chunks() for name in names]
+        if not whole:
+            columns = [column.take(pa.array(rows)) for column in columns]
+        keys[rows] = stored_date_keys(*columns, names)
+    return pa.array(keys, pa.int64())
+
+
 def ids_parts(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     """``(product_id, exposure_id)``: the parts of ``PRODUCT:EXPOSURE`` ids (a bare id is both)."""
     if isinstance(ids, pa.ChunkedArray):
@@ -161,7 +182,7 @@ def _map_unique(values: pa.Array, func) -> pa.Array:
 
 
 def add_derived(table: pa.Table) -> tuple[pa.Table, pa.Array, pa.Array]:
-    """Add product/exposure ids and the timestamp; return ``(table, observatory, instrument)``.
+    """Add product/exposure ids, the timestamp and the date key; return ``(table, observatory, instrument)``.
 
     ``table`` has ``dataset_id`` and parameters; the result's columns are
     :data:`schema.FILE_COLUMNS` then the parameters. Observatory/instrument
@@ -170,9 +191,10 @@ def add_derived(table: pa.Table) -> tuple[pa.Table, pa.Array, pa.Array]:
     instruments = instrument_of(table)
     observatories = observatory_of(instruments)
     timestamp = timestamp_of(table, observatories)
+    date_key = date_keys_of(table, observatories)
     ids = table.column(S.DATASET_ID).combine_chunks()
     product, exposure = ids_parts(ids)
     params = [name for name in table.column_names if S.is_parameter(name)]
     out = pa.table({S.DATASET_ID: ids, S.PRODUCT_ID: product, S.EXPOSURE_ID: exposure, S.TIMESTAMP: timestamp,
-                    **{name: table.column(name) for name in params}})
+                    S.DATE_KEY: date_key, **{name: table.column(name) for name in params}})
     return out, observatories, instruments

@@ -125,7 +125,7 @@ class Store:
     def schema(self, instruments: Sequence[str] | None = None) -> pa.Schema:
         """Schema of a scan: fixed columns, then every parameter of the selected instruments."""
         return pa.schema(
-            [pa.field(name, pa.string()) for name in S.FILE_COLUMNS]
+            [pa.field(name, S.column_type(name)) for name in S.FILE_COLUMNS]
             + [pa.field(name, pa.string()) for name in S.PARTITION_COLUMNS]
             + [pa.field(name, pa.string()) for name in self.parameters(instruments)]
         )

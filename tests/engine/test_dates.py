@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from crds_batch.engine.columns import Column, encode_series
-from crds_batch.engine.dates import DateTable, canonical_date_keys
+from crds_batch.engine.dates import DateTable, canonical_date_keys, stored_date_keys
 from crds_batch.engine.evaluate import _MinimizedColumns, _Values, encode_table, evaluate
 from crds_batch.rules.loading import load_context
 from crds_batch.synth import generate
@@ -221,6 +221,83 @@ def test_arrow_backed_dates_evaluate_as_object_strings_do():
     keys = canonical_date_keys(*(pa.array(as_arrow[name].array) for name in ("DATE-OBS", "TIME-OBS")))
     assert 0 < (keys < 0).sum() < len(keys) // 2  # mostly canonical, some odd
     expected, found = evaluate(context, as_objects), evaluate(context, as_arrow)
+    assert list(found.columns) == list(expected.columns)
+    for name in expected.columns:
+        assert found[name].astype(object).tolist() == expected[name].astype(object).tolist(), name
+
+
+def _per_row(table: DateTable, rows: np.ndarray) -> list[tuple]:
+    """Per row: its normalized date (None if it does not), its failure text and its failed input (if any)."""
+    return [(table.date(d), table.errors.get(d), table.failed_inputs.get(d)) for d in table.did[rows].tolist()]
+
+
+@pytest.mark.parametrize("string_type", [pa.string(), pa.large_string()])
+@pytest.mark.parametrize("step", [1, 3])  # 3: an instrument's rows among others
+def test_stored_date_keys_make_a_table_equal_row_by_row(string_type, step):
+    """A store's ``date_key`` (:func:`stored_date_keys`, the number of every date whose normalized text has no
+    fraction, odd formats included) given to the table: every row has the same normalized date, failure text and
+    failed input as encoding its columns gives, the failures are registered in the same order, and every search
+    counts the same. Only the distinct ids may differ: an odd spelling of a date joins its canonical one."""
+    frame = _arrow_frame(string_type)
+    names = ("DATE-OBS", "TIME-OBS")
+    stored = stored_date_keys(*(pa.array(frame[name].array) for name in names), names)
+    canonical = canonical_date_keys(*(pa.array(frame[name].array) for name in names))
+    assert ((stored >= 0) & (canonical < 0)).any()  # odd formats normalized at ingest
+    assert ((stored < 0) & (canonical < 0)).any()  # fractions and failures left to the table
+    frame = frame.assign(date_key=stored)
+    table = encode_table(frame, "hst")
+    assert table.stored_dates[0] == names
+    rows = np.arange(len(frame))[::step]
+    found = _MinimizedColumns(table, list(names), rows, {}).date_table(names)
+    expected = DateTable([encode_series(frame[name]).with_default("UNDEFINED").take(rows) for name in names],
+                         names, len(rows))
+    every = np.arange(len(rows))
+    assert expected.errors and found.count < expected.count
+    assert _per_row(found, every) == _per_row(expected, every)
+    every_failure = np.flatnonzero(~expected.valid[expected.did])
+    registered = []
+    for dates in (found, expected):
+        values = _Values()
+        dates.error_codes(values, dates.did[every_failure])
+        registered.append(values.objects)
+    assert registered[0] == registered[1] and len(registered[0]) > 3
+    keys_searched = np.array(sorted(set(expected.as_array.tolist()) | {"2012-05-06 12", "", "9999"}), dtype=str)
+    assert found.key_counts(keys_searched, every).tolist() == _searched(expected, keys_searched, every)
+
+
+def test_stored_date_keys_are_the_numbers_of_the_normalized_texts_without_a_fraction():
+    """Every odd spelling the parser accepts gets the number of its normalized text; fractions, failures, nulls
+    and UNDEFINED get -1."""
+    dates = ["2012/05/06", "06/05/2012", "May 06 2012", "2012-05-06", "2012-05-06", "2012-13-01", None, "UNDEFINED",
+             " 2012-05-06 "]
+    times = ["11:59:59", "12:00", "07:14:44 PM", "12:00:00.5", "12:00:00", "00:00:00", "00:00:00", "00:00:00",
+             "09:30:00"]
+    names = ("DATE-OBS", "TIME-OBS")
+    keys = stored_date_keys(pa.array(dates), pa.array(times), names).tolist()
+    for key, date, time in zip(keys, dates, times):
+        try:
+            text = normalize_date(names, date.strip() + " " + time.strip()) if date not in (None, "UNDEFINED") \
+                else None
+        except Exception:
+            text = None
+        if text is None or len(text) != 19:
+            assert key == -1, (date, time)
+        else:
+            assert key == int(re.sub(r"[-: ]", "", text)), (date, time, text)
+    assert sum(key >= 0 for key in keys) == 5
+
+
+def test_generated_rows_evaluate_alike_with_and_without_stored_dates():
+    """Best references of generated rows (odd dates among them) with the store's date keys equal those without
+    them, for every type."""
+    context = load_context("hst_0729.pmap")
+    rows = pd.concat(generate("hst_0729.pmap", 400, seed=13, instruments=["acs", "wfc3", "stis", "cos"]),
+                     ignore_index=True).astype({"DATE-OBS": "string[pyarrow]", "TIME-OBS": "string[pyarrow]"})
+    names = ("DATE-OBS", "TIME-OBS")
+    stored = stored_date_keys(*(pa.array(rows[name].array) for name in names), names)
+    canonical = canonical_date_keys(*(pa.array(rows[name].array) for name in names))
+    assert ((stored >= 0) & (canonical < 0)).sum() > 3
+    expected, found = evaluate(context, rows), evaluate(context, rows.assign(date_key=stored))
     assert list(found.columns) == list(expected.columns)
     for name in expected.columns:
         assert found[name].astype(object).tolist() == expected[name].astype(object).tolist(), name

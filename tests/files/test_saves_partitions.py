@@ -54,7 +54,8 @@ def test_partition_read_keeps_dictionaries_and_equals_the_scan(store):
             parameters = [name for name in names if S.is_parameter(name) and name not in plain_columns(observatory)]
             assert parameters and all(isinstance(encoded[name].dtype, pd.CategoricalDtype) for name in parameters)
             assert all(encoded[name].dtype == encoded[S.DATASET_ID].dtype for name in plain_columns(observatory)
-                       if name in names)
+                       if name in names and name != S.DATE_KEY)
+            assert encoded[S.DATE_KEY].dtype == "int64"  # the normalized dates: numbers
             for name in names:
                 mine = encoded[name].astype(object).where(encoded[name].notna(), None).tolist()
                 theirs = plain[name].astype(object).where(plain[name].notna(), None).tolist()
