@@ -29,12 +29,12 @@ from ..observatories.tables import OBSERVATORIES
 from ..rules.errors import UnknownInstrumentError
 from ..rules.lookup import clean_parameters, fits_to_parkeys
 from ..rules.mappings import INSTRUMENT_KEYWORDS, InstrumentContext, PipelineContext, is_special, NA_VALUES
+from ..store.schema import DATE_KEY
 from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
 from .carry import plan_carries_over
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
 from .dates import DateTable, canonical_date_keys
 from .resolve import resolve_chains
-from ..store.schema import DATE_KEY
 from .types import API, row_types
 
 
