@@ -135,9 +135,8 @@ def date_keys_of(table: pa.Table, observatories: pa.Array) -> pa.Array:
         rows = np.flatnonzero(pc.fill_null(pc.equal(observatories, obs.name), False).to_numpy(zero_copy_only=False))
         if not len(rows):
             continue
-        whole = len(rows) == table.num_rows
         columns = [table.column(name).combine_chunks() for name in names]
-        if not whole:
+        if len(rows) < table.num_rows:  # else every row, as they are
             columns = [column.take(pa.array(rows)) for column in columns]
         keys[rows] = stored_date_keys(*columns, names)
     return pa.array(keys, pa.int64())
