@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -362,9 +362,17 @@ class _Evaluated:
     program: RmapProgram
     codes: np.ndarray
     objects: list[Any]
-    #: The program's group of each row and each group's plan (None: not evaluated), when it ran.
+    #: The program's group of each row and its groups' plans, when it ran.
     gid: np.ndarray | None
-    plans: list | None
+    plans: GroupPlans | None
+
+
+class GroupPlans(NamedTuple):
+    """The plans of a program's groups: each group's number into ``distinct`` (-1: not evaluated), the distinct
+    plan objects (many groups share a plan: what is decided per plan is decided once)."""
+
+    number: np.ndarray
+    distinct: list
 
 
 def _reused_result(earlier: _Evaluated, program: RmapProgram, values: _Values) -> np.ndarray | None:
@@ -400,8 +408,8 @@ def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: _Minim
     carried = program.carried_from(earlier.program)
     if carried is None:
         return None
-    keeps = np.array([plan_carries_over(plan, carried) for plan in earlier.plans] + [False], dtype=bool)
-    kept = keeps[earlier.gid]
+    carries = np.array([plan_carries_over(plan, carried) for plan in earlier.plans.distinct] + [False], dtype=bool)
+    kept = carries[earlier.plans.number][earlier.gid]  # a group not evaluated (-1) does not carry
     kept_codes = np.where(kept, earlier.codes, -1)  # the earlier results kept, -1 elsewhere
     # The earlier values the kept rows use, registered in the earlier order (code -1, absent, stays -1).
     used = np.flatnonzero(np.bincount(kept_codes + 1, minlength=len(earlier.objects) + 1)[1:])
@@ -413,7 +421,7 @@ def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: _Minim
         evaluated = _run_program(program, minimized, n, values, date_tables, groups, only=~kept)
         out = np.where(kept, out, evaluated)
     else:
-        groups.extend((np.zeros(n, dtype=np.intp), [None]))
+        groups.extend((np.zeros(n, dtype=np.intp), GroupPlans(np.full(1, -1, dtype=np.intp), [])))
     return out
 
 
@@ -442,7 +450,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
                  date_tables: dict[Any, Any], groups: list | None = None, only: np.ndarray | None = None) -> np.ndarray:
     """Result codes of ``program`` per row (-1 outside ``only``, a row mask, when given).
 
-    ``groups``, when given, receives (group per row (int64), plan per group: None for a group
+    ``groups``, when given, receives (group per row (int64), the groups' :class:`GroupPlans`: -1 for a group
     with no row in ``only``), which :func:`_carried_result` reads when the next context comes.
     """
     columns = minimized  # the instrument's columns: dates and hooks' date values are read from them
@@ -452,10 +460,6 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     key_columns = [_reduced(program, key, minimized[key], date_tables) if reduce and key in program.reducible
                    else minimized[key] for key in program.key_columns]
     gid, first = _shared_groups(key_columns, n, date_tables)
-    group_const = np.full(len(first), -2, dtype=np.int32)   # -2: resolved by chain
-    chains: list = []
-    chain_of_group = np.full(len(first), -1, dtype=np.int64)
-    chain_index: dict[int, int] = {}
     hook_dates = program.date_feature is not None
     if only is None:
         planned = np.arange(len(first))
@@ -474,7 +478,13 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     # first row gives every plan of that feature its dates (and the hooks parse one date per feature).
     feature_dates: dict[Any, dict[str, str]] = (date_tables.setdefault(
         ("feature dates", program.date_feature, program.date_columns), {}) if hook_dates else {})
-    plans: list = [None] * len(first)
+    numbers: list[int] = []  # per planned group, its plan's number
+    distinct_plans: list = []
+    plan_index: dict[int, int] = {}  # id of a distinct plan -> its number
+    # Per distinct plan: its constant's code (-2: a chain's), its chain's number (-1: a constant).
+    plan_const: list[int] = []
+    plan_chain: list[int] = []
+    chains: list = []
     for g, key in zip(planned.tolist(), keys):
         plan = cached(key)
         if plan is None:
@@ -485,17 +495,24 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
                     row = first[g]
                     dates = feature_dates[key[-1]] = {d: columns.value_at(d, row) for d in program.date_columns}
             plan = program.plan(key, dates)
-        plans[g] = plan
-        if isinstance(plan, Constant):
-            group_const[g] = values.code(plan.value)
-        else:
-            c = chain_index.get(id(plan))
-            if c is None:
-                c = chain_index[id(plan)] = len(chains)
+        number = plan_index.get(id(plan))
+        if number is None:  # values and chains are numbered in the order their groups come, as per group
+            number = plan_index[id(plan)] = len(distinct_plans)
+            distinct_plans.append(plan)
+            if isinstance(plan, Constant):
+                plan_const.append(values.code(plan.value))
+                plan_chain.append(-1)
+            else:
+                plan_const.append(-2)
+                plan_chain.append(len(chains))
                 chains.append(plan)
-            chain_of_group[g] = c
+        numbers.append(number)
+    plan_number = np.full(len(first), -1, dtype=np.intp)
+    plan_number[planned] = numbers
     if groups is not None:
-        groups.extend((gid, plans))
+        groups.extend((gid, GroupPlans(plan_number, distinct_plans)))
+    # Per group (-1: not planned, outside ``only``): -2 resolved by chain, else its constant's code.
+    group_const = np.array(plan_const + [-2], dtype=np.int32)[plan_number]
     out = group_const[gid]  # -2: a chain's row (or an unplanned group's, outside ``only``)
     chained = out == -2
     if only is not None:
@@ -504,6 +521,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     if chains and chained.any():
         chain_rows = np.flatnonzero(chained)
         dates = _date_table(program, columns, date_tables)
+        chain_of_group = np.array(plan_chain + [-1], dtype=np.int64)[plan_number]
         out[chain_rows] = resolve_chains(chains, chain_of_group[gid[chain_rows]], dates, chain_rows, values,
                                          program.tables)
     return out

@@ -92,6 +92,11 @@ def _pair(tiny, old_rows, new_rows, header: str = "", new_header: str | None = N
     return load_context(old), load_context(new)
 
 
+def _group_plans(earlier) -> list:
+    """Each group's plan of an earlier evaluation (None: not planned)."""
+    return [earlier.plans.distinct[number] if number >= 0 else None for number in earlier.plans.number.tolist()]
+
+
 def _carried_groups(monkeypatch) -> list[set[str]]:
     """Per carried evaluation, the earlier plans' "DETECTOR FILTER1" found to carry over (spied)."""
     found: list[set[str]] = []
@@ -104,7 +109,7 @@ def _carried_groups(monkeypatch) -> list[set[str]]:
             names = [" ".join(minimized[key].values[minimized[key].codes[row]] for key in ("DETECTOR", "FILTER1"))
                      for row in range(n)]
             groups = {names[row] for row in range(n)
-                      if evaluator.plan_carries_over(earlier.plans[earlier.gid[row]], carry)}
+                      if evaluator.plan_carries_over(_group_plans(earlier)[earlier.gid[row]], carry)}
             found.append(groups)
         return result
 
@@ -178,7 +183,7 @@ def _carried_groups_count(monkeypatch) -> list[int]:
         result = real(earlier, program, *rest)
         carry = program.carried_from(earlier.program)
         if result is not None and carry is not None:
-            counts.append(sum(evaluator.plan_carries_over(plan, carry) for plan in earlier.plans))
+            counts.append(sum(evaluator.plan_carries_over(plan, carry) for plan in _group_plans(earlier)))
         return result
 
     monkeypatch.setattr(evaluator, "_carried_result", spy)
