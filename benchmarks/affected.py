@@ -16,7 +16,12 @@ is compared with crds doing the same work on two samples drawn evenly through
 the same archive (every k-th dataset: the store's mix of instruments;
 --crds-samples, default 500 and 4,000), the marginal rate between them, so
 startup cancels out; each sample is run --crds-runs times (default 3) and its
-fastest run counts (on a shared machine noise only adds time):
+fastest run counts (on a shared machine noise only adds time). The affected runs come in rounds: each
+round runs crds's samples once (while rounds < --crds-runs) and then each crds-batch command once (while
+rounds < --runs), so that a change of the host's speed during the benchmark falls on both sides alike.
+Beside the table's ratio (crds-batch's median run against crds's fastest runs), each affected row
+gets a line with the same statistic on both sides: its fastest run against crds's rate from each
+sample's fastest run, its median run against crds's rate from each sample's median run:
 
 - --diffs-only: crds's own `--diffs-only` (only the changed types), run by
   benchmarks/crds_diffs_only_rate.py (offline crds needs the test harness
@@ -188,12 +193,11 @@ def crds_command(tool: str, path: str, old: str, new: str) -> list[str]:
     return argv + (["--check-context"] if tool == "check-context" else [])
 
 
-def crds_served_rate(samples: list[tuple[int, str]], old: str, new: str, env: dict, runs: int,
-                     workdir: str) -> float:
-    """crds's own ``bestrefs --affected-datasets`` (the issue's baseline of the default mode) fetching each sample's
-    dataset parameters from ``crds-batch serve`` (the sample ingested into a store of its own, served on
-    127.0.0.1 with the same cache): its marginal datasets per wall second between the samples, the fastest of
-    ``runs`` each. The client's cache holds the two contexts' rules (``crds sync`` from that server, once)."""
+def crds_served_round(samples: list[tuple[int, str]], old: str, new: str, env: dict, workdir: str) -> list[float]:
+    """One run of crds's own ``bestrefs --affected-datasets`` (the issue's baseline of the default mode) on each
+    sample, fetching its dataset parameters from ``crds-batch serve`` (the sample ingested into a store of its
+    own, served on 127.0.0.1 with the same cache): the wall seconds of each. The client's cache holds the two
+    contexts' rules (``crds sync`` from that server, once)."""
     sys.path.insert(0, os.path.dirname(HERE))
     from tests.server.servers import run_crds, serving
 
@@ -208,40 +212,53 @@ def crds_served_rate(samples: list[tuple[int, str]], old: str, new: str, env: di
                 synced = run_crds("crds.sync", "--contexts", old, new, server_url=server.url, crds_path=client_cache)
                 if synced.returncode:
                     raise SystemExit(f"benchmark: crds sync from crds-batch serve failed: {synced.stderr[-500:]}")
-            seconds = []
-            for _run in range(runs):
-                started = time.perf_counter()
-                done = run_crds("crds.bestrefs", "--affected-datasets", "--old-context", old, "--new-context", new,
-                                server_url=server.url, crds_path=client_cache)
-                seconds.append(time.perf_counter() - started)
-                if done.returncode not in (0, 1) or "Dumping dataset parameters" not in done.stderr:
-                    raise SystemExit(f"benchmark: crds --affected-datasets through crds-batch serve failed: "
-                                     f"{done.stderr[-500:]}")
-                print(f"crds (--affected-datasets through crds-batch serve) on {n:,} datasets: {seconds[-1]:.1f} s",
-                      file=sys.stderr)
-        walls.append(min(seconds))
+            started = time.perf_counter()
+            done = run_crds("crds.bestrefs", "--affected-datasets", "--old-context", old, "--new-context", new,
+                            server_url=server.url, crds_path=client_cache)
+            walls.append(time.perf_counter() - started)
+            if done.returncode not in (0, 1) or "Dumping dataset parameters" not in done.stderr:
+                raise SystemExit(f"benchmark: crds --affected-datasets through crds-batch serve failed: "
+                                 f"{done.stderr[-500:]}")
+            print(f"crds (--affected-datasets through crds-batch serve) on {n:,} datasets: {walls[-1]:.1f} s",
+                  file=sys.stderr)
+    return walls
+
+
+def crds_round(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict
+               ) -> list[tuple[float, float]]:
+    """One run of crds doing ``tool``'s work on each sample ``(size, path)``, in the samples' directory (crds
+    --check-context writes *_errors.ids there): (wall seconds, CPU seconds) of each."""
+    measured = []
+    for n, path in samples:
+        path = os.path.abspath(path)
+        seconds, _, _, used, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
+        measured.append((seconds, used))
+        print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {used:.1f} CPU-s", file=sys.stderr)
+    return measured
+
+
+def marginal_rate(samples: list[tuple[int, str]], seconds: list[list[float]], statistic=min) -> float:
+    """Datasets per second between the two samples, from ``statistic`` of each sample's runs' ``seconds`` (its
+    start-up cancels out)."""
     (n1, _), (n2, _) = samples
-    return (n2 - n1) / (walls[1] - walls[0])
+    return (n2 - n1) / (statistic(seconds[1]) - statistic(seconds[0]))
 
 
 def crds_rate(tool: str, samples: list[tuple[int, str]], old: str, new: str, env: dict,
               runs: int) -> tuple[float, float]:
     """crds's marginal (datasets per wall second, datasets per CPU second) doing ``tool``'s work between two
-    samples ``(size, path)``, run in the samples' directory (crds --check-context writes *_errors.ids there).
+    samples ``(size, path)``: each sample runs ``runs`` times (the samples in turn); its fastest wall and CPU
+    times count."""
+    rounds = [crds_round(tool, samples, old, new, env) for _run in range(runs)]
+    return crds_rates(samples, rounds)
 
-    Each sample runs ``runs`` times (the samples in turn); its fastest wall and CPU times count."""
-    walls: list[list[float]] = [[] for _ in samples]
-    cpus: list[list[float]] = [[] for _ in samples]
-    for _run in range(runs):
-        for (n, path), wall, cpu in zip(samples, walls, cpus):
-            path = os.path.abspath(path)
-            seconds, _, _, used, _ = run_measured(crds_command(tool, path, old, new), env, cwd=os.path.dirname(path))
-            wall.append(seconds)
-            cpu.append(used)
-            print(f"crds ({tool}) on {n:,} datasets: {seconds:.1f} s, {cpu[-1]:.1f} CPU-s", file=sys.stderr)
-    walls, cpus = [min(wall) for wall in walls], [min(cpu) for cpu in cpus]
-    extra = samples[1][0] - samples[0][0]
-    return extra / (walls[1] - walls[0]), extra / (cpus[1] - cpus[0])
+
+def crds_rates(samples: list[tuple[int, str]], rounds: list[list[tuple[float, float]]], statistic=min
+               ) -> tuple[float, float]:
+    """(datasets per wall second, per CPU second) between the samples, from :func:`crds_round`'s ``rounds``."""
+    walls = [[run[index][0] for run in rounds] for index in range(len(samples))]
+    cpus = [[run[index][1] for run in rounds] for index in range(len(samples))]
+    return marginal_rate(samples, walls, statistic), marginal_rate(samples, cpus, statistic)
 
 
 def measure(tool: str, mode: str, workers, argv: list[str], datasets: int, baseline: tuple[float, float],
@@ -253,15 +270,25 @@ def measure(tool: str, mode: str, workers, argv: list[str], datasets: int, basel
 def measure_alternated(commands: list[tuple], datasets: int, baseline: tuple[float, float], env: dict,
                        runs: int) -> list[dict]:
     """``commands`` ((tool, mode, workers, argv) each), each run ``runs`` times, one after the other in turn (a
-    change of the host's speed falls on all of them alike): a row per command, of its run of median seconds
-    (``seconds_runs``: every run's seconds)."""
+    change of the host's speed falls on all of them alike): a row per command (:func:`command_rows`)."""
     measured: list[list[tuple]] = [[] for _ in commands]
     for _ in range(runs):
-        for index, (_tool, _mode, _workers, argv) in enumerate(commands):
-            load_before = load_average()
-            seconds, peak, out, cpu, err = run_measured(argv, env)
-            measured[index].append((seconds, peak, len(out.splitlines()), cpu, load_before, load_average(),
-                                    job_stats(err)))
+        measure_round(commands, env, measured)
+    return command_rows(commands, measured, datasets, baseline)
+
+
+def measure_round(commands: list[tuple], env: dict, measured: list[list[tuple]]) -> None:
+    """Each of ``commands`` run once, in turn; its measures appended to its list in ``measured``."""
+    for index, (_tool, _mode, _workers, argv) in enumerate(commands):
+        load_before = load_average()
+        seconds, peak, out, cpu, err = run_measured(argv, env)
+        measured[index].append((seconds, peak, len(out.splitlines()), cpu, load_before, load_average(),
+                                job_stats(err)))
+
+
+def command_rows(commands: list[tuple], measured: list[list[tuple]], datasets: int,
+                 baseline: tuple[float, float]) -> list[dict]:
+    """A row per command, of its run of median seconds (``seconds_runs``: every run's seconds)."""
     rows = []
     for (tool, mode, workers, _argv), results in zip(commands, measured):
         ordered = sorted(results)
@@ -285,6 +312,21 @@ def job_stats(err: str) -> dict:
     tasks' seconds from then to the last result ({} without them)."""
     found = _JOB_STATS.search(err)
     return {"ready_s": float(found.group(1)), "tasks_s": float(found.group(2))} if found else {}
+
+
+def like_for_like(row: dict, seconds: list[float], crds_fastest: float, crds_median: float,
+                  served_fastest: float | None = None, served_median: float | None = None) -> dict:
+    """A row's ratios with the same statistic of the runs on both sides: its fastest run against crds's rate from
+    each sample's fastest run, its median run against crds's rate from each sample's median run (and the same
+    against crds served, when measured)."""
+    fastest, median = min(seconds), statistics.median(seconds)
+    found = {"fastest_s": round(fastest, 2), "median_s": round(median, 2),
+             "fastest_vs_crds": round(row["datasets"] / fastest / crds_fastest, 1),
+             "median_vs_crds": round(row["datasets"] / median / crds_median, 1)}
+    if served_fastest is not None:
+        found["fastest_vs_served"] = round(row["datasets"] / fastest / served_fastest, 1)
+        found["median_vs_served"] = round(row["datasets"] / median / served_median, 1)
+    return found
 
 
 def check_cluster_options(entry: str) -> tuple[str, list[str]]:
@@ -392,16 +434,35 @@ def main() -> int:
             argv = [CRDS_BATCH, "keep-results", args.old, "--store", kept_store, "--workers", "2", "--quiet"]
             rows.append(measure("keep-results", "all types", 2, argv, args.datasets, (float("nan"),) * 2, env))
             stores.append(("+kept", kept_store))
-        if args.crds_served and "diffs-only" in args.modes.split(","):
-            served_rate = crds_served_rate(samples, args.old, args.new, env, args.crds_runs, args.workdir)
         for mode in args.modes.split(","):
-            baselines[mode] = baseline = crds_rate(mode, samples, args.old, args.new, env, args.crds_runs)
-            for label, path in stores:
-                commands = [("affected", mode + label, workers,
-                             [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
-                              "--params", path, f"--{mode}", "--workers", str(workers), "--quiet", "--stats"])
-                            for workers in (int(w) for w in args.workers.split(","))]
-                rows.extend(measure_alternated(commands, args.datasets, baseline, env, args.runs))
+            commands = [("affected", mode + label, workers,
+                         [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new,
+                          "--params", path, f"--{mode}", "--workers", str(workers), "--quiet", "--stats"])
+                        for label, path in stores for workers in (int(w) for w in args.workers.split(","))]
+            served = args.crds_served and mode == "diffs-only"
+            # Rounds: crds's samples (and served samples) and then each command once, so that a change of the
+            # host's speed falls on both sides alike.
+            crds_rounds, served_rounds, measured = [], [], [[] for _ in commands]
+            for round_number in range(max(args.runs, args.crds_runs)):
+                if round_number < args.crds_runs:
+                    crds_rounds.append(crds_round(mode, samples, args.old, args.new, env))
+                    if served:
+                        served_rounds.append(crds_served_round(samples, args.old, args.new, env, args.workdir))
+                if round_number < args.runs:
+                    measure_round(commands, env, measured)
+            baselines[mode] = baseline = crds_rates(samples, crds_rounds)
+            mode_rows = command_rows(commands, measured, args.datasets, baseline)
+            crds_median = crds_rates(samples, crds_rounds, statistic=statistics.median)[0]
+            served_rates: tuple = ()
+            if served:
+                served_seconds = [[run[index] for run in served_rounds] for index in range(len(samples))]
+                served_rates = (marginal_rate(samples, served_seconds),
+                                marginal_rate(samples, served_seconds, statistics.median))
+                served_rate = served_rates[0]
+            for row, results in zip(mode_rows, measured):
+                row["like_for_like"] = like_for_like(row, [result[0] for result in results], baseline[0], crds_median,
+                                                     *served_rates)
+            rows.extend(mode_rows)
         if args.kept != "none" and "diffs-only" in args.modes.split(","):
             # The delivery's one command: diffs-only from the kept store, keeping the new context's results.
             argv = [CRDS_BATCH, "affected", "--old-context", args.old, "--new-context", args.new, "--params",
@@ -449,6 +510,14 @@ def main() -> int:
         if row["tool"] == "affected" and row["mode"].startswith("diffs-only"):
             print(f"{row['mode']} {row['workers']} worker(s): {row['datasets_per_s'] / served_rate:,.1f}x crds "
                   "--affected-datasets through crds-batch serve")
+    for row in rows:
+        found = row.get("like_for_like")
+        if found:
+            served = (f"; through crds-batch serve {found['fastest_vs_served']:,.0f}x and "
+                      f"{found['median_vs_served']:,.0f}x" if "fastest_vs_served" in found else "")
+            print(f"{row['mode']} {row['workers']} worker(s), the same statistic on both sides: fastest run "
+                  f"{found['fastest_s']:.1f} s vs crds's fastest {found['fastest_vs_crds']:,.0f}x, median run "
+                  f"{found['median_s']:.1f} s vs crds's median {found['median_vs_crds']:,.0f}x{served}")
     starts, probe = {}, None
     modes = sorted({row["mode"] for row in rows if row["tool"] == "affected"}, key=lambda mode: (len(mode), mode))
     for mode in modes:
