@@ -513,11 +513,11 @@ def main() -> int:
     for row in rows:
         found = row.get("like_for_like")
         if found:
-            served = (f"; through crds-batch serve {found['fastest_vs_served']:,.0f}x and "
-                      f"{found['median_vs_served']:,.0f}x" if "fastest_vs_served" in found else "")
+            served_text = (f"; through crds-batch serve {found['fastest_vs_served']:,.0f}x and "
+                           f"{found['median_vs_served']:,.0f}x" if "fastest_vs_served" in found else "")
             print(f"{row['mode']} {row['workers']} worker(s), the same statistic on both sides: fastest run "
                   f"{found['fastest_s']:.1f} s vs crds's fastest {found['fastest_vs_crds']:,.0f}x, median run "
-                  f"{found['median_s']:.1f} s vs crds's median {found['median_vs_crds']:,.0f}x{served}")
+                  f"{found['median_s']:.1f} s vs crds's median {found['median_vs_crds']:,.0f}x{served_text}")
     starts, probe = {}, None
     modes = sorted({row["mode"] for row in rows if row["tool"] == "affected"}, key=lambda mode: (len(mode), mode))
     for mode in modes:

@@ -18,7 +18,7 @@ tuple in crds) and dict choices are rendered with ``repr()`` in the frame;
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -33,7 +33,8 @@ from ..store.schema import DATE_KEY
 from .columns import Column, EncodedTable, RenamedColumns, encode_records, group_ids
 from .carry import plan_carries_over
 from .compile import DATE_FEATURE, Constant, RmapProgram, instrument_programs
-from .dates import DateTable, canonical_date_keys
+from .dates import DateTable
+from .minimized import MinimizedColumns, shared_derivations
 from .resolve import resolve_chains
 from .types import API, row_types
 
@@ -239,8 +240,8 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
     if observatory == "jwst" and context is not None:
         # crds reads the header as given here (FITS names are not translated to META.* for this step)
         kinds, masks = row_types(context, imap.filekinds, wanted, type_rule, columns, rows)
-    date_tables = _shared_derivations(columns, imap.instrument.upper(), rows)  # dates normalized once for all types
-    minimized = _MinimizedColumns(translated, keys, rows, date_tables)
+    date_tables = shared_derivations(columns, imap.instrument.upper(), rows)  # dates normalized once for all types
+    minimized = MinimizedColumns(translated, keys, rows, date_tables)
     programs = instrument_programs(imap, list(dict.fromkeys(keys)))
     for filekind in kinds:
         codes, values = results.setdefault(filekind, (np.full(nrows, -1, dtype=np.int32), _Values()))
@@ -265,94 +266,6 @@ def _evaluate_instrument(imap: InstrumentContext, keys: list[str], columns: Mapp
         if keep is not None:
             found[~keep] = -1
         codes[rows] = found
-
-
-class _MinimizedColumns(Mapping[str, Column]):
-    """The instrument's minimized key columns (:func:`_minimized_column`), each made when a program first reads
-    it: the instrument's rmaps together read every key, the types of a diffs-only job often fewer."""
-
-    def __init__(self, columns: Mapping[str, Column], keys: list[str], rows: np.ndarray, shared: dict[Any, Any]):
-        self._columns, self._keys, self._rows, self._shared = columns, dict.fromkeys(keys), rows, shared
-
-    def __getitem__(self, key: str) -> Column:
-        if key not in self._keys:
-            raise KeyError(key)
-        return _minimized_column(self._columns, key, self._rows, self._shared)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def date_table(self, names: tuple[str, ...]) -> DateTable:
-        """The :class:`DateTable` of the instrument's rows' date and time columns ``names``.
-
-        A store's normalized dates (:attr:`EncodedTable.stored_dates`) are used as they are, else its dates and
-        times (Arrow strings) are read as numbers straight from their buffers; only the other rows (few) are
-        encoded as columns. Other tables: the minimized columns.
-        """
-        encoded = len(names) == 2 and isinstance(self._columns, EncodedTable)
-        stored = self._columns.stored_dates if encoded else None
-        if stored is not None and stored[0] == tuple(name.upper() for name in names):
-            keys = stored[1]  # normalized at ingest: only the rows at -1 are parsed here
-        else:
-            strings = [self._columns.arrow_strings(name) for name in names] if encoded else [None]
-            if any(found is None for found in strings):
-                return DateTable([self[name] for name in names], names, len(self._rows))
-            keys = canonical_date_keys(*strings)
-        if len(keys) != len(self._rows):  # else every row, in order
-            keys = keys[self._rows]
-        odd = np.flatnonzero(keys < 0)
-        odd_columns = [self._odd_rows(name, odd) for name in names]
-        return DateTable.of_keys(keys, odd_columns, names)
-
-    def value_at(self, key: str, row: int) -> str:
-        """Minimized column ``key``'s value at the instrument's row ``row``, without making the column when
-        the table can give one value (a hook's dates for one group's plan)."""
-        found = self._shared.get(("minimized", key))
-        if found is None and isinstance(self._columns, EncodedTable) and key in self._keys:
-            value = self._columns.value_at(key.upper(), int(self._rows[row]))
-            return "UNDEFINED" if value is None else value
-        column = self[key]
-        return column.values[column.codes[row]]
-
-    def _odd_rows(self, name: str, odd: np.ndarray) -> Column:
-        """Minimized column ``name`` over the instrument's rows ``odd``."""
-        found = self._shared.get(("minimized", name))
-        if found is not None:
-            return found.take(odd)
-        return self._columns.rows_of(name, self._rows[odd]).with_default("UNDEFINED")
-
-
-def _minimized_column(columns: Mapping[str, Column], key: str, rows: np.ndarray, shared: dict[Any, Any]) -> Column:
-    """Column ``key`` over ``rows`` (the instrument's rows, ascending), absent values ``UNDEFINED`` (crds's
-    minimized header), made once for every context evaluated over the rows (see :func:`_shared_derivations`)."""
-    cache_key = ("minimized", key)
-    found = shared.get(cache_key)
-    if found is None:
-        column = columns.get(key.upper())
-        if column is None:
-            column = Column(np.full(len(rows), -1, np.int32), [])
-        elif len(rows) != len(column.codes):  # else every row, in order: no copy
-            column = column.take(rows)
-        found = shared[cache_key] = column.with_default("UNDEFINED")
-    return found
-
-
-def _shared_derivations(columns: Mapping[str, Column], instrument: str, rows: np.ndarray) -> dict[Any, Any]:
-    """What is derived from an instrument's rows once for every type and every context evaluated over them.
-
-    Minimized key columns, normalized dates (:class:`DateTable`), class-reduced key columns and hooks' date
-    features depend only on the rows' values, so the contexts evaluated over one :class:`EncodedTable` (old
-    and new in ``affected``) share them; other column mappings get a fresh cache per call.
-    """
-    if not isinstance(columns, EncodedTable):
-        return {}
-    found = columns.derived.get(instrument)
-    if found is None or not np.array_equal(found[0], rows):
-        found = columns.derived[instrument] = (rows, {})
-    return found[1]
 
 
 @dataclass
@@ -392,7 +305,7 @@ def _reused_result(earlier: _Evaluated, program: RmapProgram, values: _Values) -
     return earlier.codes.copy()
 
 
-def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: _MinimizedColumns, n: int,
+def _carried_result(earlier: _Evaluated, program: RmapProgram, minimized: MinimizedColumns, n: int,
                     values: _Values, date_tables: dict[Any, Any], groups: list) -> np.ndarray | None:
     """This program's results, taking the earlier context's for rows whose plan carries over (the diff prunes).
 
@@ -432,7 +345,7 @@ def _translate_columns(observatory: str, columns: Mapping[str, Column]) -> Mappi
 
 
 def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram | None,
-                   minimized: _MinimizedColumns, n: int, values: _Values,
+                   minimized: MinimizedColumns, n: int, values: _Values,
                    date_tables: dict[tuple[str, ...], DateTable], groups: list | None = None) -> np.ndarray:
     entry = imap.selections.get(filekind)
     if entry is None:
@@ -446,7 +359,7 @@ def _evaluate_type(imap: InstrumentContext, filekind: str, program: RmapProgram 
     return np.full(n, values.code(constant), dtype=np.int32)
 
 
-def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, values: _Values,
+def _run_program(program: RmapProgram, minimized: MinimizedColumns, n: int, values: _Values,
                  date_tables: dict[Any, Any], groups: list | None = None, only: np.ndarray | None = None) -> np.ndarray:
     """Result codes of ``program`` per row (-1 outside ``only``, a row mask, when given).
 
@@ -527,7 +440,7 @@ def _run_program(program: RmapProgram, minimized: _MinimizedColumns, n: int, val
     return out
 
 
-def _feature_column(program: RmapProgram, minimized: _MinimizedColumns, n: int,
+def _feature_column(program: RmapProgram, minimized: MinimizedColumns, n: int,
                     date_tables: dict[Any, Any]) -> Column:
     """What the rmap's hooks read of each row's dates, as a column (computed once per distinct date)."""
     key = ("feature", program.date_feature, program.date_columns)
@@ -583,14 +496,14 @@ def _shared_groups(key_columns: list[Column], n: int, cache: dict[Any, Any]) -> 
     return found[1], found[2]
 
 
-def _date_table(program: RmapProgram, minimized: _MinimizedColumns, date_tables: dict[Any, Any]) -> DateTable:
+def _date_table(program: RmapProgram, minimized: MinimizedColumns, date_tables: dict[Any, Any]) -> DateTable:
     dates = date_tables.get(program.date_columns)
     if dates is None:
         dates = date_tables[program.date_columns] = minimized.date_table(program.date_columns)
     return dates
 
 
-def _threshold_feature(program: RmapProgram, minimized: _MinimizedColumns, n: int,
+def _threshold_feature(program: RmapProgram, minimized: MinimizedColumns, n: int,
                        date_tables: dict[Any, Any]) -> Column:
     """The hooks' date feature from the shared normalized dates: array comparisons, no per-date parsing.
 

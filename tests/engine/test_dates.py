@@ -13,7 +13,8 @@ import pytest
 
 from crds_batch.engine.columns import Column, encode_series
 from crds_batch.engine.dates import DateTable, canonical_date_keys, stored_date_keys
-from crds_batch.engine.evaluate import _MinimizedColumns, _Values, encode_table, evaluate
+from crds_batch.engine.evaluate import _Values, encode_table, evaluate
+from crds_batch.engine.minimized import MinimizedColumns
 from crds_batch.rules.loading import load_context
 from crds_batch.synth import generate
 from crds_batch.rules.selectors.useafter import normalize_date
@@ -150,7 +151,7 @@ def test_dates_read_from_arrow_buffers_make_the_table_the_encoded_columns_make(s
     keys = canonical_date_keys(*strings)
     assert 0 < (keys >= 0).sum() < len(keys)  # both kinds of rows
     rows = np.arange(len(frame))[::step]
-    found = _MinimizedColumns(table, list(names), rows, {}).date_table(names)
+    found = MinimizedColumns(table, list(names), rows, {}).date_table(names)
     expected = DateTable([encode_series(frame[name]).with_default("UNDEFINED").take(rows) for name in names],
                          names, len(rows))
     assert expected.errors and len(expected.valid) > 50
@@ -248,7 +249,7 @@ def test_stored_date_keys_make_a_table_equal_row_by_row(string_type, step):
     table = encode_table(frame, "hst")
     assert table.stored_dates[0] == names
     rows = np.arange(len(frame))[::step]
-    found = _MinimizedColumns(table, list(names), rows, {}).date_table(names)
+    found = MinimizedColumns(table, list(names), rows, {}).date_table(names)
     expected = DateTable([encode_series(frame[name]).with_default("UNDEFINED").take(rows) for name in names],
                          names, len(rows))
     every = np.arange(len(rows))

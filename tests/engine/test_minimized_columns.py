@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crds_batch.engine.evaluate import _MinimizedColumns, encode_table, evaluate
+from crds_batch.engine.evaluate import encode_table, evaluate
+from crds_batch.engine.minimized import MinimizedColumns
 from crds_batch.rules.loading import load_context
 from crds_batch.synth import generate
 
@@ -42,8 +43,8 @@ def test_one_value_read_alone_equals_the_minimized_columns_value():
     keys = [name.upper() for name in frame.columns] + ["ABSENT"]
     for rows in (np.arange(4), np.array([1, 3])):
         table = encode_table(frame, "hst")
-        alone = _MinimizedColumns(table, keys, rows, {})
+        alone = MinimizedColumns(table, keys, rows, {})
         values = [[alone.value_at(key, row) for key in keys] for row in range(len(rows))]
         assert not table._encoded  # read without encoding any column
-        encoded = _MinimizedColumns(encode_table(frame, "hst"), keys, rows, {})
+        encoded = MinimizedColumns(encode_table(frame, "hst"), keys, rows, {})
         assert values == [[encoded[key].values[encoded[key].codes[row]] for key in keys] for row in range(len(rows))]
