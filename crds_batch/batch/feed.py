@@ -6,6 +6,10 @@ threads plus one task ahead; when its run is done it takes the last unsent parti
 most work left. The runs are cut by estimated work, and the estimates are rough (an instrument's rows cost
 what its rules make them cost); taking work from the end of a run evens the workers' finishing times to
 about one partition, and leaves each run's start, where its instrument's rules are derived, to its worker.
+The task ahead saves a worker the round trip between two tasks, but a partition sent ahead is that worker's
+to run, and no other can take it: once no more partitions are left unsent than the workers have threads,
+a worker is sent the next only when it has a thread free, so the last ones go to whichever worker is free
+first (with one ahead, a worker could be left waiting while another still had two partitions to run).
 Dask's own work stealing balances by task count (one duration per task kind), moving partitions of
 instruments a worker has not seen from the start of the job: it is not needed for these tasks.
 """
@@ -38,6 +42,9 @@ def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Seq
         return []
     queues = [deque(run) for run in runs]
     left = [sum(work[i] for i in run) for run in runs]  # unsent work per run
+    unsent = [total]
+    in_flight = [0] * len(runs)  # sent to each worker and not yet done
+    all_threads = sum(threads)
     results: list[Any] = [None] * total
     index_of: dict[str, tuple[int, int]] = {}  # future key -> (partition, worker)
     # Without with_results: as_completed fetches each result in its own task, which dies silently when the
@@ -45,25 +52,33 @@ def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Seq
     # a result that cannot be loaded is an error.
     pending = as_completed(loop=client.loop)
 
-    def send(worker: int) -> None:
+    def send(worker: int) -> bool:
         run = worker if queues[worker] else max(range(len(queues)), key=lambda r: (left[r], -r))
         if not queues[run]:
-            return
+            return False
         index = queues[run].popleft() if run == worker else queues[run].pop()
         left[run] -= work[index]
+        unsent[0] -= 1
+        in_flight[worker] += 1
         future = submit(index, addresses[worker])
         index_of[future.key] = (index, worker)
         pending.add(future)
+        return True
 
-    for worker, count in enumerate(threads):
-        for _ in range(count + 1):
-            send(worker)
+    def fill(worker: int) -> None:
+        """Send ``worker`` partitions up to its threads, plus one ahead while more are left than all threads."""
+        while in_flight[worker] < threads[worker] + (unsent[0] > all_threads) and send(worker):
+            pass
+
+    for worker in range(len(runs)):
+        fill(worker)
     if progress:
         progress(0, total)
     done = 0
     for future in pending:  # no enumerate(): it keeps the last item it gave until the next
         index, worker = index_of.pop(future.key)
-        send(worker)
+        in_flight[worker] -= 1
+        fill(worker)
         results[index] = result = _fetched(future, addresses[worker])
         if arrived is not None:
             arrived(result)

@@ -50,6 +50,33 @@ def test_an_idle_worker_takes_the_end_of_the_busiest_run_and_results_keep_their_
     assert abs(ends[first] - ends[second]) < 0.6 + 0.3, "the workers end within about one partition"
 
 
+@pytest.mark.cluster
+def test_the_last_partitions_go_to_whichever_worker_is_free_first():
+    """Worker 0's run is two long partitions, worker 1's five short ones (the same work). With a task sent ahead
+    to the end, worker 0 would take the last short partition ahead of its second long one and end 1.6 s after
+    worker 1; with no partition sent ahead once no more are left than the threads, worker 1 runs it."""
+    from distributed import Client, LocalCluster
+
+    seconds = [2.0, 2.0] + [0.8] * 5
+    runs = [[0, 1], [2, 3, 4, 5, 6]]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        addresses = sorted(client.nthreads())
+        # Both workers import this module first, so that both runs start together.
+        client.gather([client.submit(_sleep, -1, 0.0, pure=False, workers=[address]) for address in addresses])
+
+        def submit(index, address):
+            return client.submit(_sleep, index, seconds[index], pure=False, workers=[address],
+                                 allow_other_workers=True)
+
+        results = feed_runs(client, submit, runs, addresses, [1, 1], seconds)
+    first, second = addresses
+    ran_on = {index: address for index, address, _start, _end in results}
+    assert [index for index in range(7) if ran_on[index] == first] == [0, 1], "worker 0 ran its own run only"
+    ends = {address: max(end for _i, where, _s, end in results if where == address) for address in addresses}
+    assert abs(ends[first] - ends[second]) < 0.8, "the workers end within one short partition"
+
+
 class _LoadsOnlyWhereMade:
     """A result that unpickles only in the process that made it (as a result of workers running other code
     than the client: a class the client's crds-batch lacks)."""
