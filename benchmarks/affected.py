@@ -5,7 +5,8 @@
         [--tools affected,bestrefs,check-context] [--check-clusters default,2] [--runs 3]
         [--single-datasets 1000000]   # bestrefs and check-context over a store of their own size
 
-The issue's figures in one run: `--datasets 10000000 --single-datasets 1000000 --runs 3`.
+The issue's figures in one run: `--datasets 10000000 --single-datasets 1000000 --runs 5 --crds-samples 500,12000`
+(more runs and crds's larger sample give steadier ratios; about half an hour on 2 cores).
 
 Generates (once, cached in --workdir) N HST datasets from hst_0729.pmap and
 ingests them into a store, then times the whole `crds-batch affected`
