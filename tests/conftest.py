@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -32,6 +33,16 @@ for _var in ("CRDS_CONTEXT", "CRDS_MAPPATH", "CRDS_REFPATH", "CRDS_CFGPATH", "CR
 _PARSE_CACHE = tempfile.mkdtemp(prefix="crds-batch-test-parsed-")
 os.environ["DASK_CRDS_BATCH__PARSE_CACHE"] = _PARSE_CACHE
 atexit.register(shutil.rmtree, _PARSE_CACHE, True)
+
+
+@pytest.fixture
+def distributed_environment_restored():
+    """For a test starting distributed's own LocalCluster: its nannies leave their ``pre-spawn-environ``
+    (``MALLOC_TRIM_THRESHOLD_=65536``) in this process's environment, and a later cluster's nannies take what
+    the environment says over their own settings (distributed prefers it to its config), so crds-batch's
+    cluster in a later test would not get its kept-memory settings. The environment is put back afterwards."""
+    with mock.patch.dict(os.environ):
+        yield
 
 
 @pytest.fixture(scope="session")

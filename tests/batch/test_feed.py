@@ -7,6 +7,9 @@ import pytest
 
 from crds_batch.batch.feed import feed_runs
 
+# distributed's own LocalClusters below: their nannies' environment must not reach later tests.
+pytestmark = pytest.mark.usefixtures("distributed_environment_restored")
+
 
 def _sleep(index: int, seconds: float) -> tuple[int, str, float, float]:
     from distributed import get_worker

@@ -45,6 +45,7 @@ def test_bad_config_file_is_one_line(tmp_path, capfd):
 
 
 @pytest.mark.cluster
+@pytest.mark.usefixtures("distributed_environment_restored")  # distributed's own LocalCluster
 def test_existing_scheduler_from_a_config_file(tmp_path, capfd):
     """scheduler-address in a config file sends the job to that scheduler, with the same result."""
     from distributed import LocalCluster
