@@ -42,7 +42,6 @@ def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Seq
         return []
     queues = [deque(run) for run in runs]
     left = [sum(work[i] for i in run) for run in runs]  # unsent work per run
-    unsent = [total]
     in_flight = [0] * len(runs)  # sent to each worker and not yet done
     all_threads = sum(threads)
     results: list[Any] = [None] * total
@@ -58,7 +57,6 @@ def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Seq
             return False
         index = queues[run].popleft() if run == worker else queues[run].pop()
         left[run] -= work[index]
-        unsent[0] -= 1
         in_flight[worker] += 1
         future = submit(index, addresses[worker])
         index_of[future.key] = (index, worker)
@@ -67,7 +65,7 @@ def feed_runs(client: Any, submit: Callable[[int, str], Any], runs: Sequence[Seq
 
     def fill(worker: int) -> None:
         """Send ``worker`` partitions up to its threads, plus one ahead while more are left than all threads."""
-        while in_flight[worker] < threads[worker] + (unsent[0] > all_threads) and send(worker):
+        while in_flight[worker] < threads[worker] + (sum(map(len, queues)) > all_threads) and send(worker):
             pass
 
     for worker in range(len(runs)):
